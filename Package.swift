@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Kuajing",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kuajing", targets: ["kuajing"]),
+        .library(name: "KuajingDomain", targets: ["KuajingDomain"]),
+        .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
+        .target(name: "KuajingDomain"),
+        // The policy engine: the rule language, policy files, the claims ledger and the evaluator.
+        .target(
+            name: "PolicyEngine",
+            dependencies: ["KuajingDomain", .product(name: "Yams", package: "Yams")]
+        ),
+        // Command implementations as plain functions, testable in process.
+        .target(
+            name: "KuajingCLI",
+            dependencies: [
+                "KuajingDomain", "PolicyEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The thin executable: parses arguments and calls KuajingCLI.
+        .executableTarget(name: "kuajing", dependencies: ["KuajingCLI"]),
+        .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
+        .testTarget(
+            name: "PolicyEngineTests",
+            dependencies: [
+                "PolicyEngine", "KuajingDomain", "KuajingCLI",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import PolicyEngine
+
+/// Buffered standard output: results are written in large chunks.
+final class StandardOutput: @unchecked Sendable {
+    var buffer: [UInt8] = []
+    func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count > 1 << 20 { flush() }
+    }
+    func flush() {
+        buffer.withUnsafeBytes { p in
+            var offset = 0
+            while offset < p.count {
+                let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
+                if n <= 0 { break }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+func standardError(_ s: String) {
+    FileHandle.standardError.write(s.data(using: .utf8)!)
+}
+
+/// Where the policy files are: `--policies`, else $KUAJING_POLICIES, else ./policies.
+struct PolicyDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("policies"), help: "Directory of policy files (default: $KUAJING_POLICIES or ./policies).")
+    var directory: String?
+
+    var path: String { directory ?? ProcessInfo.processInfo.environment["KUAJING_POLICIES"] ?? "policies" }
+}
+
+public struct Kuajing: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kuajing",
+        abstract: "跨境电商政策计算与监测平台 (Kuajing).",
+        subcommands: [Policies.self, Calc.self, Generate.self])
+
+    public init() {}
+}
+
+struct Policies: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List, show, check and test policy files.",
+                                                    subcommands: [List.self, Show.self, Check.self, Test.self])
+
+    struct List: ParsableCommand {
+        @OptionGroup var policies: PolicyDirectoryOption
+        func run() throws {
+            let out = StandardOutput()
+            defer { out.flush() }
+            try PolicyJobs.list(directory: policies.path, out: out.write)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        @Argument(help: "Policy id, e.g. hangzhou-2024.") var id: String
+        @OptionGroup var policies: PolicyDirectoryOption
+        func run() throws {
+            let out = StandardOutput()
+            defer { out.flush() }
+            try PolicyJobs.show(id: id, directory: policies.path, out: out.write)
+        }
+    }
+
+    struct Check: ParsableCommand {
+        @Argument(help: "One policy file; all files of the policy directory when omitted.") var file: String?
+        @OptionGroup var policies: PolicyDirectoryOption
+        @Option(help: "Directory of the seed texts, to check quotations (default: ../shared/seeds if present).") var seeds: String?
+        func run() throws {
+            let out = StandardOutput()
+            let seedDir = seeds ?? (FileManager.default.fileExists(atPath: "../shared/seeds") ? "../shared/seeds" : nil)
+            let problems = PolicyJobs.check(file: file, directory: policies.path, seeds: seedDir, out: out.write)
+            out.flush()
+            if problems > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        @OptionGroup var policies: PolicyDirectoryOption
+        func run() throws {
+            let out = StandardOutput()
+            let (cases, checks, failures) = try PolicyJobs.test(directory: policies.path, out: out.write)
+            out.write("\(checks - failures) passed, \(failures) failed（\(cases) 个用例）\n")
+            out.flush()
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+struct Calc: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a claims ledger (CSV or JSON) against the policies.")
+    @Option(help: "Claims ledger, CSV or JSON (shared/spec/claims.md).") var claims: String
+    @Option(name: .customLong("policy"), help: "Only this policy (repeatable); all policies when omitted.") var policyIDs: [String] = []
+    @Option(help: "table, json, csv or summary.") var format: String = "table"
+    @Flag(help: "Include the structured steps: parameters with clauses, conditions, every limit tested.") var trace = false
+    @Option(help: "Funding split configuration (default: config/funding.yaml if present).") var funding: String?
+    @OptionGroup var policies: PolicyDirectoryOption
+
+    func run() throws {
+        guard let f = OutputFormat(rawValue: format) else {
+            throw ValidationError("unknown format \(format); use table, json, csv or summary")
+        }
+        let fundingFile = funding ?? (FileManager.default.fileExists(atPath: "config/funding.yaml") ? "config/funding.yaml" : nil)
+        let out = StandardOutput()
+        do {
+            try CalcJob.run(claims: claims, policyIDs: policyIDs, directory: policies.path, format: f, trace: trace,
+                            fundingFile: fundingFile, out: out.write)
+        } catch let e as LedgerError {
+            standardError(e.description + "\n")
+            throw ExitCode(2)
+        } catch let e as PolicyFileError {
+            standardError(e.description + "\n")
+            throw ExitCode(2)
+        }
+        out.flush()
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self])
+
+    struct Claims: ParsableCommand {
+        @Option(help: "Number of enterprises (4 claims each).") var enterprises: Int = 1000
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output file (default: standard output).") var out: String?
+        func run() throws {
+            if let path = out {
+                FileManager.default.createFile(atPath: path, contents: nil)
+                guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+                ClaimGenerator.generate(enterprises: enterprises, seed: seed) { h.write($0.data(using: .utf8)!) }
+                try h.close()
+            } else {
+                let o = StandardOutput()
+                ClaimGenerator.generate(enterprises: enterprises, seed: seed, sink: o.write)
+                o.flush()
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// A calendar day (proleptic Gregorian), stored as days since 1970-01-01. No time zones: the
+/// documents and the ledger speak of days only.
+public struct Day: Hashable, Comparable, Sendable {
+    public var ordinal: Int32
+
+    public init(ordinal: Int32) { self.ordinal = ordinal }
+
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month),
+              (1...Day.daysInMonth(year: year, month: month)).contains(day) else { return nil }
+        // Days-from-civil (Howard Hinnant's public-domain algorithm, written out here).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        ordinal = Int32(era * 146097 + doe - 719468)
+    }
+
+    public static func < (lhs: Day, rhs: Day) -> Bool { lhs.ordinal < rhs.ordinal }
+
+    public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return isLeap(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public var components: (year: Int, month: Int, day: Int) {
+        let z = Int(ordinal) + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    public var year: Int { components.year }
+
+    /// `YYYY-MM-DD`.
+    public var iso: String {
+        let c = components
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))"
+    }
+
+    /// `2025年3月1日`.
+    public var chinese: String {
+        let c = components
+        return "\(c.year)年\(c.month)月\(c.day)日"
+    }
+
+    /// Parses exactly `YYYY-MM-DD` and rejects impossible days (2025-02-30).
+    public static func parse<C: Collection>(_ bytes: C) -> Day? where C.Element == UInt8 {
+        guard bytes.count == 10 else { return nil }
+        var digits = [Int](repeating: 0, count: 8)
+        var k = 0
+        for (i, b) in bytes.enumerated() {
+            if i == 4 || i == 7 {
+                if b != UInt8(ascii: "-") { return nil }
+            } else {
+                guard b >= 48 && b <= 57 else { return nil }
+                digits[k] = Int(b - 48)
+                k += 1
+            }
+        }
+        let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+        return Day(year: year, month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
+    }
+
+    public static func parse(_ text: String) -> Day? { parse(Array(text.utf8)) }
+}

@@ -1,0 +1,174 @@
+import KuajingDomain
+
+/// Turns rows of raw fields into a `ClaimsLedger`, validating each field against the claims
+/// contract (shared/spec/claims.md). The CSV and the JSON readers both feed it, so both enforce
+/// the same rules with the same messages.
+struct LedgerBuilder {
+    static let requiredColumns = ["claim_id", "enterprise_id", "district", "matter", "date", "amount"]
+    static let knownColumns = requiredColumns + ["enterprise_name", "applicant_type"]
+    static let maxProblems = 50
+
+    var ledger: ClaimsLedger
+    let divisions: DivisionCatalog
+    let header: [String]
+    /// Position in `header` of each known column, -1 when absent.
+    let columnOf: [String: Int]
+    let attributeColumns: [(name: String, position: Int)]
+    var problems: [LedgerError.Problem] = []
+    var truncated = false
+
+    private var claimIDs: ByteInterner
+    private var enterprises: ByteInterner
+    private var districtCache = ByteInterner()
+    private var districtOf: [Int16] = []
+    private var matterCache = ByteInterner()
+    private var matterOf: [Int32] = []
+    private var applicantCache = ByteInterner()
+    private var applicantOf: [Int16] = []
+    private let matterIndex: [String: Int32]
+
+    init(source: String, header: [String], headerLine: Int, matterKeys: [String],
+         divisions: DivisionCatalog, expectedRows: Int) {
+        ledger = ClaimsLedger(source: source, storage: [], matterKeys: matterKeys)
+        self.divisions = divisions
+        self.header = header
+        var columns: [String: Int] = [:]
+        var attributes: [(String, Int)] = []
+        var seen = Set<String>()
+        for (i, name) in header.enumerated() {
+            if seen.contains(name) {
+                problems.append(.init(file: source, line: headerLine, column: i + 1, field: name, message: "表头中列名重复"))
+            }
+            seen.insert(name)
+            if LedgerBuilder.knownColumns.contains(name) { columns[name] = i } else { attributes.append((name, i)) }
+        }
+        for required in LedgerBuilder.requiredColumns where columns[required] == nil {
+            problems.append(.init(file: source, line: headerLine, column: 0, field: required, message: "缺少必填列“\(required)”"))
+        }
+        columnOf = columns
+        attributeColumns = attributes
+        for (k, (name, _)) in attributes.enumerated() { ledger.attributeIndex[name] = k }
+        ledger.attributeRanges = Array(repeating: [], count: attributes.count)
+        claimIDs = ByteInterner(expected: expectedRows)
+        enterprises = ByteInterner(expected: max(16, expectedRows / 4))
+        matterIndex = Dictionary(uniqueKeysWithValues: matterKeys.enumerated().map { ($1, Int32($0)) })
+        reserve(expectedRows)
+    }
+
+    mutating func reserve(_ n: Int) {
+        ledger.claimID.reserveCapacity(n)
+        ledger.enterprise.reserveCapacity(n)
+        ledger.enterpriseName.reserveCapacity(n)
+        ledger.district.reserveCapacity(n)
+        ledger.applicant.reserveCapacity(n)
+        ledger.matter.reserveCapacity(n)
+        ledger.day.reserveCapacity(n)
+        ledger.amount.reserveCapacity(n)
+        ledger.line.reserveCapacity(n)
+    }
+
+    var isHeaderValid: Bool { problems.isEmpty }
+    var shouldStop: Bool { problems.count >= LedgerBuilder.maxProblems }
+
+    mutating func problem(_ line: Int, _ position: Int, _ message: String, column: Int? = nil) {
+        if problems.count >= LedgerBuilder.maxProblems { truncated = true; return }
+        let field = position >= 0 && position < header.count ? header[position] : "?"
+        problems.append(.init(file: ledger.source, line: line, column: column ?? position + 1, field: field, message: message))
+    }
+
+    /// Adds one row. `fields[i]` is the range of header column i; `columns`, when given, maps a header
+    /// position to the column to report (a character column for JSON; the field number for CSV).
+    mutating func addRow(_ base: UnsafePointer<UInt8>, _ fields: UnsafeBufferPointer<ByteRange>, line: Int, columns: [Int]? = nil) {
+        let before = problems.count
+        func col(_ p: Int) -> Int? { columns.map { $0[p] } }
+        func text(_ r: ByteRange) -> String {
+            String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self)
+        }
+        func bytes(_ r: ByteRange) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + r.offset, count: r.length) }
+
+        // claim_id: present and unique.
+        let cp = columnOf["claim_id"]!
+        let cid = fields[cp]
+        if cid.isEmpty {
+            problem(line, cp, "claim_id 不能为空", column: col(cp))
+        } else if !claimIDs.intern(base, cid).inserted {
+            problem(line, cp, "claim_id“\(text(cid))”在本文件中重复", column: col(cp))
+        }
+        // enterprise_id
+        let ep = columnOf["enterprise_id"]!
+        let eid = fields[ep]
+        var enterpriseIndex: Int32 = 0
+        if eid.isEmpty { problem(line, ep, "enterprise_id 不能为空", column: col(ep)) } else {
+            enterpriseIndex = enterprises.intern(base, eid).index
+        }
+        // district: a name or a 6-digit code of the division catalog.
+        let dp = columnOf["district"]!
+        let (dKey, dNew) = districtCache.intern(base, fields[dp])
+        if dNew {
+            let name = text(fields[dp]).trimmingSpaces
+            districtOf.append(divisions.lookup(name).map { Int16($0.index) } ?? -1)
+        }
+        let districtIndex = districtOf[Int(dKey)]
+        if districtIndex < 0 {
+            let name = text(fields[dp])
+            let near = Suggestions.closest(to: name, among: divisions.names)
+            problem(line, dp, "未知的行政区划“\(name)”" + (near.isEmpty ? "（应为 divisions.csv 中的名称或 6 位代码）" : "，是否指 \(near.joined(separator: " / "))？"), column: col(dp))
+        }
+        // matter
+        let mp = columnOf["matter"]!
+        let (mKey, mNew) = matterCache.intern(base, fields[mp])
+        if mNew { matterOf.append(matterIndex[text(fields[mp]).trimmingSpaces] ?? -1) }
+        let matterIdx = matterOf[Int(mKey)]
+        if matterIdx < 0 {
+            let m = text(fields[mp])
+            let near = Suggestions.closest(to: m, among: ledger.matterKeys)
+            problem(line, mp, "未知的事项“\(m)”" + (near.isEmpty ? "" : "，最接近的事项：\(near.joined(separator: ", "))"), column: col(mp))
+        }
+        // applicant_type (optional, default enterprise)
+        var applicant: UInt8 = 0
+        if let ap = columnOf["applicant_type"], !fields[ap].isEmpty {
+            let (aKey, aNew) = applicantCache.intern(base, fields[ap])
+            if aNew {
+                let t = ApplicantType(rawValue: text(fields[ap]).trimmingSpaces)
+                applicantOf.append(t.map { Int16(ApplicantType.allCases.firstIndex(of: $0)!) } ?? -1)
+            }
+            let a = applicantOf[Int(aKey)]
+            if a < 0 {
+                problem(line, ap, "未知的申报主体类型“\(text(fields[ap]))”；可用：\(ApplicantType.allCases.map(\.rawValue).joined(separator: ", "))", column: col(ap))
+            } else { applicant = UInt8(a) }
+        }
+        // date
+        let tp = columnOf["date"]!
+        let day = Day.parse(bytes(fields[tp]))
+        if day == nil { problem(line, tp, "日期“\(text(fields[tp]))”无效，应为 YYYY-MM-DD 且为真实存在的日期", column: col(tp)) }
+        // amount
+        let ap = columnOf["amount"]!
+        let amount = Fen.parseYuan(bytes(fields[ap]))
+        if amount == nil {
+            let raw = text(fields[ap])
+            let why = raw.hasPrefix("-") ? "金额不能为负数" : "金额应为不超过两位小数的非负数（单位：元）"
+            problem(line, ap, "“\(raw)”：\(why)", column: col(ap))
+        }
+
+        guard problems.count == before else { return }
+        ledger.claimID.append(cid)
+        ledger.enterprise.append(enterpriseIndex)
+        ledger.enterpriseName.append(columnOf["enterprise_name"].map { fields[$0] } ?? .empty)
+        ledger.district.append(districtIndex)
+        ledger.applicant.append(applicant)
+        ledger.matter.append(matterIdx)
+        ledger.day.append(day!.ordinal)
+        ledger.amount.append(amount!.value)
+        ledger.line.append(Int32(line))
+        for (k, a) in attributeColumns.enumerated() { ledger.attributeRanges[k].append(fields[a.position]) }
+        ledger.count += 1
+    }
+
+    /// Hands over the bytes the ranges point into; throws every problem found instead of a ledger.
+    mutating func finish(storage: consuming [UInt8]) throws -> ClaimsLedger {
+        if !problems.isEmpty { throw LedgerError(problems: problems, truncated: truncated) }
+        ledger.storage = storage
+        ledger.enterpriseKeys = enterprises.keys
+        return ledger
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KuajingDomain
+
+/// The bureau's configuration of how awards are split between the city and district budgets where
+/// the texts say only "按现行财政体制" (the ratio is not in any document). File: `config/funding.yaml`.
+public struct FundingConfiguration: Sendable {
+    /// City share per district name, with the basis the bureau recorded.
+    public var cityShare: [String: (share: Rational, basis: String)]
+
+    public init(cityShare: [String: (share: Rational, basis: String)] = [:]) { self.cityShare = cityShare }
+
+    public static func load(path: String) throws -> FundingConfiguration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw PolicyFileError(SourceLocation(file: path, line: 0, column: 0), "无法读取财政分担配置")
+        }
+        let root = try YAMLNode.parse(text, file: path).map(allowed: ["districts"])
+        var out = FundingConfiguration()
+        guard let districts = root["districts"] else { return out }
+        guard case let .mapping(map) = districts.node else { throw PolicyFileError(districts.location, "districts 应为键值表") }
+        for (k, v) in map {
+            let name = try YAMLNode(node: k, file: path).string()
+            let spec = try YAMLNode(node: v, file: path).map(allowed: ["city_share", "basis"])
+            let shareNode = try spec.require("city_share")
+            guard case let .rate(r) = try PolicyLoader.literal(shareNode), r >= .zero, r <= .one else {
+                throw PolicyFileError(shareNode.location, "city_share 应为 0% 到 100% 之间的比例")
+            }
+            out.cityShare[name] = (r, try spec.string("basis"))
+        }
+        return out
+    }
+}
+
+/// An award split between budgets. Nil amounts when the split is not configured.
+public struct FundingSplit: Sendable {
+    public var city: Fen?
+    public var district: Fen?
+    public var basis: String
+
+    /// The city's part is rounded half up to the fen; the district's is the rest, so the parts add up exactly.
+    static func compute(award: Fen, entry: PolicySet.Entry, policy: Policy, district: String, config: FundingConfiguration) -> FundingSplit {
+        let clause = policy.funding.clause.map { "（\($0)）" } ?? ""
+        if policy.funding.rule == "single_level" {
+            return FundingSplit(city: award, district: .zero, basis: "\(policy.funding.payer)本级财政承担\(clause)")
+        }
+        if entry.measure.fundedByCityOnly {
+            return FundingSplit(city: award, district: .zero, basis: "本项由市级财政承担\(clause)")
+        }
+        guard let (share, basis) = config.cityShare[district] else {
+            return FundingSplit(city: nil, district: nil,
+                                basis: "市区两级按现行财政体制共同承担\(clause)；\(district)的市级分担比例未配置（config/funding.yaml），不作推定")
+        }
+        let city = ((try? Rational(award.value).multiplied(by: share)) ?? .zero).roundedHalfUp()
+        let percent = ((try? share.multiplied(by: Rational(100))) ?? .zero).decimalText()
+        return FundingSplit(city: Fen(city), district: Fen(award.value - city),
+                            basis: "市区两级按现行财政体制共同承担\(clause)；\(district)市级承担 \(percent)%（已配置：\(basis)），市级部分四舍五入到分")
+    }
+}

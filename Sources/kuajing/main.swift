@@ -1,0 +1,3 @@
+import KuajingCLI
+
+Kuajing.main()
