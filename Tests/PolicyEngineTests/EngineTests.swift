@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import PolicyEngine
+@testable import KuajingDomain
+
+@Suite struct LedgerErrorTests {
+    func read(_ csv: String) throws -> ClaimsLedger {
+        let set = try loadPolicies()
+        return try LedgerReader.read(path: writeTemp("claims.csv", csv), matterKeys: set.matterKeys)
+    }
+
+    func problems(_ csv: String) -> [LedgerError.Problem] {
+        do {
+            _ = try read(csv)
+            return []
+        } catch let e as LedgerError {
+            return e.problems
+        } catch {
+            return [.init(file: "", line: 0, column: 0, field: "", message: "\(error)")]
+        }
+    }
+
+    static let header = "claim_id,enterprise_id,district,matter,date,amount\n"
+
+    @Test func unknownMatterSuggestsClosestKeys() {
+        let p = problems(Self.header + "c1,E1,滨江区,trademark_registraton,2025-03-01,100\n")
+        #expect(p.count == 1)
+        #expect(p[0].line == 2 && p[0].column == 4 && p[0].field == "matter")
+        #expect(p[0].message.contains("trademark_registration"))
+    }
+
+    @Test(arguments: [
+        ("c1,E1,滨江区,patent,2025-02-30,100\n", 5, "date"),
+        ("c1,E1,滨江区,patent,2025-03-01,abc\n", 6, "amount"),
+        ("c1,E1,滨江区,patent,2025-03-01,-5\n", 6, "amount"),
+        ("c1,E1,滨江区,patent,2025-03-01,1.234\n", 6, "amount"),
+        ("c1,E1,滨河区,patent,2025-03-01,1\n", 3, "district"),
+    ] as [(String, Int, String)])
+    func badFieldNamesLineColumnAndField(row: String, column: Int, field: String) {
+        let p = problems(Self.header + row)
+        #expect(p.count == 1)
+        #expect(p.first?.line == 2)
+        #expect(p.first?.column == column)
+        #expect(p.first?.field == field)
+    }
+
+    @Test func duplicateClaimIDIsRejected() {
+        let p = problems(Self.header + "c1,E1,滨江区,patent,2025-03-01,1\nc1,E2,滨江区,patent,2025-03-01,1\n")
+        #expect(p.count == 1 && p[0].line == 3 && p[0].message.contains("重复"))
+    }
+
+    @Test func bomQuotesAndCodesAreAccepted() throws {
+        let l = try read("\u{FEFF}" + Self.header + "\"c,1\",E1,330108,patent,2025-03-01,\"1,0\"\n".replacingOccurrences(of: "\"1,0\"", with: "10"))
+        #expect(l.count == 1 && l.claimID(0) == "c,1")
+    }
+
+    @Test func jsonLedgerErrorsCarryLineAndColumn() throws {
+        let set = try loadPolicies()
+        let json = """
+        [
+          {"claim_id": "c1", "enterprise_id": "E1", "district": "滨江区", "matter": "patent", "date": "2025-03-01", "amount": 100},
+          {"claim_id": "c2", "enterprise_id": "E1", "district": "滨江区", "matter": "patent", "date": "2025-13-01", "amount": 100}
+        ]
+        """
+        do {
+            _ = try LedgerReader.read(path: writeTemp("c.json", json), matterKeys: set.matterKeys)
+            Issue.record("should have failed")
+        } catch let e as LedgerError {
+            #expect(e.problems.count == 1)
+            #expect(e.problems[0].line == 3 && e.problems[0].field == "date")
+            #expect(e.problems[0].column > 80)
+        }
+    }
+}
+
+@Suite struct LanguageTests {
+    func load(_ measureYAML: String) throws -> Policy {
+        let base = try String(contentsOfFile: "\(fixtures.path)/stacking/binjiang-test.yaml", encoding: .utf8)
+        let head = base.components(separatedBy: "measures:")[0]
+        return try PolicyLoader.parse(head + "measures:\n" + measureYAML, file: "p.yaml")
+    }
+
+    @Test(arguments: [
+        ("    award: amount + 1\n", "类型不匹配"),
+        ("    award: rate\n", "应为金额"),
+        ("    award: amount * rat\n", "未知的名称"),
+        ("    award: amount * rate\n    conditions:\n      - {when: \"amount > 5\", reason: x}\n", "类型不匹配"),
+    ] as [(String, String)])
+    func typeErrorsAreReportedWithLocation(award: String, message: String) {
+        let yaml = """
+          - id: m
+            name: m
+            matter: patent
+            clause: c
+            text: t
+            parameters:
+              rate: {value: 50%, text: t}
+
+        """ + award
+        do {
+            _ = try load(yaml)
+            Issue.record("should fail: \(award)")
+        } catch let e as PolicyFileError {
+            #expect(e.message.contains(message), "\(e)")
+            #expect(e.location.file == "p.yaml" && e.location.line > 10 && e.location.column > 1)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func unknownFieldIsReported() {
+        #expect(throws: PolicyFileError.self) {
+            try load("  - id: m\n    name: m\n    matter: patent\n    clause: c\n    text: t\n    awrd: amount\n")
+        }
+    }
+}
+
+@Suite struct StackingTests {
+    @Test func highestPaysAndOthersAreExcluded() throws {
+        let set = try PolicySet.load(directory: "\(fixtures.path)/stacking")
+        let csv = "claim_id,enterprise_id,district,matter,date,amount\n"
+            + "c1,E1,滨江区,trademark_registration,2025-03-01,100000\n"  // 杭州 70% = 70000; 区 80% capped 50000
+            + "c2,E2,滨江区,trademark_registration,2025-03-01,20000\n"   // 杭州 14000; 区 16000
+            + "c3,E3,西湖区,trademark_registration,2025-03-01,20000\n"   // 区 policy does not cover 西湖区
+        let ledger = try LedgerReader.read(path: writeTemp("c.csv", csv), matterKeys: set.matterKeys)
+        let ev = Engine.evaluate(ledger, with: set)
+        let r1 = ev.result(0, funding: .init(), trace: true)
+        #expect(r1.policy == "hangzhou-2024" && r1.award == Fen(7_000_000))
+        #expect(r1.alternatives.count == 1 && r1.alternatives[0].status == .excludedByHigher && r1.alternatives[0].award == Fen(5_000_000))
+        #expect(r1.alternatives[0].explanation.contains("就高不重复"))
+        let r2 = ev.result(1, funding: .init(), trace: false)
+        #expect(r2.policy == "binjiang-test" && r2.award == Fen(1_600_000))
+        #expect(ev.result(2, funding: .init(), trace: false).alternatives.isEmpty)
+        #expect(r1.trace.count == 2 && r1.trace[0].limits.first?.binding == false)
+    }
+}

@@ -1,0 +1,32 @@
+import Testing
+@testable import PolicyEngine
+@testable import KuajingCLI
+
+/// Runs every policy test case (policies/*.tests.yaml) inside the test suite.
+@Suite struct PolicyCaseTests {
+    @Test(arguments: ["hangzhou-2024", "taizhou-2024", "pinghu-2024"])
+    func policyCasesPass(id: String) throws {
+        let report = try PolicyTestSuite.run(file: "\(policyDirectory)/\(id).tests.yaml", policyDirectory: policyDirectory)
+        #expect(report.cases >= 9)
+        #expect(report.failures.isEmpty, "\(report.failures.map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func quotationsMatchSeedsWhenPresent() throws {
+        let seeds = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/seeds").path
+        var output = ""
+        let problems = PolicyJobs.check(file: nil, directory: policyDirectory, seeds: seeds, out: { output += $0 })
+        #expect(problems == 0, "\(output)")
+    }
+
+    @Test func everyQuantitativeMeasureHasAtLeastTwoChecks() throws {
+        // A measure is quantitative when its formula names a rate or its caps name an amount.
+        let set = try loadPolicies()
+        for p in set.policies {
+            let tests = try String(contentsOfFile: "\(policyDirectory)/\(p.id).tests.yaml", encoding: .utf8)
+            for m in p.measures where m.review == nil {
+                let mentions = tests.components(separatedBy: "matter: \(m.matter),").count - 1
+                #expect(mentions >= 2, "\(p.id) \(m.id) has \(mentions) test claims")
+            }
+        }
+    }
+}
