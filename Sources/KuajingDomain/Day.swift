@@ -5,6 +5,7 @@ public struct Day: Hashable, Comparable, Sendable {
 
     public init(ordinal: Int32) { self.ordinal = ordinal }
 
+    @inlinable
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month),
               (1...Day.daysInMonth(year: year, month: month)).contains(day) else { return nil }
@@ -20,8 +21,10 @@ public struct Day: Hashable, Comparable, Sendable {
 
     public static func < (lhs: Day, rhs: Day) -> Bool { lhs.ordinal < rhs.ordinal }
 
+    @inlinable
     public static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
 
+    @inlinable
     public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return isLeap(year) ? 29 : 28
@@ -30,6 +33,7 @@ public struct Day: Hashable, Comparable, Sendable {
         }
     }
 
+    @inlinable
     public var components: (year: Int, month: Int, day: Int) {
         let z = Int(ordinal) + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
@@ -42,6 +46,7 @@ public struct Day: Hashable, Comparable, Sendable {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    @inlinable
     public var year: Int { components.year }
 
     /// `YYYY-MM-DD`.
@@ -61,21 +66,22 @@ public struct Day: Hashable, Comparable, Sendable {
     }
 
     /// Parses exactly `YYYY-MM-DD` and rejects impossible days (2025-02-30).
-    public static func parse<C: Collection>(_ bytes: C) -> Day? where C.Element == UInt8 {
-        guard bytes.count == 10 else { return nil }
-        var digits = [Int](repeating: 0, count: 8)
-        var k = 0
-        for (i, b) in bytes.enumerated() {
-            if i == 4 || i == 7 {
-                if b != UInt8(ascii: "-") { return nil }
-            } else {
-                guard b >= 48 && b <= 57 else { return nil }
-                digits[k] = Int(b - 48)
-                k += 1
-            }
+    @inlinable
+    public static func parse(_ p: UnsafeBufferPointer<UInt8>) -> Day? {
+        guard p.count == 10, p[4] == UInt8(ascii: "-"), p[7] == UInt8(ascii: "-") else { return nil }
+        var v = 0
+        var year = 0, month = 0, day = 0
+        for i in 0..<10 where i != 4 && i != 7 {
+            let b = p[i]
+            guard b >= 48 && b <= 57 else { return nil }
+            v = Int(b - 48)
+            if i < 4 { year = year * 10 + v } else if i < 7 { month = month * 10 + v } else { day = day * 10 + v }
         }
-        let year = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-        return Day(year: year, month: digits[4] * 10 + digits[5], day: digits[6] * 10 + digits[7])
+        return Day(year: year, month: month, day: day)
+    }
+
+    public static func parse<C: Collection>(_ bytes: C) -> Day? where C.Element == UInt8 {
+        Array(bytes).withUnsafeBufferPointer { parse($0) }
     }
 
     public static func parse(_ text: String) -> Day? { parse(Array(text.utf8)) }

@@ -39,7 +39,8 @@ public struct Fen: Hashable, Comparable, Sendable, Codable {
 
     /// Parses a yuan amount written with at most two decimals (`123456.78`, `0`, `15.5`).
     /// Returns nil for anything else: signs, exponents, grouping, more decimals, or more than 15 integer digits.
-    public static func parseYuan<C: Collection>(_ bytes: C) -> Fen? where C.Element == UInt8 {
+    @inlinable
+    public static func parseYuan(_ bytes: UnsafeBufferPointer<UInt8>) -> Fen? {
         var integer: Int64 = 0
         var integerDigits = 0
         var fraction: Int64 = 0
@@ -68,5 +69,5 @@ public struct Fen: Hashable, Comparable, Sendable, Codable {
         return Fen(integer * 100 + fraction)
     }
 
-    public static func parseYuan(_ text: String) -> Fen? { parseYuan(Array(text.utf8)) }
+    public static func parseYuan(_ text: String) -> Fen? { Array(text.utf8).withUnsafeBufferPointer { parseYuan($0) } }
 }

@@ -32,7 +32,27 @@ public enum Engine {
         let n = ledger.count
         let entries = set.entries
 
-        // 1. Candidates (CSR layout: candidates of row r are candEntry[candStart[r]..<candStart[r+1]]).
+        // Ledger order: a stable counting sort by date. Candidates are laid out in this order so the
+        // sequential pass below reads its arrays front to back.
+        var order = [Int32](repeating: 0, count: n)
+        var minDay: Int32 = 0
+        var yearOfDay: [Int32] = []
+        if n > 0 {
+            minDay = ledger.day.min()!
+            let maxDay = ledger.day.max()!
+            var counts = [Int32](repeating: 0, count: Int(maxDay - minDay) + 2)
+            for d in ledger.day { counts[Int(d - minDay) + 1] += 1 }
+            for i in 1..<counts.count { counts[i] += counts[i - 1] }
+            for r in 0..<n {
+                let k = Int(ledger.day[r] - minDay)
+                order[Int(counts[k])] = Int32(r)
+                counts[k] += 1
+            }
+            yearOfDay = (minDay...maxDay).map { Int32(Day(ordinal: $0).year) }
+        }
+
+        // 1. Candidates (CSR layout: candidates of the claim at position i of `order` are
+        //    candEntry[candStart[i]..<candStart[i+1]]).
         let matterToSet: [Int] = ledger.matterKeys.map { key in set.matterKeys.firstIndex(of: key) ?? -1 }
         let from = set.policies.map { $0.inForce.from.ordinal }
         let to = set.policies.map { $0.inForce.to.ordinal }
@@ -42,20 +62,24 @@ public enum Engine {
         var rowsOf = [[Int32]](repeating: [], count: entries.count)
         var slotOf: [Int32] = [] // position of the candidate in rowsOf[entry]
         slotOf.reserveCapacity(n)
-        for r in 0..<n {
+        let entryPolicy = entries.map(\.policy)
+        let divisionCount = set.divisions.divisions.count
+        let covers = set.covers.flatMap { $0 }
+        for pos in 0..<n {
+            let r = Int(order[pos])
             let m = matterToSet[Int(ledger.matter[r])]
             if m >= 0 {
                 let d = ledger.day[r], dist = Int(ledger.district[r])
                 for e in set.byMatter[m] {
-                    let p = entries[e].policy
-                    if d >= from[p] && d <= to[p] && set.covers[p][dist] {
+                    let p = entryPolicy[e]
+                    if d >= from[p] && d <= to[p] && covers[p * divisionCount + dist] {
                         candEntry.append(Int32(e))
                         slotOf.append(Int32(rowsOf[e].count))
                         rowsOf[e].append(Int32(r))
                     }
                 }
             }
-            candStart[r + 1] = Int32(candEntry.count)
+            candStart[pos + 1] = Int32(candEntry.count)
         }
 
         // 2. Column-wise conditions and formulas, per measure.
@@ -68,10 +92,14 @@ public enum Engine {
                                                          inputs: Dictionary(m.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
             var fail = [IneligibleReason?](repeating: nil, count: rows.count)
             let allowed = Set(m.applicants.compactMap { ApplicantType.allCases.firstIndex(of: $0) }.map(UInt8.init))
-            let checkDishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
-            for (i, r) in rows.enumerated() {
-                if !allowed.contains(ledger.applicant[Int(r)]) { fail[i] = .applicantType }
-                else if checkDishonesty, let v = ledger.attribute("serious_dishonesty", row: Int(r)), Value.parseCell(v, as: .bool) == .bool(true) {
+            let dishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
+                ? ledger.attributeIndex["serious_dishonesty"] : nil
+            var allowedMask = [Bool](repeating: false, count: ApplicantType.allCases.count)
+            for a in allowed { allowedMask[Int(a)] = true }
+            for i in 0..<rows.count {
+                let r = Int(rows[i])
+                if !allowedMask[Int(ledger.applicant[r])] { fail[i] = .applicantType }
+                else if let column = dishonesty, Value.parseCell(ledger.text(ledger.attributeRanges[column][r]), as: .bool) == .bool(true) {
                     fail[i] = .seriousDishonesty
                 }
             }
@@ -87,20 +115,6 @@ public enum Engine {
             fails[e] = fail
         }
 
-        // 3. Ledger order: stable counting sort by date.
-        var order = [Int32](repeating: 0, count: n)
-        if n > 0 {
-            let minDay = ledger.day.min()!, maxDay = ledger.day.max()!
-            var counts = [Int32](repeating: 0, count: Int(maxDay - minDay) + 2)
-            for d in ledger.day { counts[Int(d - minDay) + 1] += 1 }
-            for i in 1..<counts.count { counts[i] += counts[i - 1] }
-            for r in 0..<n {
-                let k = Int(ledger.day[r] - minDay)
-                order[Int(counts[k])] = Int32(r)
-                counts[k] += 1
-            }
-        }
-
         var state = LimitState(set: set, enterprises: ledger.enterpriseCount)
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
@@ -108,12 +122,12 @@ public enum Engine {
                                 chosen: details ? [CandidateOutcome?](repeating: nil, count: n) : [],
                                 alternatives: details ? [[CandidateOutcome]](repeating: [], count: n) : [],
                                 chosenEntry: [Int32](repeating: -1, count: n), detailed: details)
-        for r32 in order {
-            let r = Int(r32)
-            let lo = Int(candStart[r]), hi = Int(candStart[r + 1])
+        for pos in 0..<n {
+            let lo = Int(candStart[pos]), hi = Int(candStart[pos + 1])
             if lo == hi { continue }
+            let r = Int(order[pos])
             let enterprise = Int(ledger.enterprise[r])
-            let year = Int32(Day(ordinal: ledger.day[r]).year)
+            let year = yearOfDay[Int(ledger.day[r] - minDay)]
             var best: CandidateOutcome?
             var others: [CandidateOutcome] = []
             for c in lo..<hi {

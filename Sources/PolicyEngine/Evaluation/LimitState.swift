@@ -4,6 +4,19 @@ import KuajingDomain
 /// policy period), once-only grants, yearly counts, caps shared by several measures, and pools.
 struct LimitState {
     let set: PolicySet
+    /// What the hot path needs of each measure, copied out of `set` so that evaluating a claim
+    /// touches flat arrays only (no copies of measures, no reference counting).
+    struct Compiled {
+        var capLimits: [Int64]
+        var groups: [Int]
+        var pools: [Int]
+        var once: Bool
+        var maxPerYear: Int64?
+        var review: Bool
+    }
+    let compiled: [Compiled]
+    let groupLimit: [Int64?]
+    let groupOnce: [Bool]
     var capCounters: [[ApplicantCounter?]]
     var onceCounters: [ApplicantCounter]
     var yearCounters: [ApplicantCounter]
@@ -13,6 +26,12 @@ struct LimitState {
 
     init(set: PolicySet, enterprises: Int) {
         self.set = set
+        compiled = set.entries.map { e in
+            Compiled(capLimits: e.measure.caps.map(\.limit.value), groups: e.groups, pools: e.pools, once: e.measure.oncePerEnterprise,
+                     maxPerYear: e.measure.maxClaimsPerYear.map(Int64.init), review: e.measure.review != nil)
+        }
+        groupLimit = set.groups.map { $0.group.limit?.value }
+        groupOnce = set.groups.map { $0.group.oncePerEnterprise }
         capCounters = set.entries.map { entry in
             entry.measure.caps.map { cap in
                 cap.scope == .claim ? nil : ApplicantCounter(yearly: cap.scope == .enterpriseYear, applicants: enterprises)
@@ -27,75 +46,78 @@ struct LimitState {
 
     /// What the measure of `entry` would give this claim now, without consuming anything.
     func outcome(entry e: Int, raw: Rational, fail: IneligibleReason?, enterprise a: Int, year y: Int32, details: Bool) -> CandidateOutcome {
-        let entry = set.entries[e]
-        let m = entry.measure
-        func ineligible(_ r: IneligibleReason) -> CandidateOutcome {
-            CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: r, limits: [])
+        let c = compiled[e]
+        if let fail { return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: fail, limits: []) }
+        if c.once && onceCounters[e].value(a, y) > 0 {
+            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .onceUsed(group: nil), limits: [])
         }
-        if let fail { return ineligible(fail) }
-        if m.oncePerEnterprise && onceCounters[e].value(a, y) > 0 { return ineligible(.onceUsed(group: nil)) }
-        for g in entry.groups where set.groups[g].group.oncePerEnterprise && groupGrants[g].value(a, y) > 0 {
-            return ineligible(.onceUsed(group: g))
+        for g in c.groups where groupOnce[g] && groupGrants[g].value(a, y) > 0 {
+            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .onceUsed(group: g), limits: [])
         }
-        if let max = m.maxClaimsPerYear, yearCounters[e].value(a, y) >= Int64(max) { return ineligible(.yearlyCountUsed) }
+        if let max = c.maxPerYear, yearCounters[e].value(a, y) >= max {
+            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .yearlyCountUsed, limits: [])
+        }
 
+        // The tightest limit: caps of the measure, shared caps, pools.
         var room = Int64.max
-        var limits: [LimitCheck] = []
-        var bindingIndex = -1
-        func test(_ kind: LimitCheck.Kind, _ label: String, _ scope: String, _ limit: Int64, _ left: Int64, _ clause: String) {
-            let left = max(0, left)
-            if left < room {
-                room = left
-                bindingIndex = limits.count
-            }
-            if details {
-                limits.append(LimitCheck(kind: kind, label: label, scope: scope, limit: Fen(limit), room: Fen(left), clause: clause, binding: false))
-            } else {
-                limits.reserveCapacity(0)
-            }
+        for (k, limit) in c.capLimits.enumerated() {
+            room = min(room, max(0, limit - (capCounters[e][k]?.value(a, y) ?? 0)))
         }
-        for (k, cap) in m.caps.enumerated() {
-            let used = capCounters[e][k]?.value(a, y) ?? 0
-            test(.cap, cap.label, cap.scope.chinese, cap.limit.value, cap.limit.value - used, m.clause)
+        for g in c.groups {
+            if let limit = groupLimit[g] { room = min(room, max(0, limit - groupAmounts[g].value(a, y))) }
         }
-        for g in entry.groups {
-            let group = set.groups[g].group
-            guard let limit = group.limit else { continue }
-            test(.group, group.name, group.scope.chinese, limit.value, limit.value - groupAmounts[g].value(a, y), group.clause)
-        }
-        for q in entry.pools {
-            let pool = set.pools[q].pool
-            test(.pool, pool.name, "全部申请人先到先得", pool.limit.value, pools[q].remaining, pool.clause)
-        }
+        for q in c.pools { room = min(room, max(0, pools[q].remaining)) }
+
         var award: Int64
         var capped = false
         if room != Int64.max && Rational(room) < raw {
             award = room
             capped = true
-            if details { limits[bindingIndex].binding = true }
         } else {
             award = max(0, raw.roundedHalfUp())
         }
-        if !details { limits = [] }
         let status: ClaimStatus
-        if m.review != nil { status = .needsReview }
+        if c.review { status = .needsReview }
         else if capped { status = .capped }
-        else if award == 0 { return ineligible(.zeroAward) }
+        else if award == 0 { return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .zeroAward, limits: []) }
         else { status = .awarded }
-        return CandidateOutcome(entry: e, status: status, award: award, raw: raw, reason: nil, limits: limits)
+        return CandidateOutcome(entry: e, status: status, award: award, raw: raw, reason: nil,
+                                limits: details ? limitChecks(entry: e, enterprise: a, year: y, capped: capped, room: room) : [])
+    }
+
+    /// Every limit the measure tested, with what was left of it and which one bound (for explanations and traces).
+    func limitChecks(entry e: Int, enterprise a: Int, year y: Int32, capped: Bool, room: Int64) -> [LimitCheck] {
+        let entry = set.entries[e]
+        let m = entry.measure
+        var limits: [LimitCheck] = []
+        for (k, cap) in m.caps.enumerated() {
+            let left = max(0, cap.limit.value - (capCounters[e][k]?.value(a, y) ?? 0))
+            limits.append(LimitCheck(kind: .cap, label: cap.label, scope: cap.scope.chinese, limit: cap.limit, room: Fen(left), clause: m.clause, binding: false))
+        }
+        for g in entry.groups {
+            let group = set.groups[g].group
+            guard let limit = group.limit else { continue }
+            let left = max(0, limit.value - groupAmounts[g].value(a, y))
+            limits.append(LimitCheck(kind: .group, label: group.name, scope: group.scope.chinese, limit: limit, room: Fen(left), clause: group.clause, binding: false))
+        }
+        for q in entry.pools {
+            let pool = set.pools[q].pool
+            limits.append(LimitCheck(kind: .pool, label: pool.name, scope: "全部申请人先到先得", limit: pool.limit, room: Fen(max(0, pools[q].remaining)), clause: pool.clause, binding: false))
+        }
+        if capped, let i = limits.firstIndex(where: { $0.room.value == room }) { limits[i].binding = true }
+        return limits
     }
 
     /// Consumes what an outcome took.
     mutating func commit(entry e: Int, award: Int64, enterprise a: Int, year y: Int32) {
-        let entry = set.entries[e]
+        let c = compiled[e]
         for k in capCounters[e].indices where capCounters[e][k] != nil { capCounters[e][k]!.add(a, y, award) }
-        if entry.measure.oncePerEnterprise { onceCounters[e].add(a, y, 1) }
-        if entry.measure.maxClaimsPerYear != nil { yearCounters[e].add(a, y, 1) }
-        for g in entry.groups {
-            let group = set.groups[g].group
-            if group.limit != nil { groupAmounts[g].add(a, y, award) }
-            if group.oncePerEnterprise { groupGrants[g].add(a, y, 1) }
+        if c.once { onceCounters[e].add(a, y, 1) }
+        if c.maxPerYear != nil { yearCounters[e].add(a, y, 1) }
+        for g in c.groups {
+            if groupLimit[g] != nil { groupAmounts[g].add(a, y, award) }
+            if groupOnce[g] { groupGrants[g].add(a, y, 1) }
         }
-        for q in entry.pools { pools[q].draw(award) }
+        for q in c.pools { pools[q].draw(award) }
     }
 }

@@ -14,6 +14,9 @@ struct LedgerBuilder {
     /// Position in `header` of each known column, -1 when absent.
     let columnOf: [String: Int]
     let attributeColumns: [(name: String, position: Int)]
+    /// Positions of the fixed columns (required ones are present once the header is valid).
+    let claimIDColumn, enterpriseColumn, districtColumn, matterColumn, dateColumn, amountColumn: Int
+    let nameColumn, applicantColumn: Int?
     var problems: [LedgerError.Problem] = []
     var truncated = false
 
@@ -46,6 +49,14 @@ struct LedgerBuilder {
             problems.append(.init(file: source, line: headerLine, column: 0, field: required, message: "缺少必填列“\(required)”"))
         }
         columnOf = columns
+        claimIDColumn = columns["claim_id"] ?? 0
+        enterpriseColumn = columns["enterprise_id"] ?? 0
+        districtColumn = columns["district"] ?? 0
+        matterColumn = columns["matter"] ?? 0
+        dateColumn = columns["date"] ?? 0
+        amountColumn = columns["amount"] ?? 0
+        nameColumn = columns["enterprise_name"]
+        applicantColumn = columns["applicant_type"]
         attributeColumns = attributes
         for (k, (name, _)) in attributes.enumerated() { ledger.attributeIndex[name] = k }
         ledger.attributeRanges = Array(repeating: [], count: attributes.count)
@@ -87,7 +98,7 @@ struct LedgerBuilder {
         func bytes(_ r: ByteRange) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + r.offset, count: r.length) }
 
         // claim_id: present and unique.
-        let cp = columnOf["claim_id"]!
+        let cp = claimIDColumn
         let cid = fields[cp]
         if cid.isEmpty {
             problem(line, cp, "claim_id 不能为空", column: col(cp))
@@ -95,14 +106,14 @@ struct LedgerBuilder {
             problem(line, cp, "claim_id“\(text(cid))”在本文件中重复", column: col(cp))
         }
         // enterprise_id
-        let ep = columnOf["enterprise_id"]!
+        let ep = enterpriseColumn
         let eid = fields[ep]
         var enterpriseIndex: Int32 = 0
         if eid.isEmpty { problem(line, ep, "enterprise_id 不能为空", column: col(ep)) } else {
             enterpriseIndex = enterprises.intern(base, eid).index
         }
         // district: a name or a 6-digit code of the division catalog.
-        let dp = columnOf["district"]!
+        let dp = districtColumn
         let (dKey, dNew) = districtCache.intern(base, fields[dp])
         if dNew {
             let name = text(fields[dp]).trimmingSpaces
@@ -115,7 +126,7 @@ struct LedgerBuilder {
             problem(line, dp, "未知的行政区划“\(name)”" + (near.isEmpty ? "（应为 divisions.csv 中的名称或 6 位代码）" : "，是否指 \(near.joined(separator: " / "))？"), column: col(dp))
         }
         // matter
-        let mp = columnOf["matter"]!
+        let mp = matterColumn
         let (mKey, mNew) = matterCache.intern(base, fields[mp])
         if mNew { matterOf.append(matterIndex[text(fields[mp]).trimmingSpaces] ?? -1) }
         let matterIdx = matterOf[Int(mKey)]
@@ -126,7 +137,7 @@ struct LedgerBuilder {
         }
         // applicant_type (optional, default enterprise)
         var applicant: UInt8 = 0
-        if let ap = columnOf["applicant_type"], !fields[ap].isEmpty {
+        if let ap = applicantColumn, !fields[ap].isEmpty {
             let (aKey, aNew) = applicantCache.intern(base, fields[ap])
             if aNew {
                 let t = ApplicantType(rawValue: text(fields[ap]).trimmingSpaces)
@@ -138,11 +149,11 @@ struct LedgerBuilder {
             } else { applicant = UInt8(a) }
         }
         // date
-        let tp = columnOf["date"]!
+        let tp = dateColumn
         let day = Day.parse(bytes(fields[tp]))
         if day == nil { problem(line, tp, "日期“\(text(fields[tp]))”无效，应为 YYYY-MM-DD 且为真实存在的日期", column: col(tp)) }
         // amount
-        let ap = columnOf["amount"]!
+        let ap = amountColumn
         let amount = Fen.parseYuan(bytes(fields[ap]))
         if amount == nil {
             let raw = text(fields[ap])
@@ -153,7 +164,7 @@ struct LedgerBuilder {
         guard problems.count == before else { return }
         ledger.claimID.append(cid)
         ledger.enterprise.append(enterpriseIndex)
-        ledger.enterpriseName.append(columnOf["enterprise_name"].map { fields[$0] } ?? .empty)
+        ledger.enterpriseName.append(nameColumn.map { fields[$0] } ?? .empty)
         ledger.district.append(districtIndex)
         ledger.applicant.append(applicant)
         ledger.matter.append(matterIdx)

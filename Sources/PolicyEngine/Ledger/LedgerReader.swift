@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import KuajingDomain
 
 /// Reads a claims ledger from a CSV file (UTF-8, optional BOM, header row, RFC 4180 quoting) or a
@@ -18,12 +21,35 @@ public enum LedgerReader {
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        // Read straight into one array (no intermediate Data copy): ledgers can be hundreds of MB.
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else {
             throw LedgerError(problems: [.init(file: path, line: 0, column: 0, field: "-", message: "无法打开文件")], truncated: false)
         }
-        defer { try? handle.close() }
-        let data = (try? handle.readToEnd()) ?? Data()
-        return [UInt8](data)
+        defer { Glibc.close(fd) }
+        var info = stat()
+        let size = fstat(fd, &info) == 0 ? Int(info.st_size) : 0
+        var failed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
+                if n <= 0 { failed = n < 0; break }
+                done += n
+            }
+            count = done
+        }
+        if failed {
+            throw LedgerError(problems: [.init(file: path, line: 0, column: 0, field: "-", message: "读取文件失败")], truncated: false)
+        }
+        // A file that grew while being read (or a pipe) is read to its end.
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return bytes
     }
 }
 
