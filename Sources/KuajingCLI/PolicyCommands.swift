@@ -106,10 +106,23 @@ public enum PolicyJobs {
 public enum CalcJob {
     public static func run(claims: String, policyIDs: [String], directory: String, format: OutputFormat, trace: Bool,
                            fundingFile: String?, out: (String) -> Void) throws {
+        // KUAJING_TIMING=1 prints the time of each phase to standard error (for docs/benchmarks.md).
+        let timing = ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1"
+        var clock = ContinuousClock.now
+        func phase(_ name: String) {
+            guard timing else { return }
+            let now = ContinuousClock.now
+            FileHandle.standardError.write("\(name): \(now - clock)\n".data(using: .utf8)!)
+            clock = now
+        }
         let set = try PolicySet.load(directory: directory, only: policyIDs)
-        let ledger = try LedgerReader.read(path: claims, matterKeys: set.matterKeys, divisions: set.divisions)
         let funding = try fundingFile.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
+        phase("load policies")
+        let ledger = try LedgerReader.read(path: claims, matterKeys: set.matterKeys, divisions: set.divisions)
+        phase("read ledger")
         let evaluation = Engine.evaluate(ledger, with: set, details: format != .summary)
+        phase("evaluate")
         ResultWriter(evaluation: evaluation, funding: funding, trace: trace).write(format, to: out)
+        phase("write")
     }
 }

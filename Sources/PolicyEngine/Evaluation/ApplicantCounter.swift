@@ -6,8 +6,10 @@
 struct ApplicantCounter {
     let yearly: Bool
     let applicants: Int
-    private var used: [Int64] = []
-    private var year: [Int32] = []
+    /// Per applicant: amount or grants used, and (for yearly counters) the year they belong to, side by
+    /// side so that one lookup is one cache miss.
+    private struct Slot { var used: Int64; var year: Int32 }
+    private var slots: [Slot] = []
 
     init(yearly: Bool, applicants: Int) {
         self.yearly = yearly
@@ -15,20 +17,17 @@ struct ApplicantCounter {
     }
 
     func value(_ applicant: Int, _ y: Int32) -> Int64 {
-        if used.isEmpty { return 0 }
-        if yearly && year[applicant] != y { return 0 }
-        return used[applicant]
+        if slots.isEmpty { return 0 }
+        let s = slots[applicant]
+        if yearly && s.year != y { return 0 }
+        return s.used
     }
 
     mutating func add(_ applicant: Int, _ y: Int32, _ amount: Int64) {
-        if used.isEmpty {
-            used = [Int64](repeating: 0, count: applicants)
-            if yearly { year = [Int32](repeating: Int32.min, count: applicants) }
+        if slots.isEmpty { slots = [Slot](repeating: Slot(used: 0, year: Int32.min), count: applicants) }
+        if yearly && slots[applicant].year != y {
+            slots[applicant] = Slot(used: 0, year: y)
         }
-        if yearly && year[applicant] != y {
-            year[applicant] = y
-            used[applicant] = 0
-        }
-        used[applicant] += amount
+        slots[applicant].used += amount
     }
 }

@@ -31,6 +31,7 @@ public enum Engine {
     public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true) -> Evaluation {
         let n = ledger.count
         let entries = set.entries
+        var timer = PhaseTimer()
 
         // Ledger order: a stable counting sort by date. Candidates are laid out in this order so the
         // sequential pass below reads its arrays front to back.
@@ -51,6 +52,7 @@ public enum Engine {
             yearOfDay = (minDay...maxDay).map { Int32(Day(ordinal: $0).year) }
         }
 
+        timer.mark("sort by date")
         // 1. Candidates (CSR layout: candidates of the claim at position i of `order` are
         //    candEntry[candStart[i]..<candStart[i+1]]).
         let matterToSet: [Int] = ledger.matterKeys.map { key in set.matterKeys.firstIndex(of: key) ?? -1 }
@@ -82,15 +84,18 @@ public enum Engine {
             candStart[pos + 1] = Int32(candEntry.count)
         }
 
+        timer.mark("candidates")
         // 2. Column-wise conditions and formulas, per measure.
         var raws = [[Rational]](repeating: [], count: entries.count)
-        var fails = [[IneligibleReason?]](repeating: [], count: entries.count)
+        // Why a candidate fails, as a small code per candidate (messages of evaluation errors aside).
+        var fails = [[FailCode]](repeating: [], count: entries.count)
+        var failMessages = [[Int: String]](repeating: [:], count: entries.count)
         for (e, rows) in rowsOf.enumerated() where !rows.isEmpty {
             let entry = entries[e]
             let m = entry.measure
             var evaluator = ColumnEvaluator(ClaimColumns(ledger: ledger, rows: rows,
                                                          inputs: Dictionary(m.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
-            var fail = [IneligibleReason?](repeating: nil, count: rows.count)
+            var fail = [FailCode](repeating: .none, count: rows.count)
             let allowed = Set(m.applicants.compactMap { ApplicantType.allCases.firstIndex(of: $0) }.map(UInt8.init))
             let dishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
                 ? ledger.attributeIndex["serious_dishonesty"] : nil
@@ -98,23 +103,27 @@ public enum Engine {
             for a in allowed { allowedMask[Int(a)] = true }
             for i in 0..<rows.count {
                 let r = Int(rows[i])
-                if !allowedMask[Int(ledger.applicant[r])] { fail[i] = .applicantType }
+                if !allowedMask[Int(ledger.applicant[r])] { fail[i] = FailCode.applicantType }
                 else if let column = dishonesty, Value.parseCell(ledger.text(ledger.attributeRanges[column][r]), as: .bool) == .bool(true) {
-                    fail[i] = .seriousDishonesty
+                    fail[i] = FailCode.seriousDishonesty
                 }
             }
             for (k, c) in m.conditions.enumerated() {
                 let col = evaluator.evaluate(c.expression)
-                for i in 0..<rows.count where fail[i] == nil && !col.bool(i) { fail[i] = .condition(k) }
+                for i in 0..<rows.count where fail[i] == .none && !col.bool(i) { fail[i] = FailCode(condition: k) }
             }
             let award = evaluator.evaluate(m.award)
             var raw = [Rational](repeating: .zero, count: rows.count)
             for i in 0..<rows.count { raw[i] = award.number(i) }
-            for (i, message) in evaluator.rowErrors where fail[i] == nil { fail[i] = .evaluation(message) }
+            for (i, message) in evaluator.rowErrors where fail[i] == .none {
+                fail[i] = FailCode.evaluation
+                failMessages[e][i] = message
+            }
             raws[e] = raw
             fails[e] = fail
         }
 
+        timer.mark("column-wise formulas")
         var state = LimitState(set: set, enterprises: ledger.enterpriseCount)
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
@@ -132,7 +141,9 @@ public enum Engine {
             var others: [CandidateOutcome] = []
             for c in lo..<hi {
                 let e = Int(candEntry[c]), s = Int(slotOf[c])
-                let outcome = state.outcome(entry: e, raw: raws[e][s], fail: fails[e][s], enterprise: enterprise, year: year, details: details)
+                let code = fails[e][s]
+                let reason: IneligibleReason? = code == .none ? nil : code.reason(message: failMessages[e][s])
+                let outcome = state.outcome(entry: e, raw: raws[e][s], fail: reason, enterprise: enterprise, year: year, details: details)
                 if let b = best {
                     if outcome.isBetter(than: b) {
                         if details { others.append(b) }
@@ -158,6 +169,7 @@ public enum Engine {
                 }
             }
         }
+        timer.mark("limits in ledger order")
         return result
     }
 }
@@ -168,5 +180,25 @@ extension CandidateOutcome {
         let eligible = status != .ineligible, otherEligible = other.status != .ineligible
         if eligible != otherEligible { return eligible }
         return award > other.award
+    }
+}
+
+/// A compact `IneligibleReason` for the column-wise phase: one small integer per candidate.
+struct FailCode: Equatable {
+    var raw: Int16
+    static let none = FailCode(raw: -1)
+    static let applicantType = FailCode(raw: 0)
+    static let seriousDishonesty = FailCode(raw: 1)
+    static let evaluation = FailCode(raw: 2)
+    init(raw: Int16) { self.raw = raw }
+    init(condition k: Int) { raw = 100 + Int16(k) }
+
+    func reason(message: String?) -> IneligibleReason {
+        switch raw {
+        case 0: return .applicantType
+        case 1: return .seriousDishonesty
+        case 2: return .evaluation(message ?? "")
+        default: return .condition(Int(raw) - 100)
+        }
     }
 }

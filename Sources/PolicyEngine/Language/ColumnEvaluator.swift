@@ -74,6 +74,15 @@ struct ColumnEvaluator {
             if case let .scalar(.bool(b)) = c { return .scalar(.bool(!b)) }
             return .bools((0..<count).map { !c.bool($0) })
         case let .binary(op, l, r):
+            // The commonest formula, `amount × constant`, straight from the ledger's fen column.
+            if op == .multiply, case .amount? = l.binding, case let .scalar(v) = evaluate(r), let factor = v.number {
+                var out = [Rational](repeating: .zero, count: count)
+                let amounts = claims.ledger.amount
+                for (i, row) in claims.rows.enumerated() {
+                    do { out[i] = try Rational(amounts[Int(row)]).multiplied(by: factor) } catch { noteOverflow(i) }
+                }
+                return .numbers(out)
+            }
             return binary(op, evaluate(l), evaluate(r), l.type, e.type)
         case let .call(name, args):
             let cols = args.map { evaluate($0) }

@@ -16,18 +16,18 @@ struct ByteRange: Hashable {
 /// index (0, 1, 2, …). Keys stay in the buffer; the table stores only their ranges, so a million
 /// enterprise ids cost three small arrays and no String allocations.
 struct ByteInterner {
-    private var slots: [Int32]
+    /// Each slot holds the upper 32 bits of the key's hash and its index + 1 (0 = empty), so a probe
+    /// touches one cache line and compares bytes only when the hashes agree.
+    private var slots: [UInt64]
     private var mask: Int
     private(set) var keys: [ByteRange] = []
-    private var hashes: [UInt64] = []
 
     init(expected: Int = 16) {
         var capacity = 16
         while capacity < expected * 2 { capacity <<= 1 }
-        slots = [Int32](repeating: -1, count: capacity)
+        slots = [UInt64](repeating: 0, count: capacity)
         mask = capacity - 1
         keys.reserveCapacity(expected)
-        hashes.reserveCapacity(expected)
     }
 
     var count: Int { keys.count }
@@ -56,32 +56,37 @@ struct ByteInterner {
     /// Returns the key's index and whether it was new.
     mutating func intern(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> (index: Int32, inserted: Bool) {
         let h = ByteInterner.hash(base, r)
+        let tag = h & 0xFFFF_FFFF_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { break }
-            let k = keys[Int(s)]
-            if hashes[Int(s)] == h && k.length == r.length && memcmp(base + k.offset, base + r.offset, r.length) == 0 {
-                return (s, false)
+        let found: Int32? = slots.withUnsafeBufferPointer { slots in
+            while true {
+                let s = slots[i]
+                if s == 0 { return nil }
+                if s & 0xFFFF_FFFF_0000_0000 == tag {
+                    let index = Int(s & 0xFFFF_FFFF) - 1
+                    let k = keys[index]
+                    if k.length == r.length && memcmp(base + k.offset, base + r.offset, r.length) == 0 { return Int32(index) }
+                }
+                i = (i + 1) & mask
             }
-            i = (i + 1) & mask
         }
+        if let found { return (found, false) }
         let index = Int32(keys.count)
-        slots[i] = index
+        slots[i] = tag | UInt64(index + 1)
         keys.append(r)
-        hashes.append(h)
-        if keys.count * 2 > slots.count { grow() }
+        if keys.count * 2 > slots.count { grow(base) }
         return (index, true)
     }
 
-    private mutating func grow() {
+    private mutating func grow(_ base: UnsafePointer<UInt8>) {
         let capacity = slots.count * 2
-        slots = [Int32](repeating: -1, count: capacity)
+        slots = [UInt64](repeating: 0, count: capacity)
         mask = capacity - 1
-        for (k, h) in hashes.enumerated() {
+        for (k, r) in keys.enumerated() {
+            let h = ByteInterner.hash(base, r)
             var i = Int(truncatingIfNeeded: h) & mask
-            while slots[i] >= 0 { i = (i + 1) & mask }
-            slots[i] = Int32(k)
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(k + 1)
         }
     }
 }

@@ -10,6 +10,7 @@ public struct ClaimsLedger: @unchecked Sendable {
     /// Dense applicant index per claim; `enterpriseKeys[i]` is applicant i's id.
     var enterprise: [Int32] = []
     var enterpriseKeys: [ByteRange] = []
+    /// Empty when the ledger has no `enterprise_name` column.
     var enterpriseName: [ByteRange] = []
     /// Index into `DivisionCatalog.divisions`.
     var district: [Int16] = []
@@ -42,7 +43,7 @@ public struct ClaimsLedger: @unchecked Sendable {
     public func claimID(_ row: Int) -> String { text(claimID[row]) }
     public func enterpriseID(_ row: Int) -> String { text(enterpriseKeys[Int(enterprise[row])]) }
     public func enterpriseIndex(_ row: Int) -> Int { Int(enterprise[row]) }
-    public func enterpriseName(_ row: Int) -> String { text(enterpriseName[row]) }
+    public func enterpriseName(_ row: Int) -> String { enterpriseName.isEmpty ? "" : text(enterpriseName[row]) }
     public func districtIndex(_ row: Int) -> Int { Int(district[row]) }
     public func applicantType(_ row: Int) -> ApplicantType { ApplicantType.allCases[Int(applicant[row])] }
     public func matter(_ row: Int) -> String { matterKeys[Int(matter[row])] }

@@ -69,7 +69,7 @@ struct LedgerBuilder {
     mutating func reserve(_ n: Int) {
         ledger.claimID.reserveCapacity(n)
         ledger.enterprise.reserveCapacity(n)
-        ledger.enterpriseName.reserveCapacity(n)
+        if nameColumn != nil { ledger.enterpriseName.reserveCapacity(n) }
         ledger.district.reserveCapacity(n)
         ledger.applicant.reserveCapacity(n)
         ledger.matter.reserveCapacity(n)
@@ -164,7 +164,7 @@ struct LedgerBuilder {
         guard problems.count == before else { return }
         ledger.claimID.append(cid)
         ledger.enterprise.append(enterpriseIndex)
-        ledger.enterpriseName.append(nameColumn.map { fields[$0] } ?? .empty)
+        if let c = nameColumn { ledger.enterpriseName.append(fields[c]) }
         ledger.district.append(districtIndex)
         ledger.applicant.append(applicant)
         ledger.matter.append(matterIdx)

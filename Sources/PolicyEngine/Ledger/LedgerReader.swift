@@ -59,7 +59,17 @@ enum CSVLedgerReader {
     static func read(_ input: [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog) throws -> ClaimsLedger {
         var bytes = input
         var builder: LedgerBuilder?
-        let expectedRows = max(16, bytes.count / 48)
+        // Size the tables once: one row per newline.
+        let expectedRows = max(16, bytes.withUnsafeBufferPointer { p in
+            var lines = 0
+            var q = p.baseAddress!
+            let end = p.baseAddress! + p.count
+            while q < end, let hit = memchr(q, 0x0A, end - q) {
+                lines += 1
+                q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            return lines
+        })
         var problems: [LedgerError.Problem] = []
         bytes.withUnsafeMutableBufferPointer { buf in
             let p = buf.baseAddress!

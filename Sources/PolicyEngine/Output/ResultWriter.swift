@@ -131,22 +131,29 @@ public struct ResultWriter {
     }
 
     func writeSummary(_ sink: (String) -> Void) {
-        struct Key: Hashable { var entry: Int32; var status: ClaimStatus }
-        var count: [Key: Int] = [:]
-        var sum: [Key: Int64] = [:]
+        // Counts and sums in flat arrays indexed by (chosen measure + 1, status): no hashing per claim.
+        let statuses = ClaimStatus.allCases
+        let width = statuses.count
+        let slots = (evaluation.policies.entries.count + 1) * width
+        var count = [Int](repeating: 0, count: slots)
+        var sum = [Int64](repeating: 0, count: slots)
+        let statusIndex = Dictionary(uniqueKeysWithValues: statuses.enumerated().map { ($1, $0) })
+        var statusCode = [Int](repeating: 0, count: evaluation.ledger.count)
+        for (i, s) in evaluation.status.enumerated() { statusCode[i] = statusIndex[s]! }
         for row in 0..<evaluation.ledger.count {
-            let k = Key(entry: evaluation.chosenEntry[row], status: evaluation.status[row])
-            count[k, default: 0] += 1
-            sum[k, default: 0] += evaluation.award[row]
+            let k = (Int(evaluation.chosenEntry[row]) + 1) * width + statusCode[row]
+            count[k] += 1
+            sum[k] += evaluation.award[row]
         }
         sink("policy,measure,clause,status,claims,award\n")
-        for k in count.keys.sorted(by: { ($0.entry, $0.status.rawValue) < ($1.entry, $1.status.rawValue) }) {
+        for k in 0..<slots where count[k] > 0 {
+            let entry = k / width - 1
             let (p, m, c): (String, String, String)
-            if k.entry >= 0 {
-                let e = evaluation.policies.entries[Int(k.entry)]
+            if entry >= 0 {
+                let e = evaluation.policies.entries[entry]
                 (p, m, c) = (evaluation.policies.policies[e.policy].id, e.measure.id, e.measure.clause)
             } else { (p, m, c) = ("", "", "") }
-            sink("\(p),\(m),\(c),\(k.status.rawValue),\(count[k]!),\(Fen(sum[k]!).plain)\n")
+            sink("\(p),\(m),\(c),\(statuses[k % width].rawValue),\(count[k]),\(Fen(sum[k]).plain)\n")
         }
         sink("total,,,,\(evaluation.ledger.count),\(evaluation.total.plain)\n")
     }
