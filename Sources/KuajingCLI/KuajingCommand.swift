@@ -84,7 +84,8 @@ struct Policies: ParsableCommand {
         func run() throws {
             let out = StandardOutput()
             let (cases, checks, failures) = try PolicyJobs.test(directory: policies.path, out: out.write)
-            out.write("\(checks - failures) passed, \(failures) failed（\(cases) 个用例）\n")
+            out.write("共 \(cases) 个用例，\(checks) 项检查\n")
+            out.write("\(checks - failures) passed, \(failures) failed\n")
             out.flush()
             if failures > 0 { throw ExitCode(1) }
         }

@@ -1,33 +1,54 @@
-/// What each applicant has already used of one limit: an amount in fen or a number of grants,
-/// per calendar year or over the whole policy period. Arrays are dense by applicant index and
-/// allocated on first use, so a policy set with fifty limits costs memory only for those a
-/// ledger touches. Claims arrive in date order, so an applicant's year only moves forward and
-/// a yearly counter resets when it does.
-struct ApplicantCounter {
-    let yearly: Bool
-    let applicants: Int
-    /// Per applicant: amount or grants used, and (for yearly counters) the year they belong to, side by
-    /// side so that one lookup is one cache miss.
-    private struct Slot { var used: Int64; var year: Int32 }
-    private var slots: [Slot] = []
-
-    init(yearly: Bool, applicants: Int) {
-        self.yearly = yearly
-        self.applicants = applicants
+/// What each applicant has used of each limit: an amount in fen or a number of grants, per calendar
+/// year or over the whole policy period. Counter `k` is a dense array by applicant index, allocated on
+/// first use (a policy set with fifty limits costs memory only for those a ledger touches), on memory
+/// managed here so the hot loop does no reference counting. Claims arrive in date order, so an
+/// applicant's year only moves forward and a yearly counter resets when it does.
+final class ApplicantCounters {
+    struct Slot {
+        var used: Int64
+        var year: Int32
     }
 
-    func value(_ applicant: Int, _ y: Int32) -> Int64 {
-        if slots.isEmpty { return 0 }
-        let s = slots[applicant]
-        if yearly && s.year != y { return 0 }
+    let applicants: Int
+    let count: Int
+    private let yearly: UnsafeMutablePointer<Bool>
+    private let tables: UnsafeMutablePointer<UnsafeMutablePointer<Slot>?>
+
+    /// One counter per element of `yearly`.
+    init(yearly kinds: [Bool], applicants: Int) {
+        self.applicants = applicants
+        count = kinds.count
+        yearly = .allocate(capacity: max(1, kinds.count))
+        tables = .allocate(capacity: max(1, kinds.count))
+        for (k, y) in kinds.enumerated() {
+            yearly[k] = y
+            tables[k] = nil
+        }
+    }
+
+    deinit {
+        for k in 0..<count { tables[k]?.deallocate() }
+        tables.deallocate()
+        yearly.deallocate()
+    }
+
+    @inline(__always)
+    func value(_ counter: Int, _ applicant: Int, _ year: Int32) -> Int64 {
+        guard let t = tables[counter] else { return 0 }
+        let s = t[applicant]
+        if yearly[counter] && s.year != year { return 0 }
         return s.used
     }
 
-    mutating func add(_ applicant: Int, _ y: Int32, _ amount: Int64) {
-        if slots.isEmpty { slots = [Slot](repeating: Slot(used: 0, year: Int32.min), count: applicants) }
-        if yearly && slots[applicant].year != y {
-            slots[applicant] = Slot(used: 0, year: y)
+    @inline(__always)
+    func add(_ counter: Int, _ applicant: Int, _ year: Int32, _ amount: Int64) {
+        let t: UnsafeMutablePointer<Slot>
+        if let existing = tables[counter] { t = existing } else {
+            t = .allocate(capacity: max(1, applicants))
+            t.initialize(repeating: Slot(used: 0, year: Int32.min), count: max(1, applicants))
+            tables[counter] = t
         }
-        slots[applicant].used += amount
+        if yearly[counter] && t[applicant].year != year { t[applicant] = Slot(used: 0, year: year) }
+        t[applicant].used += amount
     }
 }

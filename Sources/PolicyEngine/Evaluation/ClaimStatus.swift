@@ -7,6 +7,18 @@ public enum ClaimStatus: String, Sendable, CaseIterable, Codable {
     case ineligible
     case notApplicable = "not_applicable"
 
+    /// Position in `allCases`.
+    var index: Int {
+        switch self {
+        case .awarded: return 0
+        case .capped: return 1
+        case .needsReview: return 2
+        case .excludedByHigher: return 3
+        case .ineligible: return 4
+        case .notApplicable: return 5
+        }
+    }
+
     public var chinese: String {
         switch self {
         case .awarded: return "足额核定"

@@ -33,74 +33,51 @@ public enum Engine {
         let entries = set.entries
         var timer = PhaseTimer()
 
-        // Ledger order: a stable counting sort by date. Candidates are laid out in this order so the
-        // sequential pass below reads its arrays front to back.
-        var order = [Int32](repeating: 0, count: n)
-        var minDay: Int32 = 0
-        var yearOfDay: [Int32] = []
-        if n > 0 {
-            minDay = ledger.day.min()!
-            let maxDay = ledger.day.max()!
-            var counts = [Int32](repeating: 0, count: Int(maxDay - minDay) + 2)
-            for d in ledger.day { counts[Int(d - minDay) + 1] += 1 }
-            for i in 1..<counts.count { counts[i] += counts[i - 1] }
-            for r in 0..<n {
-                let k = Int(ledger.day[r] - minDay)
-                order[Int(counts[k])] = Int32(r)
-                counts[k] += 1
-            }
-            yearOfDay = (minDay...maxDay).map { Int32(Day(ordinal: $0).year) }
-        }
-
-        timer.mark("sort by date")
-        // 1. Candidates (CSR layout: candidates of the claim at position i of `order` are
-        //    candEntry[candStart[i]..<candStart[i+1]]).
+        // 1. Candidates, in file order (sequential reads). CSR layout: the candidates of row r are
+        //    candidate indices candStart[r]..<candStart[r+1]; candEntry gives each one's measure.
         let matterToSet: [Int] = ledger.matterKeys.map { key in set.matterKeys.firstIndex(of: key) ?? -1 }
         let from = set.policies.map { $0.inForce.from.ordinal }
         let to = set.policies.map { $0.inForce.to.ordinal }
+        let entryPolicy = entries.map(\.policy)
+        let divisionCount = set.divisions.divisions.count
+        let covers = set.covers.flatMap { $0 }
         var candStart = [Int32](repeating: 0, count: n + 1)
         var candEntry: [Int32] = []
         candEntry.reserveCapacity(n)
         var rowsOf = [[Int32]](repeating: [], count: entries.count)
-        var slotOf: [Int32] = [] // position of the candidate in rowsOf[entry]
-        slotOf.reserveCapacity(n)
-        let entryPolicy = entries.map(\.policy)
-        let divisionCount = set.divisions.divisions.count
-        let covers = set.covers.flatMap { $0 }
-        for pos in 0..<n {
-            let r = Int(order[pos])
+        var candidatesOf = [[Int32]](repeating: [], count: entries.count)
+        for r in 0..<n {
             let m = matterToSet[Int(ledger.matter[r])]
             if m >= 0 {
                 let d = ledger.day[r], dist = Int(ledger.district[r])
                 for e in set.byMatter[m] {
                     let p = entryPolicy[e]
                     if d >= from[p] && d <= to[p] && covers[p * divisionCount + dist] {
-                        candEntry.append(Int32(e))
-                        slotOf.append(Int32(rowsOf[e].count))
                         rowsOf[e].append(Int32(r))
+                        candidatesOf[e].append(Int32(candEntry.count))
+                        candEntry.append(Int32(e))
                     }
                 }
             }
-            candStart[pos + 1] = Int32(candEntry.count)
+            candStart[r + 1] = Int32(candEntry.count)
         }
-
         timer.mark("candidates")
-        // 2. Column-wise conditions and formulas, per measure.
-        var raws = [[Rational]](repeating: [], count: entries.count)
-        // Why a candidate fails, as a small code per candidate (messages of evaluation errors aside).
-        var fails = [[FailCode]](repeating: [], count: entries.count)
-        var failMessages = [[Int: String]](repeating: [:], count: entries.count)
+
+        // 2. Column-wise conditions and formulas, per measure, scattered back to the candidates.
+        var candRaw = [Rational](repeating: .zero, count: candEntry.count)
+        var candFail = [Int16](repeating: -1, count: candEntry.count)
+        var failMessages: [Int: String] = [:]
         for (e, rows) in rowsOf.enumerated() where !rows.isEmpty {
             let entry = entries[e]
             let m = entry.measure
+            let slots = candidatesOf[e]
             var evaluator = ColumnEvaluator(ClaimColumns(ledger: ledger, rows: rows,
                                                          inputs: Dictionary(m.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
             var fail = [FailCode](repeating: .none, count: rows.count)
-            let allowed = Set(m.applicants.compactMap { ApplicantType.allCases.firstIndex(of: $0) }.map(UInt8.init))
+            var allowedMask = [Bool](repeating: false, count: ApplicantType.allCases.count)
+            for a in m.applicants { allowedMask[ApplicantType.allCases.firstIndex(of: a)!] = true }
             let dishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
                 ? ledger.attributeIndex["serious_dishonesty"] : nil
-            var allowedMask = [Bool](repeating: false, count: ApplicantType.allCases.count)
-            for a in allowed { allowedMask[Int(a)] = true }
             for i in 0..<rows.count {
                 let r = Int(rows[i])
                 if !allowedMask[Int(ledger.applicant[r])] { fail[i] = FailCode.applicantType }
@@ -113,17 +90,43 @@ public enum Engine {
                 for i in 0..<rows.count where fail[i] == .none && !col.bool(i) { fail[i] = FailCode(condition: k) }
             }
             let award = evaluator.evaluate(m.award)
-            var raw = [Rational](repeating: .zero, count: rows.count)
-            for i in 0..<rows.count { raw[i] = award.number(i) }
             for (i, message) in evaluator.rowErrors where fail[i] == .none {
                 fail[i] = FailCode.evaluation
-                failMessages[e][i] = message
+                failMessages[Int(slots[i])] = message
             }
-            raws[e] = raw
-            fails[e] = fail
+            for i in 0..<rows.count {
+                let c = Int(slots[i])
+                candRaw[c] = award.number(i)
+                candFail[c] = fail[i].raw
+            }
         }
-
         timer.mark("column-wise formulas")
+
+        // 3. Processing order. Ledger order is by date, then file order. A claim's limits depend only on
+        //    earlier claims of the same applicant, except pools, which all applicants share. So:
+        //    - a ledger already in date order is processed as it stands;
+        //    - without pools, claims are processed applicant by applicant, each applicant's claims in
+        //      ledger order: the same results, read front to back when the file groups applicants;
+        //    - otherwise in full ledger order (a stable counting sort by date).
+        var minDay: Int32 = 0
+        var yearOfDay: [Int32] = []
+        if n > 0 {
+            minDay = ledger.day.min()!
+            yearOfDay = (minDay...ledger.day.max()!).map { Int32(Day(ordinal: $0).year) }
+        }
+        let entryUsesPool = entries.map { !$0.pools.isEmpty }
+        let poolsInvolved = rowsOf.indices.contains { !rowsOf[$0].isEmpty && entryUsesPool[$0] }
+        let order: [Int32]
+        if zip(ledger.day, ledger.day.dropFirst()).allSatisfy({ $0 <= $1 }) {
+            order = (0..<Int32(n)).map { $0 }
+        } else if !poolsInvolved {
+            order = Engine.applicantOrder(ledger)
+        } else {
+            order = Engine.dateOrder(ledger, minDay: minDay)
+        }
+        timer.mark("processing order")
+
+        // 4. Limits, in ledger order; 就高不重复 among the candidates of a claim.
         var state = LimitState(set: set, enterprises: ledger.enterpriseCount)
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
@@ -131,74 +134,109 @@ public enum Engine {
                                 chosen: details ? [CandidateOutcome?](repeating: nil, count: n) : [],
                                 alternatives: details ? [[CandidateOutcome]](repeating: [], count: n) : [],
                                 chosenEntry: [Int32](repeating: -1, count: n), detailed: details)
-        for pos in 0..<n {
-            let lo = Int(candStart[pos]), hi = Int(candStart[pos + 1])
+        for r32 in order {
+            let r = Int(r32)
+            let lo = Int(candStart[r]), hi = Int(candStart[r + 1])
             if lo == hi { continue }
-            let r = Int(order[pos])
             let enterprise = Int(ledger.enterprise[r])
             let year = yearOfDay[Int(ledger.day[r] - minDay)]
-            var best: CandidateOutcome?
-            var others: [CandidateOutcome] = []
-            for c in lo..<hi {
-                let e = Int(candEntry[c]), s = Int(slotOf[c])
-                let code = fails[e][s]
-                let reason: IneligibleReason? = code == .none ? nil : code.reason(message: failMessages[e][s])
-                let outcome = state.outcome(entry: e, raw: raws[e][s], fail: reason, enterprise: enterprise, year: year, details: details)
-                if let b = best {
-                    if outcome.isBetter(than: b) {
-                        if details { others.append(b) }
-                        best = outcome
-                    } else if details { others.append(outcome) }
-                } else { best = outcome }
-            }
-            let chosen = best!
-            if chosen.status != .ineligible {
-                state.commit(entry: chosen.entry, award: chosen.award, enterprise: enterprise, year: year)
-            }
-            result.status[r] = chosen.status
-            result.award[r] = chosen.award
-            result.chosenEntry[r] = Int32(chosen.entry)
-            if details {
-                result.chosen[r] = chosen
-                result.alternatives[r] = others.map { o in
-                    var o = o
-                    if chosen.status != .ineligible && o.status != .ineligible {
-                        o.status = .excludedByHigher
+            var best = state.decide(entry: Int(candEntry[lo]), raw: candRaw[lo], fail: candFail[lo], enterprise: enterprise, year: year)
+            var bestCandidate = lo
+            if hi - lo > 1 {
+                for c in (lo + 1)..<hi {
+                    let d = state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year)
+                    if d.isBetter(than: best) {
+                        best = d
+                        bestCandidate = c
                     }
-                    return o
                 }
             }
+            if details {
+                func outcome(_ d: Decision, _ c: Int) -> CandidateOutcome {
+                    CandidateOutcome(entry: Int(d.entry), status: d.status, award: d.award, raw: candRaw[c],
+                                     reason: LimitState.reason(d.reason, message: failMessages[c]),
+                                     limits: d.status == .ineligible ? [] : state.limitChecks(d, enterprise: enterprise, year: year))
+                }
+                result.chosen[r] = outcome(best, bestCandidate)
+                for c in lo..<hi where c != bestCandidate {
+                    var o = outcome(state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year), c)
+                    if best.status != .ineligible && o.status != .ineligible { o.status = .excludedByHigher }
+                    result.alternatives[r].append(o)
+                }
+            }
+            if best.status != .ineligible { state.commit(best, enterprise: enterprise, year: year) }
+            result.status[r] = best.status
+            result.award[r] = best.award
+            result.chosenEntry[r] = best.entry
         }
         timer.mark("limits in ledger order")
         return result
     }
 }
 
-extension CandidateOutcome {
-    /// 就高: an eligible outcome beats an ineligible one; then the larger award; ties keep the first.
-    func isBetter(than other: CandidateOutcome) -> Bool {
-        let eligible = status != .ineligible, otherEligible = other.status != .ineligible
-        if eligible != otherEligible { return eligible }
-        return award > other.award
+extension Engine {
+    /// Rows in ledger order: a stable counting sort by date.
+    static func dateOrder(_ ledger: ClaimsLedger, minDay: Int32) -> [Int32] {
+        let n = ledger.count
+        var order = [Int32](repeating: 0, count: n)
+        guard n > 0 else { return order }
+        var counts = [Int32](repeating: 0, count: Int(ledger.day.max()! - minDay) + 2)
+        for d in ledger.day { counts[Int(d - minDay) + 1] += 1 }
+        for i in 1..<counts.count { counts[i] += counts[i - 1] }
+        for r in 0..<n {
+            let k = Int(ledger.day[r] - minDay)
+            order[Int(counts[k])] = Int32(r)
+            counts[k] += 1
+        }
+        return order
+    }
+
+    /// Rows grouped by applicant (in order of first appearance), each applicant's rows in ledger
+    /// order (by date, then file order).
+    static func applicantOrder(_ ledger: ClaimsLedger) -> [Int32] {
+        let n = ledger.count
+        var start = [Int32](repeating: 0, count: ledger.enterpriseCount + 1)
+        for e in ledger.enterprise { start[Int(e) + 1] += 1 }
+        for i in 1..<start.count { start[i] += start[i - 1] }
+        var order = [Int32](repeating: 0, count: n)
+        var next = start
+        for r in 0..<n {
+            let e = Int(ledger.enterprise[r])
+            order[Int(next[e])] = Int32(r)
+            next[e] += 1
+        }
+        // Within each applicant, a stable insertion sort by date (groups are small; rows are already in file order).
+        order.withUnsafeMutableBufferPointer { o in
+            ledger.day.withUnsafeBufferPointer { day in
+                for e in 0..<ledger.enterpriseCount {
+                    let lo = Int(start[e]), hi = Int(start[e + 1])
+                    if hi - lo < 2 { continue }
+                    if hi - lo > 64 {
+                        let sorted = o[lo..<hi].sorted { day[Int($0)] != day[Int($1)] ? day[Int($0)] < day[Int($1)] : $0 < $1 }
+                        for (k, v) in sorted.enumerated() { o[lo + k] = v }
+                        continue
+                    }
+                    for i in (lo + 1)..<hi {
+                        let v = o[i]
+                        var j = i - 1
+                        while j >= lo && day[Int(o[j])] > day[Int(v)] {
+                            o[j + 1] = o[j]
+                            j -= 1
+                        }
+                        o[j + 1] = v
+                    }
+                }
+            }
+        }
+        return order
     }
 }
 
-/// A compact `IneligibleReason` for the column-wise phase: one small integer per candidate.
-struct FailCode: Equatable {
-    var raw: Int16
-    static let none = FailCode(raw: -1)
-    static let applicantType = FailCode(raw: 0)
-    static let seriousDishonesty = FailCode(raw: 1)
-    static let evaluation = FailCode(raw: 2)
-    init(raw: Int16) { self.raw = raw }
-    init(condition k: Int) { raw = 100 + Int16(k) }
-
-    func reason(message: String?) -> IneligibleReason {
-        switch raw {
-        case 0: return .applicantType
-        case 1: return .seriousDishonesty
-        case 2: return .evaluation(message ?? "")
-        default: return .condition(Int(raw) - 100)
-        }
+extension Decision {
+    /// 就高: an eligible decision beats an ineligible one; then the larger award; ties keep the first.
+    func isBetter(than other: Decision) -> Bool {
+        let eligible = status != .ineligible, otherEligible = other.status != .ineligible
+        if eligible != otherEligible { return eligible }
+        return award > other.award
     }
 }

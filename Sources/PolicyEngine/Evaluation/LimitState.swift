@@ -1,72 +1,112 @@
 import KuajingDomain
 
+/// What one measure gives one claim at its turn, in trivially copyable form (the hot path).
+struct Decision {
+    var entry: Int32
+    var status: ClaimStatus
+    /// `ReasonCode` of an ineligible decision, -1 otherwise.
+    var reason: Int16
+    var award: Int64
+    var capped: Bool
+    /// The tightest room among the limits tested (Int64.max when none).
+    var room: Int64
+}
+
+/// Reason codes of the sequential phase, beside `FailCode` from the column-wise phase.
+enum ReasonCode {
+    static let onceUsed: Int16 = 10
+    static let yearlyCountUsed: Int16 = 11
+    static let zeroAward: Int16 = 12
+    /// + group index.
+    static let groupOnceUsed: Int16 = 1000
+}
+
 /// Everything claims consume as they are taken in ledger order: caps per applicant (per year or per
 /// policy period), once-only grants, yearly counts, caps shared by several measures, and pools.
+/// The measures' limits are copied into flat arrays once, so deciding a claim reads integers only.
 struct LimitState {
     let set: PolicySet
-    /// What the hot path needs of each measure, copied out of `set` so that evaluating a claim
-    /// touches flat arrays only (no copies of measures, no reference counting).
-    struct Compiled {
-        var capLimits: [Int64]
-        var groups: [Int]
-        var pools: [Int]
-        var once: Bool
-        var maxPerYear: Int64?
-        var review: Bool
-    }
-    let compiled: [Compiled]
-    let groupLimit: [Int64?]
-    let groupOnce: [Bool]
-    var capCounters: [[ApplicantCounter?]]
-    var onceCounters: [ApplicantCounter]
-    var yearCounters: [ApplicantCounter]
-    var groupAmounts: [ApplicantCounter]
-    var groupGrants: [ApplicantCounter]
+    let counters: ApplicantCounters
+
+    // Per entry (measure): ranges into the flat lists below.
+    let capStart: [Int32], capLimit: [Int64], capCounter: [Int32]
+    let groupStart: [Int32], groupList: [Int32]
+    let poolStart: [Int32], poolList: [Int32]
+    let onceCounter: [Int32], yearCounter: [Int32], maxPerYear: [Int64], review: [Bool]
+    // Per group.
+    let groupLimit: [Int64], groupAmountCounter: [Int32], groupGrantCounter: [Int32]
     var pools: [FundPool]
 
     init(set: PolicySet, enterprises: Int) {
         self.set = set
-        compiled = set.entries.map { e in
-            Compiled(capLimits: e.measure.caps.map(\.limit.value), groups: e.groups, pools: e.pools, once: e.measure.oncePerEnterprise,
-                     maxPerYear: e.measure.maxClaimsPerYear.map(Int64.init), review: e.measure.review != nil)
+        var kinds: [Bool] = []
+        func counter(yearly: Bool) -> Int32 {
+            kinds.append(yearly)
+            return Int32(kinds.count - 1)
         }
-        groupLimit = set.groups.map { $0.group.limit?.value }
-        groupOnce = set.groups.map { $0.group.oncePerEnterprise }
-        capCounters = set.entries.map { entry in
-            entry.measure.caps.map { cap in
-                cap.scope == .claim ? nil : ApplicantCounter(yearly: cap.scope == .enterpriseYear, applicants: enterprises)
+        var capStart: [Int32] = [0], capLimit: [Int64] = [], capCounter: [Int32] = []
+        var groupStart: [Int32] = [0], groupList: [Int32] = []
+        var poolStart: [Int32] = [0], poolList: [Int32] = []
+        var onceCounter: [Int32] = [], yearCounter: [Int32] = [], maxPerYear: [Int64] = [], review: [Bool] = []
+        for e in set.entries {
+            let m = e.measure
+            for cap in m.caps {
+                capLimit.append(cap.limit.value)
+                capCounter.append(cap.scope == .claim ? -1 : counter(yearly: cap.scope == .enterpriseYear))
             }
+            capStart.append(Int32(capLimit.count))
+            groupList += e.groups.map(Int32.init)
+            groupStart.append(Int32(groupList.count))
+            poolList += e.pools.map(Int32.init)
+            poolStart.append(Int32(poolList.count))
+            onceCounter.append(m.oncePerEnterprise ? counter(yearly: false) : -1)
+            yearCounter.append(m.maxClaimsPerYear != nil ? counter(yearly: true) : -1)
+            maxPerYear.append(Int64(m.maxClaimsPerYear ?? -1))
+            review.append(m.review != nil)
         }
-        onceCounters = set.entries.map { _ in ApplicantCounter(yearly: false, applicants: enterprises) }
-        yearCounters = set.entries.map { _ in ApplicantCounter(yearly: true, applicants: enterprises) }
-        groupAmounts = set.groups.map { ApplicantCounter(yearly: $0.group.scope == .enterpriseYear, applicants: enterprises) }
-        groupGrants = set.groups.map { _ in ApplicantCounter(yearly: false, applicants: enterprises) }
+        var groupLimit: [Int64] = [], groupAmountCounter: [Int32] = [], groupGrantCounter: [Int32] = []
+        for (_, g) in set.groups {
+            groupLimit.append(g.limit?.value ?? -1)
+            groupAmountCounter.append(g.limit != nil ? counter(yearly: g.scope == .enterpriseYear) : -1)
+            groupGrantCounter.append(g.oncePerEnterprise ? counter(yearly: false) : -1)
+        }
+        (self.capStart, self.capLimit, self.capCounter) = (capStart, capLimit, capCounter)
+        (self.groupStart, self.groupList, self.poolStart, self.poolList) = (groupStart, groupList, poolStart, poolList)
+        (self.onceCounter, self.yearCounter, self.maxPerYear, self.review) = (onceCounter, yearCounter, maxPerYear, review)
+        (self.groupLimit, self.groupAmountCounter, self.groupGrantCounter) = (groupLimit, groupAmountCounter, groupGrantCounter)
         pools = set.pools.map { FundPool(limit: $0.pool.limit) }
+        counters = ApplicantCounters(yearly: kinds, applicants: enterprises)
     }
 
-    /// What the measure of `entry` would give this claim now, without consuming anything.
-    func outcome(entry e: Int, raw: Rational, fail: IneligibleReason?, enterprise a: Int, year y: Int32, details: Bool) -> CandidateOutcome {
-        let c = compiled[e]
-        if let fail { return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: fail, limits: []) }
-        if c.once && onceCounters[e].value(a, y) > 0 {
-            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .onceUsed(group: nil), limits: [])
+    /// What the measure of entry `e` would give this claim now, without consuming anything.
+    func decide(entry e: Int, raw: Rational, fail: Int16, enterprise a: Int, year y: Int32) -> Decision {
+        func ineligible(_ code: Int16) -> Decision {
+            Decision(entry: Int32(e), status: .ineligible, reason: code, award: 0, capped: false, room: .max)
         }
-        for g in c.groups where groupOnce[g] && groupGrants[g].value(a, y) > 0 {
-            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .onceUsed(group: g), limits: [])
+        if fail >= 0 { return ineligible(fail) }
+        let once = Int(onceCounter[e])
+        if once >= 0 && counters.value(once, a, y) > 0 { return ineligible(ReasonCode.onceUsed) }
+        let gs = Int(groupStart[e]), ge = Int(groupStart[e + 1])
+        for k in gs..<ge {
+            let g = Int(groupList[k])
+            let grants = Int(groupGrantCounter[g])
+            if grants >= 0 && counters.value(grants, a, y) > 0 { return ineligible(ReasonCode.groupOnceUsed + Int16(g)) }
         }
-        if let max = c.maxPerYear, yearCounters[e].value(a, y) >= max {
-            return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .yearlyCountUsed, limits: [])
-        }
+        let yc = Int(yearCounter[e])
+        if yc >= 0 && counters.value(yc, a, y) >= maxPerYear[e] { return ineligible(ReasonCode.yearlyCountUsed) }
 
         // The tightest limit: caps of the measure, shared caps, pools.
         var room = Int64.max
-        for (k, limit) in c.capLimits.enumerated() {
-            room = min(room, max(0, limit - (capCounters[e][k]?.value(a, y) ?? 0)))
+        for k in Int(capStart[e])..<Int(capStart[e + 1]) {
+            let c = Int(capCounter[k])
+            room = min(room, max(0, capLimit[k] - (c >= 0 ? counters.value(c, a, y) : 0)))
         }
-        for g in c.groups {
-            if let limit = groupLimit[g] { room = min(room, max(0, limit - groupAmounts[g].value(a, y))) }
+        for k in gs..<ge {
+            let g = Int(groupList[k])
+            let c = Int(groupAmountCounter[g])
+            if c >= 0 { room = min(room, max(0, groupLimit[g] - counters.value(c, a, y))) }
         }
-        for q in c.pools { room = min(room, max(0, pools[q].remaining)) }
+        for k in Int(poolStart[e])..<Int(poolStart[e + 1]) { room = min(room, max(0, pools[Int(poolList[k])].remaining)) }
 
         var award: Int64
         var capped = false
@@ -77,47 +117,62 @@ struct LimitState {
             award = max(0, raw.roundedHalfUp())
         }
         let status: ClaimStatus
-        if c.review { status = .needsReview }
+        if review[e] { status = .needsReview }
         else if capped { status = .capped }
-        else if award == 0 { return CandidateOutcome(entry: e, status: .ineligible, award: 0, raw: raw, reason: .zeroAward, limits: []) }
+        else if award == 0 { return ineligible(ReasonCode.zeroAward) }
         else { status = .awarded }
-        return CandidateOutcome(entry: e, status: status, award: award, raw: raw, reason: nil,
-                                limits: details ? limitChecks(entry: e, enterprise: a, year: y, capped: capped, room: room) : [])
+        return Decision(entry: Int32(e), status: status, reason: -1, award: award, capped: capped, room: room)
     }
 
-    /// Every limit the measure tested, with what was left of it and which one bound (for explanations and traces).
-    func limitChecks(entry e: Int, enterprise a: Int, year y: Int32, capped: Bool, room: Int64) -> [LimitCheck] {
+    /// Consumes what a decision took.
+    mutating func commit(_ d: Decision, enterprise a: Int, year y: Int32) {
+        let e = Int(d.entry)
+        for k in Int(capStart[e])..<Int(capStart[e + 1]) where capCounter[k] >= 0 { counters.add(Int(capCounter[k]), a, y, d.award) }
+        if onceCounter[e] >= 0 { counters.add(Int(onceCounter[e]), a, y, 1) }
+        if yearCounter[e] >= 0 { counters.add(Int(yearCounter[e]), a, y, 1) }
+        for k in Int(groupStart[e])..<Int(groupStart[e + 1]) {
+            let g = Int(groupList[k])
+            if groupAmountCounter[g] >= 0 { counters.add(Int(groupAmountCounter[g]), a, y, d.award) }
+            if groupGrantCounter[g] >= 0 { counters.add(Int(groupGrantCounter[g]), a, y, 1) }
+        }
+        for k in Int(poolStart[e])..<Int(poolStart[e + 1]) { pools[Int(poolList[k])].draw(d.award) }
+    }
+
+    /// Every limit the measure tested, with what was left of it and which one bound (for explanations
+    /// and traces). Call before `commit`.
+    func limitChecks(_ d: Decision, enterprise a: Int, year y: Int32) -> [LimitCheck] {
+        let e = Int(d.entry)
         let entry = set.entries[e]
         let m = entry.measure
         var limits: [LimitCheck] = []
-        for (k, cap) in m.caps.enumerated() {
-            let left = max(0, cap.limit.value - (capCounters[e][k]?.value(a, y) ?? 0))
+        for (i, cap) in m.caps.enumerated() {
+            let c = Int(capCounter[Int(capStart[e]) + i])
+            let left = max(0, cap.limit.value - (c >= 0 ? counters.value(c, a, y) : 0))
             limits.append(LimitCheck(kind: .cap, label: cap.label, scope: cap.scope.chinese, limit: cap.limit, room: Fen(left), clause: m.clause, binding: false))
         }
         for g in entry.groups {
             let group = set.groups[g].group
             guard let limit = group.limit else { continue }
-            let left = max(0, limit.value - groupAmounts[g].value(a, y))
+            let left = max(0, limit.value - counters.value(Int(groupAmountCounter[g]), a, y))
             limits.append(LimitCheck(kind: .group, label: group.name, scope: group.scope.chinese, limit: limit, room: Fen(left), clause: group.clause, binding: false))
         }
         for q in entry.pools {
             let pool = set.pools[q].pool
             limits.append(LimitCheck(kind: .pool, label: pool.name, scope: "全部申请人先到先得", limit: pool.limit, room: Fen(max(0, pools[q].remaining)), clause: pool.clause, binding: false))
         }
-        if capped, let i = limits.firstIndex(where: { $0.room.value == room }) { limits[i].binding = true }
+        if d.capped, let i = limits.firstIndex(where: { $0.room.value == d.room }) { limits[i].binding = true }
         return limits
     }
 
-    /// Consumes what an outcome took.
-    mutating func commit(entry e: Int, award: Int64, enterprise a: Int, year y: Int32) {
-        let c = compiled[e]
-        for k in capCounters[e].indices where capCounters[e][k] != nil { capCounters[e][k]!.add(a, y, award) }
-        if c.once { onceCounters[e].add(a, y, 1) }
-        if c.maxPerYear != nil { yearCounters[e].add(a, y, 1) }
-        for g in c.groups {
-            if groupLimit[g] != nil { groupAmounts[g].add(a, y, award) }
-            if groupOnce[g] { groupGrants[g].add(a, y, 1) }
+    /// The reason of an ineligible decision, in the form explanations use.
+    static func reason(_ code: Int16, message: String?) -> IneligibleReason? {
+        switch code {
+        case ..<0: return nil
+        case ReasonCode.onceUsed: return .onceUsed(group: nil)
+        case ReasonCode.yearlyCountUsed: return .yearlyCountUsed
+        case ReasonCode.zeroAward: return .zeroAward
+        case ReasonCode.groupOnceUsed...: return .onceUsed(group: Int(code - ReasonCode.groupOnceUsed))
+        default: return FailCode(raw: code).reason(message: message)
         }
-        for q in c.pools { pools[q].draw(award) }
     }
 }

@@ -137,11 +137,8 @@ public struct ResultWriter {
         let slots = (evaluation.policies.entries.count + 1) * width
         var count = [Int](repeating: 0, count: slots)
         var sum = [Int64](repeating: 0, count: slots)
-        let statusIndex = Dictionary(uniqueKeysWithValues: statuses.enumerated().map { ($1, $0) })
-        var statusCode = [Int](repeating: 0, count: evaluation.ledger.count)
-        for (i, s) in evaluation.status.enumerated() { statusCode[i] = statusIndex[s]! }
         for row in 0..<evaluation.ledger.count {
-            let k = (Int(evaluation.chosenEntry[row]) + 1) * width + statusCode[row]
+            let k = (Int(evaluation.chosenEntry[row]) + 1) * width + evaluation.status[row].index
             count[k] += 1
             sum[k] += evaluation.award[row]
         }
