@@ -134,3 +134,31 @@ import Testing
         #expect(r1.trace.count == 2 && r1.trace[0].limits.first?.binding == false)
     }
 }
+
+@Suite struct ProcessingOrderTests {
+    func run(_ rows: String) throws -> Evaluation {
+        let set = try PolicySet.load(directory: "\(fixtures.path)/pool")
+        let csv = "claim_id,enterprise_id,district,matter,date,amount\n" + rows
+        let ledger = try LedgerReader.read(path: writeTemp("c.csv", csv), matterKeys: set.matterKeys)
+        return Engine.evaluate(ledger, with: set, details: false)
+    }
+
+    @Test func poolIsDrawnInDateOrderNotFileOrder() throws {
+        let ev = try run("c1,E1,滨江区,logistics_voucher,2025-03-02,60\nc2,E2,滨江区,logistics_voucher,2025-03-01,60\nc3,E3,滨江区,logistics_voucher,2025-03-02,60\n")
+        #expect(ev.award == [4000, 6000, 0]) // c2 first (earlier date), then c1 gets the 40 left, c3 nothing
+        #expect(ev.status == [.capped, .awarded, .capped])
+    }
+
+    @Test func yearlyCapFollowsDateOrderWithinAnApplicant() throws {
+        // Without a pool the engine groups by applicant; each applicant's claims still go by date.
+        let set = try loadPolicies()
+        let csv = "claim_id,enterprise_id,district,matter,date,amount\n"
+            + "a,E1,滨江区,own_brand_promotion,2025-09-01,1000000\n"
+            + "b,E2,滨江区,own_brand_promotion,2025-01-01,1000\n"
+            + "c,E1,滨江区,own_brand_promotion,2025-02-01,1800000\n"
+        let ledger = try LedgerReader.read(path: writeTemp("c.csv", csv), matterKeys: set.matterKeys)
+        let ev = Engine.evaluate(ledger, with: set, details: false)
+        #expect(ev.award == [5_000_000, 25_000, 45_000_000]) // c (Feb) takes 450,000; a (Sep) gets the 50,000 left
+        #expect(ev.status == [.capped, .awarded, .awarded])
+    }
+}
