@@ -39,6 +39,10 @@ public struct ClaimsLedger: @unchecked Sendable {
         }
     }
 
+    func text(_ r: ByteRange, in bytes: [UInt8]) -> String {
+        String(decoding: bytes[r.offset..<(r.offset + r.length)], as: UTF8.self)
+    }
+
     public var enterpriseCount: Int { enterpriseKeys.count }
     public func claimID(_ row: Int) -> String { text(claimID[row]) }
     public func enterpriseID(_ row: Int) -> String { text(enterpriseKeys[Int(enterprise[row])]) }

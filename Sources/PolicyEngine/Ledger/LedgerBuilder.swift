@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import KuajingDomain
 
 /// Turns rows of raw fields into a `ClaimsLedger`, validating each field against the claims
@@ -18,10 +21,14 @@ struct LedgerBuilder {
     let claimIDColumn, enterpriseColumn, districtColumn, matterColumn, dateColumn, amountColumn: Int
     let nameColumn, applicantColumn: Int?
     var problems: [LedgerError.Problem] = []
+    /// Column of each accepted row's claim_id, for records only (a CSV column is the field number).
+    private var claimColumns: [Int32] = []
     var truncated = false
 
-    private var claimIDs: ByteInterner
     private var enterprises: ByteInterner
+    /// The previous row's applicant id, to skip the table when rows of one applicant follow each other.
+    private var lastEnterprise = ByteRange.empty
+    private var lastEnterpriseIndex: Int32 = -1
     private var districtCache = ByteInterner()
     private var districtOf: [Int16] = []
     private var matterCache = ByteInterner()
@@ -60,7 +67,6 @@ struct LedgerBuilder {
         attributeColumns = attributes
         for (k, (name, _)) in attributes.enumerated() { ledger.attributeIndex[name] = k }
         ledger.attributeRanges = Array(repeating: [], count: attributes.count)
-        claimIDs = ByteInterner(expected: expectedRows)
         enterprises = ByteInterner(expected: max(16, expectedRows / 4))
         matterIndex = Dictionary(uniqueKeysWithValues: matterKeys.enumerated().map { ($1, Int32($0)) })
         reserve(expectedRows)
@@ -97,20 +103,21 @@ struct LedgerBuilder {
         }
         func bytes(_ r: ByteRange) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + r.offset, count: r.length) }
 
-        // claim_id: present and unique.
+        // claim_id: present (uniqueness is checked over the whole file in `finish`).
         let cp = claimIDColumn
         let cid = fields[cp]
-        if cid.isEmpty {
-            problem(line, cp, "claim_id 不能为空", column: col(cp))
-        } else if !claimIDs.intern(base, cid).inserted {
-            problem(line, cp, "claim_id“\(text(cid))”在本文件中重复", column: col(cp))
-        }
+        if cid.isEmpty { problem(line, cp, "claim_id 不能为空", column: col(cp)) }
         // enterprise_id
         let ep = enterpriseColumn
         let eid = fields[ep]
         var enterpriseIndex: Int32 = 0
-        if eid.isEmpty { problem(line, ep, "enterprise_id 不能为空", column: col(ep)) } else {
+        if eid.isEmpty { problem(line, ep, "enterprise_id 不能为空", column: col(ep)) } else if lastEnterpriseIndex >= 0
+            && eid.length == lastEnterprise.length && memcmp(base + eid.offset, base + lastEnterprise.offset, eid.length) == 0 {
+            enterpriseIndex = lastEnterpriseIndex
+        } else {
             enterpriseIndex = enterprises.intern(base, eid).index
+            lastEnterprise = eid
+            lastEnterpriseIndex = enterpriseIndex
         }
         // district: a name or a 6-digit code of the division catalog.
         let dp = districtColumn
@@ -163,6 +170,7 @@ struct LedgerBuilder {
 
         guard problems.count == before else { return }
         ledger.claimID.append(cid)
+        if let columns { claimColumns.append(Int32(columns[cp])) }
         ledger.enterprise.append(enterpriseIndex)
         if let c = nameColumn { ledger.enterpriseName.append(fields[c]) }
         ledger.district.append(districtIndex)
@@ -177,7 +185,16 @@ struct LedgerBuilder {
 
     /// Hands over the bytes the ranges point into; throws every problem found instead of a ledger.
     mutating func finish(storage: consuming [UInt8]) throws -> ClaimsLedger {
-        if !problems.isEmpty { throw LedgerError(problems: problems, truncated: truncated) }
+        let duplicates = storage.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, ledger.claimID) }
+        for (first, again) in duplicates {
+            problem(Int(ledger.line[again]), claimIDColumn,
+                    "claim_id“\(ledger.text(ledger.claimID[again], in: storage))”在本文件中重复（第 \(ledger.line[first]) 行已出现）",
+                    column: claimColumns.isEmpty ? claimIDColumn + 1 : Int(claimColumns[again]))
+        }
+        if !problems.isEmpty {
+            problems.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+            throw LedgerError(problems: Array(problems.prefix(LedgerBuilder.maxProblems)), truncated: truncated || problems.count > LedgerBuilder.maxProblems)
+        }
         ledger.storage = storage
         ledger.enterpriseKeys = enterprises.keys
         return ledger

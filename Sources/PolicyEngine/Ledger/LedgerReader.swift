@@ -17,7 +17,8 @@ public enum LedgerReader {
         if i < bytes.count && bytes[i] == UInt8(ascii: "[") || path.lowercased().hasSuffix(".json") {
             return try JSONLedgerReader.read(bytes, source: path, matterKeys: matterKeys, divisions: divisions)
         }
-        return try CSVLedgerReader.read(bytes, source: path, matterKeys: matterKeys, divisions: divisions)
+        // Hand the buffer over without a copy: the CSV reader unescapes quoted fields in place.
+        return try CSVLedgerReader.read(consume bytes, source: path, matterKeys: matterKeys, divisions: divisions)
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
@@ -56,9 +57,97 @@ public enum LedgerReader {
 /// The CSV path: one pass over the bytes, fields found by scanning for `,` `"` and newlines.
 /// Quoted fields with doubled quotes are unescaped in place (the result is never longer).
 enum CSVLedgerReader {
-    static func read(_ input: [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog) throws -> ClaimsLedger {
+    /// A cursor over the bytes of a CSV file; `next` fills `fields` with the ranges of one record.
+    struct Scanner {
+        let p: UnsafeMutablePointer<UInt8>
+        let n: Int
+        var i: Int
+        var line = 1
+        var fields: UnsafeMutableBufferPointer<ByteRange>
+        var count = 0
+        var problem: (line: Int, column: Int, message: String)?
+
+        init(_ p: UnsafeMutablePointer<UInt8>, _ n: Int) {
+            self.p = p
+            self.n = n
+            i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
+            fields = .allocate(capacity: 64)
+        }
+
+        func release() { fields.deallocate() }
+
+        mutating func append(_ r: ByteRange) {
+            if count == fields.count {
+                let bigger = UnsafeMutableBufferPointer<ByteRange>.allocate(capacity: fields.count * 2)
+                _ = bigger.initialize(from: fields)
+                fields.deallocate()
+                fields = bigger
+            }
+            fields[count] = r
+            count += 1
+        }
+
+        /// Scans one record; false at the end of the input.
+        mutating func next() -> Bool {
+            count = 0
+            if i >= n { return false }
+            while true {
+                if p[i] == UInt8(ascii: "\"") {
+                    // Quoted field: copy its content down over the opening quote, unescaping "".
+                    let startLine = line
+                    let start = i
+                    var w = i
+                    i += 1
+                    var closed = false
+                    while i < n {
+                        let c = p[i]
+                        if c == UInt8(ascii: "\"") {
+                            if i + 1 < n && p[i + 1] == UInt8(ascii: "\"") { p[w] = c; w += 1; i += 2; continue }
+                            i += 1
+                            closed = true
+                            break
+                        }
+                        if c == 0x0A { line += 1 }
+                        p[w] = c
+                        w += 1
+                        i += 1
+                    }
+                    if !closed && problem == nil { problem = (startLine, count + 1, "引号未闭合") }
+                    append(ByteRange(offset: start, length: w - start))
+                } else {
+                    let start = i
+                    while i < n {
+                        let c = p[i]
+                        if c == UInt8(ascii: ",") || c == 0x0A || c == 0x0D { break }
+                        i += 1
+                    }
+                    append(ByteRange(offset: start, length: i - start))
+                }
+                if i >= n { return true }
+                let c = p[i]
+                if c == UInt8(ascii: ",") {
+                    i += 1
+                    if i >= n { append(ByteRange(offset: i, length: 0)); return true }
+                    continue
+                }
+                if c == 0x0D {
+                    i += 1
+                    if i < n && p[i] == 0x0A { i += 1 }
+                } else if c == 0x0A {
+                    i += 1
+                } else {
+                    if problem == nil { problem = (line, count, "引号后出现多余字符") }
+                    while i < n && p[i] != 0x0A { i += 1 }
+                    if i < n { i += 1 }
+                }
+                line += 1
+                return true
+            }
+        }
+    }
+
+    static func read(_ input: consuming [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog) throws -> ClaimsLedger {
         var bytes = input
-        var builder: LedgerBuilder?
         // Size the tables once: one row per newline.
         let expectedRows = max(16, bytes.withUnsafeBufferPointer { p in
             var lines = 0
@@ -70,92 +159,42 @@ enum CSVLedgerReader {
             }
             return lines
         })
-        var problems: [LedgerError.Problem] = []
+        if bytes.isEmpty { bytes.append(0x0A) }
+        var builder: LedgerBuilder?
+        var syntax: LedgerError.Problem?
         bytes.withUnsafeMutableBufferPointer { buf in
-            let p = buf.baseAddress!
-            let n = buf.count
-            var i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
-            var line = 1
-            var fields: [ByteRange] = []
-            fields.reserveCapacity(16)
-
-            /// Scans one record starting at `i`; returns false at end of input.
-            func scanRecord() -> Bool {
-                fields.removeAll(keepingCapacity: true)
-                if i >= n { return false }
-                while true {
-                    if i < n && p[i] == UInt8(ascii: "\"") {
-                        // Quoted field: copy its content down over the opening quote, unescaping "".
-                        let startLine = line
-                        var w = i
-                        let start = i
-                        i += 1
-                        var closed = false
-                        while i < n {
-                            let c = p[i]
-                            if c == UInt8(ascii: "\"") {
-                                if i + 1 < n && p[i + 1] == UInt8(ascii: "\"") { p[w] = c; w += 1; i += 2; continue }
-                                i += 1
-                                closed = true
-                                break
-                            }
-                            if c == 0x0A { line += 1 }
-                            p[w] = c
-                            w += 1
-                            i += 1
-                        }
-                        if !closed {
-                            problems.append(.init(file: source, line: startLine, column: fields.count + 1, field: "?", message: "引号未闭合"))
-                        }
-                        fields.append(ByteRange(offset: start, length: w - start))
-                    } else {
-                        let start = i
-                        while i < n {
-                            let c = p[i]
-                            if c == UInt8(ascii: ",") || c == 0x0A || c == 0x0D { break }
-                            i += 1
-                        }
-                        fields.append(ByteRange(offset: start, length: i - start))
-                    }
-                    if i >= n { return true }
-                    let c = p[i]
-                    if c == UInt8(ascii: ",") { i += 1; continue }
-                    if c == 0x0D { i += 1; if i < n && p[i] == 0x0A { i += 1 } } else if c == 0x0A { i += 1 }
-                    else {
-                        // Text after a closing quote.
-                        problems.append(.init(file: source, line: line, column: fields.count, field: "?", message: "引号后出现多余字符"))
-                        while i < n && p[i] != 0x0A { i += 1 }
-                        if i < n { i += 1 }
-                    }
-                    line += 1
-                    return true
-                }
-            }
-
-            guard scanRecord() else {
-                problems.append(.init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头"))
+            var scanner = Scanner(buf.baseAddress!, buf.count)
+            defer { scanner.release() }
+            guard scanner.next(), !(scanner.count == 1 && scanner.fields[0].isEmpty) else {
+                syntax = .init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")
                 return
             }
-            let header = fields.map { r in
-                String(decoding: UnsafeBufferPointer(start: p + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
+            let base = UnsafePointer(buf.baseAddress!)
+            let header = (0..<scanner.count).map { k in
+                let r = scanner.fields[k]
+                return String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
             }
             var b = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
                                   divisions: divisions, expectedRows: expectedRows)
-            guard b.isHeaderValid else { builder = b; return }
+            defer { builder = b }
+            guard b.isHeaderValid else { return }
             while true {
-                let recordLine = line
-                guard scanRecord() else { break }
-                if fields.count == 1 && fields[0].isEmpty { continue } // blank line
-                if fields.count != header.count {
-                    b.problem(recordLine, fields.count - 1, "本行有 \(fields.count) 列，表头有 \(header.count) 列", column: min(fields.count, header.count))
-                } else {
-                    fields.withUnsafeBufferPointer { b.addRow(UnsafePointer(p), $0, line: recordLine) }
+                let recordLine = scanner.line
+                guard scanner.next() else { break }
+                if let p = scanner.problem {
+                    syntax = .init(file: source, line: p.line, column: p.column, field: "?", message: p.message)
+                    return
                 }
-                if b.shouldStop || !problems.isEmpty { break }
+                if scanner.count == 1 && scanner.fields[0].isEmpty { continue } // blank line
+                if scanner.count != header.count {
+                    b.problem(recordLine, scanner.count - 1, "本行有 \(scanner.count) 列，表头有 \(header.count) 列", column: min(scanner.count, header.count))
+                } else {
+                    b.addRow(base, UnsafeBufferPointer(start: scanner.fields.baseAddress, count: scanner.count), line: recordLine)
+                }
+                if b.shouldStop { break }
             }
-            builder = b
         }
-        if !problems.isEmpty { throw LedgerError(problems: problems, truncated: false) }
+        if let syntax { throw LedgerError(problems: [syntax], truncated: false) }
         return try builder!.finish(storage: bytes)
     }
 }
