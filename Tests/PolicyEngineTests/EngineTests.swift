@@ -49,6 +49,23 @@ import Testing
         #expect(p.count == 1 && p[0].line == 3 && p[0].message.contains("重复"))
     }
 
+    @Test func duplicatesAreFoundAcrossALargeFile() {
+        var csv = Self.header
+        for i in 0..<5000 { csv += "c\(i),E\(i % 700),滨江区,patent,2025-03-01,1\n" }
+        csv += "c17,E1,滨江区,patent,2025-03-01,1\nc4999,E1,滨江区,patent,2025-03-01,1\n"
+        let p = problems(csv)
+        #expect(p.map(\.line) == [5002, 5003])
+        #expect(p.first?.message.contains("第 19 行已出现") == true)
+    }
+
+    @Test func quotedFieldsWithEscapesAndNewlines() throws {
+        let l = try read(Self.header.replacingOccurrences(of: "\n", with: ",note\n")
+            + "c1,E1,滨江区,patent,2025-03-01,1,\"说明，含\"\"引号\"\"\n和换行\"\nc2,E1,滨江区,patent,2025-03-01,1,x\n")
+        #expect(l.count == 2)
+        #expect(l.attribute("note", row: 0) == "说明，含\"引号\"\n和换行")
+        #expect(l.line(1) == 4)
+    }
+
     @Test func bomQuotesAndCodesAreAccepted() throws {
         let l = try read("\u{FEFF}" + Self.header + "\"c,1\",E1,330108,patent,2025-03-01,\"1,0\"\n".replacingOccurrences(of: "\"1,0\"", with: "10"))
         #expect(l.count == 1 && l.claimID(0) == "c,1")
@@ -160,5 +177,23 @@ import Testing
         let ev = Engine.evaluate(ledger, with: set, details: false)
         #expect(ev.award == [5_000_000, 25_000, 45_000_000]) // c (Feb) takes 450,000; a (Sep) gets the 50,000 left
         #expect(ev.status == [.capped, .awarded, .awarded])
+    }
+}
+
+@Suite struct MixedOrderTests {
+    @Test func pooledAndUnpooledClaimsTogether() throws {
+        let set = try PolicySet(policies: [
+            try PolicyLoader.load(path: "\(fixtures.path)/pool/pool-test.yaml"),
+            try PolicyLoader.load(path: "\(fixtures.path)/stacking/binjiang-test.yaml"),
+        ])
+        let csv = "claim_id,enterprise_id,district,matter,date,amount\n"
+            + "t1,E1,滨江区,trademark_registration,2025-05-01,50000\n"   // 80% = 40,000, capped at 50,000 over the period
+            + "v1,E1,滨江区,logistics_voucher,2025-03-02,60\n"
+            + "t2,E1,滨江区,trademark_registration,2025-02-01,50000\n"
+            + "v2,E2,滨江区,logistics_voucher,2025-03-01,60\n"
+        let ledger = try LedgerReader.read(path: writeTemp("c.csv", csv), matterKeys: set.matterKeys)
+        let ev = Engine.evaluate(ledger, with: set, details: false)
+        #expect(ev.award == [1_000_000, 4000, 4_000_000, 6000])
+        #expect(ev.status == [.capped, .capped, .awarded, .awarded])
     }
 }

@@ -103,26 +103,34 @@ public enum Engine {
         timer.mark("column-wise formulas")
 
         // 3. Processing order. Ledger order is by date, then file order. A claim's limits depend only on
-        //    earlier claims of the same applicant, except pools, which all applicants share. So:
+        //    earlier claims of the same applicant under measures that share counters with its own
+        //    (the measure itself, its shared caps, the other candidates of a claim) — except pools,
+        //    which all applicants share. So measures are split into components that share no state:
         //    - a ledger already in date order is processed as it stands;
-        //    - without pools, claims are processed applicant by applicant, each applicant's claims in
-        //      ledger order: the same results, read front to back when the file groups applicants;
-        //    - otherwise in full ledger order (a stable counting sort by date).
+        //    - claims of components with a pool go in full ledger order (a stable sort by date);
+        //    - the others go applicant by applicant, each applicant's claims in ledger order: the same
+        //      results, read front to back when the file groups applicants.
         var minDay: Int32 = 0
         var yearOfDay: [Int32] = []
         if n > 0 {
             minDay = ledger.day.min()!
             yearOfDay = (minDay...ledger.day.max()!).map { Int32(Day(ordinal: $0).year) }
         }
-        let entryUsesPool = entries.map { !$0.pools.isEmpty }
-        let poolsInvolved = rowsOf.indices.contains { !rowsOf[$0].isEmpty && entryUsesPool[$0] }
         let order: [Int32]
         if zip(ledger.day, ledger.day.dropFirst()).allSatisfy({ $0 <= $1 }) {
             order = (0..<Int32(n)).map { $0 }
-        } else if !poolsInvolved {
-            order = Engine.applicantOrder(ledger)
         } else {
-            order = Engine.dateOrder(ledger, minDay: minDay)
+            let needsDateOrder = Engine.poolComponents(set, candStart: candStart, candEntry: candEntry)
+            var inPool = [Bool](repeating: false, count: n)
+            var anyPool = false
+            for r in 0..<n where candStart[r] < candStart[r + 1] && needsDateOrder[Int(candEntry[Int(candStart[r])])] {
+                inPool[r] = true
+                anyPool = true
+            }
+            order = anyPool
+                ? Engine.dateOrder(ledger, minDay: minDay, include: inPool, value: true)
+                    + Engine.applicantOrder(ledger, include: inPool, value: false)
+                : Engine.applicantOrder(ledger, include: nil, value: false)
         }
         timer.mark("processing order")
 
@@ -175,15 +183,37 @@ public enum Engine {
 }
 
 extension Engine {
-    /// Rows in ledger order: a stable counting sort by date.
-    static func dateOrder(_ ledger: ClaimsLedger, minDay: Int32) -> [Int32] {
+    /// Per entry: whether it shares state with a pool (through a pool of its own, a shared cap, or a
+    /// claim that has it and a pooled measure among its candidates). Union-find over entries.
+    static func poolComponents(_ set: PolicySet, candStart: [Int32], candEntry: [Int32]) -> [Bool] {
+        var parent = Array(set.entries.indices)
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        func union(_ a: Int, _ b: Int) { parent[find(a)] = find(b) }
+        var groupMembers = [[Int]](repeating: [], count: set.groups.count)
+        for (e, entry) in set.entries.enumerated() { for g in entry.groups { groupMembers[g].append(e) } }
+        for members in groupMembers { for m in members.dropFirst() { union(members[0], m) } }
+        for r in 0..<(candStart.count - 1) where candStart[r + 1] - candStart[r] > 1 {
+            let first = Int(candEntry[Int(candStart[r])])
+            for c in Int(candStart[r] + 1)..<Int(candStart[r + 1]) { union(first, Int(candEntry[c])) }
+        }
+        let pooledRoots = Set(set.entries.indices.filter { !set.entries[$0].pools.isEmpty }.map(find))
+        return set.entries.indices.map { pooledRoots.contains(find($0)) }
+    }
+
+    /// The rows with `include[r] == value` (all rows when `include` is nil), in ledger order:
+    /// a stable counting sort by date.
+    static func dateOrder(_ ledger: ClaimsLedger, minDay: Int32, include: [Bool]?, value: Bool) -> [Int32] {
         let n = ledger.count
-        var order = [Int32](repeating: 0, count: n)
-        guard n > 0 else { return order }
+        guard n > 0 else { return [] }
         var counts = [Int32](repeating: 0, count: Int(ledger.day.max()! - minDay) + 2)
-        for d in ledger.day { counts[Int(d - minDay) + 1] += 1 }
+        for r in 0..<n where include.map({ $0[r] == value }) ?? true { counts[Int(ledger.day[r] - minDay) + 1] += 1 }
         for i in 1..<counts.count { counts[i] += counts[i - 1] }
-        for r in 0..<n {
+        var order = [Int32](repeating: 0, count: Int(counts[counts.count - 1]))
+        for r in 0..<n where include.map({ $0[r] == value }) ?? true {
             let k = Int(ledger.day[r] - minDay)
             order[Int(counts[k])] = Int32(r)
             counts[k] += 1
@@ -191,21 +221,21 @@ extension Engine {
         return order
     }
 
-    /// Rows grouped by applicant (in order of first appearance), each applicant's rows in ledger
-    /// order (by date, then file order).
-    static func applicantOrder(_ ledger: ClaimsLedger) -> [Int32] {
+    /// The rows with `include[r] == value` (all rows when `include` is nil), grouped by applicant
+    /// (in order of first appearance), each applicant's rows in ledger order (by date, then file order).
+    static func applicantOrder(_ ledger: ClaimsLedger, include: [Bool]?, value: Bool) -> [Int32] {
         let n = ledger.count
         var start = [Int32](repeating: 0, count: ledger.enterpriseCount + 1)
-        for e in ledger.enterprise { start[Int(e) + 1] += 1 }
+        for r in 0..<n where include.map({ $0[r] == value }) ?? true { start[Int(ledger.enterprise[r]) + 1] += 1 }
         for i in 1..<start.count { start[i] += start[i - 1] }
-        var order = [Int32](repeating: 0, count: n)
+        var order = [Int32](repeating: 0, count: Int(start[start.count - 1]))
         var next = start
-        for r in 0..<n {
+        for r in 0..<n where include.map({ $0[r] == value }) ?? true {
             let e = Int(ledger.enterprise[r])
             order[Int(next[e])] = Int32(r)
             next[e] += 1
         }
-        // Within each applicant, a stable insertion sort by date (groups are small; rows are already in file order).
+        // Within each applicant, a stable sort by date (groups are small; rows are already in file order).
         order.withUnsafeMutableBufferPointer { o in
             ledger.day.withUnsafeBufferPointer { day in
                 for e in 0..<ledger.enterpriseCount {
