@@ -8,11 +8,13 @@ let package = Package(
         .executable(name: "kuajing", targets: ["kuajing"]),
         .library(name: "KuajingDomain", targets: ["KuajingDomain"]),
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
+        .library(name: "TradeData", targets: ["TradeData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
@@ -22,17 +24,23 @@ let package = Package(
             name: "PolicyEngine",
             dependencies: ["KuajingDomain", .product(name: "Yams", package: "Yams")]
         ),
+        // Trade data: customs CEB messages read by element name, checked against the XSD rules and code tables.
+        .target(
+            name: "TradeData",
+            dependencies: ["KuajingDomain", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Command implementations as plain functions, testable in process.
         .target(
             name: "KuajingCLI",
             dependencies: [
-                "KuajingDomain", "PolicyEngine",
+                "KuajingDomain", "PolicyEngine", "TradeData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The thin executable: parses arguments and calls KuajingCLI.
         .executableTarget(name: "kuajing", dependencies: ["KuajingCLI"]),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
+        .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"]),
         .testTarget(
             name: "PolicyEngineTests",
             dependencies: [

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PolicyEngine
+import TradeData
 
 /// Buffered standard output: results are written in large chunks.
 final class StandardOutput: @unchecked Sendable {
@@ -38,7 +39,7 @@ public struct Kuajing: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self])
+        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self])
 
     public init() {}
 }
@@ -139,6 +140,29 @@ struct Generate: ParsableCommand {
                 ClaimGenerator.generate(enterprises: enterprises, seed: seed, sink: o.write)
                 o.flush()
             }
+        }
+    }
+}
+
+struct Trade: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Customs CEB messages: check them against the specification.",
+                                                    subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read CEB messages (files or directories) and report each record accepted or quarantined, with reason codes.")
+        @Argument(help: "Message files or directories.") var paths: [String]
+        @Option(help: "Directory of the CEB XSD schemas (default: ../shared/reference/customs-samples/xsd or $KUAJING_CEB_SCHEMAS).") var schemas: String?
+        @Option(help: "Directory of the customs code tables (default: ../shared/reference/customs-codes or $KUAJING_CUSTOMS_CODES).") var codes: String?
+        @Option(help: "table or json.") var format: String = "table"
+
+        func run() throws {
+            let env = ProcessInfo.processInfo.environment
+            let validator = try CEBValidator.load(
+                schemaDirectory: schemas ?? env["KUAJING_CEB_SCHEMAS"] ?? "../shared/reference/customs-samples/xsd",
+                codeDirectory: codes ?? env["KUAJING_CUSTOMS_CODES"] ?? "../shared/reference/customs-codes")
+            let out = StandardOutput()
+            _ = try TradeCheckJob.run(paths: paths, validator: validator, json: format == "json", out: out.write)
+            out.flush()
         }
     }
 }

@@ -1,0 +1,93 @@
+import Foundation
+import TradeData
+
+/// `kuajing trade check`: read CEB messages and report, per record, accepted or quarantined and why.
+public enum TradeCheckJob {
+    /// The key that names a record for people: its business number.
+    static func key(_ r: CEBRecord) -> String {
+        for f in ["invtNo", "copNo", "orderNo", "logisticsNo", "payTransactionId", "preNo", "guid"] {
+            if let v = r.value(f), !v.isEmpty { return "\(f)=\(v)" }
+        }
+        return "-"
+    }
+
+    /// Files of the given paths: files as they are, directories walked for `*.xml`.
+    public static func files(_ paths: [String]) throws -> [String] {
+        var out: [String] = []
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { throw TradeDataError.input("找不到 \(p)") }
+            if isDir.boolValue {
+                let items = FileManager.default.enumerator(atPath: p)?.compactMap { $0 as? String } ?? []
+                out += items.filter { $0.lowercased().hasSuffix(".xml") }.sorted().map { p + "/" + $0 }
+            } else { out.append(p) }
+        }
+        return out
+    }
+
+    public struct Summary: Sendable {
+        public var messages = 0
+        public var records = 0
+        public var accepted = 0
+        public var quarantined = 0
+        public var unreadable = 0
+        public var errorsByReason: [String: Int] = [:]
+        public var warningsByReason: [String: Int] = [:]
+    }
+
+    public static func run(paths: [String], validator: CEBValidator, json: Bool, out: (String) -> Void) throws -> Summary {
+        var summary = Summary()
+        if json { out("{\"records\": [") }
+        var first = true
+        for file in try files(paths) {
+            let messages: [CEBMessage]
+            do { messages = try CEBReader.read(path: file) } catch {
+                summary.unreadable += 1
+                if !json { out("✗ \(error)\n") }
+                continue
+            }
+            for message in messages {
+                summary.messages += 1
+                for v in validator.validate(message) {
+                    summary.records += 1
+                    if v.accepted { summary.accepted += 1 } else { summary.quarantined += 1 }
+                    for f in v.findings {
+                        if f.severity == .error { summary.errorsByReason[f.code, default: 0] += 1 } else { summary.warningsByReason[f.code, default: 0] += 1 }
+                    }
+                    let r = v.record
+                    if json {
+                        let findings = v.findings.map {
+                            "{\"code\": \"\($0.code)\", \"severity\": \"\($0.severity.rawValue)\", \"field\": \(quote($0.field)), \"line\": \($0.line), \"message\": \(quote($0.message))}"
+                        }.joined(separator: ", ")
+                        out((first ? "\n" : ",\n") + "  {\"source\": \(quote(r.source)), \"line\": \(r.line), \"message\": \"\(r.messageType)\", \"record\": \"\(r.name)\", \"key\": \(quote(key(r))), \"schema\": \(v.schemaID.map(quote) ?? "null"), \"status\": \"\(v.accepted ? "accepted" : "quarantined")\", \"reasons\": [\(v.reasons.map(quote).joined(separator: ", "))], \"sha256\": \"\(r.messageDigest)\", \"findings\": [\(findings)]}")
+                        first = false
+                    } else {
+                        out("\(v.accepted ? "✓ 接收" : "✗ 隔离") \(r.source):\(r.line) \(r.messageType) \(r.name) \(key(r))\(v.schemaID.map { "（\($0)）" } ?? "")\n")
+                        for f in v.findings { out("    \(f.severity == .error ? "错误" : "提示") [\(f.code)] \(f.field)：\(f.message)\n") }
+                    }
+                }
+            }
+        }
+        if json {
+            out("\n], \"summary\": {\"messages\": \(summary.messages), \"records\": \(summary.records), \"accepted\": \(summary.accepted), \"quarantined\": \(summary.quarantined), \"unreadable_files\": \(summary.unreadable)}}\n")
+        } else {
+            out("\n报文 \(summary.messages) 份，记录 \(summary.records) 条：接收 \(summary.accepted) 条，隔离 \(summary.quarantined) 条，无法读取的文件 \(summary.unreadable) 个\n")
+            for (k, n) in summary.errorsByReason.sorted(by: { $0.key < $1.key }) { out("  隔离原因 \(k)：\(n) 处\n") }
+            for (k, n) in summary.warningsByReason.sorted(by: { $0.key < $1.key }) { out("  提示 \(k)：\(n) 处\n") }
+        }
+        return summary
+    }
+
+    static func quote(_ s: String) -> String {
+        var o = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": o += "\\\""
+            case "\\": o += "\\\\"
+            case "\n": o += "\\n"
+            default: if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
+            }
+        }
+        return o + "\""
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Crypto
+
+/// Reads CEB messages (2018 and 202205 editions, import and export) by element name, whatever order
+/// the schema gives the trailing blocks. A message holds at most 100 records (the schemas' maxOccurs),
+/// so one message at a time is kept and handed over whole, with the counts of its blocks. Accepts a BOM and the encoding the prolog declares
+/// (UTF-8, GBK/GB18030), and opens the `DxpMsg` envelope, whose `Data` carries the message in base64.
+public enum CEBReader {
+    /// Blocks of a message that are not business records.
+    static let envelopeBlocks: Set<String> = ["BaseTransfer", "BaseSubscribe", "Signature", "ExtendMessage"]
+
+    public struct MessageError: Error, CustomStringConvertible, Sendable {
+        public var source: String
+        public var line: Int
+        public var column: Int
+        public var message: String
+        public var description: String { "\(source):\(line):\(column): \(message)" }
+    }
+
+    /// Reads one file: its message, or for a DxpMsg envelope the message in its `Data`.
+    /// Throws when the XML is not well formed: nothing of that message is returned.
+    public static func read(path: String) throws -> [CEBMessage] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw MessageError(source: path, line: 0, column: 0, message: "无法读取文件")
+        }
+        return try read(data: data, source: path)
+    }
+
+    /// libxml2's error numbers, in words.
+    static func describe(_ error: Error?) -> String {
+        let code = (error as NSError?)?.code ?? -1
+        let words: [Int: String] = [4: "文档为空或不是 XML", 5: "文件提前结束（元素未闭合）", 9: "含有非法字符", 32: "编码声明无法识别",
+                                    41: "属性格式错误", 64: "XML 声明格式错误", 73: "缺少“>”", 76: "开始标签与结束标签不匹配", 77: "文件提前结束（标签未闭合）"]
+        return "\(words[code] ?? "无法解析") (libxml2 错误 \(code))"
+    }
+
+    public static func read(data: Data, source: String) throws -> [CEBMessage] {
+        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let handler = RecordCollector(source: source, digest: digest)
+        let parser = XMLParser(data: data)
+        parser.delegate = handler
+        if !parser.parse() {
+            throw handler.failure ?? MessageError(source: source, line: parser.lineNumber, column: parser.columnNumber,
+                                                  message: "XML 格式错误：\(describe(parser.parserError))")
+        }
+        if let failure = handler.failure { throw failure }
+        var messages: [CEBMessage] = []
+        if handler.isEnvelope {
+            for (inner, line) in handler.envelopeBodies {
+                guard let decoded = Data(base64Encoded: inner, options: .ignoreUnknownCharacters) else {
+                    throw MessageError(source: source, line: line, column: 0, message: "DxpMsg 的 Data 不是有效的 base64")
+                }
+                messages += try read(data: decoded, source: source + "#Data")
+            }
+        } else {
+            messages.append(CEBMessage(source: source, type: handler.messageType, guid: handler.messageGuid, digest: digest,
+                                       records: handler.records, blockCounts: handler.blockCounts))
+        }
+        return messages
+    }
+}
+
+final class RecordCollector: NSObject, XMLParserDelegate {
+    let source: String
+    let digest: String
+    var records: [CEBRecord] = []
+    var blockCounts: [String: Int] = [:]
+    var failure: CEBReader.MessageError?
+    var envelopeBodies: [(String, Int)] = []
+
+    private struct Node {
+        var name: String
+        var line: Int
+        var text = ""
+        var fields: [(name: String, value: String)] = []
+        var groups: [CEBGroup] = []
+        var hasChildren = false
+    }
+
+    private var stack: [Node] = []
+    private(set) var messageType = ""
+    private(set) var messageGuid: String?
+    private(set) var isEnvelope = false
+
+    init(source: String, digest: String) {
+        self.source = source
+        self.digest = digest
+    }
+
+    static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        let local = RecordCollector.local(name)
+        if stack.isEmpty {
+            isEnvelope = local == "DxpMsg"
+            if local.hasPrefix("CEB") && local.hasSuffix("Message") {
+                messageType = String(local.dropLast("Message".count))
+                messageGuid = attributes["guid"]
+            } else if !isEnvelope {
+                failure = CEBReader.MessageError(source: source, line: parser.lineNumber, column: parser.columnNumber,
+                                                 message: "根元素“\(local)”不是 CEB 报文（应为 CEBxxxMessage 或 DxpMsg）")
+                parser.abortParsing()
+                return
+            }
+        } else {
+            stack[stack.count - 1].hasChildren = true
+            if stack.count == 1 { blockCounts[local, default: 0] += 1 }
+        }
+        stack.append(Node(name: local, line: parser.lineNumber))
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if !stack.isEmpty { stack[stack.count - 1].text += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        guard let node = stack.popLast() else { return }
+        let depth = stack.count // depth of the ended node: 0 = root
+        if isEnvelope {
+            if node.name == "Data" { envelopeBodies.append((node.text, node.line)) }
+            return
+        }
+        if depth == 0 { return }
+        if !node.hasChildren {
+            stack[stack.count - 1].fields.append((node.name, node.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            return
+        }
+        if depth == 1 {
+            // A record under the message root.
+            if CEBReader.envelopeBlocks.contains(node.name) { return }
+            var head = CEBGroup(name: node.name, line: node.line, fields: node.fields)
+            var lists = node.groups
+            if let h = lists.firstIndex(where: { $0.name.hasSuffix("Head") }) {
+                head = lists.remove(at: h)
+            } else if node.fields.isEmpty, !lists.isEmpty {
+                head = lists.removeFirst()
+            }
+            records.append(CEBRecord(source: source, line: node.line, messageType: messageType, messageGuid: messageGuid, name: node.name,
+                            head: head, lists: lists, messageDigest: digest))
+        } else {
+            stack[stack.count - 1].groups.append(CEBGroup(name: node.name, line: node.line, fields: node.fields))
+        }
+    }
+}
