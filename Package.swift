@@ -9,12 +9,14 @@ let package = Package(
         .library(name: "KuajingDomain", targets: ["KuajingDomain"]),
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
         .library(name: "TradeData", targets: ["TradeData"]),
+        .library(name: "TradeStore", targets: ["TradeStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
@@ -29,18 +31,24 @@ let package = Package(
             name: "TradeData",
             dependencies: ["KuajingDomain", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The trade ledger: storage behind one protocol, SQLite (embedded default) and PostgreSQL.
+        .target(
+            name: "TradeStore",
+            dependencies: ["TradeData", "KuajingDomain", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Command implementations as plain functions, testable in process.
         .target(
             name: "KuajingCLI",
             dependencies: [
-                "KuajingDomain", "PolicyEngine", "TradeData",
+                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The thin executable: parses arguments and calls KuajingCLI.
         .executableTarget(name: "kuajing", dependencies: ["KuajingCLI"]),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
-        .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"]),
+        .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingCLI"]),
         .testTarget(
             name: "PolicyEngineTests",
             dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PolicyEngine
 import TradeData
+import TradeStore
 
 /// Buffered standard output: results are written in large chunks.
 final class StandardOutput: @unchecked Sendable {
@@ -39,7 +40,7 @@ public struct Kuajing: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self])
+        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self])
 
     public init() {}
 }
@@ -156,13 +157,122 @@ struct Trade: ParsableCommand {
         @Option(help: "table or json.") var format: String = "table"
 
         func run() throws {
-            let env = ProcessInfo.processInfo.environment
-            let validator = try CEBValidator.load(
-                schemaDirectory: schemas ?? env["KUAJING_CEB_SCHEMAS"] ?? "../shared/reference/customs-samples/xsd",
-                codeDirectory: codes ?? env["KUAJING_CUSTOMS_CODES"] ?? "../shared/reference/customs-codes")
+            let validator = try ReferenceOptions(schemas: schemas, codes: codes).validator()
             let out = StandardOutput()
             _ = try TradeCheckJob.run(paths: paths, validator: validator, json: format == "json", out: out.write)
             out.flush()
         }
+    }
+}
+
+/// Where the CEB schemas and code tables are.
+struct ReferenceOptions: ParsableArguments {
+    @Option(help: "Directory of the CEB XSD schemas (default: ../shared/reference/customs-samples/xsd or $KUAJING_CEB_SCHEMAS).") var schemas: String?
+    @Option(help: "Directory of the customs code tables (default: ../shared/reference/customs-codes or $KUAJING_CUSTOMS_CODES).") var codes: String?
+
+    init() {}
+    init(schemas: String?, codes: String?) {
+        self.schemas = schemas
+        self.codes = codes
+    }
+
+    func validator() throws -> CEBValidator {
+        let env = ProcessInfo.processInfo.environment
+        return try CEBValidator.load(
+            schemaDirectory: schemas ?? env["KUAJING_CEB_SCHEMAS"] ?? "../shared/reference/customs-samples/xsd",
+            codeDirectory: codes ?? env["KUAJING_CUSTOMS_CODES"] ?? "../shared/reference/customs-codes")
+    }
+}
+
+struct DatabaseOption: ParsableArguments {
+    @Option(help: "The ledger: a SQLite file (default kuajing.sqlite).") var db: String = "kuajing.sqlite"
+}
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read, validate and store CEB messages (files or directories) in the trade ledger.")
+    @Argument(help: "Message files or directories.") var paths: [String]
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var reference: ReferenceOptions
+
+    func run() throws {
+        let ledger = try LedgerLocation.open(database.db)
+        let out = StandardOutput()
+        let terminal = isatty(2) == 1
+        _ = try IngestJob.run(paths: paths, ledger: ledger, validator: try reference.validator(), progress: terminal ? { done, total in
+            standardError("\r已处理 \(done)/\(total) 个文件" + (done == total ? "\n" : ""))
+        } : nil, out: out.write)
+        out.flush()
+    }
+}
+
+struct Quarantine: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Records held back by validation.", subcommands: [List.self, Show.self, Resubmit.self])
+
+    struct List: ParsableCommand {
+        @OptionGroup var database: DatabaseOption
+        @Flag(help: "Include resolved entries.") var all = false
+        func run() throws {
+            let ledger = try LedgerLocation.open(database.db)
+            for e in try ledger.quarantine(includeResolved: all) {
+                print("\(e.id)\t\(e.messageType)\t\(e.recordName)\t\(e.recordKey)\t\(e.reasons.joined(separator: ","))\t\(e.source):\(e.line)\(e.resolvedAt.map { "\t已处理 \($0)" } ?? "")")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        @Argument var id: Int64
+        @OptionGroup var database: DatabaseOption
+        @Flag(help: "Write the original message bytes to standard output.") var original = false
+        func run() throws {
+            let ledger = try LedgerLocation.open(database.db)
+            guard let e = try ledger.quarantine(includeResolved: true, id: id).first else { throw ValidationError("没有编号为 \(id) 的隔离记录") }
+            if original, let bytes = try ledger.messageBytes(digest: e.digest) {
+                FileHandle.standardOutput.write(Data(bytes))
+                return
+            }
+            print("隔离记录 \(e.id)：\(e.messageType) \(e.recordName) \(e.recordKey)\n来源：\(e.source):\(e.line)\n原报文 SHA-256：\(e.digest)\n原因：\(e.reasons.joined(separator: ", "))\n隔离时间：\(e.quarantinedAt)\(e.resolvedAt.map { "\n已处理：\($0)" } ?? "")\n明细：\(e.findings)")
+        }
+    }
+
+    struct Resubmit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ingest a corrected message for a quarantine entry; the entry is resolved when the record is now accepted.")
+        @Argument var id: Int64
+        @Option(help: "The corrected message file.") var file: String
+        @OptionGroup var database: DatabaseOption
+        @OptionGroup var reference: ReferenceOptions
+        func run() throws {
+            let ledger = try LedgerLocation.open(database.db)
+            guard let entry = try ledger.quarantine(includeResolved: true, id: id).first else { throw ValidationError("没有编号为 \(id) 的隔离记录") }
+            let validator = try reference.validator()
+            var stillHeld = false
+            for message in try CEBReader.read(path: file) {
+                let verdicts = validator.validate(message)
+                if verdicts.contains(where: { !$0.accepted && TradeLedger.key($0.record) == entry.recordKey }) { stillHeld = true }
+                _ = try ledger.ingest(message, verdicts: verdicts)
+            }
+            if stillHeld {
+                print("更正后的报文仍未通过校验，隔离记录 \(id) 保留")
+                throw ExitCode(1)
+            }
+            try ledger.resolve(ids: [id])
+            print("隔离记录 \(id) 已处理")
+        }
+    }
+}
+
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cross-border inventories and their value from the trade ledger, with the basis (口径) stated.")
+    @Option(help: "Dimensions, comma separated: code,direction,month,country,enterprise.") var by: String = "code,direction,month"
+    @Option(help: "table, json or csv.") var format: String = "table"
+    @Flag(help: "Count every accepted inventory whatever its customs status (default: released 800 / cleared 899 only).") var anyStatus = false
+    @OptionGroup var database: DatabaseOption
+    func run() throws {
+        let dims = try by.split(separator: ",").map { s -> TradeLedger.Dimension in
+            guard let d = TradeLedger.Dimension(rawValue: String(s)) else { throw ValidationError("未知维度 \(s)；可用：code, direction, month, country, enterprise") }
+            return d
+        }
+        let out = StandardOutput()
+        try StatsJob.run(ledger: try LedgerLocation.open(database.db), by: dims, basis: anyStatus ? .anyStatus : .released, format: format, out: out.write)
+        out.flush()
     }
 }

@@ -37,8 +37,11 @@ public enum CEBReader {
         return "\(words[code] ?? "无法解析") (libxml2 错误 \(code))"
     }
 
+    /// SHA-256 of the bytes, hex: the content address of a message.
+    public static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
+
     public static func read(data: Data, source: String) throws -> [CEBMessage] {
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = digest(data)
         let handler = RecordCollector(source: source, digest: digest)
         let parser = XMLParser(data: data)
         parser.delegate = handler
@@ -57,7 +60,7 @@ public enum CEBReader {
             }
         } else {
             messages.append(CEBMessage(source: source, type: handler.messageType, guid: handler.messageGuid, digest: digest,
-                                       records: handler.records, blockCounts: handler.blockCounts))
+                                       records: handler.records, blockCounts: handler.blockCounts, bytes: [UInt8](data)))
         }
         return messages
     }

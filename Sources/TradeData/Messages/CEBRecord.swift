@@ -36,4 +36,6 @@ public struct CEBMessage: Sendable {
     public var records: [CEBRecord]
     /// Occurrences of each element directly under the root (Order: 6, BaseTransfer: 1…).
     public var blockCounts: [String: Int]
+    /// The message's bytes as received (the decoded body for a DxpMsg), kept content-addressed.
+    public var bytes: [UInt8]
 }

@@ -1,0 +1,66 @@
+import Foundation
+import TradeData
+import TradeStore
+
+/// Opens the ledger a `--db` value names: a SQLite file path (or `sqlite:PATH`), or a PostgreSQL URL.
+public enum LedgerLocation {
+    public static func open(_ value: String) throws -> TradeLedger {
+        if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+            throw TradeDataError.input("PostgreSQL 存储尚未在此版本中提供（--db \(value)）；请使用 SQLite 文件")
+        }
+        let path = value.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
+        let ledger = TradeLedger(backend: try SQLiteBackend(path: path))
+        try ledger.migrate()
+        return ledger
+    }
+}
+
+/// `kuajing ingest`: read, validate and store messages; a final summary (a progress line on a terminal).
+public enum IngestJob {
+    public static func run(paths: [String], ledger: TradeLedger, validator: CEBValidator,
+                           progress: ((Int, Int) -> Void)? = nil, out: (String) -> Void) throws -> IngestCounts {
+        let files = try TradeCheckJob.files(paths)
+        var total = IngestCounts()
+        for (i, file) in files.enumerated() {
+            progress?(i, files.count)
+            let data = FileManager.default.contents(atPath: file) ?? Data()
+            do {
+                for message in try CEBReader.read(data: data, source: file) {
+                    total += try ledger.ingest(message, verdicts: validator.validate(message))
+                }
+            } catch let e as CEBReader.MessageError {
+                total += try ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), line: e.line, message: e.message)
+            }
+        }
+        progress?(files.count, files.count)
+        out("文件 \(files.count) 个：新增 \(total.accepted) 条，重复 \(total.duplicates) 条，更新 \(total.updated) 条，删除 \(total.deleted) 条，隔离 \(total.quarantined) 条\n")
+        for (reason, n) in total.quarantinedByReason.sorted(by: { $0.key < $1.key }) { out("  隔离原因 \(reason)：\(n) 条\n") }
+        return total
+    }
+}
+
+/// `kuajing stats`: inventories and value by the dimensions asked for, with the basis stated.
+public enum StatsJob {
+    public static func run(ledger: TradeLedger, by: [TradeLedger.Dimension], basis: StatsBasis, format: String, out: (String) -> Void) throws {
+        let rows = try ledger.stats(by: by, basis: basis)
+        let header = by.map(\.rawValue) + ["inventories", "value_cny", "other_currency_inventories"]
+        func yuan(_ fen: Int64) -> String { "\(fen / 100).\(String(format: "%02d", fen % 100))" }
+        switch format {
+        case "json":
+            out("{\"basis\": \(TradeCheckJob.quote(basis.description)), \"rows\": [")
+            out(rows.enumerated().map { i, r in
+                "\(i == 0 ? "" : ", "){" + zip(by.map(\.rawValue), r.keys).map { "\"\($0)\": \(TradeCheckJob.quote($1))" }.joined(separator: ", ")
+                    + "\(by.isEmpty ? "" : ", ")\"inventories\": \(r.inventories), \"value_cny\": \"\(yuan(r.valueFen))\", \"other_currency_inventories\": \(r.otherCurrency)}"
+            }.joined())
+            out("]}\n")
+        case "csv":
+            out("\u{FEFF}" + header.joined(separator: ",") + "\n")
+            for r in rows { out((r.keys + [String(r.inventories), yuan(r.valueFen), String(r.otherCurrency)]).joined(separator: ",") + "\n") }
+        default:
+            out(basis.description + "\n")
+            out(header.joined(separator: "\t") + "\n")
+            for r in rows { out((r.keys + [String(r.inventories), yuan(r.valueFen), String(r.otherCurrency)]).joined(separator: "\t") + "\n") }
+            if rows.isEmpty { out("（无符合口径的清单）\n") }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// A value bound to or read from SQL, the same for every engine.
+public enum SQLValue: Sendable, Equatable, CustomStringConvertible {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    public var int: Int64? { if case let .integer(v) = self { return v } else { return nil } }
+    public var string: String? {
+        switch self {
+        case let .text(s): return s
+        case let .integer(i): return String(i)
+        default: return nil
+        }
+    }
+    public var bytes: [UInt8]? { if case let .blob(b) = self { return b } else { return nil } }
+
+    public var description: String {
+        switch self {
+        case .null: return "NULL"
+        case let .integer(i): return String(i)
+        case let .text(s): return s
+        case let .blob(b): return "<\(b.count) bytes>"
+        }
+    }
+}
+
+public enum SQLDialect: Sendable { case sqlite, postgres }
+
+/// Runs statements inside one transaction. Statements are written with `?` placeholders; a
+/// backend that numbers them (`$1`) rewrites them.
+public protocol SQLExecutor {
+    var dialect: SQLDialect { get }
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
+}
+
+/// A database engine behind the trade ledger: SQLite (embedded, the default) or PostgreSQL (production).
+public protocol TradeBackend: AnyObject {
+    var dialect: SQLDialect { get }
+    /// Runs `body` in one transaction: all of it is committed, or none of it.
+    func transaction<T>(_ body: (any SQLExecutor) throws -> T) throws -> T
+    func close() throws
+}
+
+extension SQLExecutor {
+    func execute(_ sql: String, _ arguments: SQLValue...) throws { try execute(sql, arguments) }
+    func rows(_ sql: String, _ arguments: SQLValue...) throws -> [[SQLValue]] { try rows(sql, arguments) }
+}

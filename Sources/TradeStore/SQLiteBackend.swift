@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+
+/// The embedded default: one SQLite file, through GRDB.
+public final class SQLiteBackend: TradeBackend {
+    let queue: DatabaseQueue
+    public let dialect = SQLDialect.sqlite
+
+    public init(path: String) throws {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        queue = try DatabaseQueue(path: path, configuration: config)
+    }
+
+    public func transaction<T>(_ body: (any SQLExecutor) throws -> T) throws -> T {
+        var result: T?
+        try queue.inTransaction { db in
+            result = try body(GRDBExecutor(db: db))
+            return .commit
+        }
+        return result!
+    }
+
+    public func close() throws { try queue.close() }
+}
+
+struct GRDBExecutor: SQLExecutor {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    static func bind(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
+            switch v {
+            case .null: return nil
+            case let .integer(i): return i
+            case let .text(s): return s
+            case let .blob(b): return Data(b)
+            }
+        })
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        try db.execute(sql: sql, arguments: GRDBExecutor.bind(arguments))
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        try Row.fetchAll(db, sql: sql, arguments: GRDBExecutor.bind(arguments)).map { row in
+            row.databaseValues.map { dv -> SQLValue in
+                switch dv.storage {
+                case .null: return .null
+                case let .int64(i): return .integer(i)
+                case let .double(d): return .text(String(d))
+                case let .string(s): return .text(s)
+                case let .blob(data): return .blob([UInt8](data))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import TradeData
+
+/// What one ingest did.
+public struct IngestCounts: Sendable, Equatable {
+    public var accepted = 0
+    public var duplicates = 0
+    public var updated = 0
+    public var deleted = 0
+    public var quarantined = 0
+    public var quarantinedByReason: [String: Int] = [:]
+
+    public init() {}
+
+    public static func += (l: inout IngestCounts, r: IngestCounts) {
+        l.accepted += r.accepted
+        l.duplicates += r.duplicates
+        l.updated += r.updated
+        l.deleted += r.deleted
+        l.quarantined += r.quarantined
+        for (k, v) in r.quarantinedByReason { l.quarantinedByReason[k, default: 0] += v }
+    }
+}
+
+public struct QuarantineEntry: Sendable {
+    public var id: Int64
+    public var digest: String
+    public var source: String
+    public var line: Int
+    public var messageType: String
+    public var recordName: String
+    public var recordKey: String
+    public var reasons: [String]
+    /// JSON array of findings.
+    public var findings: String
+    public var quarantinedAt: String
+    public var resolvedAt: String?
+}
+
+/// A statistic's basis (口径): which directions, supervision codes and customs statuses it counts.
+public struct StatsBasis: Sendable {
+    /// Customs statuses counted; nil counts every accepted inventory whatever its status.
+    public var statuses: Set<Int>?
+    public var includeCancelled = false
+
+    /// The default: inventories released or cleared (800 放行, 899 结关), not cancelled (return-status.csv).
+    public static let released = StatsBasis(statuses: [800, 899])
+    public static let anyStatus = StatsBasis(statuses: nil)
+
+    public var description: String {
+        let s = statuses.map { "海关状态 \($0.sorted().map(String.init).joined(separator: "/"))" } ?? "全部已接收清单（不限海关状态）"
+        return "口径：跨境电商清单（CEB603 出口 / CEB621 进口），\(s)，\(includeCancelled ? "含" : "不含")已撤销清单；金额为人民币（币制 142）清单表体总价之和，其他币制单列"
+    }
+}
+
+public struct StatsRow: Sendable {
+    public var keys: [String]
+    public var inventories: Int
+    public var valueFen: Int64
+    /// Inventories in another currency (not converted: no rate is configured).
+    public var otherCurrency: Int
+}
+
+/// The trade ledger: ingest (idempotent, ordered by appType), quarantine, statistics. One body of
+/// logic over any `TradeBackend`, so SQLite and PostgreSQL behave the same and one test suite checks both.
+public final class TradeLedger {
+    public let backend: any TradeBackend
+
+    public init(backend: any TradeBackend) { self.backend = backend }
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    /// Applies every migration not yet applied, in order, each in its own transaction.
+    public func migrate() throws {
+        let dialect = backend.dialect
+        try backend.transaction { db in
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        }
+        let applied = Set(try backend.transaction { db in try db.rows("SELECT version FROM schema_migrations").compactMap { $0[0].int } })
+        for m in Migrations.all where !applied.contains(Int64(m.version)) {
+            try backend.transaction { db in
+                for sql in dialect == .sqlite ? m.sqlite : m.postgres { try db.execute(sql, []) }
+                try db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", .integer(Int64(m.version)), .text(m.name), .text(TradeLedger.now()))
+            }
+        }
+    }
+
+    /// Stores one message and its verdicts in one transaction. The same bytes ingested again change
+    /// nothing; a record already present under its natural key is a duplicate (appType 1), replaced
+    /// (appType 2) or removed (appType 3); receipts move inventories through their customs statuses.
+    public func ingest(_ message: CEBMessage, verdicts: [RecordVerdict]) throws -> IngestCounts {
+        try backend.transaction { db in
+            var counts = IngestCounts()
+            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(message.digest))).isEmpty {
+                counts.duplicates = verdicts.count
+                return counts
+            }
+            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
+                           .text(message.digest), .text(message.source), .text(message.type), .blob(message.bytes), .text(TradeLedger.now()))
+            for v in verdicts {
+                let r = v.record
+                let key = LedgerMapping.naturalKey(r)
+                if !v.accepted {
+                    counts.quarantined += 1
+                    for reason in v.reasons { counts.quarantinedByReason[reason, default: 0] += 1 }
+                    let findings = "[" + v.findings.map {
+                        "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
+                    }.joined(separator: ", ") + "]"
+                    try db.execute("""
+                        INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, .text(message.digest), .text(r.source), .integer(Int64(r.line)), .text(r.messageType), .text(r.name),
+                                   .text(key), .text(v.reasons.joined(separator: ",")), .text(findings), .text(TradeLedger.now()))
+                    continue
+                }
+                let existing = try db.rows("SELECT id FROM record WHERE message_type = ? AND natural_key = ?", .text(r.messageType), .text(key)).first?[0].int
+                switch r.value("appType") ?? "1" {
+                case "3":
+                    if let id = existing {
+                        try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
+                        try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
+                        counts.deleted += 1
+                    } else { counts.duplicates += 1 }
+                    continue
+                case "2":
+                    if let id = existing {
+                        try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
+                                       .text(LedgerMapping.json(r)), .text(message.digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
+                        try upsertInventory(db, r, recordID: id)
+                        counts.updated += 1
+                        continue
+                    }
+                default:
+                    if existing != nil { counts.duplicates += 1; continue }
+                }
+                try db.execute("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               .text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
+                               .text(message.digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r)))
+                let id = try db.rows("SELECT id FROM record WHERE message_type = ? AND natural_key = ?", .text(r.messageType), .text(key))[0][0].int!
+                try upsertInventory(db, r, recordID: id)
+                try applyReceipt(db, r)
+                counts.accepted += 1
+            }
+            return counts
+        }
+    }
+
+    /// The natural key of a record, as the ledger and its quarantine name it.
+    public static func key(_ r: CEBRecord) -> String { LedgerMapping.naturalKey(r) }
+
+    /// A file that is not a readable message is kept too (its bytes, content-addressed) and
+    /// quarantined as `malformed_xml`, so it can be fixed and submitted again. Idempotent.
+    public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) throws -> IngestCounts {
+        try backend.transaction { db in
+            var counts = IngestCounts()
+            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty {
+                counts.duplicates = 1
+                return counts
+            }
+            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
+                           .text(digest), .text(source), .text("?"), .blob(bytes), .text(TradeLedger.now()))
+            let finding = "[{\"code\": \"malformed_xml\", \"severity\": \"error\", \"field\": \"-\", \"line\": \(line), \"message\": \(LedgerMapping.quote(message))}]"
+            try db.execute("""
+                INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
+                VALUES (?, ?, ?, '?', '-', '-', 'malformed_xml', ?, ?)
+                """, .text(digest), .text(source), .integer(Int64(line)), .text(finding), .text(TradeLedger.now()))
+            counts.quarantined = 1
+            counts.quarantinedByReason["malformed_xml"] = 1
+            return counts
+        }
+    }
+
+    func upsertInventory(_ db: any SQLExecutor, _ r: CEBRecord, recordID: Int64) throws {
+        guard let inv = LedgerMapping.inventory(r) else { return }
+        func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+        try db.execute("DELETE FROM inventory WHERE cop_no = ? AND ebc_code = ?", .text(inv.copNo), .text(inv.ebcCode))
+        try db.execute("""
+            INSERT INTO inventory (cop_no, ebc_code, direction, supervision_code, enterprise_name, customs_code, country, declared_on,
+                                   currency, value_original, value_fen, invt_no, order_no, logistics_no, record_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, .text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
+                       t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
+                       inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID))
+    }
+
+    /// Inventory receipts (CEB604 export, CEB622 import) set the customs status, the newest receipt
+    /// winning; an approved cancellation (撤销, receipts CEB606/CEB624 with status 399 审结) takes the
+    /// inventory out of the statistics.
+    func applyReceipt(_ db: any SQLExecutor, _ r: CEBRecord) throws {
+        guard let status = r.value("returnStatus").flatMap({ Int64($0) }) else { return }
+        let time = r.value("returnTime") ?? ""
+        switch r.messageType {
+        case "CEB604", "CEB622":
+            guard let cop = r.value("copNo") else { return }
+            try db.execute("""
+                UPDATE inventory SET customs_status = ?, customs_status_time = ?, invt_no = COALESCE(?, invt_no)
+                WHERE cop_no = ? AND (customs_status_time IS NULL OR customs_status_time <= ?)
+                """, .integer(status), .text(time), r.value("invtNo").map(SQLValue.text) ?? .null, .text(cop), .text(time))
+        case "CEB606", "CEB624":
+            guard status == 399, let invt = r.value("invtNo") else { return }
+            try db.execute("UPDATE inventory SET cancelled = 1 WHERE invt_no = ?", .text(invt))
+        default: return
+        }
+    }
+
+    public func quarantine(includeResolved: Bool = false, id: Int64? = nil) throws -> [QuarantineEntry] {
+        try backend.transaction { db in
+            var sql = "SELECT id, digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at, resolved_at FROM quarantine"
+            var args: [SQLValue] = []
+            if let id { sql += " WHERE id = ?"; args.append(.integer(id)) } else if !includeResolved { sql += " WHERE resolved_at IS NULL" }
+            return try db.rows(sql + " ORDER BY id", args).map { row in
+                QuarantineEntry(id: row[0].int ?? 0, digest: row[1].string ?? "", source: row[2].string ?? "", line: Int(row[3].int ?? 0),
+                                messageType: row[4].string ?? "", recordName: row[5].string ?? "", recordKey: row[6].string ?? "",
+                                reasons: (row[7].string ?? "").split(separator: ",").map(String.init), findings: row[8].string ?? "[]",
+                                quarantinedAt: row[9].string ?? "", resolvedAt: row[10].string)
+            }
+        }
+    }
+
+    /// The original bytes of a stored message (content-addressed).
+    public func messageBytes(digest: String) throws -> [UInt8]? {
+        try backend.transaction { db in try db.rows("SELECT bytes FROM message_blob WHERE digest = ?", .text(digest)).first?[0].bytes }
+    }
+
+    /// Marks quarantine entries resolved once their corrected message has been ingested.
+    public func resolve(ids: [Int64]) throws {
+        try backend.transaction { db in
+            for id in ids { try db.execute("UPDATE quarantine SET resolved_at = ? WHERE id = ?", .text(TradeLedger.now()), .integer(id)) }
+        }
+    }
+
+    public enum Dimension: String, CaseIterable, Sendable {
+        case code, direction, month, country, enterprise
+        var column: String {
+            switch self {
+            case .code: return "supervision_code"
+            case .direction: return "direction"
+            case .month: return "substr(declared_on, 1, 7)"
+            case .country: return "COALESCE(country, '')"
+            case .enterprise: return "ebc_code"
+            }
+        }
+    }
+
+    /// Inventories and their CNY value, grouped by the dimensions asked for, on the basis given.
+    public func stats(by dimensions: [Dimension], basis: StatsBasis = .released) throws -> [StatsRow] {
+        try backend.transaction { db in
+            let keys = dimensions.isEmpty ? ["'全部'"] : dimensions.map(\.column)
+            var conditions: [String] = []
+            if !basis.includeCancelled { conditions.append("cancelled = 0") }
+            if let s = basis.statuses { conditions.append("customs_status IN (\(s.sorted().map(String.init).joined(separator: ", ")))") }
+            let sql = """
+                SELECT \(keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")),
+                       COUNT(*), COALESCE(SUM(value_fen), 0), SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END)
+                FROM inventory \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                GROUP BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
+                ORDER BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
+                """
+            return try db.rows(sql, []).map { row in
+                StatsRow(keys: row[0..<keys.count].map { $0.string ?? "" }, inventories: Int(row[keys.count].int ?? 0),
+                         valueFen: row[keys.count + 1].int ?? 0, otherCurrency: Int(row[keys.count + 2].int ?? 0))
+            }
+        }
+    }
+
+    /// Rows per table: what tests and `kuajing stats` use to show the ledger did not move.
+    public func counts() throws -> [String: Int] {
+        try backend.transaction { db in
+            var out: [String: Int] = [:]
+            for t in ["message_blob", "record", "inventory", "quarantine"] {
+                out[t] = Int(try db.rows("SELECT COUNT(*) FROM \(t)")[0][0].int ?? 0)
+            }
+            return out
+        }
+    }
+}
