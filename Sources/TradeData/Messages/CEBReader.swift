@@ -33,7 +33,7 @@ public enum CEBReader {
     static func describe(_ error: Error?) -> String {
         let code = (error as NSError?)?.code ?? -1
         let words: [Int: String] = [4: "文档为空或不是 XML", 5: "文件提前结束（元素未闭合）", 9: "含有非法字符", 32: "编码声明无法识别",
-                                    41: "属性格式错误", 64: "XML 声明格式错误", 73: "缺少“>”", 76: "开始标签与结束标签不匹配", 77: "文件提前结束（标签未闭合）"]
+                                    41: "属性格式错误", 64: "XML 声明格式错误", 73: "缺少“>”", 76: "开始标签与结束标签不匹配", 77: "文件提前结束（标签未闭合）", 201: "命名空间前缀未声明"]
         return "\(words[code] ?? "无法解析") (libxml2 错误 \(code))"
     }
 
@@ -50,6 +50,12 @@ public enum CEBReader {
                                                   message: "XML 格式错误：\(describe(parser.parserError))")
         }
         if let failure = handler.failure { throw failure }
+        // libxml2 through Foundation can return success on a truncated or mismatched document;
+        // a root that never closed (or never opened) is a malformed message all the same.
+        if !handler.rootClosed {
+            throw MessageError(source: source, line: handler.lastLine, column: 0,
+                               message: "XML 格式错误：\(handler.openElements.isEmpty ? "没有根元素" : "元素 \(handler.openElements.joined(separator: " > ")) 未闭合或标签不匹配")")
+        }
         var messages: [CEBMessage] = []
         if handler.isEnvelope {
             for (inner, line) in handler.envelopeBodies {
@@ -84,6 +90,16 @@ final class RecordCollector: NSObject, XMLParserDelegate {
     }
 
     private var stack: [Node] = []
+    private(set) var rootClosed = false
+    private(set) var lastLine = 0
+    var openElements: [String] { stack.map(\.name) }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        if failure == nil {
+            failure = CEBReader.MessageError(source: source, line: parser.lineNumber, column: parser.columnNumber,
+                                             message: "XML 格式错误：\(CEBReader.describe(parseError))")
+        }
+    }
     private(set) var messageType = ""
     private(set) var messageGuid: String?
     private(set) var isEnvelope = false
@@ -120,8 +136,16 @@ final class RecordCollector: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        lastLine = parser.lineNumber
         guard let node = stack.popLast() else { return }
+        if node.name != RecordCollector.local(name) {
+            failure = failure ?? CEBReader.MessageError(source: source, line: parser.lineNumber, column: parser.columnNumber,
+                                                        message: "XML 格式错误：结束标签 \(RecordCollector.local(name)) 与开始标签 \(node.name) 不匹配")
+            parser.abortParsing()
+            return
+        }
         let depth = stack.count // depth of the ended node: 0 = root
+        if depth == 0 { rootClosed = true }
         if isEnvelope {
             if node.name == "Data" { envelopeBodies.append((node.text, node.line)) }
             return
