@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
@@ -34,7 +35,11 @@ let package = Package(
         // The trade ledger: storage behind one protocol, SQLite (embedded default) and PostgreSQL.
         .target(
             name: "TradeStore",
-            dependencies: ["TradeData", "KuajingDomain", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TradeData", "KuajingDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         // Command implementations as plain functions, testable in process.
         .target(

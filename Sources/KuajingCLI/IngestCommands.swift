@@ -5,8 +5,11 @@ import TradeStore
 /// Opens the ledger a `--db` value names: a SQLite file path (or `sqlite:PATH`), or a PostgreSQL URL.
 public enum LedgerLocation {
     public static func open(_ value: String) throws -> TradeLedger {
+        // A SQLite file is the embedded default; a postgres:// URL is the production store.
         if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
-            throw TradeDataError.input("PostgreSQL 存储尚未在此版本中提供（--db \(value)）；请使用 SQLite 文件")
+            let ledger = TradeLedger(backend: try PostgresBackend(url: value))
+            try ledger.migrate()
+            return ledger
         }
         let path = value.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value
         let ledger = TradeLedger(backend: try SQLiteBackend(path: path))

@@ -185,7 +185,7 @@ struct ReferenceOptions: ParsableArguments {
 }
 
 struct DatabaseOption: ParsableArguments {
-    @Option(help: "The ledger: a SQLite file (default kuajing.sqlite).") var db: String = "kuajing.sqlite"
+    @Option(help: "The ledger: a SQLite file (default kuajing.sqlite) or postgres://user@host:port/database.") var db: String = "kuajing.sqlite"
 }
 
 struct Ingest: ParsableCommand {

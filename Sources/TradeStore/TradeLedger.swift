@@ -162,8 +162,8 @@ public final class TradeLedger {
             let finding = "[{\"code\": \"malformed_xml\", \"severity\": \"error\", \"field\": \"-\", \"line\": \(line), \"message\": \(LedgerMapping.quote(message))}]"
             try db.execute("""
                 INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
-                VALUES (?, ?, ?, '?', '-', '-', 'malformed_xml', ?, ?)
-                """, .text(digest), .text(source), .integer(Int64(line)), .text(finding), .text(TradeLedger.now()))
+                VALUES (?, ?, ?, ?, '-', '-', 'malformed_xml', ?, ?)
+                """, .text(digest), .text(source), .integer(Int64(line)), .text("?"), .text(finding), .text(TradeLedger.now()))
             counts.quarantined = 1
             counts.quarantinedByReason["malformed_xml"] = 1
             return counts
@@ -251,7 +251,8 @@ public final class TradeLedger {
             if let s = basis.statuses { conditions.append("customs_status IN (\(s.sorted().map(String.init).joined(separator: ", ")))") }
             let sql = """
                 SELECT \(keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")),
-                       COUNT(*), COALESCE(SUM(value_fen), 0), SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END)
+                       CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(value_fen), 0) AS BIGINT),
+                       CAST(SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END) AS BIGINT)
                 FROM inventory \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 GROUP BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
                 ORDER BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
