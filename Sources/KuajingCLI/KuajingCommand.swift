@@ -40,7 +40,7 @@ public struct Kuajing: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self])
+        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self])
 
     public init() {}
 }
@@ -273,6 +273,16 @@ struct Stats: ParsableCommand {
         }
         let out = StandardOutput()
         try StatsJob.run(ledger: try LedgerLocation.open(database.db), by: dims, basis: anyStatus ? .anyStatus : .released, format: format, out: out.write)
+        out.flush()
+    }
+}
+
+struct Match: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "三单对碰: match orders with payments/receipts, waybills and inventories in the messages given.")
+    @Argument(help: "Message files or directories.") var paths: [String]
+    func run() throws {
+        let out = StandardOutput()
+        _ = try MatchJob.run(paths: paths, out: out.write)
         out.flush()
     }
 }

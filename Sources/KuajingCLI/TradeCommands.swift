@@ -91,3 +91,24 @@ public enum TradeCheckJob {
         return o + "\""
     }
 }
+
+/// `kuajing match`: 三单对碰 over the messages given, per order and in total.
+public enum MatchJob {
+    public static func run(paths: [String], out: (String) -> Void) throws -> [ThreeDocumentMatch.OrderResult] {
+        var records: [CEBRecord] = []
+        for file in try TradeCheckJob.files(paths) {
+            do { for m in try CEBReader.read(path: file) { records += m.records } } catch { out("✗ \(error)\n") }
+        }
+        let results = ThreeDocumentMatch.match(records)
+        for r in results {
+            out("\(r.complete ? "✓ 三单一致" : "✗ 三单不一致") \(r.direction == "E" ? "出口" : "进口")订单 \(r.orderNo)（电商平台 \(r.ebpCode)）\n")
+            if !r.missing.isEmpty { out("    缺少：\(r.missing.map(\.chinese).joined(separator: "、"))\n") }
+            for m in r.mismatches { out("    不一致 \(m.description)\n") }
+        }
+        let unlinked = ThreeDocumentMatch.unlinked(records, results: results)
+        for (doc, orderNo) in unlinked { out("  未关联任何订单的\(doc.chinese)：orderNo \(orderNo)\n") }
+        let complete = results.filter(\.complete).count
+        out("\n订单 \(results.count) 笔：三单一致 \(complete) 笔，缺单 \(results.filter { !$0.missing.isEmpty }.count) 笔，字段不一致 \(results.filter { !$0.mismatches.isEmpty }.count) 笔\n")
+        return results
+    }
+}

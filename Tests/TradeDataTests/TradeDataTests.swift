@@ -123,3 +123,31 @@ func loadValidator() throws -> CEBValidator {
         #expect(!IdentityNumber.isValid("000000000000000002"))
     }
 }
+
+@Suite struct MatchTests {
+    func records(_ tag: String) throws -> [CEBRecord] {
+        let dir = shared + "/customs-samples"
+        return try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix("\(tag).xml") }.sorted()
+            .flatMap { try CEBReader.read(path: dir + "/" + $0).flatMap(\.records) }
+    }
+
+    @Test func exportSamplesFormOneCompleteChain() throws {
+        guard sharedPresent else { return }
+        let results = ThreeDocumentMatch.match(try records("gacc2018"))
+        #expect(results.count == 1)
+        #expect(results.first?.orderNo == "order2018050711340001")
+        #expect(results.first?.complete == true)
+    }
+
+    @Test func importSamplesNameEachMismatch() throws {
+        guard sharedPresent else { return }
+        let recs = try records("gacc2022")
+        let results = ThreeDocumentMatch.match(recs)
+        let r = try #require(results.first)
+        #expect(results.count == 1 && !r.complete)
+        #expect(r.missing == [.payment, .inventory])
+        #expect(r.mismatches.contains { $0.right.0 == .inventory && $0.right.1 == "order2016030811340001" })
+        #expect(r.mismatches.contains { $0.left.1 == "20160001634226001" && $0.right.1 == "P0242250007、P0242250008" })
+        #expect(ThreeDocumentMatch.unlinked(recs, results: results).count == 4)
+    }
+}
