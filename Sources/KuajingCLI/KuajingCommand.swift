@@ -124,7 +124,18 @@ struct Calc: ParsableCommand {
 }
 
 struct Generate: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self])
+    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self, TradeMessages.self])
+
+    struct TradeMessages: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "trade", abstract: "Synthetic CEB603 export inventories, 100 per message file.")
+        @Option(help: "Number of inventory records.") var records: Int = 1000
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output directory.") var out: String = "synthetic-trade"
+        func run() throws {
+            let files = try TradeGenerator.write(records: records, seed: seed, to: out)
+            print("已生成 \(records) 条模拟清单，\(files.count) 个报文文件，位于 \(out)")
+        }
+    }
 
     struct Claims: ParsableCommand {
         @Option(help: "Number of enterprises (4 claims each).") var enterprises: Int = 1000

@@ -9,6 +9,12 @@ public final class SQLiteBackend: TradeBackend {
     public init(path: String) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            // WAL with synchronous=NORMAL: a committed ingest survives a crash of the program; only a
+            // power loss can take back the last transactions (SQLite's documented trade-off).
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         queue = try DatabaseQueue(path: path, configuration: config)
     }
 
@@ -39,12 +45,15 @@ struct GRDBExecutor: SQLExecutor {
         })
     }
 
+    /// Statements are compiled once per connection and reused (GRDB's statement cache).
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
-        try db.execute(sql: sql, arguments: GRDBExecutor.bind(arguments))
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.execute(arguments: GRDBExecutor.bind(arguments))
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
-        try Row.fetchAll(db, sql: sql, arguments: GRDBExecutor.bind(arguments)).map { row in
+        let statement = try db.cachedStatement(sql: sql)
+        return try Row.fetchAll(statement, arguments: GRDBExecutor.bind(arguments)).map { row in
             row.databaseValues.map { dv -> SQLValue in
                 switch dv.storage {
                 case .null: return .null

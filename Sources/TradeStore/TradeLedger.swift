@@ -133,10 +133,9 @@ public final class TradeLedger {
                 default:
                     if existing != nil { counts.duplicates += 1; continue }
                 }
-                try db.execute("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               .text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
-                               .text(message.digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r)))
-                let id = try db.rows("SELECT id FROM record WHERE message_type = ? AND natural_key = ?", .text(r.messageType), .text(key))[0][0].int!
+                let id = try db.rows("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                     .text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
+                                     .text(message.digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r)))[0][0].int!
                 try upsertInventory(db, r, recordID: id)
                 try applyReceipt(db, r)
                 counts.accepted += 1

@@ -109,7 +109,10 @@ final class RecordCollector: NSObject, XMLParserDelegate {
         self.digest = digest
     }
 
-    static func local(_ name: String) -> String { name.split(separator: ":").last.map(String.init) ?? name }
+    static func local(_ name: String) -> String {
+        guard let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) else { return name }
+        return String(name[name.utf8.index(after: colon)...])
+    }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
         let local = RecordCollector.local(name)

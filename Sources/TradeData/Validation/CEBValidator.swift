@@ -64,6 +64,7 @@ public struct CEBValidator: Sendable {
         // Where two editions define the message, the one the record fits best is taken (ties: the first, 202205).
         var best: (String, [Finding])?
         for schema in candidates {
+            if let b = best, !b.1.contains(where: { $0.severity == .error }) { break }
             let findings = check(record, against: schema)
             let errors = findings.filter { $0.severity == .error }.count
             if best == nil || errors < best!.1.filter({ $0.severity == .error }).count { best = (schema.id, findings) }
@@ -103,13 +104,16 @@ public struct CEBValidator: Sendable {
         }
         let present = Dictionary(group.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         for f in rule.fields {
-            let doc = f.documentation.split(whereSeparator: \.isNewline).first.map { String($0.prefix(16)).trimmingCharacters(in: .whitespaces) } ?? ""
-            let title = doc.isEmpty ? f.name : "\(f.name)（\(doc)）"
+            // Built only when a finding needs it: most fields are fine.
+            var title: String {
+                let doc = f.documentation.split(whereSeparator: \.isNewline).first.map { String($0.prefix(16)).trimmingCharacters(in: .whitespaces) } ?? ""
+                return doc.isEmpty ? f.name : "\(f.name)（\(doc)）"
+            }
             guard let value = present[f.name] else {
                 if f.required { add(ReasonCode.missingField, .error, f.name, "缺少必填字段 \(title)") }
                 continue
             }
-            let count = value.count
+            let count = value.unicodeScalars.count
             if value.isEmpty {
                 if (f.minLength ?? 0) > 0 || (f.length ?? 0) > 0 || f.base == "decimal" || f.base == "int" {
                     if f.required { add(ReasonCode.emptyField, .error, f.name, "必填字段 \(title) 为空") }
