@@ -109,6 +109,15 @@ final class RecordCollector: NSObject, XMLParserDelegate {
         self.digest = digest
     }
 
+    /// Strips XML white space (space, tab, CR, LF: the only white space XML knows) from both ends.
+    static func trimXMLSpace(_ s: String) -> String {
+        let u = s.utf8
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = u.first, let last = u.last, isSpace(first) || isSpace(last) else { return s }
+        guard let start = u.firstIndex(where: { !isSpace($0) }), let end = u.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(s[start...end])
+    }
+
     static func local(_ name: String) -> String {
         guard let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) else { return name }
         return String(name[name.utf8.index(after: colon)...])
@@ -155,7 +164,7 @@ final class RecordCollector: NSObject, XMLParserDelegate {
         }
         if depth == 0 { return }
         if !node.hasChildren {
-            stack[stack.count - 1].fields.append((node.name, node.text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            stack[stack.count - 1].fields.append((node.name, RecordCollector.trimXMLSpace(node.text)))
             return
         }
         if depth == 1 {
