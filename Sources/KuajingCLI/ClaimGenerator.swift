@@ -7,17 +7,6 @@ public enum ClaimGenerator {
     public static let benchmarkMatters = ["own_brand_promotion", "platform_promotion", "trademark_registration", "credit_insurance"]
     static let districts = ["上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "富阳区", "临安区", "临平区", "钱塘区", "桐庐县", "淳安县", "建德市"]
 
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E3779B97F4A7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
-    }
 
     /// A valid 统一社会信用代码 for enterprise `i` (registration authority 9, type 1, a 杭州 division code).
     static func creditCode(_ i: Int) -> String {
@@ -32,7 +21,7 @@ public enum ClaimGenerator {
 
     /// Writes the CSV in chunks to `sink`.
     public static func generate(enterprises: Int, seed: UInt64, sink: (String) -> Void) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         sink("claim_id,enterprise_id,district,matter,date,amount\n")
         var buffer = ""
         buffer.reserveCapacity(1 << 17)

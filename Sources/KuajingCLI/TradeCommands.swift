@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import TradeData
 
 /// `kuajing trade check`: read CEB messages and report, per record, accepted or quarantined and why.
@@ -78,18 +79,7 @@ public enum TradeCheckJob {
         return summary
     }
 
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            default: if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }
 
 /// `kuajing match`: 三单对碰 over the messages given, per order and in total.

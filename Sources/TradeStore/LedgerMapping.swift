@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import TradeData
 
 /// How records map onto the ledger: their natural keys, and the inventory rows statistics count.
@@ -74,18 +75,5 @@ enum LedgerMapping {
         return "{\"head\": \(object(r.head)), \"lists\": [" + r.lists.map(object).joined(separator: ", ") + "]}"
     }
 
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\r": o += "\\r"
-            case "\t": o += "\\t"
-            default: if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
+    static func quote(_ s: String) -> String { JSONText.quote(s) }
 }

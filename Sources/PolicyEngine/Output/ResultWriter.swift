@@ -34,21 +34,7 @@ public struct ResultWriter {
         return s
     }
 
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
-    }
+    static func json(_ s: String) -> String { JSONText.quote(s) }
 
     static func jsonAmount(_ f: Fen?) -> String { f.map { json($0.plain) } ?? "null" }
 

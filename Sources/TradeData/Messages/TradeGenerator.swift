@@ -4,17 +4,6 @@ import KuajingDomain
 /// Synthetic export inventories (CEB603, 2018 layout, 100 per message) that pass validation, for tests
 /// and benchmarks. Every message says 模拟数据 in its notes. Deterministic for a seed.
 public enum TradeGenerator {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E3779B97F4A7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-            z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
-    }
 
     static let modes = ["9610", "9610", "9610", "9610", "9710", "9810", "1210"]
     static let countries = ["502", "303", "304", "305", "116", "133", "132", "601", "344", "136"]
@@ -22,7 +11,7 @@ public enum TradeGenerator {
     /// Writes `records` inventories as files of up to 100 into `directory`; returns the file paths.
     public static func write(records: Int, seed: UInt64, to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         var paths: [String] = []
         var n = 0
         var file = 0
