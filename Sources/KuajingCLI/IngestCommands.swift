@@ -27,6 +27,11 @@ public enum IngestJob {
         for (i, file) in files.enumerated() {
             progress?(i, files.count)
             let data = FileManager.default.contents(atPath: file) ?? Data()
+            if file.lowercased().hasSuffix(".csv") {
+                let result = try DeclarationReader.read(data, codes: validator.codes)
+                total += try ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
+                continue
+            }
             do {
                 for message in try CEBReader.read(data: data, source: file) {
                     total += try ledger.ingest(message, verdicts: validator.validate(message))

@@ -20,7 +20,7 @@ public enum TradeCheckJob {
             guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { throw TradeDataError.input("找不到 \(p)") }
             if isDir.boolValue {
                 let items = FileManager.default.enumerator(atPath: p)?.compactMap { $0 as? String } ?? []
-                out += items.filter { $0.lowercased().hasSuffix(".xml") }.sorted().map { p + "/" + $0 }
+                out += items.filter { $0.lowercased().hasSuffix(".xml") || $0.lowercased().hasSuffix(".csv") }.sorted().map { p + "/" + $0 }
             } else { out.append(p) }
         }
         return out
@@ -40,7 +40,7 @@ public enum TradeCheckJob {
         var summary = Summary()
         if json { out("{\"records\": [") }
         var first = true
-        for file in try files(paths) {
+        for file in try files(paths) where !file.lowercased().hasSuffix(".csv") {
             let messages: [CEBMessage]
             do { messages = try CEBReader.read(path: file) } catch {
                 summary.unreadable += 1
@@ -86,7 +86,7 @@ public enum TradeCheckJob {
 public enum MatchJob {
     public static func run(paths: [String], out: (String) -> Void) throws -> [ThreeDocumentMatch.OrderResult] {
         var records: [CEBRecord] = []
-        for file in try TradeCheckJob.files(paths) {
+        for file in try TradeCheckJob.files(paths) where !file.lowercased().hasSuffix(".csv") {
             do { for m in try CEBReader.read(path: file) { records += m.records } } catch { out("✗ \(error)\n") }
         }
         let results = ThreeDocumentMatch.match(records)

@@ -129,5 +129,51 @@ enum Migrations {
                     resolved_at TEXT)
                 """,
             ]),
+        Migration(
+            version: 2, name: "declarations (报关单) extract for B2B and bonded trade",
+            sqlite: [
+                """
+                CREATE TABLE declaration (
+                    declaration_no TEXT PRIMARY KEY,
+                    declared_on TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    supervision_code TEXT NOT NULL,
+                    enterprise_id TEXT NOT NULL,
+                    enterprise_name TEXT NOT NULL,
+                    district TEXT,
+                    customs_code TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    hs_code TEXT NOT NULL,
+                    value_fen INTEGER NOT NULL CHECK (value_fen >= 0),
+                    currency TEXT NOT NULL,
+                    value_original TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    digest TEXT NOT NULL REFERENCES message_blob(digest),
+                    line INTEGER NOT NULL)
+                """,
+                "CREATE INDEX declaration_declared_on ON declaration(declared_on)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE declaration (
+                    declaration_no TEXT PRIMARY KEY,
+                    declared_on TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    supervision_code TEXT NOT NULL,
+                    enterprise_id TEXT NOT NULL,
+                    enterprise_name TEXT NOT NULL,
+                    district TEXT,
+                    customs_code TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    hs_code TEXT NOT NULL,
+                    value_fen BIGINT NOT NULL CHECK (value_fen >= 0),
+                    currency TEXT NOT NULL,
+                    value_original TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    digest TEXT NOT NULL REFERENCES message_blob(digest),
+                    line INTEGER NOT NULL)
+                """,
+                "CREATE INDEX declaration_declared_on ON declaration(declared_on)",
+            ]),
     ]
 }

@@ -49,7 +49,7 @@ public struct StatsBasis: Sendable {
 
     public var description: String {
         let s = statuses.map { "海关状态 \($0.sorted().map(String.init).joined(separator: "/"))" } ?? "全部已接收清单（不限海关状态）"
-        return "口径：跨境电商清单（CEB603 出口 / CEB621 进口），\(s)，\(includeCancelled ? "含" : "不含")已撤销清单；金额为人民币（币制 142）清单表体总价之和，其他币制单列"
+        return "口径：跨境电商清单（CEB603 出口 / CEB621 进口）与报关单数据（B2B 9710/9810、保税 1210 等），\(s)（报关单“放行/结关”视同 800/899），\(includeCancelled ? "含" : "不含")已撤销清单；金额为人民币：清单为币制 142 的表体总价之和（其他币制单列），报关单为 value_cny"
     }
 }
 
@@ -169,6 +169,57 @@ public final class TradeLedger {
         }
     }
 
+    /// Stores a declarations extract: the file kept content-addressed, each valid row inserted or,
+    /// when the same declaration number comes again with other values, replaced (a later extract
+    /// supersedes an earlier one); rows with errors go to quarantine. Idempotent.
+    public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) throws -> IngestCounts {
+        try backend.transaction { db in
+            var counts = IngestCounts()
+            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty {
+                counts.duplicates = result.rows.count + result.problems.count
+                return counts
+            }
+            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
+                           .text(digest), .text(source), .text("DECL"), .blob(bytes), .text(TradeLedger.now()))
+            for p in result.problems {
+                let reasons = Array(Set(p.findings.filter { $0.severity == .error }.map(\.code))).sorted()
+                counts.quarantined += 1
+                for r in reasons { counts.quarantinedByReason[r, default: 0] += 1 }
+                let findings = "[" + p.findings.map {
+                    "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
+                }.joined(separator: ", ") + "]"
+                try db.execute("""
+                    INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, .text(digest), .text(source), .integer(Int64(p.line)), .text("DECL"), .text("Declaration"),
+                               .text("declaration_no=\(p.key)"), .text(reasons.joined(separator: ",")), .text(findings), .text(TradeLedger.now()))
+            }
+            for r in result.rows {
+                func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+                let values: [SQLValue] = [.text(r.date), .text(r.direction), .text(r.supervisionCode), .text(r.enterpriseID), .text(r.enterpriseName),
+                                          t(r.district), .text(r.customsCode), .text(r.country), .text(r.hsCode), .integer(r.valueFen),
+                                          .text(r.currency), .text(r.valueOriginal), .text(r.status)]
+                let existing = try db.rows("""
+                    SELECT declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country, hs_code,
+                           value_fen, currency, value_original, status FROM declaration WHERE declaration_no = ?
+                    """, .text(r.declarationNo)).first
+                if let existing {
+                    if existing == values { counts.duplicates += 1; continue }
+                    try db.execute("DELETE FROM declaration WHERE declaration_no = ?", .text(r.declarationNo))
+                    counts.updated += 1
+                } else {
+                    counts.accepted += 1
+                }
+                try db.execute("""
+                    INSERT INTO declaration (declaration_no, declared_on, direction, supervision_code, enterprise_id, enterprise_name, district,
+                                             customs_code, country, hs_code, value_fen, currency, value_original, status, digest, line)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(r.declarationNo)] + values + [.text(digest), .integer(Int64(r.line))])
+            }
+            return counts
+        }
+    }
+
     func upsertInventory(_ db: any SQLExecutor, _ r: CEBRecord, recordID: Int64) throws {
         guard let inv = LedgerMapping.inventory(r) else { return }
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
@@ -248,11 +299,19 @@ public final class TradeLedger {
             var conditions: [String] = []
             if !basis.includeCancelled { conditions.append("cancelled = 0") }
             if let s = basis.statuses { conditions.append("customs_status IN (\(s.sorted().map(String.init).joined(separator: ", ")))") }
+            // Inventories (CEB) and declarations (报关单) in one shape; a declaration's 放行/结关 counts as 800/899.
+            let source = """
+                (SELECT supervision_code, direction, declared_on, country, ebc_code, value_fen, cancelled, customs_status FROM inventory
+                 UNION ALL
+                 SELECT supervision_code, direction, declared_on, country, enterprise_id, value_fen, 0,
+                        CASE WHEN status IN ('放行', '800') THEN 800 WHEN status IN ('结关', '899') THEN 899 ELSE NULL END
+                 FROM declaration) AS trade
+                """
             let sql = """
                 SELECT \(keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")),
                        CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(value_fen), 0) AS BIGINT),
                        CAST(SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END) AS BIGINT)
-                FROM inventory \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                FROM \(source) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 GROUP BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
                 ORDER BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
                 """
@@ -267,7 +326,7 @@ public final class TradeLedger {
     public func counts() throws -> [String: Int] {
         try backend.transaction { db in
             var out: [String: Int] = [:]
-            for t in ["message_blob", "record", "inventory", "quarantine"] {
+            for t in ["message_blob", "record", "inventory", "quarantine", "declaration"] {
                 out[t] = Int(try db.rows("SELECT COUNT(*) FROM \(t)")[0][0].int ?? 0)
             }
             return out

@@ -151,3 +151,22 @@ func loadValidator() throws -> CEBValidator {
         #expect(ThreeDocumentMatch.unlinked(recs, results: results).count == 4)
     }
 }
+
+@Suite struct DeclarationTests {
+    @Test(arguments: ["declarations-synthetic.csv", "declarations-synthetic-gbk.csv"])
+    func extractIsReadInUTF8AndGBK(file: String) throws {
+        guard sharedPresent else { return }
+        let codes = try CodeTables.load(directory: shared + "/customs-codes")
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/" + file))
+        let r = try DeclarationReader.read(data, codes: codes)
+        #expect(r.encoding == (file.contains("gbk") ? "GB18030" : "UTF-8"))
+        #expect(r.rows.map(\.declarationNo) == ["292120250000000001", "292120250000000002", "292120250000000003"])
+        #expect(r.rows[0].enterpriseName == "模拟数据企业甲" && r.rows[0].valueFen == 12_500_050)
+        #expect(r.rows[1].date == "2025-03-10")
+        #expect(r.rows[2].valueFen == 3_000_001) // 30,000.005 yuan rounds half up to 30,000.01
+        #expect(r.problems.map(\.line) == [5, 6])
+        let bad = Set(r.problems[1].findings.map(\.code))
+        #expect(bad == [ReasonCode.unknownCode, ReasonCode.numberFormat])
+        #expect(r.problems[0].findings.first?.field.hasPrefix("date") == true)
+    }
+}

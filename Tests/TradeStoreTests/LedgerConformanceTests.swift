@@ -171,3 +171,24 @@ enum Synthetic {
         #expect(try ledger.counts()["message_blob"] == 0)
     }
 }
+
+@Suite(.serialized) struct DeclarationLedgerTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../TradeDataTests/Fixtures").standardized.path
+
+    @Test(arguments: Engine.available)
+    func declarationsAreIdempotentAndCounted(engine: Engine) throws {
+        guard sharedPresent else { return }
+        let ledger = try engine.ledger()
+        let validator = try CEBValidator.load(schemaDirectory: samples + "/xsd", codeDirectory: shared + "/customs-codes")
+        var out = ""
+        let first = try IngestJob.run(paths: [Self.fixtures + "/declarations-synthetic.csv"], ledger: ledger, validator: validator, out: { out += $0 })
+        #expect(first.accepted == 3 && first.quarantined == 2)
+        // The same rows in another encoding are another file: nothing changes but the file kept.
+        let second = try IngestJob.run(paths: [Self.fixtures + "/declarations-synthetic-gbk.csv"], ledger: ledger, validator: validator, out: { out += $0 })
+        #expect(second.accepted == 0 && second.updated == 0 && second.duplicates == 3)
+        let released = try ledger.stats(by: [.code], basis: .released)
+        #expect(released.map(\.keys) == [["9710"], ["9810"]])
+        #expect(released.map(\.valueFen) == [12_500_050, 8_000_000])
+        #expect(try ledger.stats(by: [], basis: .anyStatus).first?.inventories == 3)
+    }
+}

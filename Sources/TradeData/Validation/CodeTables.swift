@@ -11,6 +11,8 @@ public struct CodeTables: Sendable {
 
     /// By CEB field name.
     public var byField: [String: Table] = [:]
+    /// ISO alpha-3 country codes (used on declarations since 2018), from countries.csv.
+    public var countryAlpha3: Set<String> = []
 
     public init() {}
 
@@ -39,6 +41,12 @@ public struct CodeTables: Sendable {
         for f in ["unit", "unit1", "unit2"] { t.byField[f] = units }
         t.byField["tradeMode"] = modes
         t.byField["trafMode"] = transport
+        if let text = FileManager.default.contents(atPath: directory + "/countries.csv").flatMap({ String(data: $0, encoding: .utf8) }) {
+            for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+                let cols = line.split(separator: ",", omittingEmptySubsequences: false)
+                if cols.count > 2, cols[2].count == 3 { t.countryAlpha3.insert(String(cols[2])) }
+            }
+        }
         return t
     }
 }
