@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
@@ -30,7 +31,11 @@ let package = Package(
         // Trade data: customs CEB messages read by element name, checked against the XSD rules and code tables.
         .target(
             name: "TradeData",
-            dependencies: ["KuajingDomain", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "KuajingDomain",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         // The trade ledger: storage behind one protocol, SQLite (embedded default) and PostgreSQL.
         .target(

@@ -22,12 +22,13 @@ public enum LedgerLocation {
 public enum IngestJob {
     public static func run(paths: [String], ledger: TradeLedger, validator: CEBValidator,
                            progress: ((Int, Int) -> Void)? = nil, out: (String) -> Void) throws -> IngestCounts {
-        let files = try TradeCheckJob.files(paths)
+        let files = try MessageSource.expand(paths)
         var total = IngestCounts()
-        for (i, file) in files.enumerated() {
+        for (i, source) in files.enumerated() {
             progress?(i, files.count)
-            let data = FileManager.default.contents(atPath: file) ?? Data()
-            if file.lowercased().hasSuffix(".csv") {
+            let data = try source.load()
+            let file = source.name
+            if source.isDeclarations {
                 let result = try DeclarationReader.read(data, codes: validator.codes)
                 total += try ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
                 continue

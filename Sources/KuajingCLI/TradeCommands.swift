@@ -12,19 +12,6 @@ public enum TradeCheckJob {
         return "-"
     }
 
-    /// Files of the given paths: files as they are, directories walked for `*.xml`.
-    public static func files(_ paths: [String]) throws -> [String] {
-        var out: [String] = []
-        for p in paths {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: p, isDirectory: &isDir) else { throw TradeDataError.input("找不到 \(p)") }
-            if isDir.boolValue {
-                let items = FileManager.default.enumerator(atPath: p)?.compactMap { $0 as? String } ?? []
-                out += items.filter { $0.lowercased().hasSuffix(".xml") || $0.lowercased().hasSuffix(".csv") }.sorted().map { p + "/" + $0 }
-            } else { out.append(p) }
-        }
-        return out
-    }
 
     public struct Summary: Sendable {
         public var messages = 0
@@ -40,9 +27,9 @@ public enum TradeCheckJob {
         var summary = Summary()
         if json { out("{\"records\": [") }
         var first = true
-        for file in try files(paths) where !file.lowercased().hasSuffix(".csv") {
+        for source in try MessageSource.expand(paths) where !source.isDeclarations {
             let messages: [CEBMessage]
-            do { messages = try CEBReader.read(path: file) } catch {
+            do { messages = try CEBReader.read(data: try source.load(), source: source.name) } catch {
                 summary.unreadable += 1
                 if !json { out("✗ \(error)\n") }
                 continue
@@ -86,8 +73,8 @@ public enum TradeCheckJob {
 public enum MatchJob {
     public static func run(paths: [String], out: (String) -> Void) throws -> [ThreeDocumentMatch.OrderResult] {
         var records: [CEBRecord] = []
-        for file in try TradeCheckJob.files(paths) where !file.lowercased().hasSuffix(".csv") {
-            do { for m in try CEBReader.read(path: file) { records += m.records } } catch { out("✗ \(error)\n") }
+        for source in try MessageSource.expand(paths) where !source.isDeclarations {
+            do { for m in try CEBReader.read(data: try source.load(), source: source.name) { records += m.records } } catch { out("✗ \(error)\n") }
         }
         let results = ThreeDocumentMatch.match(records)
         for r in results {

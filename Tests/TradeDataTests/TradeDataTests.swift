@@ -170,3 +170,14 @@ func loadValidator() throws -> CEBValidator {
         #expect(r.problems[0].findings.first?.field.hasPrefix("date") == true)
     }
 }
+
+@Suite struct ArchiveTests {
+    @Test func zipEntriesAreReadOneByOne() throws {
+        let sources = try MessageSource.expand([fixtures + "/messages-synthetic.zip"])
+        #expect(sources.map { $0.name.components(separatedBy: "!").last! } == [
+            "in/CEB513-synthetic-gbk.xml", "in/DxpMsg-CEB513-synthetic.xml", "in/declarations-synthetic.csv"])
+        let messages = try CEBReader.read(data: try sources[0].load(), source: sources[0].name)
+        #expect(messages.first?.records.first?.value("logisticsName") == "杭州测试物流有限公司")
+        #expect(sources[2].isDeclarations)
+    }
+}
