@@ -26,7 +26,9 @@ public struct Evaluation: Sendable {
 /// 3. In ledger order (by date, then file order): once-only grants, yearly counts, caps per claim,
 ///    per applicant per year and per policy period, shared caps and pools are applied; where several
 ///    measures apply, the highest pays and the others are excluded (就高不重复). Rounding half up to
-///    the fen happens once, here, on the award.
+///    the fen happens once, here, on the award. Claims that share no state with a pool are taken
+///    applicant by applicant (each applicant's claims still in ledger order), which gives the same
+///    results and reads memory front to back; see "Processing order" below.
 public enum Engine {
     public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true) -> Evaluation {
         let n = ledger.count
