@@ -26,6 +26,8 @@ public struct CEBGroupRule: Sendable {
     /// Child groups by reference, with whether at least one is required.
     public var children: [(name: String, required: Bool, max: Int?)]
     public var attributes: [CEBFieldRule]
+    /// The names of `fields`, for the check of fields the schema does not know (set when loaded).
+    public var fieldNames: Set<String> = []
 
     public func field(_ name: String) -> CEBFieldRule? { fields.first { $0.name == name } }
 }
@@ -149,7 +151,9 @@ final class SchemaBuilder: NSObject, XMLParserDelegate {
             frames.removeLast()
             let parent = frames.lastIndex(where: { $0.isGroup })
             if frame.isGroup {
-                groups[frame.group.name] = frame.group
+                var group = frame.group
+                group.fieldNames = Set(group.fields.map(\.name))
+                groups[group.name] = group
                 if let p = parent { frames[p].group.children.append((frame.group.name, frame.field.required, frame.max)) }
             } else if let p = parent {
                 frames[p].group.fields.append(frame.field)

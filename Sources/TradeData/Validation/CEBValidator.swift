@@ -145,8 +145,7 @@ public struct CEBValidator: Sendable {
                 add(ReasonCode.creditCode, .warning, f.name, "\(title) “\(value)” 不符合统一社会信用代码校验位（GB 32100-2015）")
             }
         }
-        let known = Set(rule.fields.map(\.name))
-        for (name, _) in group.fields where !known.contains(name) {
+        for (name, _) in group.fields where !rule.fieldNames.contains(name) {
             add(ReasonCode.unknownField, .warning, name, "报文规范中没有字段 \(name)")
         }
         // 身份证号码 (证件类型 1) check digit.
