@@ -91,26 +91,18 @@ public final class TradeLedger {
     public func ingest(_ message: CEBMessage, verdicts: [RecordVerdict]) throws -> IngestCounts {
         try backend.transaction { db in
             var counts = IngestCounts()
-            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(message.digest))).isEmpty {
+            guard try storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes) else {
                 counts.duplicates = verdicts.count
                 return counts
             }
-            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
-                           .text(message.digest), .text(message.source), .text(message.type), .blob(message.bytes), .text(TradeLedger.now()))
             for v in verdicts {
                 let r = v.record
                 let key = LedgerMapping.naturalKey(r)
                 if !v.accepted {
                     counts.quarantined += 1
                     for reason in v.reasons { counts.quarantinedByReason[reason, default: 0] += 1 }
-                    let findings = "[" + v.findings.map {
-                        "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
-                    }.joined(separator: ", ") + "]"
-                    try db.execute("""
-                        INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, .text(message.digest), .text(r.source), .integer(Int64(r.line)), .text(r.messageType), .text(r.name),
-                                   .text(key), .text(v.reasons.joined(separator: ",")), .text(findings), .text(TradeLedger.now()))
+                    try quarantine(db, digest: message.digest, source: r.source, line: r.line, type: r.messageType, record: r.name,
+                                   key: key, reasons: v.reasons, findings: v.findings)
                     continue
                 }
                 let existing = try db.rows("SELECT id FROM record WHERE message_type = ? AND natural_key = ?", .text(r.messageType), .text(key)).first?[0].int
@@ -152,19 +144,14 @@ public final class TradeLedger {
     public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) throws -> IngestCounts {
         try backend.transaction { db in
             var counts = IngestCounts()
-            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty {
+            guard try storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes) else {
                 counts.duplicates = 1
                 return counts
             }
-            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
-                           .text(digest), .text(source), .text("?"), .blob(bytes), .text(TradeLedger.now()))
-            let finding = "[{\"code\": \"malformed_xml\", \"severity\": \"error\", \"field\": \"-\", \"line\": \(line), \"message\": \(LedgerMapping.quote(message))}]"
-            try db.execute("""
-                INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
-                VALUES (?, ?, ?, ?, '-', '-', 'malformed_xml', ?, ?)
-                """, .text(digest), .text(source), .integer(Int64(line)), .text("?"), .text(finding), .text(TradeLedger.now()))
+            try quarantine(db, digest: digest, source: source, line: line, type: "?", record: "-", key: "-", reasons: [ReasonCode.malformedXML],
+                           findings: [Finding(code: ReasonCode.malformedXML, severity: .error, field: "-", line: line, message: message)])
             counts.quarantined = 1
-            counts.quarantinedByReason["malformed_xml"] = 1
+            counts.quarantinedByReason[ReasonCode.malformedXML] = 1
             return counts
         }
     }
@@ -175,24 +162,16 @@ public final class TradeLedger {
     public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) throws -> IngestCounts {
         try backend.transaction { db in
             var counts = IngestCounts()
-            if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty {
+            guard try storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes) else {
                 counts.duplicates = result.rows.count + result.problems.count
                 return counts
             }
-            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
-                           .text(digest), .text(source), .text("DECL"), .blob(bytes), .text(TradeLedger.now()))
             for p in result.problems {
                 let reasons = Array(Set(p.findings.filter { $0.severity == .error }.map(\.code))).sorted()
                 counts.quarantined += 1
                 for r in reasons { counts.quarantinedByReason[r, default: 0] += 1 }
-                let findings = "[" + p.findings.map {
-                    "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
-                }.joined(separator: ", ") + "]"
-                try db.execute("""
-                    INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, .text(digest), .text(source), .integer(Int64(p.line)), .text("DECL"), .text("Declaration"),
-                               .text("declaration_no=\(p.key)"), .text(reasons.joined(separator: ",")), .text(findings), .text(TradeLedger.now()))
+                try quarantine(db, digest: digest, source: source, line: p.line, type: "DECL", record: "Declaration",
+                               key: "declaration_no=\(p.key)", reasons: reasons, findings: p.findings)
             }
             for r in result.rows {
                 func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
@@ -218,6 +197,27 @@ public final class TradeLedger {
             }
             return counts
         }
+    }
+
+    /// Keeps a message's bytes under their digest; false when they were already there (nothing to do).
+    func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8]) throws -> Bool {
+        if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty { return false }
+        try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
+                       .text(digest), .text(source), .text(type), .blob(bytes), .text(TradeLedger.now()))
+        return true
+    }
+
+    /// Holds a record back, with its findings as JSON (code, severity, field, line, Chinese message).
+    func quarantine(_ db: any SQLExecutor, digest: String, source: String, line: Int, type: String, record: String, key: String,
+                    reasons: [String], findings: [Finding]) throws {
+        let json = "[" + findings.map {
+            "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
+        }.joined(separator: ", ") + "]"
+        try db.execute("""
+            INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, .text(digest), .text(source), .integer(Int64(line)), .text(type), .text(record), .text(key),
+                       .text(reasons.joined(separator: ",")), .text(json), .text(TradeLedger.now()))
     }
 
     func upsertInventory(_ db: any SQLExecutor, _ r: CEBRecord, recordID: Int64) throws {

@@ -9,6 +9,14 @@ public struct Finding: Sendable, Hashable {
     public var field: String
     public var line: Int
     public var message: String
+
+    public init(code: String, severity: Severity, field: String, line: Int, message: String) {
+        self.code = code
+        self.severity = severity
+        self.field = field
+        self.line = line
+        self.message = message
+    }
 }
 
 /// Reason codes (stable: other programs and the quarantine rely on them).
@@ -25,4 +33,5 @@ public enum ReasonCode {
     public static let paymentArithmetic = "paid_total_mismatch"
     public static let creditCode = "uscc_check_digit"
     public static let idNumber = "id_check_digit"
+    public static let malformedXML = "malformed_xml"
 }
