@@ -107,14 +107,8 @@ public enum CalcJob {
     public static func run(claims: String, policyIDs: [String], directory: String, format: OutputFormat, trace: Bool,
                            fundingFile: String?, out: (String) -> Void) throws {
         // KUAJING_TIMING=1 prints the time of each phase to standard error (for docs/benchmarks.md).
-        let timing = ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1"
-        var clock = ContinuousClock.now
-        func phase(_ name: String) {
-            guard timing else { return }
-            let now = ContinuousClock.now
-            FileHandle.standardError.write("\(name): \(now - clock)\n".data(using: .utf8)!)
-            clock = now
-        }
+        var timer = PhaseTimer(indent: "")
+        func phase(_ name: String) { timer.mark(name) }
         let set = try PolicySet.load(directory: directory, only: policyIDs)
         let funding = try fundingFile.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
         phase("load policies")

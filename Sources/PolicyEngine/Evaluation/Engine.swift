@@ -150,11 +150,15 @@ public enum Engine {
             if lo == hi { continue }
             let enterprise = Int(ledger.enterprise[r])
             let year = yearOfDay[Int(ledger.day[r] - minDay)]
+            // Every candidate decided once, before anything is consumed; the best one pays.
+            var decisions: [(Decision, Int)] = []
             var best = state.decide(entry: Int(candEntry[lo]), raw: candRaw[lo], fail: candFail[lo], enterprise: enterprise, year: year)
             var bestCandidate = lo
+            if details { decisions.append((best, lo)) }
             if hi - lo > 1 {
                 for c in (lo + 1)..<hi {
                     let d = state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year)
+                    if details { decisions.append((d, c)) }
                     if d.isBetter(than: best) {
                         best = d
                         bestCandidate = c
@@ -168,8 +172,8 @@ public enum Engine {
                                      limits: d.status == .ineligible ? [] : state.limitChecks(d, enterprise: enterprise, year: year))
                 }
                 result.chosen[r] = outcome(best, bestCandidate)
-                for c in lo..<hi where c != bestCandidate {
-                    var o = outcome(state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year), c)
+                for (d, c) in decisions where c != bestCandidate {
+                    var o = outcome(d, c)
                     if best.status != .ineligible && o.status != .ineligible { o.status = .excludedByHigher }
                     result.alternatives[r].append(o)
                 }

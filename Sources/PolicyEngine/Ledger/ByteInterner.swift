@@ -30,8 +30,6 @@ struct ByteInterner {
         keys.reserveCapacity(expected)
     }
 
-    var count: Int { keys.count }
-
     static func hash(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> UInt64 {
         // Eight bytes at a time, multiply-xorshift mixing; the tail byte by byte.
         let p = base + r.offset

@@ -14,8 +14,6 @@ struct LedgerBuilder {
     var ledger: ClaimsLedger
     let divisions: DivisionCatalog
     let header: [String]
-    /// Position in `header` of each known column, -1 when absent.
-    let columnOf: [String: Int]
     let attributeColumns: [(name: String, position: Int)]
     /// Positions of the fixed columns (required ones are present once the header is valid).
     let claimIDColumn, enterpriseColumn, districtColumn, matterColumn, dateColumn, amountColumn: Int
@@ -55,7 +53,6 @@ struct LedgerBuilder {
         for required in LedgerBuilder.requiredColumns where columns[required] == nil {
             problems.append(.init(file: source, line: headerLine, column: 0, field: required, message: "缺少必填列“\(required)”"))
         }
-        columnOf = columns
         claimIDColumn = columns["claim_id"] ?? 0
         enterpriseColumn = columns["enterprise_id"] ?? 0
         districtColumn = columns["district"] ?? 0
