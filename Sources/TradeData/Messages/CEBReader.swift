@@ -42,6 +42,17 @@ public enum CEBReader {
 
     public static func read(data: Data, source: String) throws -> [CEBMessage] {
         let digest = digest(data)
+        let bytes = [UInt8](data)
+        // The byte scanner reads plain UTF-8 messages; everything else (and every error) is libxml2's.
+        if let scanned = CEBByteScanner.scan(bytes, source: source, digest: digest) {
+            return [CEBMessage(source: source, type: scanned.messageType, guid: scanned.guid, digest: digest, records: scanned.records,
+                               blockCounts: scanned.blockCounts, bytes: bytes)]
+        }
+        return try readWithLibXML(data: data, source: source, digest: digest)
+    }
+
+    /// The reference path: Foundation's XMLParser (libxml2), for every message the byte scanner leaves alone.
+    static func readWithLibXML(data: Data, source: String, digest: String) throws -> [CEBMessage] {
         let handler = RecordCollector(source: source, digest: digest)
         let parser = XMLParser(data: data)
         parser.delegate = handler
@@ -145,6 +156,11 @@ final class RecordCollector: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if !stack.isEmpty { stack[stack.count - 1].text += string }
+    }
+
+    /// CDATA is text like any other.
+    func parser(_ parser: XMLParser, foundCDATA block: Data) {
+        if !stack.isEmpty { stack[stack.count - 1].text += String(decoding: block, as: UTF8.self) }
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
