@@ -20,27 +20,44 @@ public enum LedgerLocation {
 
 /// `kuajing ingest`: read, validate and store messages; a final summary (a progress line on a terminal).
 public enum IngestJob {
+    /// Records per transaction.
+    public static let batchRecords = 1000
+
     public static func run(paths: [String], ledger: TradeLedger, validator: CEBValidator,
                            progress: ((Int, Int) -> Void)? = nil, out: (String) -> Void) throws -> IngestCounts {
         let files = try MessageSource.expand(paths)
         var total = IngestCounts()
+        // Messages are committed together, about a thousand records per transaction.
+        var pending: [(message: CEBMessage, verdicts: [RecordVerdict])] = []
+        var pendingRecords = 0
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            total += try ledger.ingest(batch: pending)
+            pending.removeAll(keepingCapacity: true)
+            pendingRecords = 0
+        }
         for (i, source) in files.enumerated() {
             progress?(i, files.count)
             let data = try source.load()
             let file = source.name
             if source.isDeclarations {
+                try flush()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
                 total += try ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
                 continue
             }
             do {
                 for message in try CEBReader.read(data: data, source: file) {
-                    total += try ledger.ingest(message, verdicts: validator.validate(message))
+                    pending.append((message, validator.validate(message)))
+                    pendingRecords += message.records.count
                 }
+                if pendingRecords >= batchRecords { try flush() }
             } catch let e as CEBReader.MessageError {
+                try flush()
                 total += try ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), line: e.line, message: e.message)
             }
         }
+        try flush()
         progress?(files.count, files.count)
         out("文件 \(files.count) 个：新增 \(total.accepted) 条，重复 \(total.duplicates) 条，更新 \(total.updated) 条，删除 \(total.deleted) 条，隔离 \(total.quarantined) 条\n")
         for (reason, n) in total.quarantinedByReason.sorted(by: { $0.key < $1.key }) { out("  隔离原因 \(reason)：\(n) 条\n") }

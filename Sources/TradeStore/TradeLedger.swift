@@ -89,51 +89,140 @@ public final class TradeLedger {
     /// nothing; a record already present under its natural key is a duplicate (appType 1), replaced
     /// (appType 2) or removed (appType 3); receipts move inventories through their customs statuses.
     public func ingest(_ message: CEBMessage, verdicts: [RecordVerdict]) throws -> IngestCounts {
-        try backend.transaction { db in
+        try ingest(batch: [(message, verdicts)])
+    }
+
+    /// Several messages in one transaction, each as `ingest(_:verdicts:)` would store it: all of the
+    /// batch is committed, or none of it (`kuajing ingest` commits about a thousand records at a time).
+    public func ingest(batch: [(message: CEBMessage, verdicts: [RecordVerdict])]) throws -> IngestCounts {
+        let receivedAt = TradeLedger.now()
+        return try backend.transaction { db in
             var counts = IngestCounts()
-            guard try storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes) else {
-                counts.duplicates = verdicts.count
-                return counts
-            }
-            for v in verdicts {
-                let r = v.record
-                let key = LedgerMapping.naturalKey(r)
-                if !v.accepted {
-                    counts.quarantined += 1
-                    for reason in v.reasons { counts.quarantinedByReason[reason, default: 0] += 1 }
-                    try quarantine(db, digest: message.digest, source: r.source, line: r.line, type: r.messageType, record: r.name,
-                                   key: key, reasons: v.reasons, findings: v.findings)
-                    continue
-                }
-                let existing = try db.rows("SELECT id FROM record WHERE message_type = ? AND natural_key = ?", .text(r.messageType), .text(key)).first?[0].int
-                switch r.value("appType") ?? "1" {
-                case "3":
-                    if let id = existing {
-                        try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
-                        try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
-                        counts.deleted += 1
-                    } else { counts.duplicates += 1 }
-                    continue
-                case "2":
-                    if let id = existing {
-                        try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
-                                       .text(LedgerMapping.json(r)), .text(message.digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
-                        try upsertInventory(db, r, recordID: id)
-                        counts.updated += 1
-                        continue
-                    }
-                default:
-                    if existing != nil { counts.duplicates += 1; continue }
-                }
-                let id = try db.rows("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                     .text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
-                                     .text(message.digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r)))[0][0].int!
-                try upsertInventory(db, r, recordID: id)
-                try applyReceipt(db, r)
-                counts.accepted += 1
-            }
+            for (message, verdicts) in batch { counts += try store(db, message, verdicts, receivedAt: receivedAt) }
             return counts
         }
+    }
+
+    func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String) throws -> IngestCounts {
+        var counts = IngestCounts()
+        guard try storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes, at: receivedAt) else {
+            counts.duplicates = verdicts.count
+            return counts
+        }
+        var accepted: [(record: CEBRecord, key: String)] = []
+        for v in verdicts {
+            let r = v.record
+            let key = LedgerMapping.naturalKey(r)
+            if v.accepted {
+                accepted.append((r, key))
+                continue
+            }
+            counts.quarantined += 1
+            for reason in v.reasons { counts.quarantinedByReason[reason, default: 0] += 1 }
+            try quarantine(db, digest: message.digest, source: r.source, line: r.line, type: r.messageType, record: r.name,
+                           key: key, reasons: v.reasons, findings: v.findings, at: receivedAt)
+        }
+        // A message whose records have distinct keys (the usual case) is stored in a few multi-row
+        // statements: one look-up of the keys already present, then new records and their inventories
+        // inserted together. A key repeated within a message takes the record-by-record path, in order.
+        let distinct = Set(accepted.map(\.key)).count == accepted.count
+        let existing = distinct ? try existingRecords(db, type: message.type, keys: accepted.map(\.key)) : [:]
+        var fresh: [(record: CEBRecord, key: String)] = []
+        for (r, key) in accepted {
+            if distinct, existing[key] == nil, r.value("appType") != "3" {
+                fresh.append((r, key))
+                continue
+            }
+            let id = distinct ? existing[key] : try existingRecords(db, type: r.messageType, keys: [key])[key]
+            counts += try storeOne(db, r, key: key, existing: id, digest: message.digest)
+        }
+        try insertRecords(db, fresh, digest: message.digest)
+        counts.accepted += fresh.count
+        return counts
+    }
+
+    /// Ids of the records of one message type already stored under these natural keys.
+    func existingRecords(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for chunk in keys.chunked(500) {
+            let sql = "SELECT natural_key, id FROM record WHERE message_type = ? AND natural_key IN (\(TradeLedger.placeholders(chunk.count)))"
+            for row in try db.rows(sql, [.text(type)] + chunk.map(SQLValue.text)) {
+                if let k = row[0].string, let id = row[1].int { out[k] = id }
+            }
+        }
+        return out
+    }
+
+    /// One record against what is stored under its key: a duplicate, a replacement (appType 2), a
+    /// removal (appType 3), or new.
+    func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String) throws -> IngestCounts {
+        var counts = IngestCounts()
+        switch r.value("appType") ?? "1" {
+        case "3":
+            if let id = existing {
+                try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
+                try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
+                counts.deleted += 1
+            } else { counts.duplicates += 1 }
+            return counts
+        case "2":
+            if let id = existing {
+                try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
+                               .text(LedgerMapping.json(r)), .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
+                if let inv = LedgerMapping.inventory(r) { try upsertInventories(db, [(inv, id)]) }
+                counts.updated += 1
+                return counts
+            }
+        default:
+            if existing != nil { counts.duplicates += 1; return counts }
+        }
+        try insertRecords(db, [(r, key)], digest: digest)
+        counts.accepted += 1
+        return counts
+    }
+
+    /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
+    /// the customs statuses the receipts among them carry.
+    func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String) throws {
+        for chunk in records.chunked(200) {
+            var values: [SQLValue] = []
+            values.reserveCapacity(chunk.count * 7)
+            for (r, key) in chunk {
+                values += [.text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
+                           .text(digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r))]
+            }
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            var ids: [String: Int64] = [:]
+            for row in try db.rows("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES \(rows) RETURNING natural_key, id", values) {
+                if let k = row[0].string, let id = row[1].int { ids[k] = id }
+            }
+            try upsertInventories(db, chunk.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
+        }
+        for (r, _) in records { try applyReceipt(db, r) }
+    }
+
+    static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+
+    /// Inventory rows as their records declare them; one declared again replaces the earlier row,
+    /// customs status and cancellation included (they come from receipts that follow).
+    func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
+        guard !rows.isEmpty else { return }
+        func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+        var values: [SQLValue] = []
+        values.reserveCapacity(rows.count * 15)
+        for (inv, recordID) in rows {
+            values += [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
+                       t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
+                       inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID)]
+        }
+        let columns = ["cop_no", "ebc_code", "direction", "supervision_code", "enterprise_name", "customs_code", "country", "declared_on",
+                       "currency", "value_original", "value_fen", "invt_no", "order_no", "logistics_no", "record_id"]
+        let tuple = "(" + TradeLedger.placeholders(columns.count) + ")"
+        let replaced = columns.dropFirst(2).map { "\($0) = excluded.\($0)" } + ["customs_status = NULL", "customs_status_time = NULL", "cancelled = 0"]
+        try db.execute("""
+            INSERT INTO inventory (\(columns.joined(separator: ", "))) VALUES \(Array(repeating: tuple, count: rows.count).joined(separator: ", "))
+            ON CONFLICT (cop_no, ebc_code) DO UPDATE SET \(replaced.joined(separator: ", "))
+            """, values)
     }
 
     /// The natural key of a record, as the ledger and its quarantine name it.
@@ -142,14 +231,15 @@ public final class TradeLedger {
     /// A file that is not a readable message is kept too (its bytes, content-addressed) and
     /// quarantined as `malformed_xml`, so it can be fixed and submitted again. Idempotent.
     public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) throws -> IngestCounts {
-        try backend.transaction { db in
+        let now = TradeLedger.now()
+        return try backend.transaction { db in
             var counts = IngestCounts()
-            guard try storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes) else {
+            guard try storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes, at: now) else {
                 counts.duplicates = 1
                 return counts
             }
             try quarantine(db, digest: digest, source: source, line: line, type: "?", record: "-", key: "-", reasons: [ReasonCode.malformedXML],
-                           findings: [Finding(code: ReasonCode.malformedXML, severity: .error, field: "-", line: line, message: message)])
+                           findings: [Finding(code: ReasonCode.malformedXML, severity: .error, field: "-", line: line, message: message)], at: now)
             counts.quarantined = 1
             counts.quarantinedByReason[ReasonCode.malformedXML] = 1
             return counts
@@ -160,9 +250,10 @@ public final class TradeLedger {
     /// when the same declaration number comes again with other values, replaced (a later extract
     /// supersedes an earlier one); rows with errors go to quarantine. Idempotent.
     public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) throws -> IngestCounts {
-        try backend.transaction { db in
+        let now = TradeLedger.now()
+        return try backend.transaction { db in
             var counts = IngestCounts()
-            guard try storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes) else {
+            guard try storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes, at: now) else {
                 counts.duplicates = result.rows.count + result.problems.count
                 return counts
             }
@@ -171,7 +262,7 @@ public final class TradeLedger {
                 counts.quarantined += 1
                 for r in reasons { counts.quarantinedByReason[r, default: 0] += 1 }
                 try quarantine(db, digest: digest, source: source, line: p.line, type: "DECL", record: "Declaration",
-                               key: "declaration_no=\(p.key)", reasons: reasons, findings: p.findings)
+                               key: "declaration_no=\(p.key)", reasons: reasons, findings: p.findings, at: now)
             }
             for r in result.rows {
                 func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
@@ -200,16 +291,16 @@ public final class TradeLedger {
     }
 
     /// Keeps a message's bytes under their digest; false when they were already there (nothing to do).
-    func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8]) throws -> Bool {
+    func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8], at receivedAt: String) throws -> Bool {
         if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty { return false }
         try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
-                       .text(digest), .text(source), .text(type), .blob(bytes), .text(TradeLedger.now()))
+                       .text(digest), .text(source), .text(type), .blob(bytes), .text(receivedAt))
         return true
     }
 
     /// Holds a record back, with its findings as JSON (code, severity, field, line, Chinese message).
     func quarantine(_ db: any SQLExecutor, digest: String, source: String, line: Int, type: String, record: String, key: String,
-                    reasons: [String], findings: [Finding]) throws {
+                    reasons: [String], findings: [Finding], at quarantinedAt: String) throws {
         let json = "[" + findings.map {
             "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
         }.joined(separator: ", ") + "]"
@@ -217,20 +308,7 @@ public final class TradeLedger {
             INSERT INTO quarantine (digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, .text(digest), .text(source), .integer(Int64(line)), .text(type), .text(record), .text(key),
-                       .text(reasons.joined(separator: ",")), .text(json), .text(TradeLedger.now()))
-    }
-
-    func upsertInventory(_ db: any SQLExecutor, _ r: CEBRecord, recordID: Int64) throws {
-        guard let inv = LedgerMapping.inventory(r) else { return }
-        func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
-        try db.execute("DELETE FROM inventory WHERE cop_no = ? AND ebc_code = ?", .text(inv.copNo), .text(inv.ebcCode))
-        try db.execute("""
-            INSERT INTO inventory (cop_no, ebc_code, direction, supervision_code, enterprise_name, customs_code, country, declared_on,
-                                   currency, value_original, value_fen, invt_no, order_no, logistics_no, record_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, .text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
-                       t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
-                       inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID))
+                       .text(reasons.joined(separator: ",")), .text(json), .text(quarantinedAt))
     }
 
     /// Inventory receipts (CEB604 export, CEB622 import) set the customs status, the newest receipt
@@ -331,5 +409,12 @@ public final class TradeLedger {
             }
             return out
         }
+    }
+}
+
+extension Array {
+    /// Consecutive pieces of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

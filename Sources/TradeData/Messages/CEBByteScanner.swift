@@ -7,6 +7,12 @@
 /// formed (another encoding, a DOCTYPE, an undeclared prefix or entity, invalid UTF-8, a mismatched
 /// tag, …) it returns nil and the caller parses the message with libxml2, which then names the error
 /// as before. So it can only ever accept what libxml2 accepts.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 struct CEBByteScanner {
     struct Result {
         var messageType: String
@@ -19,7 +25,9 @@ struct CEBByteScanner {
         var qname: Range<Int>
         var name: String
         var line: Int
-        var text: [UInt8] = []
+        /// A leaf's text: one plain run is kept as a range of the input; anything else is copied.
+        var textRange: Range<Int>?
+        var text: [UInt8]?
         var fields: [(name: String, value: String)] = []
         var groups: [CEBGroup] = []
         var hasChildren = false
@@ -31,7 +39,10 @@ struct CEBByteScanner {
     private var line = 1
     private var stack: [Node] = []
     private var prefixes: [[UInt8]] = []
-    private var names: [[UInt8]: String] = [:]
+    /// Interned local names by a hash of their qualified name's bytes, checked against those bytes.
+    private var names: [UInt64: (qname: [UInt8], local: String, generation: Int)] = [:]
+    /// Changes whenever a prefix is declared or goes out of scope: a cached name's prefix is checked again.
+    private var prefixGeneration = 0
     private var records: [CEBRecord] = []
     private var blockCounts: [String: Int] = [:]
     private var messageType = ""
@@ -93,6 +104,12 @@ struct CEBByteScanner {
 
     /// The local part of a qualified name, interned: a message repeats a few dozen names.
     private mutating func localName(_ q: Range<Int>) -> String? {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a
+        for k in q { hash = (hash ^ UInt64(b[k])) &* 0x100_0000_01b3 }
+        if let hit = names[hash], hit.generation == prefixGeneration, hit.qname.count == q.count,
+           hit.qname.withUnsafeBufferPointer({ memcmp($0.baseAddress!, b.baseAddress! + q.lowerBound, q.count) == 0 }) {
+            return hit.local
+        }
         var start = q.lowerBound
         var colons = 0
         for k in q where b[k] == 0x3A {
@@ -105,11 +122,13 @@ struct CEBByteScanner {
             let prefix = Array(b[q.lowerBound..<(start - 1)])
             guard prefixes.contains(prefix) else { return nil }
         }
-        let key = Array(b[start..<q.upperBound])
-        if let s = names[key] { return s }
-        let s = string(start..<q.upperBound)
-        names[key] = s
-        return s
+        let local = string(start..<q.upperBound)
+        names[hash] = (Array(b[q]), local, prefixGeneration)
+        return local
+    }
+
+    private func sameBytes(_ x: Range<Int>, _ y: Range<Int>) -> Bool {
+        x.count == y.count && memcmp(b.baseAddress! + x.lowerBound, b.baseAddress! + y.lowerBound, x.count) == 0
     }
 
     // MARK: Document
@@ -213,6 +232,7 @@ struct CEBByteScanner {
             attributes.append((n, value))
             if nameBytes.starts(with: "xmlns:".utf8) {
                 prefixes.append(Array(nameBytes.dropFirst(6)))
+                prefixGeneration += 1
                 declared += 1
             }
         }
@@ -235,7 +255,7 @@ struct CEBByteScanner {
             guard content() else { return false }
             // `content` stopped at `</`.
             i += 2
-            guard let end = name(), b[end].elementsEqual(b[qname]) else { return false }
+            guard let end = name(), sameBytes(end, qname) else { return false }
             skipSpace()
             guard at(i) == UInt8(ascii: ">") else { return false }
             i += 1
@@ -319,17 +339,13 @@ struct CEBByteScanner {
                 }
                 i += 1
             }
-            if !stack[stack.count - 1].hasChildren {
-                if plain {
-                    stack[stack.count - 1].text.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
-                } else {
-                    stack[stack.count - 1].text.append(contentsOf: CEBByteScanner.normaliseLineEnds(b[start..<i]))
-                }
+            if !stack[stack.count - 1].hasChildren, i > start {
+                if plain { appendText(start..<i) } else { appendText(CEBByteScanner.normaliseLineEnds(b[start..<i])) }
             }
             if i < b.count, b[i] == UInt8(ascii: "&") {
                 var out: [UInt8] = []
                 guard reference(into: &out) else { return false }
-                if !stack[stack.count - 1].hasChildren { stack[stack.count - 1].text += out }
+                if !stack[stack.count - 1].hasChildren { appendText(out) }
             }
         }
         return false
@@ -340,9 +356,7 @@ struct CEBByteScanner {
         let start = i
         while i + 2 < b.count {
             if b[i] == UInt8(ascii: "]") && b[i + 1] == UInt8(ascii: "]") && b[i + 2] == UInt8(ascii: ">") {
-                if !stack[stack.count - 1].hasChildren {
-                    stack[stack.count - 1].text.append(contentsOf: CEBByteScanner.normaliseLineEnds(b[start..<i]))
-                }
+                if !stack[stack.count - 1].hasChildren { appendText(CEBByteScanner.normaliseLineEnds(b[start..<i])) }
                 i += 3
                 return true
             }
@@ -352,6 +366,27 @@ struct CEBByteScanner {
             i += 1
         }
         return false
+    }
+
+    /// Text of the current element: the first plain run stays a range; a second piece copies.
+    private mutating func appendText(_ r: Range<Int>) {
+        let top = stack.count - 1
+        if stack[top].textRange == nil && stack[top].text == nil {
+            stack[top].textRange = r
+        } else {
+            appendText(Array(b[r]))
+        }
+    }
+
+    private mutating func appendText(_ bytes: [UInt8]) {
+        let top = stack.count - 1
+        var text = stack[top].text ?? []
+        if let r = stack[top].textRange {
+            text += b[r]
+            stack[top].textRange = nil
+        }
+        text += bytes
+        stack[top].text = text
     }
 
     /// XML reads CR LF and a lone CR as LF.
@@ -374,10 +409,15 @@ struct CEBByteScanner {
     /// Builds fields, groups and records as the XMLParser path does (see `RecordCollector`).
     private mutating func close(depth: Int) {
         let node = stack.removeLast()
-        prefixes.removeLast(node.declaredPrefixes)
+        if node.declaredPrefixes > 0 {
+            prefixes.removeLast(node.declaredPrefixes)
+            prefixGeneration += 1
+        }
         if depth == 0 { return }
         if !node.hasChildren {
-            stack[stack.count - 1].fields.append((node.name, CEBByteScanner.trimmed(node.text)))
+            let value: String
+            if let r = node.textRange { value = trimmed(r) } else if let t = node.text { value = CEBByteScanner.trimmed(t) } else { value = "" }
+            stack[stack.count - 1].fields.append((node.name, value))
             return
         }
         if depth == 1 {
@@ -394,6 +434,13 @@ struct CEBByteScanner {
         } else {
             stack[stack.count - 1].groups.append(CEBGroup(name: node.name, line: node.line, fields: node.fields))
         }
+    }
+
+    private func trimmed(_ r: Range<Int>) -> String {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, CEBByteScanner.isSpace(b[lo]) { lo += 1 }
+        while hi > lo, CEBByteScanner.isSpace(b[hi - 1]) { hi -= 1 }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[lo..<hi]), as: UTF8.self)
     }
 
     private static func trimmed(_ text: [UInt8]) -> String {

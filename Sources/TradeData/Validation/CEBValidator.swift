@@ -18,9 +18,36 @@ public struct CEBValidator: Sendable {
     public var schemas: [CEBSchema]
     public var codes: CodeTables
 
+    /// Per schema, per group: the field rules with their code table and allowed values looked up once.
+    let compiled: [[String: [CompiledField]]]
+    /// Per message type, the schemas that define it (indices into `schemas`, in order).
+    let schemasByMessage: [String: [Int]]
+
+    struct CompiledField {
+        var rule: CEBFieldRule
+        var table: CodeTables.Table?
+        var allowed: FieldEnumerations.Allowed?
+        var isTradeMode: Bool
+        var mayBeCreditCode: Bool
+        var isNumber: Bool
+    }
+
     public init(schemas: [CEBSchema], codes: CodeTables) {
         self.schemas = schemas
         self.codes = codes
+        compiled = schemas.map { schema in
+            schema.groups.mapValues { group in
+                group.fields.map { f in
+                    CompiledField(rule: f, table: codes.byField[f.name], allowed: FieldEnumerations.byField[f.name], isTradeMode: f.name == "tradeMode",
+                                  mayBeCreditCode: f.name.hasSuffix("Code"), isNumber: f.base == "decimal" || f.base == "int")
+                }
+            }
+        }
+        var byMessage: [String: [Int]] = [:]
+        for (i, schema) in schemas.enumerated() {
+            for name in schema.messages { byMessage[String(name.dropLast("Message".count)), default: []].append(i) }
+        }
+        schemasByMessage = byMessage
     }
 
     /// Loads the three CEB schemas (export 202205, import 202205, export 2018) and the code tables.
@@ -55,33 +82,32 @@ public struct CEBValidator: Sendable {
     }
 
     public func validate(_ record: CEBRecord) -> RecordVerdict {
-        let candidates = schemas.filter { $0.groups[record.messageType + "Message"] != nil }
-        guard !candidates.isEmpty else {
+        guard let candidates = schemasByMessage[record.messageType] else {
             return RecordVerdict(record: record, schemaID: nil, findings: [
                 Finding(code: ReasonCode.unknownMessage, severity: .error, field: record.messageType, line: record.line,
                         message: "报文类型 \(record.messageType) 不在报文规范中")])
         }
         // Where two editions define the message, the one the record fits best is taken (ties: the first, 202205).
-        var best: (String, [Finding])?
-        for schema in candidates {
-            if let b = best, !b.1.contains(where: { $0.severity == .error }) { break }
-            let findings = check(record, against: schema)
-            let errors = findings.filter { $0.severity == .error }.count
-            if best == nil || errors < best!.1.filter({ $0.severity == .error }).count { best = (schema.id, findings) }
+        var best: (Int, [Finding], errors: Int)?
+        for s in candidates {
+            if let b = best, b.errors == 0 { break }
+            let findings = check(record, against: s)
+            let errors = findings.count { $0.severity == .error }
+            if best == nil || errors < best!.errors { best = (s, findings, errors) }
         }
-        return RecordVerdict(record: record, schemaID: best!.0, findings: best!.1)
+        return RecordVerdict(record: record, schemaID: schemas[best!.0].id, findings: best!.1)
     }
 
-    func check(_ record: CEBRecord, against schema: CEBSchema) -> [Finding] {
+    func check(_ record: CEBRecord, against s: Int) -> [Finding] {
+        let schema = schemas[s]
         var findings: [Finding] = []
-        let groups = [("", record.head)] + record.lists.enumerated().map { ("[\($0.offset + 1)]", $0.element) }
-        for (suffix, group) in groups {
-            guard let rule = schema.groups[group.name] else {
+        for (i, group) in ([record.head] + record.lists).enumerated() {
+            guard let fields = compiled[s][group.name], let rule = schema.groups[group.name] else {
                 findings.append(Finding(code: ReasonCode.structure, severity: .error, field: group.name, line: group.line,
                                         message: "\(group.name) 不是 \(record.messageType) 报文规范中的节点"))
                 continue
             }
-            findings += checkGroup(group, rule: rule, label: group.name + suffix, messageType: record.messageType)
+            checkGroup(group, rule: rule, fields: fields, index: i, messageType: record.messageType, into: &findings)
         }
         // Required child groups of the record (e.g. an Inventory needs at least one InventoryList).
         if let recordRule = schema.groups[record.name] {
@@ -97,76 +123,107 @@ public struct CEBValidator: Sendable {
         return findings
     }
 
-    func checkGroup(_ group: CEBGroup, rule: CEBGroupRule, label: String, messageType: String) -> [Finding] {
-        var out: [Finding] = []
+    /// Checks one group's fields against its rules. Fields are matched in schema order with a cursor
+    /// (messages list them in that order), so no table is built per group.
+    func checkGroup(_ group: CEBGroup, rule: CEBGroupRule, fields: [CompiledField], index: Int, messageType: String, into out: inout [Finding]) {
+        // Built only when a finding needs it: `InventoryList[2]`, the head without an index.
         func add(_ code: String, _ severity: Finding.Severity, _ field: String, _ message: String) {
+            let label = index == 0 ? group.name : "\(group.name)[\(index)]"
             out.append(Finding(code: code, severity: severity, field: "\(label).\(field)", line: group.line, message: message))
         }
-        let present = Dictionary(group.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for f in rule.fields {
+        let present = group.fields
+        var matched = [Bool](repeating: false, count: present.count)
+        var cursor = 0
+        func find(_ name: String) -> Int? {
+            for k in cursor..<present.count where present[k].name == name {
+                cursor = k + 1
+                return k
+            }
+            for k in 0..<min(cursor, present.count) where present[k].name == name { return k }
+            return nil
+        }
+        var idType: [String: String] = [:]
+        for c in fields {
+            let f = c.rule
             // Built only when a finding needs it: most fields are fine.
             var title: String {
                 let doc = f.documentation.split(whereSeparator: \.isNewline).first.map { String($0.prefix(16)).trimmingCharacters(in: .whitespaces) } ?? ""
                 return doc.isEmpty ? f.name : "\(f.name)（\(doc)）"
             }
-            guard let value = present[f.name] else {
+            guard let k = find(f.name) else {
                 if f.required { add(ReasonCode.missingField, .error, f.name, "缺少必填字段 \(title)") }
                 continue
             }
-            let count = value.unicodeScalars.count
+            matched[k] = true
+            let value = present[k].value
+            if f.name.hasSuffix("IdNumber") || f.name.hasSuffix("IdType") { idType[f.name] = value }
             if value.isEmpty {
-                if (f.minLength ?? 0) > 0 || (f.length ?? 0) > 0 || f.base == "decimal" || f.base == "int" {
+                if (f.minLength ?? 0) > 0 || (f.length ?? 0) > 0 || c.isNumber {
                     if f.required { add(ReasonCode.emptyField, .error, f.name, "必填字段 \(title) 为空") }
                 }
                 continue
             }
-            if let l = f.length, count != l { add(ReasonCode.length, .error, f.name, "\(title) 应为 \(l) 位，实为 \(count) 位：“\(value)”") }
-            if let m = f.maxLength, count > m { add(ReasonCode.length, .error, f.name, "\(title) 最长 \(m) 位，实为 \(count) 位") }
-            if let m = f.minLength, count < m { add(ReasonCode.length, .error, f.name, "\(title) 至少 \(m) 位，实为 \(count) 位") }
-            if f.base == "decimal" || f.base == "int" {
-                if let problem = CEBValidator.numberProblem(value, integer: f.base == "int", total: f.totalDigits, fraction: f.fractionDigits) {
-                    add(ReasonCode.numberFormat, .error, f.name, "\(title) “\(value)” \(problem)")
-                }
+            if f.length != nil || f.maxLength != nil || f.minLength != nil {
+                let count = CEBValidator.characterCount(value)
+                if let l = f.length, count != l { add(ReasonCode.length, .error, f.name, "\(title) 应为 \(l) 位，实为 \(count) 位：“\(value)”") }
+                if let m = f.maxLength, count > m { add(ReasonCode.length, .error, f.name, "\(title) 最长 \(m) 位，实为 \(count) 位") }
+                if let m = f.minLength, count < m { add(ReasonCode.length, .error, f.name, "\(title) 至少 \(m) 位，实为 \(count) 位") }
             }
-            if let table = codes.byField[f.name], table.codes[value] == nil {
+            if c.isNumber, let problem = CEBValidator.numberProblem(value, integer: f.base == "int", total: f.totalDigits, fraction: f.fractionDigits) {
+                add(ReasonCode.numberFormat, .error, f.name, "\(title) “\(value)” \(problem)")
+            }
+            if let table = c.table, table.codes[value] == nil {
                 // A partial table cannot prove a code wrong, unless the value does not even look like one.
                 let shaped = table.codes.keys.first.map { k in k.count == value.count && k.allSatisfy(\.isNumber) == value.allSatisfy(\.isNumber) } ?? true
                 let certain = table.complete || !shaped
                 add(ReasonCode.unknownCode, certain ? .error : .warning, f.name,
                     "\(title) “\(value)” 不在\(table.name)表中" + (certain ? "" : "（该代码表不完整，仅作提示）"))
             }
-            if let allowed = FieldEnumerations.byField[f.name], !allowed.values.contains(value) {
+            if let allowed = c.allowed, !allowed.values.contains(value) {
                 add(ReasonCode.unknownCode, .error, f.name, "\(title) “\(value)” 不是允许的取值（\(allowed.source)）")
             }
-            if f.name == "tradeMode", let allowed = FieldEnumerations.tradeModeByMessage[messageType], !allowed.values.contains(value) {
+            if c.isTradeMode, let allowed = FieldEnumerations.tradeModeByMessage[messageType], !allowed.values.contains(value) {
                 add(ReasonCode.unknownCode, .error, f.name, "\(messageType) 的监管方式只能是 \(allowed.values.sorted().joined(separator: "/"))，实为“\(value)”")
             }
-            if count == 18, f.name.hasSuffix("Code"), value.first.map({ $0.isNumber || $0.isUppercase }) == true, !CreditCode.isValid(value) {
+            if c.mayBeCreditCode, value.utf8.count == 18, value.first.map({ $0.isNumber || $0.isUppercase }) == true, !CreditCode.isValid(value) {
                 add(ReasonCode.creditCode, .warning, f.name, "\(title) “\(value)” 不符合统一社会信用代码校验位（GB 32100-2015）")
             }
         }
-        for (name, _) in group.fields where !rule.fieldNames.contains(name) {
-            add(ReasonCode.unknownField, .warning, name, "报文规范中没有字段 \(name)")
+        for k in present.indices where !matched[k] && !rule.fieldNames.contains(present[k].name) {
+            add(ReasonCode.unknownField, .warning, present[k].name, "报文规范中没有字段 \(present[k].name)")
         }
         // 身份证号码 (证件类型 1) check digit.
         for (idField, typeField) in [("buyerIdNumber", "buyerIdType"), ("payerIdNumber", "payerIdType")] {
-            if let id = present[idField], !id.isEmpty, (present[typeField] ?? "1") == "1", !IdentityNumber.isValid(id) {
+            if let id = idType[idField], !id.isEmpty, (idType[typeField] ?? "1") == "1", !IdentityNumber.isValid(id) {
                 add(ReasonCode.idNumber, .warning, idField, "\(idField) “\(id)” 不符合公民身份号码规则（出生日期或校验码，GB 11643）")
             }
         }
-        return out
+    }
+
+    /// Characters as the schema's length facets count them (Unicode scalars), from the UTF-8 bytes.
+    static func characterCount(_ s: String) -> Int {
+        var n = 0
+        for byte in s.utf8 where byte & 0xC0 != 0x80 { n += 1 }
+        return n
     }
 
     /// nil when `text` is a decimal (or integer) within the digits the schema allows.
     static func numberProblem(_ text: String, integer: Bool, total: Int?, fraction: Int?) -> String? {
-        var s = Substring(text)
-        if s.hasPrefix("-") || s.hasPrefix("+") { s = s.dropFirst() }
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count <= 2, !(parts.first ?? "").isEmpty || parts.count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }) else { return "不是数字" }
-        if integer && parts.count == 2 { return "应为整数" }
-        let intDigits = String(parts[0]).drop { $0 == "0" }.count
-        let fracDigits = parts.count == 2 ? parts[1].count : 0
+        var intDigits = 0, fracDigits = 0, digits = 0, dots = 0, leadingZeros = true
+        for (k, c) in text.utf8.enumerated() {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if dots == 0 {
+                    if c != UInt8(ascii: "0") || !leadingZeros { intDigits += 1; leadingZeros = false }
+                } else { fracDigits += 1 }
+            case UInt8(ascii: "."): dots += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): if k != 0 { return "不是数字" }
+            default: return "不是数字"
+            }
+        }
+        guard dots <= 1, digits > 0 || dots == 1 else { return "不是数字" }
+        if integer && dots == 1 { return "应为整数" }
         if let f = fraction, fracDigits > f { return "小数位数超过 \(f) 位" }
         if let t = total, intDigits + fracDigits > t { return "总位数超过 \(t) 位" }
         return nil
@@ -177,11 +234,12 @@ public struct CEBValidator: Sendable {
     func arithmetic(_ record: CEBRecord) -> [Finding] {
         var out: [Finding] = []
         for (i, line) in record.lists.enumerated() {
-            guard let q = line.value("qty").flatMap(Decimal.init(plain:)), let p = line.value("price").flatMap(Decimal.init(plain:)),
-                  let t = line.value("totalPrice").flatMap(Decimal.init(plain:)) else { continue }
-            if abs(q * p - t) > Decimal.cent {
+            guard let q = line.value("qty").flatMap(ExactDecimal.init), let p = line.value("price").flatMap(ExactDecimal.init),
+                  let t = line.value("totalPrice").flatMap(ExactDecimal.init) else { continue }
+            if ExactDecimal.differByMoreThanACent(q.times(p), t) ?? (abs(q.decimal * p.decimal - t.decimal) > Decimal.cent) {
+                let (qd, pd, td) = (q.decimal, p.decimal, t.decimal)
                 out.append(Finding(code: ReasonCode.lineArithmetic, severity: .error, field: "\(line.name)[\(i + 1)].totalPrice", line: line.line,
-                                   message: "数量 \(q) × 单价 \(p) = \(q * p)，与总价 \(t) 不符"))
+                                   message: "数量 \(qd) × 单价 \(pd) = \(qd * pd)，与总价 \(td) 不符"))
             }
         }
         let h = record.head
@@ -195,6 +253,62 @@ public struct CEBValidator: Sendable {
             }
         }
         return out
+    }
+}
+
+/// A plain decimal read exactly as an integer and a power of ten, for the line arithmetic: no
+/// `Decimal` parsing on the hot path. nil for anything else (then `Decimal` decides).
+struct ExactDecimal {
+    var units: Int128
+    var scale: Int
+
+    init?(_ text: String) {
+        var units: Int128 = 0, scale = 0, dot = false, negative = false, any = false
+        for (k, c) in text.utf8.enumerated() {
+            if c == UInt8(ascii: "-") && k == 0 { negative = true; continue }
+            if c == UInt8(ascii: ".") && !dot { dot = true; continue }
+            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"), scale < 30 else { return nil }
+            let (m, o1) = units.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int128(c - UInt8(ascii: "0")))
+            guard !o1, !o2 else { return nil }
+            units = a
+            any = true
+            if dot { scale += 1 }
+        }
+        guard any else { return nil }
+        self.units = negative ? -units : units
+        self.scale = scale
+    }
+
+    init(units: Int128, scale: Int) {
+        self.units = units
+        self.scale = scale
+    }
+
+    var decimal: Decimal { Decimal(string: "\(units)", locale: Locale(identifier: "en_US_POSIX"))! / pow(Decimal(10), scale) }
+
+    func times(_ o: ExactDecimal) -> ExactDecimal? {
+        let (m, overflow) = units.multipliedReportingOverflow(by: o.units)
+        return overflow ? nil : ExactDecimal(units: m, scale: scale + o.scale)
+    }
+
+    /// |a − b| > 0.01; nil when the numbers are too large to compare exactly here.
+    static func differByMoreThanACent(_ a: ExactDecimal?, _ b: ExactDecimal) -> Bool? {
+        guard let a else { return nil }
+        let s = max(a.scale, b.scale, 2)
+        func scaled(_ x: ExactDecimal) -> Int128? {
+            var v = x.units
+            for _ in 0..<(s - x.scale) {
+                let (m, o) = v.multipliedReportingOverflow(by: 10)
+                if o { return nil }
+                v = m
+            }
+            return v
+        }
+        guard let x = scaled(a), let y = scaled(b), let cent = scaled(ExactDecimal(units: 1, scale: 2)) else { return nil }
+        let (d, o) = x.subtractingReportingOverflow(y)
+        guard !o else { return nil }
+        return d.magnitude > cent.magnitude
     }
 }
 
