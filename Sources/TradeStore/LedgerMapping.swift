@@ -46,16 +46,24 @@ enum LedgerMapping {
         } else if let t = r.value("appTime"), t.count >= 8 {
             date = "\(t.prefix(4))-\(t.dropFirst(4).prefix(2))-\(t.dropFirst(6).prefix(2))"
         } else { return nil }
-        var total = Decimal(0)
+        // Exact sum of the lines' totalPrice (validated numbers); Decimal only if it would not fit.
+        var exact: ExactDecimal? = ExactDecimal(units: 0, scale: 0)
         for line in r.lists where line.name.hasSuffix("List") {
-            if let p = line.value("totalPrice"), let d = Decimal(string: p, locale: Locale(identifier: "en_US_POSIX")) { total += d }
+            if let p = line.value("totalPrice"), let e = exact { exact = ExactDecimal(p).flatMap(e.plus) }
+        }
+        var total = Decimal(0)
+        if exact == nil {
+            for line in r.lists where line.name.hasSuffix("List") {
+                if let p = line.value("totalPrice"), let d = Decimal(string: p, locale: Locale(identifier: "en_US_POSIX")) { total += d }
+            }
         }
         let currency = r.value("currency") ?? r.lists.first?.value("currency")
-        let original = NSDecimalNumber(decimal: total).stringValue
+        let original = exact?.plainText ?? NSDecimalNumber(decimal: total).stringValue
+        let fenValue = exact?.fenRoundedHalfUp ?? fen(total)
         return InventoryRow(copNo: cop, ebcCode: r.value("ebcCode") ?? "", direction: direction, supervisionCode: r.value("tradeMode") ?? "",
                             enterpriseName: r.value("ebcName"), customsCode: r.value("customsCode"), country: r.value("country"),
                             declaredOn: date, currency: currency, valueOriginal: original,
-                            valueFen: currency == "142" ? fen(total) : nil,
+                            valueFen: currency == "142" ? fenValue : nil,
                             invtNo: r.value("invtNo").flatMap { $0.isEmpty ? nil : $0 }, orderNo: r.value("orderNo"), logisticsNo: r.value("logisticsNo"))
     }
 
@@ -67,12 +75,29 @@ enum LedgerMapping {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
-    /// Fields as JSON text (ordered), for the record table.
+    /// Fields as JSON text (ordered), for the record table: {"head": {…}, "lists": [{…}, …]}.
     static func json(_ r: CEBRecord) -> String {
-        func object(_ g: CEBGroup) -> String {
-            "{" + g.fields.map { "\(quote($0.name)): \(quote($0.value))" }.joined(separator: ", ") + "}"
+        var out: [UInt8] = []
+        out.reserveCapacity(2048)
+        func object(_ g: CEBGroup) {
+            out.append(UInt8(ascii: "{"))
+            for (k, f) in g.fields.enumerated() {
+                if k > 0 { out += [UInt8(ascii: ","), 0x20] }
+                JSONText.appendQuoted(f.name, to: &out)
+                out += [UInt8(ascii: ":"), 0x20]
+                JSONText.appendQuoted(f.value, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        return "{\"head\": \(object(r.head)), \"lists\": [" + r.lists.map(object).joined(separator: ", ") + "]}"
+        out += Array("{\"head\": ".utf8)
+        object(r.head)
+        out += Array(", \"lists\": [".utf8)
+        for (k, g) in r.lists.enumerated() {
+            if k > 0 { out += [UInt8(ascii: ","), 0x20] }
+            object(g)
+        }
+        out += [UInt8(ascii: "]"), UInt8(ascii: "}")]
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func quote(_ s: String) -> String { JSONText.quote(s) }

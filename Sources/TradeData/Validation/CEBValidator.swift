@@ -256,62 +256,6 @@ public struct CEBValidator: Sendable {
     }
 }
 
-/// A plain decimal read exactly as an integer and a power of ten, for the line arithmetic: no
-/// `Decimal` parsing on the hot path. nil for anything else (then `Decimal` decides).
-struct ExactDecimal {
-    var units: Int128
-    var scale: Int
-
-    init?(_ text: String) {
-        var units: Int128 = 0, scale = 0, dot = false, negative = false, any = false
-        for (k, c) in text.utf8.enumerated() {
-            if c == UInt8(ascii: "-") && k == 0 { negative = true; continue }
-            if c == UInt8(ascii: ".") && !dot { dot = true; continue }
-            guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"), scale < 30 else { return nil }
-            let (m, o1) = units.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int128(c - UInt8(ascii: "0")))
-            guard !o1, !o2 else { return nil }
-            units = a
-            any = true
-            if dot { scale += 1 }
-        }
-        guard any else { return nil }
-        self.units = negative ? -units : units
-        self.scale = scale
-    }
-
-    init(units: Int128, scale: Int) {
-        self.units = units
-        self.scale = scale
-    }
-
-    var decimal: Decimal { Decimal(string: "\(units)", locale: Locale(identifier: "en_US_POSIX"))! / pow(Decimal(10), scale) }
-
-    func times(_ o: ExactDecimal) -> ExactDecimal? {
-        let (m, overflow) = units.multipliedReportingOverflow(by: o.units)
-        return overflow ? nil : ExactDecimal(units: m, scale: scale + o.scale)
-    }
-
-    /// |a − b| > 0.01; nil when the numbers are too large to compare exactly here.
-    static func differByMoreThanACent(_ a: ExactDecimal?, _ b: ExactDecimal) -> Bool? {
-        guard let a else { return nil }
-        let s = max(a.scale, b.scale, 2)
-        func scaled(_ x: ExactDecimal) -> Int128? {
-            var v = x.units
-            for _ in 0..<(s - x.scale) {
-                let (m, o) = v.multipliedReportingOverflow(by: 10)
-                if o { return nil }
-                v = m
-            }
-            return v
-        }
-        guard let x = scaled(a), let y = scaled(b), let cent = scaled(ExactDecimal(units: 1, scale: 2)) else { return nil }
-        let (d, o) = x.subtractingReportingOverflow(y)
-        guard !o else { return nil }
-        return d.magnitude > cent.magnitude
-    }
-}
-
 extension Decimal {
     static let cent = Decimal(string: "0.01")!
 
