@@ -1,6 +1,7 @@
 import Foundation
 import TradeData
 import TradeStore
+import PolicyEngine
 
 /// Opens the ledger a `--db` value names: a SQLite file path (or `sqlite:PATH`), or a PostgreSQL URL.
 public enum LedgerLocation {
@@ -30,15 +31,22 @@ public enum IngestJob {
         // Messages are committed together, about a thousand records per transaction.
         var pending: [(message: CEBMessage, verdicts: [RecordVerdict])] = []
         var pendingRecords = 0
+        // Where the time goes (KUAJING_TIMING=1): reading, validating, storing.
+        let clock = ContinuousClock()
+        var (reading, validating, storing) = (Duration.zero, Duration.zero, Duration.zero)
         func flush() throws {
             guard !pending.isEmpty else { return }
+            let start = clock.now
+            defer { storing += clock.now - start }
             total += try ledger.ingest(batch: pending)
             pending.removeAll(keepingCapacity: true)
             pendingRecords = 0
         }
         for (i, source) in files.enumerated() {
             progress?(i, files.count)
+            let loadStart = clock.now
             let data = try source.load()
+            reading += clock.now - loadStart
             let file = source.name
             if source.isDeclarations {
                 try flush()
@@ -47,10 +55,15 @@ public enum IngestJob {
                 continue
             }
             do {
-                for message in try CEBReader.read(data: data, source: file) {
+                let start = clock.now
+                let messages = try CEBReader.read(data: data, source: file)
+                let read = clock.now
+                for message in messages {
                     pending.append((message, validator.validate(message)))
                     pendingRecords += message.records.count
                 }
+                reading += read - start
+                validating += clock.now - read
                 if pendingRecords >= batchRecords { try flush() }
             } catch let e as CEBReader.MessageError {
                 try flush()
@@ -58,6 +71,7 @@ public enum IngestJob {
             }
         }
         try flush()
+        if PhaseTimer.enabled { standardError("read \(reading), validate \(validating), store \(storing)\n") }
         progress?(files.count, files.count)
         out("文件 \(files.count) 个：新增 \(total.accepted) 条，重复 \(total.duplicates) 条，更新 \(total.updated) 条，删除 \(total.deleted) 条，隔离 \(total.quarantined) 条\n")
         for (reason, n) in total.quarantinedByReason.sorted(by: { $0.key < $1.key }) { out("  隔离原因 \(reason)：\(n) 条\n") }

@@ -13,6 +13,11 @@ public enum JSONText {
     /// Appends `s` as a JSON string literal to UTF-8 bytes.
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: s.utf8) // one copy
+            out.append(0x22)
+            return
+        }
         for c in s.utf8 {
             switch c {
             case 0x22: out += [0x5C, 0x22]

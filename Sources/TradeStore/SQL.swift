@@ -35,6 +35,8 @@ public protocol SQLExecutor {
     var dialect: SQLDialect { get }
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
+    /// Inserts `rows` (values in `insert.columns` order); the rows `RETURNING` gives, if any.
+    func insert(_ insert: BulkInsert, rows: [[SQLValue]]) throws -> [[SQLValue]]
 }
 
 /// A database engine behind the trade ledger: SQLite (embedded, the default) or PostgreSQL (production).
@@ -48,4 +50,36 @@ public protocol TradeBackend: AnyObject {
 extension SQLExecutor {
     func execute(_ sql: String, _ arguments: SQLValue...) throws { try execute(sql, arguments) }
     func rows(_ sql: String, _ arguments: SQLValue...) throws -> [[SQLValue]] { try rows(sql, arguments) }
+}
+
+/// Many rows into one table in as few statements as the engine likes: what ingest and the bare
+/// insert loop use for records and inventories.
+public struct BulkInsert: Sendable {
+    public var table: String
+    /// Column names with their PostgreSQL element types (text, bigint, integer) for `unnest`.
+    public var columns: [(name: String, type: String)]
+    /// What follows the rows: `ON CONFLICT …`, `RETURNING …`, or nothing.
+    public var suffix: String
+
+    public init(table: String, columns: [(name: String, type: String)], suffix: String = "") {
+        self.table = table
+        self.columns = columns
+        self.suffix = suffix
+    }
+
+    var head: String { "INSERT INTO \(table) (\(columns.map(\.name).joined(separator: ", ")))" }
+}
+
+extension SQLExecutor {
+    /// Multi-row `VALUES`, 200 rows a statement (SQLite; its limit is 32,766 bound values).
+    func insertWithValues(_ insert: BulkInsert, rows: [[SQLValue]]) throws -> [[SQLValue]] {
+        var out: [[SQLValue]] = []
+        let tuple = "(" + Array(repeating: "?", count: insert.columns.count).joined(separator: ", ") + ")"
+        for start in stride(from: 0, to: rows.count, by: 200) {
+            let chunk = rows[start..<min(start + 200, rows.count)]
+            let sql = "\(insert.head) VALUES \(Array(repeating: tuple, count: chunk.count).joined(separator: ", ")) \(insert.suffix)"
+            if insert.suffix.contains("RETURNING") { out += try self.rows(sql, chunk.flatMap { $0 }) } else { try execute(sql, chunk.flatMap { $0 }) }
+        }
+        return out
+    }
 }

@@ -184,20 +184,18 @@ public final class TradeLedger {
     /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
     /// the customs statuses the receipts among them carry.
     func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String) throws {
-        for chunk in records.chunked(200) {
-            var values: [SQLValue] = []
-            values.reserveCapacity(chunk.count * 7)
-            for (r, key) in chunk {
-                values += [.text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
-                           .text(digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r))]
-            }
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            var ids: [String: Int64] = [:]
-            for row in try db.rows("INSERT INTO record (message_type, record_name, natural_key, guid, digest, line, fields) VALUES \(rows) RETURNING natural_key, id", values) {
-                if let k = row[0].string, let id = row[1].int { ids[k] = id }
-            }
-            try upsertInventories(db, chunk.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
+        guard !records.isEmpty else { return }
+        var values: [[SQLValue]] = []
+        values.reserveCapacity(records.count)
+        for (r, key) in records {
+            values.append([.text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
+                           .text(digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r))])
         }
+        var ids: [String: Int64] = [:]
+        for row in try db.insert(LedgerTables.newRecords, rows: values) {
+            if let k = row[0].string, let id = row[1].int { ids[k] = id }
+        }
+        try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
         for (r, _) in records { try applyReceipt(db, r) }
     }
 
@@ -208,21 +206,12 @@ public final class TradeLedger {
     func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
         guard !rows.isEmpty else { return }
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
-        var values: [SQLValue] = []
-        values.reserveCapacity(rows.count * 15)
-        for (inv, recordID) in rows {
-            values += [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
-                       t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
-                       inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID)]
+        let values: [[SQLValue]] = rows.map { inv, recordID in
+            [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
+             t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
+             inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID)]
         }
-        let columns = ["cop_no", "ebc_code", "direction", "supervision_code", "enterprise_name", "customs_code", "country", "declared_on",
-                       "currency", "value_original", "value_fen", "invt_no", "order_no", "logistics_no", "record_id"]
-        let tuple = "(" + TradeLedger.placeholders(columns.count) + ")"
-        let replaced = columns.dropFirst(2).map { "\($0) = excluded.\($0)" } + ["customs_status = NULL", "customs_status_time = NULL", "cancelled = 0"]
-        try db.execute("""
-            INSERT INTO inventory (\(columns.joined(separator: ", "))) VALUES \(Array(repeating: tuple, count: rows.count).joined(separator: ", "))
-            ON CONFLICT (cop_no, ebc_code) DO UPDATE SET \(replaced.joined(separator: ", "))
-            """, values)
+        _ = try db.insert(LedgerTables.inventories, rows: values)
     }
 
     /// The natural key of a record, as the ledger and its quarantine name it.

@@ -1,0 +1,24 @@
+/// The bulk statements of the ledger's tables, the same for ingest and the bare insert loop.
+enum LedgerTables {
+    static let recordColumns: [(name: String, type: String)] = [
+        ("message_type", "text"), ("record_name", "text"), ("natural_key", "text"), ("guid", "text"), ("digest", "text"),
+        ("line", "integer"), ("fields", "text"),
+    ]
+
+    /// New records; their ids come back by natural key.
+    static let newRecords = BulkInsert(table: "record", columns: recordColumns, suffix: "RETURNING natural_key, id")
+
+    static let inventoryColumns: [(name: String, type: String)] = [
+        ("cop_no", "text"), ("ebc_code", "text"), ("direction", "text"), ("supervision_code", "text"), ("enterprise_name", "text"),
+        ("customs_code", "text"), ("country", "text"), ("declared_on", "text"), ("currency", "text"), ("value_original", "text"),
+        ("value_fen", "bigint"), ("invt_no", "text"), ("order_no", "text"), ("logistics_no", "text"), ("record_id", "bigint"),
+    ]
+
+    /// Inventory rows as their records declare them; one declared again replaces the earlier row,
+    /// customs status and cancellation included (they come from the receipts that follow).
+    static let inventories = BulkInsert(
+        table: "inventory", columns: inventoryColumns,
+        suffix: "ON CONFLICT (cop_no, ebc_code) DO UPDATE SET "
+            + (inventoryColumns.dropFirst(2).map { "\($0.name) = excluded.\($0.name)" } + ["customs_status = NULL", "customs_status_time = NULL", "cancelled = 0"])
+            .joined(separator: ", "))
+}
