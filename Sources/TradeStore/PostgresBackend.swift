@@ -78,7 +78,7 @@ struct PostgresExecutor: SQLExecutor {
         return out
     }
 
-    func query(_ sql: String, _ arguments: [SQLValue], numbered alreadyNumbered: Bool = false) throws -> PostgresQueryResult {
+    func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
         var binds = PostgresBindings()
         for a in arguments {
             switch a {
@@ -89,58 +89,13 @@ struct PostgresExecutor: SQLExecutor {
             }
         }
         do {
-            return try connection.query(PostgresQuery(unsafeSQL: alreadyNumbered ? sql : PostgresExecutor.numbered(sql), binds: binds), logger: logger).wait()
+            return try connection.query(PostgresQuery(unsafeSQL: PostgresExecutor.numbered(sql), binds: binds), logger: logger).wait()
         } catch let e as PSQLError {
             throw PostgresBackendError("PostgreSQL：\(e.serverInfo?[.message] ?? String(reflecting: e))")
         }
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws { _ = try query(sql, arguments) }
-
-    /// One statement per thousand rows, each column bound as one array literal and spread by
-    /// `unnest`: the server parses a short statement instead of planning a VALUES list of thousands
-    /// of parameters (docs/benchmarks.md: records alone 4.1 s → see there).
-    func insert(_ insert: BulkInsert, rows: [[SQLValue]]) throws -> [[SQLValue]] {
-        var out: [[SQLValue]] = []
-        let arrays = insert.columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
-        let sql = "\(insert.head) SELECT * FROM unnest(\(arrays)) \(insert.suffix)"
-        for start in stride(from: 0, to: rows.count, by: 1000) {
-            let chunk = rows[start..<min(start + 1000, rows.count)]
-            let literals = insert.columns.indices.map { c in SQLValue.text(PostgresExecutor.arrayLiteral(chunk.lazy.map { $0[c] })) }
-            let result = try query(sql, literals, numbered: true)
-            if insert.suffix.contains("RETURNING") { out += try decode(result) }
-        }
-        return out
-    }
-
-    /// `{"a","b\"c",NULL,42}`: PostgreSQL's array input syntax, every text quoted and escaped.
-    static func arrayLiteral(_ values: some Sequence<SQLValue>) -> String {
-        var out: [UInt8] = [UInt8(ascii: "{")]
-        var first = true
-        for v in values {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            switch v {
-            case .null: out += Array("NULL".utf8)
-            case let .integer(i): out += Array(String(i).utf8)
-            case let .text(s):
-                out.append(UInt8(ascii: "\""))
-                if s.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                    for c in s.utf8 {
-                        if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
-                        out.append(c)
-                    }
-                } else {
-                    out.append(contentsOf: s.utf8)
-                }
-                out.append(UInt8(ascii: "\""))
-            case let .blob(b):
-                out += Array("\"\\\\x".utf8) + b.flatMap { Array(String(format: "%02x", $0).utf8) } + [UInt8(ascii: "\"")]
-            }
-        }
-        out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
-    }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] { try decode(try query(sql, arguments)) }
 

@@ -55,8 +55,6 @@ struct GRDBExecutor: SQLExecutor {
         try statement.execute(arguments: GRDBExecutor.bind(arguments))
     }
 
-    func insert(_ insert: BulkInsert, rows: [[SQLValue]]) throws -> [[SQLValue]] { try insertWithValues(insert, rows: rows) }
-
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
         let statement = try db.cachedStatement(sql: sql)
         return try Row.fetchAll(statement, arguments: GRDBExecutor.bind(arguments)).map { row in

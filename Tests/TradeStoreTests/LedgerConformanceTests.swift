@@ -152,8 +152,7 @@ enum Synthetic {
         #expect(try IngestJob.run(paths: [path], ledger: ledger, validator: try validator(), out: { out += $0 }).duplicates == 1)
     }
 
-    /// The bulk statements (multi-row VALUES on SQLite, array literals and `unnest` on PostgreSQL)
-    /// store text exactly: quotes, backslashes, braces, commas, Chinese, and NULL apart from "NULL".
+    /// The bulk statements (multi-row VALUES, 200 rows a statement) store text exactly: quotes, backslashes, braces, commas, Chinese, and NULL apart from "NULL".
     @Test(arguments: Engine.available)
     func bulkInsertKeepsTextExactly(engine: Engine) throws {
         let ledger = try engine.ledger()
