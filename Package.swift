@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
         .library(name: "TradeData", targets: ["TradeData"]),
         .library(name: "TradeStore", targets: ["TradeStore"]),
+        .library(name: "Monitoring", targets: ["Monitoring"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,11 +47,16 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // Monitoring the plans: targets and tasks as data, indicators from the ledger, progress, tiers, the monthly report.
+        .target(
+            name: "Monitoring",
+            dependencies: ["KuajingDomain", "PolicyEngine", "TradeStore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
         // Command implementations as plain functions, testable in process.
         .target(
             name: "KuajingCLI",
             dependencies: [
-                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore",
+                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +65,7 @@ let package = Package(
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
         .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingCLI"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingCLI"]),
         .testTarget(
             name: "PolicyEngineTests",
             dependencies: [

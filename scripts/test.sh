@@ -32,3 +32,4 @@ swift build --build-tests
 swift test --skip-build
 .build/debug/kuajing policies check
 .build/debug/kuajing policies test
+.build/debug/kuajing plans check

@@ -71,6 +71,10 @@ public enum IngestJob {
             }
         }
         try flush()
+        // The months this run touched get their rollups recomputed (TradeRollups).
+        let refreshStart = clock.now
+        let months = try ledger.refreshRollups()
+        if PhaseTimer.enabled { standardError("rollups: \(months) months in \(clock.now - refreshStart)\n") }
         if PhaseTimer.enabled { standardError("read \(reading), validate \(validating), store \(storing)\n") }
         progress?(files.count, files.count)
         out("文件 \(files.count) 个：新增 \(total.accepted) 条，重复 \(total.duplicates) 条，更新 \(total.updated) 条，删除 \(total.deleted) 条，隔离 \(total.quarantined) 条\n")

@@ -40,7 +40,7 @@ public struct Kuajing: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self])
+        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self, Targets.self, Report.self, Demo.self])
 
     public init() {}
 }
@@ -272,19 +272,40 @@ struct Quarantine: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cross-border inventories and their value from the trade ledger, with the basis (口径) stated.")
-    @Option(help: "Dimensions, comma separated: code,direction,month,country,enterprise.") var by: String = "code,direction,month"
-    @Option(help: "table, json or csv.") var format: String = "table"
-    @Flag(help: "Count every accepted inventory whatever its customs status (default: released 800 / cleared 899 only).") var anyStatus = false
-    @OptionGroup var database: DatabaseOption
-    func run() throws {
-        let dims = try by.split(separator: ",").map { s -> TradeLedger.Dimension in
-            guard let d = TradeLedger.Dimension(rawValue: String(s)) else { throw ValidationError("未知维度 \(s)；可用：code, direction, month, country, enterprise") }
-            return d
+    static let configuration = CommandConfiguration(abstract: "Cross-border trade from the ledger, with the basis (口径) stated; verify the rollups.",
+                                                    subcommands: [Show.self, Verify.self], defaultSubcommand: Show.self)
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Inventories and declarations grouped by the dimensions asked for.")
+        @Option(help: "Dimensions, comma separated: code,direction,month,district,country,enterprise.") var by: String = "code,direction,month"
+        @Option(help: "table, json or csv.") var format: String = "table"
+        @Flag(help: "Count every accepted inventory whatever its customs status (default: released 800 / cleared 899 only).") var anyStatus = false
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            let dims = try by.split(separator: ",").map { s -> TradeLedger.Dimension in
+                guard let d = TradeLedger.Dimension(rawValue: String(s)) else { throw ValidationError("未知维度 \(s)；可用：\(TradeLedger.Dimension.allCases.map(\.rawValue).joined(separator: ", "))") }
+                return d
+            }
+            let out = StandardOutput()
+            try StatsJob.run(ledger: try LedgerLocation.open(database.db), by: dims, basis: anyStatus ? .anyStatus : .released, format: format, out: out.write)
+            out.flush()
         }
-        let out = StandardOutput()
-        try StatsJob.run(ledger: try LedgerLocation.open(database.db), by: dims, basis: anyStatus ? .anyStatus : .released, format: format, out: out.write)
-        out.flush()
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recount the whole ledger and compare it with the monthly rollups.")
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            let ledger = try LedgerLocation.open(database.db)
+            let (checked, differences) = try ledger.verifyRollups()
+            for d in differences.prefix(50) { print(d) }
+            if differences.isEmpty {
+                print("汇总与明细重新计数一致：核对汇总行 \(checked) 行")
+            } else {
+                print("汇总与明细不一致：\(differences.count) 处（已列出前 \(min(50, differences.count)) 处）；可运行 kuajing ingest 或刷新后再核对")
+                throw ExitCode(1)
+            }
+        }
     }
 }
 

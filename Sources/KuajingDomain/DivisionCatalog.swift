@@ -34,6 +34,16 @@ public struct DivisionCatalog: Sendable {
             rows.append((fields[0].isEmpty ? nil : fields[0], fields[1], fields[2],
                          fields[3].isEmpty ? nil : fields[3], fields.count > 5 ? fields[5] : ""))
         }
+        // A parent the table names (parent_code, parent_name) without a row of its own, such as 浙江省
+        // (330000) above the cities, becomes a division too, so a province-wide plan has a scope.
+        let known = Set(rows.compactMap(\.code))
+        var added: Set<String> = []
+        for (i, line) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i > 0 && !line.isEmpty {
+            let fields = DivisionCatalog.splitCSVLine(String(line))
+            if fields.count >= 5, !fields[3].isEmpty, !fields[4].isEmpty, !known.contains(fields[3]), added.insert(fields[3]).inserted {
+                rows.append((fields[3], fields[4], "parent", nil, "named as parent_name in divisions.csv, no row of its own"))
+            }
+        }
         var codeIndex: [String: Int] = [:]
         for (i, r) in rows.enumerated() { if let c = r.code { codeIndex[c] = i } }
         var list: [Division] = []

@@ -175,5 +175,121 @@ enum Migrations {
                 """,
                 "CREATE INDEX declaration_declared_on ON declaration(declared_on)",
             ]),
+        Migration(
+            version: 3, name: "enterprise registry, credit facts, monthly rollups, tier moves",
+            sqlite: [
+                """
+                CREATE TABLE enterprise (
+                    id TEXT PRIMARY KEY,
+                    credit_code TEXT UNIQUE CHECK (credit_code IS NULL OR length(credit_code) = 18),
+                    name TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)))
+                """,
+                """
+                CREATE TABLE credit_fact (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('customs_grade', 'public_credit_grade', 'serious_dishonesty')),
+                    value TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    UNIQUE (enterprise_id, kind, as_of))
+                """,
+                """
+                CREATE TABLE rollup_dirty_month (
+                    month TEXT PRIMARY KEY)
+                """,
+                """
+                CREATE TABLE trade_month_district (
+                    month TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    supervision_code TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    records INTEGER NOT NULL,
+                    value_fen INTEGER NOT NULL,
+                    PRIMARY KEY (month, district, direction, supervision_code, country))
+                """,
+                """
+                CREATE TABLE trade_month_enterprise (
+                    month TEXT NOT NULL,
+                    enterprise_id TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    records INTEGER NOT NULL,
+                    value_fen INTEGER NOT NULL,
+                    PRIMARY KEY (month, enterprise_id, direction))
+                """,
+                "CREATE INDEX trade_month_enterprise_by_enterprise ON trade_month_enterprise(enterprise_id, month)",
+                "CREATE INDEX inventory_declared_on ON inventory(declared_on)",
+                """
+                CREATE TABLE tier_move (
+                    enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                    ladder TEXT NOT NULL,
+                    on_month TEXT NOT NULL,
+                    from_tier INTEGER NOT NULL,
+                    to_tier INTEGER NOT NULL,
+                    trailing_fen INTEGER NOT NULL,
+                    PRIMARY KEY (enterprise_id, ladder, on_month))
+                """,
+            ],
+            postgres: [
+                """
+                CREATE TABLE enterprise (
+                    id TEXT PRIMARY KEY,
+                    credit_code TEXT UNIQUE CHECK (credit_code IS NULL OR length(credit_code) = 18),
+                    name TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)))
+                """,
+                """
+                CREATE TABLE credit_fact (
+                    id BIGSERIAL PRIMARY KEY,
+                    enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                    kind TEXT NOT NULL CHECK (kind IN ('customs_grade', 'public_credit_grade', 'serious_dishonesty')),
+                    value TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    UNIQUE (enterprise_id, kind, as_of))
+                """,
+                """
+                CREATE TABLE rollup_dirty_month (
+                    month TEXT PRIMARY KEY)
+                """,
+                """
+                CREATE TABLE trade_month_district (
+                    month TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    supervision_code TEXT NOT NULL,
+                    country TEXT NOT NULL,
+                    records BIGINT NOT NULL,
+                    value_fen BIGINT NOT NULL,
+                    PRIMARY KEY (month, district, direction, supervision_code, country))
+                """,
+                """
+                CREATE TABLE trade_month_enterprise (
+                    month TEXT NOT NULL,
+                    enterprise_id TEXT NOT NULL,
+                    district TEXT NOT NULL,
+                    direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                    records BIGINT NOT NULL,
+                    value_fen BIGINT NOT NULL,
+                    PRIMARY KEY (month, enterprise_id, direction))
+                """,
+                "CREATE INDEX trade_month_enterprise_by_enterprise ON trade_month_enterprise(enterprise_id, month)",
+                "CREATE INDEX inventory_declared_on ON inventory(declared_on)",
+                """
+                CREATE TABLE tier_move (
+                    enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                    ladder TEXT NOT NULL,
+                    on_month TEXT NOT NULL,
+                    from_tier INTEGER NOT NULL,
+                    to_tier INTEGER NOT NULL,
+                    trailing_fen BIGINT NOT NULL,
+                    PRIMARY KEY (enterprise_id, ladder, on_month))
+                """,
+            ]),
     ]
 }

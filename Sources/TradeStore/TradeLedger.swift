@@ -160,6 +160,7 @@ public final class TradeLedger {
         switch r.value("appType") ?? "1" {
         case "3":
             if let id = existing {
+                try markDirty(db, months: monthsOfRecord(db, id))
                 try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
                 try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
                 counts.deleted += 1
@@ -169,6 +170,7 @@ public final class TradeLedger {
             if let id = existing {
                 try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
                                .text(LedgerMapping.json(r)), .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
+                try markDirty(db, months: monthsOfRecord(db, id))
                 if let inv = LedgerMapping.inventory(r) { try upsertInventories(db, [(inv, id)]) }
                 counts.updated += 1
                 return counts
@@ -199,12 +201,17 @@ public final class TradeLedger {
         for (r, _) in records { try applyReceipt(db, r) }
     }
 
+    func monthsOfRecord(_ db: any SQLExecutor, _ id: Int64) throws -> Set<String> {
+        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) FROM inventory WHERE record_id = ?", [.integer(id)]).compactMap { $0[0].string })
+    }
+
     static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
     /// customs status and cancellation included (they come from receipts that follow).
     func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
         guard !rows.isEmpty else { return }
+        try markDirty(db, months: Set(rows.map { String($0.0.declaredOn.prefix(7)) }))
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
         let values: [[SQLValue]] = rows.map { inv, recordID in
             [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
@@ -262,6 +269,7 @@ public final class TradeLedger {
                     SELECT declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country, hs_code,
                            value_fen, currency, value_original, status FROM declaration WHERE declaration_no = ?
                     """, .text(r.declarationNo)).first
+                try markDirty(db, months: Set([String(r.date.prefix(7))] + (existing.flatMap { $0[0].string.map { [String($0.prefix(7))] } } ?? [])))
                 if let existing {
                     if existing == values { counts.duplicates += 1; continue }
                     try db.execute("DELETE FROM declaration WHERE declaration_no = ?", .text(r.declarationNo))
@@ -309,12 +317,14 @@ public final class TradeLedger {
         switch r.messageType {
         case "CEB604", "CEB622":
             guard let cop = r.value("copNo") else { return }
+            try markDirty(db, months: monthsOfInventories(db, column: "cop_no", value: cop))
             try db.execute("""
                 UPDATE inventory SET customs_status = ?, customs_status_time = ?, invt_no = COALESCE(?, invt_no)
                 WHERE cop_no = ? AND (customs_status_time IS NULL OR customs_status_time <= ?)
                 """, .integer(status), .text(time), r.value("invtNo").map(SQLValue.text) ?? .null, .text(cop), .text(time))
         case "CEB606", "CEB624":
             guard status == 399, let invt = r.value("invtNo") else { return }
+            try markDirty(db, months: monthsOfInventories(db, column: "invt_no", value: invt))
             try db.execute("UPDATE inventory SET cancelled = 1 WHERE invt_no = ?", .text(invt))
         default: return
         }
@@ -347,9 +357,10 @@ public final class TradeLedger {
     }
 
     public enum Dimension: String, CaseIterable, Sendable {
-        case code, direction, month, country, enterprise
+        case code, direction, month, district, country, enterprise
         var column: String {
             switch self {
+            case .district: return "COALESCE(e.district, trade.district, '')"
             case .code: return "supervision_code"
             case .direction: return "direction"
             case .month: return "substr(declared_on, 1, 7)"
@@ -368,11 +379,12 @@ public final class TradeLedger {
             if let s = basis.statuses { conditions.append("customs_status IN (\(s.sorted().map(String.init).joined(separator: ", ")))") }
             // Inventories (CEB) and declarations (报关单) in one shape; a declaration's 放行/结关 counts as 800/899.
             let source = """
-                (SELECT supervision_code, direction, declared_on, country, ebc_code, value_fen, cancelled, customs_status FROM inventory
+                (SELECT supervision_code, direction, declared_on, country, ebc_code, value_fen, cancelled, customs_status, CAST(NULL AS TEXT) AS district
+                 FROM inventory
                  UNION ALL
                  SELECT supervision_code, direction, declared_on, country, enterprise_id, value_fen, 0,
-                        CASE WHEN status IN ('放行', '800') THEN 800 WHEN status IN ('结关', '899') THEN 899 ELSE NULL END
-                 FROM declaration) AS trade
+                        CASE WHEN status IN ('放行', '800') THEN 800 WHEN status IN ('结关', '899') THEN 899 ELSE NULL END, district
+                 FROM declaration) AS trade LEFT JOIN enterprise e ON e.id = trade.ebc_code
                 """
             let sql = """
                 SELECT \(keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")),
@@ -393,7 +405,8 @@ public final class TradeLedger {
     public func counts() throws -> [String: Int] {
         try backend.transaction { db in
             var out: [String: Int] = [:]
-            for t in ["message_blob", "record", "inventory", "quarantine", "declaration"] {
+            for t in ["message_blob", "record", "inventory", "quarantine", "declaration", "enterprise", "credit_fact",
+                      "trade_month_district", "trade_month_enterprise", "rollup_dirty_month", "tier_move"] {
                 out[t] = Int(try db.rows("SELECT COUNT(*) FROM \(t)")[0][0].int ?? 0)
             }
             return out

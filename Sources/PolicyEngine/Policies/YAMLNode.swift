@@ -1,23 +1,23 @@
 import Yams
 
 /// A YAML node with its file position, and typed accessors that fail with `file:line:column`.
-struct YAMLNode {
-    let node: Node
-    let file: String
+public struct YAMLNode {
+    public let node: Node
+    public let file: String
 
-    var location: SourceLocation {
+    public var location: SourceLocation {
         SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
     }
 
     /// Where the text of a scalar starts (after an opening quote).
-    var textLocation: SourceLocation {
+    public var textLocation: SourceLocation {
         if case let .scalar(s) = node, s.style == .singleQuoted || s.style == .doubleQuoted {
             return location.advanced(by: 1)
         }
         return location
     }
 
-    static func parse(_ text: String, file: String) throws -> YAMLNode {
+    public static func parse(_ text: String, file: String) throws -> YAMLNode {
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw PolicyFileError(SourceLocation(file: file, line: 1, column: 1), "文件为空")
@@ -36,17 +36,17 @@ struct YAMLNode {
         }
     }
 
-    func string() throws -> String {
+    public func string() throws -> String {
         guard case let .scalar(s) = node else { throw PolicyFileError(location, "此处应为文本") }
         return s.string
     }
 
-    func int() throws -> Int {
+    public func int() throws -> Int {
         guard let i = Int(try string()) else { throw PolicyFileError(location, "此处应为整数") }
         return i
     }
 
-    func bool() throws -> Bool {
+    public func bool() throws -> Bool {
         switch try string() {
         case "true", "yes": return true
         case "false", "no": return false
@@ -54,14 +54,14 @@ struct YAMLNode {
         }
     }
 
-    func list() throws -> [YAMLNode] {
+    public func list() throws -> [YAMLNode] {
         guard case let .sequence(seq) = node else { throw PolicyFileError(location, "此处应为列表") }
         return seq.map { YAMLNode(node: $0, file: file) }
     }
 
-    func stringList() throws -> [String] { try list().map { try $0.string() } }
+    public func stringList() throws -> [String] { try list().map { try $0.string() } }
 
-    func map(allowed: [String]?) throws -> YAMLMap {
+    public func map(allowed: [String]?) throws -> YAMLMap {
         guard case let .mapping(m) = node else { throw PolicyFileError(location, "此处应为键值表") }
         var entries: [(String, YAMLNode, YAMLNode)] = []
         for (k, v) in m {
@@ -76,19 +76,19 @@ struct YAMLNode {
     }
 }
 
-struct YAMLMap {
-    let entries: [(String, YAMLNode, YAMLNode)]
-    let location: SourceLocation
+public struct YAMLMap {
+    public let entries: [(String, YAMLNode, YAMLNode)]
+    public let location: SourceLocation
 
-    subscript(_ key: String) -> YAMLNode? {
+    public subscript(_ key: String) -> YAMLNode? {
         entries.first { $0.0 == key }?.2
     }
 
-    func require(_ key: String) throws -> YAMLNode {
+    public func require(_ key: String) throws -> YAMLNode {
         guard let v = self[key] else { throw PolicyFileError(location, "缺少必填字段“\(key)”") }
         return v
     }
 
-    func string(_ key: String) throws -> String { try require(key).string() }
-    func optionalString(_ key: String) throws -> String? { try self[key]?.string() }
+    public func string(_ key: String) throws -> String { try require(key).string() }
+    public func optionalString(_ key: String) throws -> String? { try self[key]?.string() }
 }

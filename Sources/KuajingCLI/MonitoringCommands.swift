@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import KuajingDomain
+import Monitoring
+import TradeData
+import TradeStore
+
+/// `kuajing demo seed`: the synthetic world (模拟数据) into a ledger, through the same ingest path as
+/// real extracts: registry and credit facts first, then the declarations extract, then the rollups.
+public enum DemoSeedJob {
+    /// `enterpriseDivisor` shrinks the world for tests (the city totals stay the same).
+    public static func run(ledger: TradeLedger, validator: CEBValidator, seed: UInt64, scale: Int, through: Month, directory: String,
+                           out: (String) -> Void, enterpriseDivisor: Int = 1) throws -> DemoWorld.World {
+        let world = DemoWorld.generate(seed: seed, scale: scale, through: through, enterpriseDivisor: enterpriseDivisor)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let csv = directory + "/demo-declarations-seed\(seed)-scale\(scale).csv"
+        try Data(world.declarationsCSV.utf8).write(to: URL(fileURLWithPath: csv), options: .atomic)
+        try ledger.upsertEnterprises(world.enterprises)
+        try ledger.addCreditFacts(world.creditFacts)
+        out("模拟数据：企业 \(world.enterprises.count) 家（统一社会信用代码均通过校验），信用记录 \(world.creditFacts.count) 条，报关单 \(world.rows) 行 → \(csv)\n")
+        _ = try IngestJob.run(paths: [csv], ledger: ledger, validator: validator, out: out)
+        for (city, years) in world.exportsFen.sorted(by: { $0.key < $1.key }) {
+            out("  \(city) 出口：" + years.sorted { $0.key < $1.key }.map { "\($0.key)年 \(ReportFormat.yi($0.value)) 亿元" }.joined(separator: "，") + "\n")
+        }
+        return world
+    }
+}
+
+/// `kuajing report monthly`: the 运行监测月报 as HTML, .xlsx or CSV (by the file's extension).
+public enum MonthlyReportJob {
+    public static func run(ledger: TradeLedger, plansDirectory: String, scope: String, month: Month, outPath: String, codes: CodeTables) throws -> MonthlyReport {
+        let plans = try PlanLoader.loadAll(directory: plansDirectory)
+        let synthetic = try ledger.enterprises().contains { $0.synthetic }
+        let report = try MonthlyReport.build(scope: scope, month: month, plans: plans, queries: RollupQueries(ledger: ledger), synthetic: synthetic)
+        let names = codes.byField["country"]?.codes ?? [:]
+        let lower = outPath.lowercased()
+        if lower.hasSuffix(".xlsx") {
+            var book = Workbook()
+            book.sheets = report.tables(countryNames: names)
+            try book.write(to: outPath)
+        } else if lower.hasSuffix(".csv") {
+            try Data(report.csv(countryNames: names).utf8).write(to: URL(fileURLWithPath: outPath), options: .atomic)
+        } else {
+            try Data(MonthlyReportView(report: report, countryNames: names).html().utf8).write(to: URL(fileURLWithPath: outPath), options: .atomic)
+        }
+        return report
+    }
+}
+
+/// `kuajing targets`: every target of the plans with its progress in a month.
+public enum TargetsJob {
+    public static func run(ledger: TradeLedger, plansDirectory: String, planID: String?, month: Month, out: (String) -> Void) throws {
+        let calculator = ProgressCalculator(queries: RollupQueries(ledger: ledger))
+        for plan in try PlanLoader.loadAll(directory: plansDirectory) where planID == nil || plan.id == planID {
+            out("\(plan.title)（\(plan.docNumber)）　截至 \(month.chinese)\n")
+            for t in plan.targets {
+                let p = try calculator.progress(of: t, in: plan, asOf: month)
+                let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
+                func show(_ v: Int64?) -> String {
+                    guard let v else { return "—" }
+                    return money ? ReportFormat.yi(v) + "亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int(v)) : String(v)
+                }
+                out("  [\(p.status.chinese)] \(t.scope) \(t.label) 目标 \(t.value.text)\(t.deadline.map { "（\($0.iso)）" } ?? "（每年）")：当前 \(show(p.current))（\(p.currentLabel)），完成 \(ReportFormat.percent(p.shareOfTarget))，时间 \(ReportFormat.percent(p.shareOfTime))，预测 \(show(p.projection))（\(p.method)）\n")
+            }
+            out("  \(ProgressCalculator.basis)\n  \(TargetStatus.rule)\n\n")
+        }
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Synthetic demonstration data (模拟数据).", subcommands: [Seed.self])
+
+    struct Seed: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the synthetic world: enterprises in 杭州, 台州 and 平湖, their trade, credit facts.")
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Multiplies the number of enterprises (1 = about 3,350).") var scale: Int = 1
+        @Option(help: "Last month of trade (default: the month before today).") var through: String?
+        @Option(help: "Where the generated declarations extract is written.") var out: String = "demo"
+        @OptionGroup var database: DatabaseOption
+        @OptionGroup var reference: ReferenceOptions
+        func run() throws {
+            let now = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: Date())
+            guard let last = through.map(Month.init) ?? Month(year: now.year!, month: now.month!).adding(-1) else { throw ValidationError("--through 应为 YYYY-MM") }
+            let output = StandardOutput()
+            _ = try DemoSeedJob.run(ledger: try LedgerLocation.open(database.db), validator: try reference.validator(), seed: seed, scale: scale,
+                                    through: last, directory: out, out: output.write)
+            output.flush()
+        }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Reports.", subcommands: [Monthly.self])
+
+    struct Monthly: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The monthly monitoring report (运行监测月报): .html, .xlsx or .csv by the file's extension.")
+        @Option(help: "City or district (杭州市, 滨江区…).") var scope: String
+        @Option(help: "Month, YYYY-MM.") var month: String
+        @Option(help: "Output file: .html, .xlsx or .csv.") var out: String
+        @OptionGroup var plans: PlanDirectoryOption
+        @OptionGroup var database: DatabaseOption
+        @OptionGroup var reference: ReferenceOptions
+        func run() throws {
+            guard let m = Month(month) else { throw ValidationError("--month 应为 YYYY-MM，实为“\(month)”") }
+            let report = try MonthlyReportJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, scope: scope, month: m,
+                                                  outPath: out, codes: try reference.validator().codes)
+            print("已写出 \(out)：\(report.scope) \(report.month.chinese)，目标 \(report.targets.count) 项\(report.synthetic ? "（模拟数据）" : "")")
+        }
+    }
+}
+
+struct Targets: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Progress of the plans' targets in a month: value, shares, projection, status.")
+    @Option(help: "Month, YYYY-MM.") var month: String
+    @Option(help: "Only this plan (e.g. hangzhou-2024).") var plan: String?
+    @OptionGroup var plans: PlanDirectoryOption
+    @OptionGroup var database: DatabaseOption
+    func run() throws {
+        guard let m = Month(month) else { throw ValidationError("--month 应为 YYYY-MM，实为“\(month)”") }
+        let out = StandardOutput()
+        try TargetsJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, planID: plan, month: m, out: out.write)
+        out.flush()
+    }
+}

@@ -1,0 +1,56 @@
+import KuajingDomain
+
+/// The 运行监测月报 of a city or district for a month: everything it shows, computed (from the
+/// rollups) before anything is rendered, so HTML, workbook and CSV show the same figures.
+public struct MonthlyReport: Sendable {
+    public var scope: String
+    public var month: Month
+    public var synthetic: Bool
+    public var basis: String
+    /// Exports and imports of each month of this year and last year, fen.
+    public var trend: [(month: Month, exports: Int64, lastYear: Int64)]
+    public var exportsYearToDate: Int64
+    public var exportsLastYearToDate: Int64
+    public var importsYearToDate: Int64
+    /// Districts (for a city) with their exports so far this year and their target, if any.
+    public var districts: [(name: String, exportsYearToDate: Int64, trailingTwelve: Int64, target: Int64?, targetLabel: String?)]
+    /// Supervision codes' share of this year's exports.
+    public var codeMix: [(code: String, fen: Int64)]
+    /// Top destinations of this year's exports.
+    public var destinations: [(country: String, fen: Int64)]
+    /// Enterprises over each tier threshold (trailing twelve months).
+    public var tiers: [(threshold: String, enterprises: Int)]
+    public var targets: [TargetProgress]
+    public var generatedBy: String
+
+    /// Growth of this year so far over the same months last year, in basis points.
+    public var growthBasisPoints: Int? {
+        exportsLastYearToDate > 0 ? Int((Int128(exportsYearToDate - exportsLastYearToDate) * 10_000) / Int128(exportsLastYearToDate)) : nil
+    }
+}
+
+/// Money and shares as the report writes them.
+public enum ReportFormat {
+    /// 亿元 with two decimals, rounded half up from fen ("650.00").
+    public static func yi(_ fen: Int64) -> String {
+        let unit: Int128 = 100_000_000 // fen in 0.01亿元 (1亿元 = 10^10 fen)
+        let magnitude = Int128(fen).magnitude
+        let hundredths = (magnitude + UInt128(unit / 2)) / UInt128(unit)
+        let s = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+        return fen < 0 ? "-" + s : s
+    }
+
+    /// Yuan with two decimals from fen ("1234.50").
+    public static func yuan(_ fen: Int64) -> String {
+        let m = fen.magnitude
+        return (fen < 0 ? "-" : "") + "\(m / 100).\(m % 100 < 10 ? "0" : "")\(m % 100)"
+    }
+
+    /// Basis points as a percentage with one decimal ("12.3%").
+    public static func percent(_ bp: Int?) -> String {
+        guard let bp else { return "—" }
+        let m = bp.magnitude
+        let tenths = (m + 5) / 10
+        return (bp < 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)%"
+    }
+}

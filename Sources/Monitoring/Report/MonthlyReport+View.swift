@@ -1,0 +1,166 @@
+import KuajingDomain
+
+/// The report as HTML: print-ready on A4, charts as inline SVG, no script, no external file.
+public struct MonthlyReportView {
+    public var report: MonthlyReport
+    /// Customs country code → Chinese name (customs-codes/countries.csv).
+    public var countryNames: [String: String]
+
+    public init(report: MonthlyReport, countryNames: [String: String]) {
+        self.report = report
+        self.countryNames = countryNames
+    }
+
+    public static let codeNames = ["9610": "9610 跨境电商B2C直邮", "9710": "9710 跨境电商B2B直接出口", "9810": "9810 跨境电商出口海外仓",
+                                   "1210": "1210 保税跨境贸易电子商务"]
+
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    /// Bar length in SVG units for a value against the largest one (integer arithmetic).
+    static func length(_ value: Int64, _ max: Int64, _ width: Int) -> Int {
+        max > 0 ? Int(Int128(Swift.max(value, 0)) * Int128(width) / Int128(max)) : 0
+    }
+
+    public func html() -> String {
+        let r = report
+        let e = Self.escape
+        let title = "\(r.scope)跨境电商运行监测月报（\(r.month.chinese)）"
+        var h = """
+            <!DOCTYPE html>
+            <html lang="zh-CN"><head><meta charset="utf-8"><title>\(e(title))</title>
+            <style>
+            @page { size: A4; margin: 16mm 14mm; }
+            body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "SimSun", sans-serif; color: #222; font-size: 10.5pt; max-width: 182mm; margin: 0 auto; }
+            h1 { font-size: 17pt; text-align: center; margin: 0 0 2mm; } h2 { font-size: 12.5pt; border-left: 4px solid #b71c1c; padding-left: 6px; margin: 7mm 0 3mm; page-break-after: avoid; }
+            .sub { text-align: center; color: #555; margin-bottom: 4mm; } .synthetic { border: 2px solid #c62828; color: #c62828; text-align: center; font-weight: bold; padding: 2mm; margin: 3mm 0; }
+            .kpis { display: flex; gap: 3mm; } .kpi { flex: 1; border: 1px solid #ccc; padding: 2mm 3mm; } .kpi b { display: block; font-size: 15pt; color: #b71c1c; }
+            table { border-collapse: collapse; width: 100%; font-size: 9.5pt; page-break-inside: auto; } th, td { border: 1px solid #bbb; padding: 1.2mm 2mm; } th { background: #f3f3f3; }
+            td.n { text-align: right; font-variant-numeric: tabular-nums; } .status { color: #fff; padding: 0.3mm 2mm; border-radius: 2mm; white-space: nowrap; }
+            .note { color: #555; font-size: 8.5pt; } figure { margin: 0; page-break-inside: avoid; } svg text { font-size: 9px; }
+            </style></head><body>
+            <h1>\(e(title))</h1>
+            <div class="sub">\(e(r.basis))</div>
+
+            """
+        if r.synthetic { h += "<div class=\"synthetic\">模拟数据：本报告数据为系统生成的模拟数据，仅供演示，不代表真实统计</div>\n" }
+        h += """
+            <div class="kpis">
+            <div class="kpi">1—\(r.month.month)月出口<b>\(ReportFormat.yi(r.exportsYearToDate)) 亿元</b>同比 \(ReportFormat.percent(r.growthBasisPoints))</div>
+            <div class="kpi">上年同期出口<b>\(ReportFormat.yi(r.exportsLastYearToDate)) 亿元</b>\(r.month.year - 1)年1—\(r.month.month)月</div>
+            <div class="kpi">1—\(r.month.month)月进口<b>\(ReportFormat.yi(r.importsYearToDate)) 亿元</b>跨境电商进口</div>
+            </div>
+
+            """
+        h += "<h2>一、月度出口走势（亿元）</h2>\n" + trendChart()
+        if !r.districts.isEmpty { h += "<h2>二、各区县出口与目标（亿元）</h2>\n" + districtChart() }
+        h += "<h2>三、监管方式结构（1—\(r.month.month)月出口）</h2>\n" + mixChart()
+        h += "<h2>四、主要出口目的地（1—\(r.month.month)月，前十位）</h2>\n" + destinationChart()
+        if !r.tiers.isEmpty {
+            h += "<h2>五、梯度培育库（近12个月交易额）</h2>\n<table><tr><th>档次</th><th>企业数（家）</th></tr>\n"
+            for t in r.tiers { h += "<tr><td>年交易额超 \(e(t.threshold))</td><td class=\"n\">\(t.enterprises)</td></tr>\n" }
+            h += "</table>\n"
+        }
+        h += "<h2>\(r.tiers.isEmpty ? "五" : "六")、目标进展</h2>\n" + targetsTable()
+        h += "<p class=\"note\">\(e(TargetStatus.rule))</p>\n"
+        h += "<p class=\"note\">生成：\(e(r.generatedBy))。金额由分（整数）汇总，展示时四舍五入到 0.01 亿元。</p>\n</body></html>\n"
+        return h
+    }
+
+    func trendChart() -> String {
+        let r = report
+        let width = 640, height = 200, left = 40, bottom = 20
+        let maxValue = max(r.trend.map { max($0.exports, $0.lastYear) }.max() ?? 0, 1)
+        let slot = (width - left) / max(r.trend.count, 1)
+        var s = "<figure><svg viewBox=\"0 0 \(width) \(height + 20)\" width=\"100%\" role=\"img\" aria-label=\"月度出口走势\">\n"
+        s += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width)\" y2=\"\(height - bottom)\" stroke=\"#999\"/>\n"
+        var points: [String] = []
+        for (k, t) in r.trend.enumerated() {
+            let x = left + k * slot
+            let barHeight = Self.length(t.exports, maxValue, height - bottom - 20)
+            s += "<rect x=\"\(x + slot / 5)\" y=\"\(height - bottom - barHeight)\" width=\"\(slot * 3 / 5)\" height=\"\(barHeight)\" fill=\"#b71c1c\"><title>\(t.month.chinese) \(ReportFormat.yi(t.exports)) 亿元</title></rect>\n"
+            s += "<text x=\"\(x + slot / 2)\" y=\"\(height - bottom - barHeight - 3)\" text-anchor=\"middle\">\(ReportFormat.yi(t.exports))</text>\n"
+            s += "<text x=\"\(x + slot / 2)\" y=\"\(height - 5)\" text-anchor=\"middle\">\(t.month.month)月</text>\n"
+            points.append("\(x + slot / 2),\(height - bottom - Self.length(t.lastYear, maxValue, height - bottom - 20))")
+        }
+        s += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"#455a64\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n"
+        s += "<rect x=\"\(left)\" y=\"\(height + 6)\" width=\"10\" height=\"8\" fill=\"#b71c1c\"/><text x=\"\(left + 14)\" y=\"\(height + 14)\">\(r.month.year)年</text>"
+        s += "<line x1=\"\(left + 70)\" y1=\"\(height + 10)\" x2=\"\(left + 90)\" y2=\"\(height + 10)\" stroke=\"#455a64\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/><text x=\"\(left + 94)\" y=\"\(height + 14)\">\(r.month.year - 1)年同月</text>\n"
+        return s + "</svg></figure>\n"
+    }
+
+    /// Horizontal bars: each district's exports so far this year, its trailing twelve months, and a mark at its target.
+    func districtChart() -> String {
+        let r = report
+        let rowHeight = 18, left = 70, width = 640
+        let maxValue = max(r.districts.map { max($0.trailingTwelve, $0.target ?? 0) }.max() ?? 0, 1)
+        var s = "<figure><svg viewBox=\"0 0 \(width) \(r.districts.count * rowHeight + 24)\" width=\"100%\" role=\"img\" aria-label=\"各区县出口与目标\">\n"
+        for (k, d) in r.districts.enumerated() {
+            let y = k * rowHeight
+            s += "<text x=\"\(left - 4)\" y=\"\(y + 12)\" text-anchor=\"end\">\(Self.escape(d.name))</text>\n"
+            s += "<rect x=\"\(left)\" y=\"\(y + 2)\" width=\"\(Self.length(d.trailingTwelve, maxValue, width - left - 90))\" height=\"12\" fill=\"#ef9a9a\"><title>近12个月 \(ReportFormat.yi(d.trailingTwelve)) 亿元</title></rect>\n"
+            s += "<rect x=\"\(left)\" y=\"\(y + 5)\" width=\"\(Self.length(d.exportsYearToDate, maxValue, width - left - 90))\" height=\"6\" fill=\"#b71c1c\"><title>1—\(r.month.month)月 \(ReportFormat.yi(d.exportsYearToDate)) 亿元</title></rect>\n"
+            if let t = d.target {
+                let x = left + Self.length(t, maxValue, width - left - 90)
+                s += "<line x1=\"\(x)\" y1=\"\(y)\" x2=\"\(x)\" y2=\"\(y + 16)\" stroke=\"#1b5e20\" stroke-width=\"2\"><title>目标 \(Self.escape(d.targetLabel ?? ""))</title></line>\n"
+            }
+            s += "<text x=\"\(width - 86)\" y=\"\(y + 12)\">\(ReportFormat.yi(d.trailingTwelve))\(d.target.map { " / \(ReportFormat.yi($0))" } ?? "")</text>\n"
+        }
+        let y = r.districts.count * rowHeight + 8
+        s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"10\" height=\"8\" fill=\"#ef9a9a\"/><text x=\"\(left + 14)\" y=\"\(y + 8)\">近12个月</text>"
+        s += "<rect x=\"\(left + 80)\" y=\"\(y + 2)\" width=\"10\" height=\"4\" fill=\"#b71c1c\"/><text x=\"\(left + 94)\" y=\"\(y + 8)\">1—\(r.month.month)月</text>"
+        s += "<line x1=\"\(left + 160)\" y1=\"\(y)\" x2=\"\(left + 160)\" y2=\"\(y + 9)\" stroke=\"#1b5e20\" stroke-width=\"2\"/><text x=\"\(left + 165)\" y=\"\(y + 8)\">行动计划目标（右侧数字：近12个月 / 目标）</text>\n"
+        return s + "</svg></figure>\n"
+    }
+
+    func mixChart() -> String {
+        let r = report
+        let total = max(r.codeMix.reduce(0) { $0 + $1.fen }, 1)
+        let colours = ["#b71c1c", "#ef6c00", "#1565c0", "#2e7d32", "#6a1b9a", "#546e7a"]
+        var s = "<figure><svg viewBox=\"0 0 640 \(30 + r.codeMix.count * 14)\" width=\"100%\" role=\"img\" aria-label=\"监管方式结构\">\n"
+        var x = 0
+        for (k, c) in r.codeMix.enumerated() {
+            let w = Self.length(c.fen, total, 640)
+            s += "<rect x=\"\(x)\" y=\"0\" width=\"\(w)\" height=\"20\" fill=\"\(colours[k % colours.count])\"/>\n"
+            x += w
+        }
+        for (k, c) in r.codeMix.enumerated() {
+            let share = ProgressCalculator.basisPoints(c.fen, total)
+            s += "<rect x=\"0\" y=\"\(28 + k * 14)\" width=\"10\" height=\"9\" fill=\"\(colours[k % colours.count])\"/>"
+            s += "<text x=\"14\" y=\"\(36 + k * 14)\">\(Self.escape(Self.codeNames[c.code] ?? c.code))：\(ReportFormat.yi(c.fen)) 亿元，\(ReportFormat.percent(share))</text>\n"
+        }
+        return s + "</svg></figure>\n"
+    }
+
+    func destinationChart() -> String {
+        let r = report
+        let maxValue = max(r.destinations.first?.fen ?? 0, 1)
+        var s = "<figure><svg viewBox=\"0 0 640 \(r.destinations.count * 16 + 4)\" width=\"100%\" role=\"img\" aria-label=\"主要出口目的地\">\n"
+        for (k, d) in r.destinations.enumerated() {
+            let name = countryNames[d.country] ?? d.country
+            s += "<text x=\"86\" y=\"\(k * 16 + 11)\" text-anchor=\"end\">\(Self.escape(name))</text>"
+            s += "<rect x=\"90\" y=\"\(k * 16 + 2)\" width=\"\(Self.length(d.fen, maxValue, 460))\" height=\"11\" fill=\"#1565c0\"/>"
+            s += "<text x=\"\(96 + Self.length(d.fen, maxValue, 460))\" y=\"\(k * 16 + 11)\">\(ReportFormat.yi(d.fen))</text>\n"
+        }
+        return s + "</svg></figure>\n"
+    }
+
+    func targetsTable() -> String {
+        let e = Self.escape
+        var s = "<table><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
+        for p in report.targets {
+            let t = p.target
+            let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
+            let current = p.current.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
+            let projection = p.projection.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
+            s += "<tr><td>\(e(t.label))<div class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”</div></td><td>\(e(t.scope))</td><td class=\"n\">\(e(t.value.text))</td>"
+            s += "<td>\(t.perYear ? "每年" : t.deadline.map { "\($0.year)年\($0.components.month)月底" } ?? "")</td>"
+            s += "<td class=\"n\">\(e(current))<div class=\"note\">\(e(p.currentLabel))</div></td><td class=\"n\">\(ReportFormat.percent(p.shareOfTarget))</td>"
+            s += "<td class=\"n\">\(ReportFormat.percent(p.shareOfTime))</td><td class=\"n\">\(e(projection))<div class=\"note\">\(e(p.method))</div></td>"
+            s += "<td><span class=\"status\" style=\"background:\(p.status.colour)\">\(e(p.status.chinese))</span></td></tr>\n"
+        }
+        return s + "</table>\n"
+    }
+}
