@@ -21,4 +21,11 @@ enum LedgerTables {
         suffix: "ON CONFLICT (cop_no, ebc_code) DO UPDATE SET "
             + (inventoryColumns.dropFirst(2).map { "\($0.name) = excluded.\($0.name)" } + ["customs_status = NULL", "customs_status_time = NULL", "cancelled = 0"])
             .joined(separator: ", "))
+
+    /// Declarations (报关单) rows, in the order of the extract.
+    static let declarations = BulkInsert(table: "declaration", columns: [
+        ("declaration_no", "text"), ("declared_on", "text"), ("direction", "text"), ("supervision_code", "text"), ("enterprise_id", "text"),
+        ("enterprise_name", "text"), ("district", "text"), ("customs_code", "text"), ("country", "text"), ("hs_code", "text"),
+        ("value_fen", "bigint"), ("currency", "text"), ("value_original", "text"), ("status", "text"), ("digest", "text"), ("line", "integer"),
+    ])
 }

@@ -260,29 +260,45 @@ public final class TradeLedger {
                 try quarantine(db, digest: digest, source: source, line: p.line, type: "DECL", record: "Declaration",
                                key: "declaration_no=\(p.key)", reasons: reasons, findings: p.findings, at: now)
             }
+            // Rows are decided in file order against what is stored (and what earlier rows of the file
+            // did): the same values again are duplicates, other values replace the row. The changes are
+            // then written in bulk: one look-up per 500 numbers, one delete and multi-row inserts.
+            func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
+            let numbers = Array(Set(result.rows.map(\.declarationNo)))
+            var stored: [String: [SQLValue]] = [:]
+            for chunk in numbers.chunked(500) {
+                let sql = """
+                    SELECT declaration_no, declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country,
+                           hs_code, value_fen, currency, value_original, status FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))
+                    """
+                for row in try db.rows(sql, chunk.map(SQLValue.text)) { stored[row[0].string ?? ""] = Array(row.dropFirst()) }
+            }
+            var current = stored
+            var final: [String: [SQLValue]] = [:]
+            var order: [String] = []
+            var months: Set<String> = []
             for r in result.rows {
-                func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
                 let values: [SQLValue] = [.text(r.date), .text(r.direction), .text(r.supervisionCode), .text(r.enterpriseID), .text(r.enterpriseName),
                                           t(r.district), .text(r.customsCode), .text(r.country), .text(r.hsCode), .integer(r.valueFen),
                                           .text(r.currency), .text(r.valueOriginal), .text(r.status)]
-                let existing = try db.rows("""
-                    SELECT declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country, hs_code,
-                           value_fen, currency, value_original, status FROM declaration WHERE declaration_no = ?
-                    """, .text(r.declarationNo)).first
-                try markDirty(db, months: Set([String(r.date.prefix(7))] + (existing.flatMap { $0[0].string.map { [String($0.prefix(7))] } } ?? [])))
-                if let existing {
+                months.insert(String(r.date.prefix(7)))
+                if let existing = current[r.declarationNo] {
                     if existing == values { counts.duplicates += 1; continue }
-                    try db.execute("DELETE FROM declaration WHERE declaration_no = ?", .text(r.declarationNo))
+                    if let m = existing.first?.string { months.insert(String(m.prefix(7))) }
                     counts.updated += 1
                 } else {
                     counts.accepted += 1
                 }
-                try db.execute("""
-                    INSERT INTO declaration (declaration_no, declared_on, direction, supervision_code, enterprise_id, enterprise_name, district,
-                                             customs_code, country, hs_code, value_fen, currency, value_original, status, digest, line)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(r.declarationNo)] + values + [.text(digest), .integer(Int64(r.line))])
+                current[r.declarationNo] = values
+                if final[r.declarationNo] == nil { order.append(r.declarationNo) }
+                final[r.declarationNo] = [.text(r.declarationNo)] + values + [.text(digest), .integer(Int64(r.line))]
             }
+            try markDirty(db, months: months)
+            let replaced = order.filter { stored[$0] != nil }
+            for chunk in replaced.chunked(500) {
+                try db.execute("DELETE FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))", chunk.map(SQLValue.text))
+            }
+            _ = try db.insert(LedgerTables.declarations, rows: order.map { final[$0]! })
             return counts
         }
     }
