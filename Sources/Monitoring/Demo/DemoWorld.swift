@@ -35,7 +35,7 @@ public enum DemoWorld {
     ]
 
     /// Share of a year's trade in each month, per mille (a February dip, the November–December peak).
-    public static let seasonPerMille = [70, 50, 80, 80, 80, 80, 80, 80, 90, 90, 105, 115]
+    public static let seasonPerMille = [68, 48, 78, 80, 82, 84, 80, 82, 88, 92, 102, 116]
     static let exportCodes: [(String, Int)] = [("9610", 45), ("9710", 20), ("9810", 20), ("1210", 15)]
     static let countries: [(String, Int)] = [("502", 30), ("303", 10), ("304", 9), ("305", 5), ("307", 4), ("116", 8), ("133", 6), ("601", 7),
                                              ("132", 5), ("136", 4), ("344", 6), ("501", 6)]

@@ -38,7 +38,7 @@ public struct MonthlyReportView {
             .sub { text-align: center; color: #555; margin-bottom: 4mm; } .synthetic { border: 2px solid #c62828; color: #c62828; text-align: center; font-weight: bold; padding: 2mm; margin: 3mm 0; }
             .kpis { display: flex; gap: 3mm; } .kpi { flex: 1; border: 1px solid #ccc; padding: 2mm 3mm; } .kpi b { display: block; font-size: 15pt; color: #b71c1c; }
             table { border-collapse: collapse; width: 100%; font-size: 9.5pt; page-break-inside: auto; } th, td { border: 1px solid #bbb; padding: 1.2mm 2mm; } th { background: #f3f3f3; }
-            td.n { text-align: right; font-variant-numeric: tabular-nums; } .status { color: #fff; padding: 0.3mm 2mm; border-radius: 2mm; white-space: nowrap; }
+            td.n { text-align: right; font-variant-numeric: tabular-nums; } .nw { white-space: nowrap; } .status { color: #fff; padding: 0.3mm 2mm; border-radius: 2mm; white-space: nowrap; }
             .note { color: #555; font-size: 8.5pt; } figure { margin: 0; page-break-inside: avoid; } svg text { font-size: 9px; }
             </style></head><body>
             <h1>\(e(title))</h1>
@@ -54,16 +54,22 @@ public struct MonthlyReportView {
             </div>
 
             """
-        h += "<h2>一、月度出口走势（亿元）</h2>\n" + trendChart()
-        if !r.districts.isEmpty { h += "<h2>二、各区县出口与目标（亿元）</h2>\n" + districtChart() }
-        h += "<h2>三、监管方式结构（1—\(r.month.month)月出口）</h2>\n" + mixChart()
-        h += "<h2>四、主要出口目的地（1—\(r.month.month)月，前十位）</h2>\n" + destinationChart()
+        // Sections are numbered as they appear (a district has no districts below it).
+        var number = 0
+        func section(_ title: String) -> String {
+            number += 1
+            return "<h2>\(["一", "二", "三", "四", "五", "六", "七", "八"][number - 1])、\(e(title))</h2>\n"
+        }
+        h += section("月度出口走势（亿元）") + trendChart()
+        if !r.districts.isEmpty { h += section("各区县出口与目标（亿元）") + districtChart() }
+        h += section("监管方式结构（1—\(r.month.month)月出口）") + mixChart()
+        h += section("主要出口目的地（1—\(r.month.month)月，前十位）") + destinationChart()
         if !r.tiers.isEmpty {
-            h += "<h2>五、梯度培育库（近12个月交易额）</h2>\n<table><tr><th>档次</th><th>企业数（家）</th></tr>\n"
+            h += section("梯度培育库（近12个月交易额）") + "<table><tr><th>档次</th><th>企业数（家）</th></tr>\n"
             for t in r.tiers { h += "<tr><td>年交易额超 \(e(t.threshold))</td><td class=\"n\">\(t.enterprises)</td></tr>\n" }
             h += "</table>\n"
         }
-        h += "<h2>\(r.tiers.isEmpty ? "五" : "六")、目标进展</h2>\n" + targetsTable()
+        h += section("目标进展") + targetsTable()
         h += "<p class=\"note\">\(e(TargetStatus.rule))</p>\n"
         h += "<p class=\"note\">生成：\(e(r.generatedBy))。金额由分（整数）汇总，展示时四舍五入到 0.01 亿元。</p>\n</body></html>\n"
         return h
@@ -155,10 +161,10 @@ public struct MonthlyReportView {
             let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
             let current = p.current.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
             let projection = p.projection.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
-            s += "<tr><td>\(e(t.label))<div class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”</div></td><td>\(e(t.scope))</td><td class=\"n\">\(e(t.value.text))</td>"
-            s += "<td>\(t.perYear ? "每年" : t.deadline.map { "\($0.year)年\($0.components.month)月底" } ?? "")</td>"
-            s += "<td class=\"n\">\(e(current))<div class=\"note\">\(e(p.currentLabel))</div></td><td class=\"n\">\(ReportFormat.percent(p.shareOfTarget))</td>"
-            s += "<td class=\"n\">\(ReportFormat.percent(p.shareOfTime))</td><td class=\"n\">\(e(projection))<div class=\"note\">\(e(p.method))</div></td>"
+            s += "<tr><td>\(e(t.label))<div class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”</div></td><td class=\"nw\">\(e(t.scope))</td><td class=\"n nw\">\(e(t.value.text))</td>"
+            s += "<td class=\"nw\">\(t.perYear ? "每年" : t.deadline.map { "\($0.year)年\($0.components.month)月底" } ?? "")</td>"
+            s += "<td class=\"n\">\(e(current))<div class=\"note\">\(e(p.currentLabel))</div></td><td class=\"n nw\">\(ReportFormat.percent(p.shareOfTarget))</td>"
+            s += "<td class=\"n nw\">\(ReportFormat.percent(p.shareOfTime))</td><td class=\"n\">\(e(projection))<div class=\"note\">\(e(p.method))</div></td>"
             s += "<td><span class=\"status\" style=\"background:\(p.status.colour)\">\(e(p.status.chinese))</span></td></tr>\n"
         }
         return s + "</table>\n"
