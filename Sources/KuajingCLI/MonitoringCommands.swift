@@ -10,7 +10,7 @@ import TradeStore
 public enum DemoSeedJob {
     /// `enterpriseDivisor` shrinks the world for tests (the city totals stay the same).
     public static func run(ledger: TradeLedger, validator: CEBValidator, seed: UInt64, scale: Int, through: Month, directory: String,
-                           out: (String) -> Void, enterpriseDivisor: Int = 1) throws -> DemoWorld.World {
+                           tiersPath: String = "config/tiers.yaml", out: (String) -> Void, enterpriseDivisor: Int = 1) throws -> DemoWorld.World {
         let world = DemoWorld.generate(seed: seed, scale: scale, through: through, enterpriseDivisor: enterpriseDivisor)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let csv = directory + "/demo-declarations-seed\(seed)-scale\(scale).csv"
@@ -19,6 +19,10 @@ public enum DemoSeedJob {
         try ledger.addCreditFacts(world.creditFacts)
         out("模拟数据：企业 \(world.enterprises.count) 家（统一社会信用代码均通过校验），信用记录 \(world.creditFacts.count) 条，报关单 \(world.rows) 行 → \(csv)\n")
         _ = try IngestJob.run(paths: [csv], ledger: ledger, validator: validator, out: out)
+        for ladder in try TierConfiguration.load(path: tiersPath) {
+            let moves = try TierTracker(ledger: ledger).refresh(ladder)
+            if moves > 0 { out("  梯度培育库 \(ladder.city)：记录升降档 \(moves) 次\n") }
+        }
         for (city, years) in world.exportsFen.sorted(by: { $0.key < $1.key }) {
             out("  \(city) 出口：" + years.sorted { $0.key < $1.key }.map { "\($0.key)年 \(ReportFormat.yi($0.value)) 亿元" }.joined(separator: "，") + "\n")
         }
@@ -28,10 +32,12 @@ public enum DemoSeedJob {
 
 /// `kuajing report monthly`: the 运行监测月报 as HTML, .xlsx or CSV (by the file's extension).
 public enum MonthlyReportJob {
-    public static func run(ledger: TradeLedger, plansDirectory: String, scope: String, month: Month, outPath: String, codes: CodeTables) throws -> MonthlyReport {
+    public static func run(ledger: TradeLedger, plansDirectory: String, tiersPath: String = "config/tiers.yaml", scope: String, month: Month, outPath: String,
+                           codes: CodeTables) throws -> MonthlyReport {
         let plans = try PlanLoader.loadAll(directory: plansDirectory)
         let synthetic = try ledger.enterprises().contains { $0.synthetic }
-        let report = try MonthlyReport.build(scope: scope, month: month, plans: plans, queries: RollupQueries(ledger: ledger), synthetic: synthetic)
+        let report = try MonthlyReport.build(scope: scope, month: month, plans: plans, ladders: try TierConfiguration.load(path: tiersPath),
+                                             queries: RollupQueries(ledger: ledger), synthetic: synthetic)
         let names = codes.byField["country"]?.codes ?? [:]
         let lower = outPath.lowercased()
         if lower.hasSuffix(".xlsx") {
@@ -98,11 +104,12 @@ struct Report: ParsableCommand {
         @Option(help: "Month, YYYY-MM.") var month: String
         @Option(help: "Output file: .html, .xlsx or .csv.") var out: String
         @OptionGroup var plans: PlanDirectoryOption
+        @Option(help: "Tier ladders.") var tiers: String = "config/tiers.yaml"
         @OptionGroup var database: DatabaseOption
         @OptionGroup var reference: ReferenceOptions
         func run() throws {
             guard let m = Month(month) else { throw ValidationError("--month 应为 YYYY-MM，实为“\(month)”") }
-            let report = try MonthlyReportJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, scope: scope, month: m,
+            let report = try MonthlyReportJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, tiersPath: tiers, scope: scope, month: m,
                                                   outPath: out, codes: try reference.validator().codes)
             print("已写出 \(out)：\(report.scope) \(report.month.chinese)，目标 \(report.targets.count) 项\(report.synthetic ? "（模拟数据）" : "")")
         }
@@ -120,5 +127,55 @@ struct Targets: ParsableCommand {
         let out = StandardOutput()
         try TargetsJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, planID: plan, month: m, out: out.write)
         out.flush()
+    }
+}
+
+/// `kuajing tiers`: the 梯度培育库 from the rollups.
+public enum TiersJob {
+    public static func refresh(ledger: TradeLedger, tiersPath: String, out: (String) -> Void) throws {
+        for ladder in try TierConfiguration.load(path: tiersPath) {
+            if ladder.tiers.isEmpty { out("\(ladder.city)：未设定门槛（\(ladder.clause)），不计算\n"); continue }
+            out("\(ladder.city)：记录升降档 \(try TierTracker(ledger: ledger).refresh(ladder)) 次\n")
+        }
+    }
+
+    public static func show(ledger: TradeLedger, tiersPath: String, city: String, month: Month, out: (String) -> Void) throws {
+        guard let ladder = try TierConfiguration.load(path: tiersPath).first(where: { $0.city == city }) else {
+            throw ValidationError("config 中没有 \(city) 的梯度设置")
+        }
+        let tracker = TierTracker(ledger: ledger)
+        let now = try tracker.tiers(ladder, at: month)
+        let entered = try tracker.entries(ladder, year: month.year)
+        out("\(ladder.city)梯度培育库（近12个月跨境电商交易额，进出口合计），截至 \(month.chinese)；依据 \(ladder.plan) \(ladder.clause)：“\(ladder.text)”\n")
+        for (k, tier) in ladder.tiers.enumerated() {
+            out("  \(tier.name)（超 \(tier.threshold.text)）：\(now.values.filter { $0 > k }.count) 家；\(month.year)年内新达到 \(entered[k + 1] ?? 0) 家\n")
+        }
+    }
+}
+
+struct Tiers: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "梯度培育库: tiers from trailing twelve-month trade, moves with their months.", subcommands: [Refresh.self, Show.self])
+
+    struct Refresh: ParsableCommand {
+        @Option(help: "Tier ladders.") var tiers: String = "config/tiers.yaml"
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            let out = StandardOutput()
+            try TiersJob.refresh(ledger: try LedgerLocation.open(database.db), tiersPath: tiers, out: out.write)
+            out.flush()
+        }
+    }
+
+    struct Show: ParsableCommand {
+        @Option(help: "City (杭州市, 台州市, 平湖市).") var city: String
+        @Option(help: "Month, YYYY-MM.") var month: String
+        @Option(help: "Tier ladders.") var tiers: String = "config/tiers.yaml"
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            guard let m = Month(month) else { throw ValidationError("--month 应为 YYYY-MM，实为“\(month)”") }
+            let out = StandardOutput()
+            try TiersJob.show(ledger: try LedgerLocation.open(database.db), tiersPath: tiers, city: city, month: m, out: out.write)
+            out.flush()
+        }
     }
 }

@@ -90,3 +90,31 @@ extension TradeLedger {
         }
     }
 }
+
+/// A recorded tier move of the 梯度培育库.
+public struct TierMove: Sendable {
+    public var enterprise: String
+    public var month: String
+    public var from: Int
+    public var to: Int
+    public var trailingFen: Int64
+}
+
+extension TradeLedger {
+    /// Replaces the moves of one ladder (a recomputation from the rollups), in one transaction.
+    public func replaceTierMoves(ladder: String, moves: [[SQLValue]]) throws {
+        try backend.transaction { db in
+            try db.execute("DELETE FROM tier_move WHERE ladder = ?", [.text(ladder)])
+            _ = try db.insert(BulkInsert(table: "tier_move", columns: [("enterprise_id", "text"), ("ladder", "text"), ("on_month", "text"), ("from_tier", "integer"),
+                                                                      ("to_tier", "integer"), ("trailing_fen", "bigint")]), rows: moves)
+        }
+    }
+
+    public func tierMoves(ladder: String) throws -> [TierMove] {
+        try backend.transaction { db in
+            try db.rows("SELECT enterprise_id, on_month, from_tier, to_tier, trailing_fen FROM tier_move WHERE ladder = ? ORDER BY on_month, enterprise_id", [.text(ladder)]).map {
+                TierMove(enterprise: $0[0].string ?? "", month: $0[1].string ?? "", from: Int($0[2].int ?? 0), to: Int($0[3].int ?? 0), trailingFen: $0[4].int ?? 0)
+            }
+        }
+    }
+}

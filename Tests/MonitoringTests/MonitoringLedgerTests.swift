@@ -37,7 +37,7 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path
         var log = ""
         let world = try DemoSeedJob.run(ledger: ledger, validator: try validator(), seed: 7, scale: 1, through: Month(year: 2025, month: 12),
-                                        directory: dir, out: { log += $0 }, enterpriseDivisor: 20)
+                                        directory: dir, tiersPath: repository + "/config/tiers.yaml", out: { log += $0 }, enterpriseDivisor: 20)
         return (ledger, world)
     }
 
@@ -95,7 +95,7 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (scope, file) in [("杭州市", "hz"), ("滨江区", "bj")] {
             for ext in ["html", "xlsx", "csv"] {
-                let report = try MonthlyReportJob.run(ledger: ledger, plansDirectory: repository + "/plans", scope: scope, month: Month(year: 2025, month: 6),
+                let report = try MonthlyReportJob.run(ledger: ledger, plansDirectory: repository + "/plans", tiersPath: repository + "/config/tiers.yaml", scope: scope, month: Month(year: 2025, month: 6),
                                                       outPath: "\(dir)/\(file).\(ext)", codes: try validator().codes)
                 #expect(report.synthetic)
                 #expect(report.trend.count == 6)
@@ -109,5 +109,35 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         }
         let hz = try String(contentsOfFile: "\(dir)/hz.html", encoding: .utf8)
         #expect(hz.contains("萧山区") && hz.contains("目标进展"))
+    }
+
+    /// Tiers recorded as dated moves give, month by month, the same counts as the rollups directly.
+    @Test(arguments: Store.available)
+    func tierMovesAgreeWithTheRollups(store: Store) throws {
+        guard sharedPresent else { return }
+        let (ledger, _) = try seeded(store)
+        let ladder = try #require(try TierConfiguration.load(path: repository + "/config/tiers.yaml").first { $0.city == "杭州市" })
+        let tracker = TierTracker(ledger: ledger)
+        let queries = RollupQueries(ledger: ledger)
+        for month in [Month(year: 2024, month: 6), Month(year: 2025, month: 6), Month(year: 2025, month: 12)] {
+            let recorded = try tracker.tiers(ladder, at: month)
+            let direct = try queries.trailingTwelve(try Scope("杭州市"), end: month)
+            for k in 0..<ladder.tiers.count {
+                #expect(recorded.values.filter { $0 > k }.count == direct.filter { ladder.tier(of: $0.fen) > k }.count, "\(month) tier \(k + 1)")
+            }
+        }
+        #expect(try ledger.tierMoves(ladder: "杭州市").allSatisfy { $0.from != $0.to })
+    }
+}
+
+@Suite struct TierLadderTests {
+    /// "超 1亿元" is strictly over: exactly 1亿元 is not in the first tier.
+    @Test func overIsStrict() throws {
+        let ladder = TierLadder(city: "杭州市", plan: "p", clause: "c", text: "t",
+                                tiers: [("一", try #require(PlanQuantity.parse("1亿元"))), ("五", try #require(PlanQuantity.parse("5亿元")))])
+        #expect(ladder.tier(of: 10_000_000_000) == 0)
+        #expect(ladder.tier(of: 10_000_000_001) == 1)
+        #expect(ladder.tier(of: 50_000_000_001) == 2)
+        #expect(ladder.name(0) == "未入库")
     }
 }

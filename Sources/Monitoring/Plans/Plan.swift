@@ -17,7 +17,7 @@ public struct Plan: Sendable {
     public var targets: [PlanTarget]
     public var tasks: [PlanTask]
     public var keyWorks: [KeyWork]
-    public var tiers: TierLadder?
+    public var tiers: PlanTiers?
     public var readings: [PlanReading]
     public var file: String
 }
@@ -103,9 +103,8 @@ public struct KeyWork: Sendable {
     public var due: Day?
 }
 
-/// The 梯度培育库 thresholds a plan names.
-public struct TierLadder: Sendable {
-    public var thresholds: [PlanQuantity]
+/// Where a plan speaks of its 梯度培育库 (the thresholds themselves are settings: config/tiers.yaml).
+public struct PlanTiers: Sendable {
     public var clause: String
     public var text: String
     public var reading: String?

@@ -97,9 +97,8 @@ public enum PlanLoader {
                                              units: try m.require("units").stringList(), dueText: try m.string("due_text"), due: try m["due"].flatMap(day)))
             }
         }
-        if let t = try root["tiers"]?.map(allowed: ["clause", "text", "thresholds", "reading"]) {
-            plan.tiers = TierLadder(thresholds: try (t["thresholds"]?.list() ?? []).map(quantity), clause: try t.string("clause"),
-                                    text: try t.string("text"), reading: try t.optionalString("reading"))
+        if let t = try root["tiers"]?.map(allowed: ["clause", "text", "reading"]) {
+            plan.tiers = PlanTiers(clause: try t.string("clause"), text: try t.string("text"), reading: try t.optionalString("reading"))
         }
         for node in try root["readings"]?.list() ?? [] {
             let m = try node.map(allowed: ["id", "question", "choice", "setting"])

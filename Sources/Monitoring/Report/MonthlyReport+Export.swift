@@ -20,7 +20,7 @@ extension MonthlyReport {
         var destinationRows: [[C]] = [[.text("国别（地区）代码"), .text("国别（地区）"), .text("出口（元）")]]
         destinationRows += destinations.map { [.text($0.country), .text(countryNames[$0.country] ?? ""), yuan($0.fen)] }
         var tierRows: [[C]] = [[.text("档次（近12个月交易额）"), .text("企业数")]]
-        tierRows += tiers.map { [.text("超 " + $0.threshold), .number(String($0.enterprises))] }
+        tierRows += tiers.map { [.text($0.label), .number(String($0.enterprises))] }
         var targetRows: [[C]] = [[.text("计划"), .text("条款"), .text("目标"), .text("范围"), .text("目标值"), .text("期限"), .text("当前值"), .text("当前值说明"),
                                   .text("完成度"), .text("时间进度"), .text("预测"), .text("预测方法"), .text("状态"), .text("原文")]]
         for p in targets {

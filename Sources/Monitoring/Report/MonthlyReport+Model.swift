@@ -19,7 +19,7 @@ public struct MonthlyReport: Sendable {
     /// Top destinations of this year's exports.
     public var destinations: [(country: String, fen: Int64)]
     /// Enterprises over each tier threshold (trailing twelve months).
-    public var tiers: [(threshold: String, enterprises: Int)]
+    public var tiers: [(label: String, enterprises: Int)]
     public var targets: [TargetProgress]
     public var generatedBy: String
 

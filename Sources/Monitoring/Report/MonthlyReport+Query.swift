@@ -2,7 +2,7 @@ import KuajingDomain
 
 extension MonthlyReport {
     /// Builds the report from the rollups: the plans give the targets of the scope and its districts.
-    public static func build(scope name: String, month: Month, plans: [Plan], queries: RollupQueries, synthetic: Bool,
+    public static func build(scope name: String, month: Month, plans: [Plan], ladders: [TierLadder], queries: RollupQueries, synthetic: Bool,
                              divisions: DivisionCatalog = .standard) throws -> MonthlyReport {
         let scope = try Scope(name, divisions: divisions)
         let jan = Month(year: month.year, month: 1)
@@ -37,13 +37,13 @@ extension MonthlyReport {
         }
         districts.sort { $0.1 > $1.1 }
 
-        // Tier counts: the ladder of the plan for this scope's city.
+        // Tier counts: the ladder (config/tiers.yaml) of the city this scope lies in.
         var tiers: [(String, Int)] = []
-        let ladder = plans.first { plan in plan.tiers?.thresholds.isEmpty == false && (try? Scope(plan.scope, divisions: divisions))?.districts.contains(scope.name) == true }?.tiers
-        for threshold in ladder?.thresholds ?? [] where threshold.kind == .money {
-            tiers.append((threshold.text, trailing.filter { $0.fen > threshold.amount }.count))
+        if let ladder = ladders.first(where: { (try? Scope($0.city, divisions: divisions))?.districts.contains(scope.name) == true }) {
+            for (k, tier) in ladder.tiers.enumerated() {
+                tiers.append(("\(tier.name)（\(tier.threshold.text)）", trailing.filter { ladder.tier(of: $0.fen) > k }.count))
+            }
         }
-
         return MonthlyReport(scope: scope.name, month: month, synthetic: synthetic, basis: ProgressCalculator.basis, trend: trend,
                              exportsYearToDate: ytd, exportsLastYearToDate: lastYtd, importsYearToDate: importsYtd, districts: districts,
                              codeMix: try queries.breakdown(scope, by: "supervision_code", direction: "E", from: jan, to: month).map { ($0.key, $0.fen) },

@@ -66,7 +66,7 @@ public struct MonthlyReportView {
         h += section("主要出口目的地（1—\(r.month.month)月，前十位）") + destinationChart()
         if !r.tiers.isEmpty {
             h += section("梯度培育库（近12个月交易额）") + "<table><tr><th>档次</th><th>企业数（家）</th></tr>\n"
-            for t in r.tiers { h += "<tr><td>年交易额超 \(e(t.threshold))</td><td class=\"n\">\(t.enterprises)</td></tr>\n" }
+            for t in r.tiers { h += "<tr><td>\(e(t.label))</td><td class=\"n\">\(t.enterprises)</td></tr>\n" }
             h += "</table>\n"
         }
         h += section("目标进展") + targetsTable()
