@@ -179,3 +179,25 @@ struct Tiers: ParsableCommand {
         }
     }
 }
+
+struct Claims: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Claims ledgers and the registry.", subcommands: [Enrich.self])
+
+    struct Enrich: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the registry's credit facts (serious_dishonesty, customs_grade) and 梯度培育库 tiers to a claims CSV before kuajing calc.")
+        @Option(help: "Claims CSV (shared/spec/claims.md).") var claims: String
+        @Option(help: "Where the enriched CSV is written (written whole, or not at all).") var out: String
+        @Option(help: "Tier ladders.") var tiers: String = "config/tiers.yaml"
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: claims), let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("无法以 UTF-8 读取 \(claims)")
+            }
+            let (csv, summary) = try ClaimEnrichment.enrich(csv: text, ledger: try LedgerLocation.open(database.db),
+                                                            ladders: try TierConfiguration.load(path: tiers))
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            print("申报 \(summary.claims) 条，其中企业已登记 \(summary.registered) 条：列入严重失信名单 \(summary.dishonest) 条，已入梯度培育库 \(summary.tiered) 条 → \(out)")
+        }
+    }
+}

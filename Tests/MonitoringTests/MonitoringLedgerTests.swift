@@ -130,6 +130,35 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
+/// Credit facts from the registry reach the policy engine: a 台州 claim by an enterprise the registry
+/// lists as seriously dishonest is ineligible (台州 附件 五、（一）); the same claim before the listing is not.
+@Suite struct CreditFeedsThePolicyEngineTests {
+    @Test func seriousDishonestyFromTheRegistry() throws {
+        guard sharedPresent else { return }
+        let ledger = try Store.sqlite.ledger()
+        try ledger.upsertEnterprises([EnterpriseRow(id: "91331002MA0000001X", creditCode: nil, name: "模拟数据企业", district: "椒江区", synthetic: true)])
+        try ledger.addCreditFacts([CreditFact(enterpriseID: "91331002MA0000001X", kind: .seriousDishonesty, value: "是", source: "模拟数据：严重失信主体名单", asOf: "2025-03-01")])
+        let claims = """
+            claim_id,enterprise_id,district,matter,date,amount
+            before,91331002MA0000001X,椒江区,credit_insurance,2025-02-01,10000
+            after,91331002MA0000001X,椒江区,credit_insurance,2025-06-01,10000
+            other,91331002MA0000009Z,椒江区,credit_insurance,2025-06-01,10000
+            """
+        let (enriched, summary) = try ClaimEnrichment.enrich(csv: claims, ledger: ledger, ladders: try TierConfiguration.load(path: repository + "/config/tiers.yaml"))
+        #expect(summary.claims == 3 && summary.registered == 2 && summary.dishonest == 1)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("enriched-\(UUID().uuidString).csv").path
+        try Data(enriched.utf8).write(to: URL(fileURLWithPath: path))
+        var json = ""
+        try CalcJob.run(claims: path, policyIDs: ["taizhou-2024"], directory: repository + "/policies", format: .json, trace: false, fundingFile: nil, out: { json += $0 })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        func status(_ id: String) -> String? { results.first { $0["claim_id"] as? String == id }?["status"] as? String }
+        #expect(status("after") == "ineligible")
+        #expect(status("before") != "ineligible")
+        #expect(status("other") != "ineligible")
+    }
+}
+
 @Suite struct TierLadderTests {
     /// "超 1亿元" is strictly over: exactly 1亿元 is not in the first tier.
     @Test func overIsStrict() throws {
