@@ -187,6 +187,11 @@ struct ReferenceOptions: ParsableArguments {
         self.codes = codes
     }
 
+    /// The code tables alone (no schemas): for commands that only name codes.
+    func codeTables() throws -> CodeTables {
+        try CodeTables.load(directory: codes ?? ProcessInfo.processInfo.environment["KUAJING_CUSTOMS_CODES"] ?? "../shared/reference/customs-codes")
+    }
+
     func validator() throws -> CEBValidator {
         let env = ProcessInfo.processInfo.environment
         return try CEBValidator.load(
@@ -273,7 +278,18 @@ struct Quarantine: ParsableCommand {
 
 struct Stats: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cross-border trade from the ledger, with the basis (口径) stated; verify the rollups.",
-                                                    subcommands: [Show.self, Verify.self], defaultSubcommand: Show.self)
+                                                    subcommands: [Show.self, Refresh.self, Verify.self], defaultSubcommand: Show.self)
+
+    struct Refresh: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the monthly rollups of every month marked since the last refresh (ingest does this itself).")
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let months = try LedgerLocation.open(database.db).refreshRollups()
+            print("已刷新 \(months) 个月的汇总，用时 \(clock.now - start)")
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Inventories and declarations grouped by the dimensions asked for.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KuajingDomain
 import Monitoring
+import PolicyEngine
 import TradeData
 import TradeStore
 
@@ -35,9 +36,15 @@ public enum MonthlyReportJob {
     public static func run(ledger: TradeLedger, plansDirectory: String, tiersPath: String = "config/tiers.yaml", scope: String, month: Month, outPath: String,
                            codes: CodeTables) throws -> MonthlyReport {
         let plans = try PlanLoader.loadAll(directory: plansDirectory)
-        let synthetic = try ledger.enterprises().contains { $0.synthetic }
-        let report = try MonthlyReport.build(scope: scope, month: month, plans: plans, ladders: try TierConfiguration.load(path: tiersPath),
+        let ladders = try TierConfiguration.load(path: tiersPath)
+        // KUAJING_TIMING=1: how long the figures take (all from the rollups) and the rendering.
+        let clock = ContinuousClock()
+        let start = clock.now
+        let synthetic = try ledger.enterpriseIsSynthetic()
+        let report = try MonthlyReport.build(scope: scope, month: month, plans: plans, ladders: ladders,
                                              queries: RollupQueries(ledger: ledger), synthetic: synthetic)
+        let built = clock.now
+        defer { if PhaseTimer.enabled { standardError("report figures: \(built - start), written: \(clock.now - built)\n") } }
         let names = codes.byField["country"]?.codes ?? [:]
         let lower = outPath.lowercased()
         if lower.hasSuffix(".xlsx") {
@@ -110,7 +117,7 @@ struct Report: ParsableCommand {
         func run() throws {
             guard let m = Month(month) else { throw ValidationError("--month 应为 YYYY-MM，实为“\(month)”") }
             let report = try MonthlyReportJob.run(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, tiersPath: tiers, scope: scope, month: m,
-                                                  outPath: out, codes: try reference.validator().codes)
+                                                  outPath: out, codes: try reference.codeTables())
             print("已写出 \(out)：\(report.scope) \(report.month.chinese)，目标 \(report.targets.count) 项\(report.synthetic ? "（模拟数据）" : "")")
         }
     }

@@ -60,6 +60,11 @@ extension TradeLedger {
         }
     }
 
+    /// Whether the registry holds synthetic (模拟数据) enterprises: reports then say so on every page.
+    public func enterpriseIsSynthetic() throws -> Bool {
+        try backend.transaction { db in !(try db.rows("SELECT 1 FROM enterprise WHERE synthetic = 1 LIMIT 1", [])).isEmpty }
+    }
+
     public func enterprises() throws -> [EnterpriseRow] {
         try backend.transaction { db in
             try db.rows("SELECT id, credit_code, name, district, synthetic FROM enterprise ORDER BY id", []).map {
