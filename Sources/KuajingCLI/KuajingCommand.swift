@@ -40,7 +40,7 @@ public struct Kuajing: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self, Targets.self, Report.self, Demo.self, Tiers.self, Claims.self])
+        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self, Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self])
 
     public init() {}
 }

@@ -11,15 +11,36 @@ import TradeStore
 public enum DemoSeedJob {
     /// `enterpriseDivisor` shrinks the world for tests (the city totals stay the same).
     public static func run(ledger: TradeLedger, validator: CEBValidator, seed: UInt64, scale: Int, through: Month, directory: String,
-                           tiersPath: String = "config/tiers.yaml", out: (String) -> Void, enterpriseDivisor: Int = 1) throws -> DemoWorld.World {
+                           tiersPath: String = "config/tiers.yaml", plansDirectory: String = "plans", out: (String) -> Void,
+                           enterpriseDivisor: Int = 1) throws -> DemoWorld.World {
         let world = DemoWorld.generate(seed: seed, scale: scale, through: through, enterpriseDivisor: enterpriseDivisor)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let csv = directory + "/demo-declarations-seed\(seed)-scale\(scale).csv"
         try Data(world.declarationsCSV.utf8).write(to: URL(fileURLWithPath: csv), options: .atomic)
+        let claimsPath = directory + "/demo-claims-seed\(seed)-scale\(scale).csv"
+        try Data(world.claimsCSV.utf8).write(to: URL(fileURLWithPath: claimsPath), options: .atomic)
         try ledger.upsertEnterprises(world.enterprises)
         try ledger.addCreditFacts(world.creditFacts)
         out("模拟数据：企业 \(world.enterprises.count) 家（统一社会信用代码均通过校验），信用记录 \(world.creditFacts.count) 条，报关单 \(world.rows) 行 → \(csv)\n")
+        out("  扶持申报 \(world.claims) 条 → \(claimsPath)（可先 kuajing claims enrich，再 kuajing calc）\n")
         _ = try IngestJob.run(paths: [csv], ledger: ledger, validator: validator, out: out)
+        // Manual indicators get a synthetic entry each (between 40% and 110% of the target), marked as such.
+        if FileManager.default.fileExists(atPath: plansDirectory) {
+            var rng = SplitMix64(seed: seed &+ 99)
+            let asOf = Day(year: through.year, month: through.month, day: Day.daysInMonth(year: through.year, month: through.month))!.iso
+            var entered = 0
+            for plan in try PlanLoader.loadAll(directory: plansDirectory) {
+                for t in plan.targets where t.indicator == .manual {
+                    let amount = max(1, t.value.amount * Int64(40 + rng.below(71)) / 100)
+                    let value = t.value.kind == .money ? "\(amount / 100)元" : "\(amount)\(t.value.kind == .area ? "平方米" : t.value.unit)"
+                    guard PlanQuantity.parse(value)?.kind == t.value.kind else { continue }
+                    try ledger.addIndicatorEntry(IndicatorEntry(planID: plan.id, targetID: t.id, value: value, asOf: asOf, enteredBy: "模拟数据",
+                                                                evidence: "模拟数据（演示用，非真实填报）", enteredAt: PlanFollowUpJob.now()))
+                    entered += 1
+                }
+            }
+            out("  手工指标模拟填报 \(entered) 项（截至 \(asOf)）\n")
+        }
         for ladder in try TierConfiguration.load(path: tiersPath) {
             let moves = try TierTracker(ledger: ledger).refresh(ladder)
             if moves > 0 { out("  梯度培育库 \(ladder.city)：记录升降档 \(moves) 次\n") }
@@ -124,7 +145,12 @@ struct Report: ParsableCommand {
 }
 
 struct Targets: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Progress of the plans' targets in a month: value, shares, projection, status.")
+    static let configuration = CommandConfiguration(abstract: "Progress of the plans' targets in a month: value, shares, projection, status.",
+                                                    subcommands: [Progress.self, TargetEntry.self], defaultSubcommand: Progress.self)
+}
+
+struct Progress: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "progress", abstract: "Every target's value, shares, projection and status in a month.")
     @Option(help: "Month, YYYY-MM.") var month: String
     @Option(help: "Only this plan (e.g. hangzhou-2024).") var plan: String?
     @OptionGroup var plans: PlanDirectoryOption
@@ -206,5 +232,94 @@ struct Claims: ParsableCommand {
             try Data(csv.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
             print("申报 \(summary.claims) 条，其中企业已登记 \(summary.registered) 条：列入严重失信名单 \(summary.dishonest) 条，已入梯度培育库 \(summary.tiered) 条 → \(out)")
         }
+    }
+}
+
+/// `kuajing targets enter` and `kuajing tasks`: what the responsible units report by hand.
+public enum PlanFollowUpJob {
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+
+    public static func enter(ledger: TradeLedger, plansDirectory: String, planID: String, targetID: String, value: String, asOf: String,
+                             by: String, evidence: String) throws -> IndicatorEntry {
+        guard let plan = try PlanLoader.loadAll(directory: plansDirectory).first(where: { $0.id == planID }) else { throw ValidationError("没有编号为 \(planID) 的计划") }
+        guard let target = plan.targets.first(where: { $0.id == targetID }) else { throw ValidationError("计划 \(planID) 中没有目标 \(targetID)") }
+        guard target.indicator == .manual else { throw ValidationError("目标 \(targetID) 由账本计算（\(target.indicator.chinese)），不能手工填报") }
+        guard let q = PlanQuantity.parse(value), q.kind == target.value.kind else {
+            throw ValidationError("填报值“\(value)”无法识别或与目标单位（\(target.value.text)）不符")
+        }
+        guard Day.parse(asOf) != nil else { throw ValidationError("--as-of 应为 YYYY-MM-DD，实为“\(asOf)”") }
+        guard !by.trimmingCharacters(in: .whitespaces).isEmpty, !evidence.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("填报须写明填报单位（--by）和证明材料（--evidence）")
+        }
+        let entry = IndicatorEntry(planID: planID, targetID: targetID, value: value, asOf: asOf, enteredBy: by, evidence: evidence, enteredAt: now())
+        try ledger.addIndicatorEntry(entry)
+        return entry
+    }
+
+    public static func list(ledger: TradeLedger, plansDirectory: String, planID: String?, on day: Day, overdueOnly: Bool, out: (String) -> Void) throws {
+        for plan in try PlanLoader.loadAll(directory: plansDirectory) where planID == nil || plan.id == planID {
+            out("\(plan.title)　截至 \(day.chinese)\n")
+            for t in try TaskStatus.all(plan: plan, ledger: ledger, on: day) where !overdueOnly || !t.overdue.isEmpty {
+                let flag = t.overdue.isEmpty ? "" : "　【逾期】" + t.overdue.map { "\($0.what)（\($0.day.chinese)前）" }.joined(separator: "；")
+                out("  \(t.clause). \(t.title)　牵头：\(t.owner)　状态：\(t.status)\(t.updates.last.map { "（\($0.updatedBy) \($0.updatedAt.prefix(10))：\($0.note)）" } ?? "")\(flag)\n")
+            }
+        }
+    }
+}
+
+struct Tasks: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The plans' tasks: owner, status, updates, overdue flags.", subcommands: [List.self, Update.self],
+                                                    defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        @Option(help: "Only this plan.") var plan: String?
+        @Option(help: "Day to judge overdue by, YYYY-MM-DD (default: today).") var on: String?
+        @Flag(help: "Only overdue tasks.") var overdue = false
+        @OptionGroup var plans: PlanDirectoryOption
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            let today = String(ISO8601DateFormatter().string(from: Date()).prefix(10))
+            guard let day = Day.parse(on ?? today) else { throw ValidationError("--on 应为 YYYY-MM-DD") }
+            let out = StandardOutput()
+            try PlanFollowUpJob.list(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, planID: plan, on: day, overdueOnly: overdue, out: out.write)
+            out.flush()
+        }
+    }
+
+    struct Update: ParsableCommand {
+        @Option(help: "Plan id.") var plan: String
+        @Option(help: "Task clause number (or 重点工作N).") var clause: String
+        @Option(help: "未开始, 进行中, 已完成 or 暂缓.") var status: String
+        @Option(help: "What was done.") var note: String
+        @Option(help: "The unit reporting.") var by: String
+        @OptionGroup var plans: PlanDirectoryOption
+        @OptionGroup var database: DatabaseOption
+        func run() throws {
+            guard TaskUpdate.statuses.contains(status) else { throw ValidationError("状态应为 \(TaskUpdate.statuses.joined(separator: "、"))") }
+            guard let p = try PlanLoader.loadAll(directory: plans.path).first(where: { $0.id == plan }),
+                  p.tasks.contains(where: { $0.clause == clause }) || p.keyWorks.contains(where: { "重点工作\($0.clause)" == clause }) else {
+                throw ValidationError("计划 \(plan) 中没有任务 \(clause)")
+            }
+            try LedgerLocation.open(database.db).addTaskUpdate(TaskUpdate(planID: plan, clause: clause, status: status, note: note, updatedBy: by,
+                                                                          updatedAt: PlanFollowUpJob.now()))
+            print("已记录：\(plan) 任务 \(clause) → \(status)")
+        }
+    }
+}
+
+struct TargetEntry: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "enter", abstract: "Enter a manual indicator's value with who, when and the evidence.")
+    @Option(help: "Plan id.") var plan: String
+    @Option(help: "Target id (a manual indicator).") var target: String
+    @Option(help: "Value with its unit, e.g. 12个.") var value: String
+    @Option(name: .customLong("as-of"), help: "Day the value is as of, YYYY-MM-DD.") var asOf: String
+    @Option(help: "The unit entering it.") var by: String
+    @Option(help: "The evidence (document number, list, link).") var evidence: String
+    @OptionGroup var plans: PlanDirectoryOption
+    @OptionGroup var database: DatabaseOption
+    func run() throws {
+        let e = try PlanFollowUpJob.enter(ledger: try LedgerLocation.open(database.db), plansDirectory: plans.path, planID: plan, targetID: target,
+                                          value: value, asOf: asOf, by: by, evidence: evidence)
+        print("已记录：\(e.planID) \(e.targetID) = \(e.value)（截至 \(e.asOf)，\(e.enteredBy)，依据：\(e.evidence)）")
     }
 }

@@ -291,5 +291,59 @@ enum Migrations {
                     PRIMARY KEY (enterprise_id, ladder, on_month))
                 """,
             ]),
+        Migration(
+            version: 4, name: "manual indicator entries with evidence, task status updates",
+            sqlite: [
+                """
+                CREATE TABLE indicator_entry (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    plan_id TEXT NOT NULL,
+                    target_id TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    entered_by TEXT NOT NULL,
+                    evidence TEXT NOT NULL,
+                    entered_at TEXT NOT NULL,
+                    CHECK (length(evidence) > 0))
+                """,
+                "CREATE INDEX indicator_entry_target ON indicator_entry(plan_id, target_id, as_of)",
+                """
+                CREATE TABLE task_update (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    plan_id TEXT NOT NULL,
+                    clause TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('未开始', '进行中', '已完成', '暂缓')),
+                    note TEXT NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX task_update_task ON task_update(plan_id, clause, updated_at)",
+            ],
+            postgres: [
+                """
+                CREATE TABLE indicator_entry (
+                    id BIGSERIAL PRIMARY KEY,
+                    plan_id TEXT NOT NULL,
+                    target_id TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    as_of TEXT NOT NULL,
+                    entered_by TEXT NOT NULL,
+                    evidence TEXT NOT NULL,
+                    entered_at TEXT NOT NULL,
+                    CHECK (length(evidence) > 0))
+                """,
+                "CREATE INDEX indicator_entry_target ON indicator_entry(plan_id, target_id, as_of)",
+                """
+                CREATE TABLE task_update (
+                    id BIGSERIAL PRIMARY KEY,
+                    plan_id TEXT NOT NULL,
+                    clause TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('未开始', '进行中', '已完成', '暂缓')),
+                    note TEXT NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX task_update_task ON task_update(plan_id, clause, updated_at)",
+            ]),
     ]
 }

@@ -422,7 +422,7 @@ public final class TradeLedger {
         try backend.transaction { db in
             var out: [String: Int] = [:]
             for t in ["message_blob", "record", "inventory", "quarantine", "declaration", "enterprise", "credit_fact",
-                      "trade_month_district", "trade_month_enterprise", "rollup_dirty_month", "tier_move"] {
+                      "trade_month_district", "trade_month_enterprise", "rollup_dirty_month", "tier_move", "indicator_entry", "task_update"] {
                 out[t] = Int(try db.rows("SELECT COUNT(*) FROM \(t)")[0][0].int ?? 0)
             }
             return out

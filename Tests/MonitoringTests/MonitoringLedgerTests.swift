@@ -37,7 +37,8 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)").path
         var log = ""
         let world = try DemoSeedJob.run(ledger: ledger, validator: try validator(), seed: 7, scale: 1, through: Month(year: 2025, month: 12),
-                                        directory: dir, tiersPath: repository + "/config/tiers.yaml", out: { log += $0 }, enterpriseDivisor: 20)
+                                        directory: dir, tiersPath: repository + "/config/tiers.yaml", plansDirectory: repository + "/plans",
+                                        out: { log += $0 }, enterpriseDivisor: 20)
         return (ledger, world)
     }
 
@@ -77,11 +78,12 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         let export2026 = try calculator.progress(of: try #require(hangzhou.targets.first { $0.id == "export-2026" }), in: hangzhou, asOf: Month(year: 2025, month: 6))
         #expect(export2026.projection != nil && !export2026.method.isEmpty)
         #expect([TargetStatus.red, .amber].contains(export2026.status))
-        // Every ledger target of the four plans gets a value and a basis in 2025-06.
+        // Every target of the four plans gets a value, a basis, a projection and a status on the demo world
+        // (manual ones from the demo's synthetic entries, dated at its last month).
         for plan in plans {
-            for t in plan.targets where t.indicator.fromLedger && t.scope != "浙江省" {
-                let p = try calculator.progress(of: t, in: plan, asOf: Month(year: 2025, month: 6))
-                #expect(p.current != nil, "\(plan.id) \(t.id)")
+            for t in plan.targets {
+                let p = try calculator.progress(of: t, in: plan, asOf: Month(year: 2025, month: 12))
+                #expect(p.current != nil && p.projection != nil && p.status != .unknown, "\(plan.id) \(t.id): \(p.currentLabel) \(p.method)")
                 #expect(p.basis.hasPrefix("口径"))
             }
         }
@@ -109,6 +111,24 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         }
         let hz = try String(contentsOfFile: "\(dir)/hz.html", encoding: .utf8)
         #expect(hz.contains("萧山区") && hz.contains("目标进展"))
+    }
+
+    /// The demo's claims go through the registry (credit, tiers) into the policy engine: every claim
+    /// gets a result, and a claim by a listed enterprise under 台州 is ineligible.
+    @Test func demoClaimsRunThroughTheEngine() throws {
+        guard sharedPresent else { return }
+        let (ledger, world) = try seeded(.sqlite)
+        #expect(world.claims > 0)
+        let (enriched, summary) = try ClaimEnrichment.enrich(csv: world.claimsCSV, ledger: ledger,
+                                                             ladders: try TierConfiguration.load(path: repository + "/config/tiers.yaml"))
+        #expect(summary.claims == world.claims && summary.registered == world.claims)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("demo-claims-\(UUID().uuidString).csv").path
+        try Data(enriched.utf8).write(to: URL(fileURLWithPath: path))
+        var json = ""
+        try CalcJob.run(claims: path, policyIDs: [], directory: repository + "/policies", format: .json, trace: false, fundingFile: nil, out: { json += $0 })
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(Set(results.compactMap { $0["claim_id"] as? String }).count == world.claims)
     }
 
     /// Tiers recorded as dated moves give, month by month, the same counts as the rollups directly.
@@ -156,6 +176,47 @@ enum Store: String, CaseIterable, CustomTestStringConvertible {
         #expect(status("after") == "ineligible")
         #expect(status("before") != "ineligible")
         #expect(status("other") != "ineligible")
+    }
+}
+
+/// What units report by hand: manual indicator values with evidence, task updates and overdue flags.
+@Suite struct FollowUpTests {
+    @Test func manualValuesCarryWhoWhenAndEvidence() throws {
+        let ledger = try Store.sqlite.ledger()
+        let plans = repository + "/plans"
+        #expect(throws: (any Error).self) { // a ledger-computed target cannot be entered by hand
+            try PlanFollowUpJob.enter(ledger: ledger, plansDirectory: plans, planID: "hangzhou-2024", targetID: "export-2024", value: "650亿元",
+                                      asOf: "2025-05-31", by: "市商务局", evidence: "x")
+        }
+        #expect(throws: (any Error).self) { // no evidence, no entry
+            try PlanFollowUpJob.enter(ledger: ledger, plansDirectory: plans, planID: "hangzhou-2024", targetID: "provincial-brands", value: "60个",
+                                      asOf: "2025-05-31", by: "市商务局", evidence: " ")
+        }
+        _ = try PlanFollowUpJob.enter(ledger: ledger, plansDirectory: plans, planID: "hangzhou-2024", targetID: "provincial-brands", value: "60个",
+                                      asOf: "2025-05-31", by: "市商务局", evidence: "省商务厅 2025 年品牌名单")
+        let plan = try #require(try PlanLoader.loadAll(directory: plans).first { $0.id == "hangzhou-2024" })
+        let target = try #require(plan.targets.first { $0.id == "provincial-brands" })
+        let calculator = ProgressCalculator(queries: RollupQueries(ledger: ledger))
+        let before = try calculator.progress(of: target, in: plan, asOf: Month(year: 2025, month: 4))
+        #expect(before.current == nil && before.status == .unknown)
+        let after = try calculator.progress(of: target, in: plan, asOf: Month(year: 2025, month: 6))
+        #expect(after.current == 60 && after.shareOfTarget == 4000 && after.status == .red)
+        #expect(after.currentLabel.contains("省商务厅 2025 年品牌名单"))
+    }
+
+    @Test func tasksPastTheirDatesAreOverdueUntilDone() throws {
+        let ledger = try Store.sqlite.ledger()
+        let plan = try #require(try PlanLoader.loadAll(directory: repository + "/plans").first { $0.id == "hangzhou-2024" })
+        let day = try #require(Day.parse("2025-06-30"))
+        var task19 = try #require(try TaskStatus.all(plan: plan, ledger: ledger, on: day).first { $0.clause == "19" })
+        #expect(task19.owner == "市商务局" && task19.status == "未开始" && task19.overdue.count == 3) // the fourth is due 2025-12-31
+        try ledger.addTaskUpdate(TaskUpdate(planID: plan.id, clause: "19", status: "已完成", note: "方案已上报", updatedBy: "市商务局", updatedAt: "2025-06-01T09:00:00Z"))
+        task19 = try #require(try TaskStatus.all(plan: plan, ledger: ledger, on: day).first { $0.clause == "19" })
+        #expect(task19.status == "已完成" && task19.overdue.isEmpty)
+        let zhejiang = try #require(try PlanLoader.loadAll(directory: repository + "/plans").first { $0.id == "zhejiang-2021" })
+        let keyWorks = try TaskStatus.all(plan: zhejiang, ledger: ledger, on: day).filter { $0.clause.hasPrefix("重点工作") }
+        #expect(keyWorks.count == 13)
+        #expect(keyWorks.filter { !$0.overdue.isEmpty }.count == 11) // two are 长期 (no date)
     }
 }
 

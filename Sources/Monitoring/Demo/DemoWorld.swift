@@ -9,8 +9,9 @@ import TradeStore
 ///
 /// Calibration (not from the seeds: the issue's stated baselines, to make the demo look like the
 /// plans' world): 杭州 exports about 540亿元 in 2023 and 650亿元 in 2024; 台州 about 110亿元 in 2024;
-/// 平湖 about 15亿元 in 2024; later years keep growing, more slowly than the plans ask, so that the
-/// demo shows targets of every colour.
+/// 平湖 about 15亿元 in 2024; 2022 is 2023 ÷ 1.2 (a demo choice, so 浙江 2021's growth target has a
+/// year before it); later years keep growing, more slowly than the plans ask, so that the demo shows
+/// targets of every colour.
 public enum DemoWorld {
     public struct City: Sendable {
         public var name: String
@@ -24,13 +25,13 @@ public enum DemoWorld {
     }
 
     public static let cities: [City] = [
-        City(name: "杭州市", customsCode: "2921", exports: [2023: 540, 2024: 650, 2025: 790, 2026: 960], imports: [2023: 180, 2024: 200, 2025: 225, 2026: 250],
+        City(name: "杭州市", customsCode: "2921", exports: [2022: 450, 2023: 540, 2024: 650, 2025: 790, 2026: 960], imports: [2022: 150, 2023: 180, 2024: 200, 2025: 225, 2026: 250],
              districts: [("萧山区", 220), ("余杭区", 200), ("上城区", 80), ("拱墅区", 80), ("滨江区", 100), ("钱塘区", 90), ("西湖区", 60),
                          ("临平区", 60), ("临安区", 50), ("富阳区", 30), ("桐庐县", 10), ("淳安县", 10), ("建德市", 10)], enterprises: 2400),
-        City(name: "台州市", customsCode: "2933", exports: [2023: 90, 2024: 110, 2025: 135, 2026: 165], imports: [2023: 4, 2024: 5, 2025: 6, 2026: 7],
+        City(name: "台州市", customsCode: "2933", exports: [2022: 75, 2023: 90, 2024: 110, 2025: 135, 2026: 165], imports: [2022: 3, 2023: 4, 2024: 5, 2025: 6, 2026: 7],
              districts: [("椒江区", 200), ("黄岩区", 150), ("路桥区", 200), ("台州湾新区", 50), ("温岭市", 150), ("临海市", 100), ("玉环市", 100),
                          ("三门县", 20), ("天台县", 20), ("仙居县", 10)], enterprises: 800),
-        City(name: "平湖市", customsCode: "2919", exports: [2023: 12, 2024: 15, 2025: 19, 2026: 23], imports: [2023: 1, 2024: 1, 2025: 1, 2026: 1],
+        City(name: "平湖市", customsCode: "2919", exports: [2022: 10, 2023: 12, 2024: 15, 2025: 19, 2026: 23], imports: [2022: 1, 2023: 1, 2024: 1, 2025: 1, 2026: 1],
              districts: [("平湖市", 1000)], enterprises: 150),
     ]
 
@@ -48,7 +49,17 @@ public enum DemoWorld {
         public var declarationsCSV: String
         public var rows: Int
         public var exportsFen: [String: [Int: Int64]]
+        /// Support claims of some of the enterprises (shared/spec/claims.md), for the policy engine.
+        public var claimsCSV: String
+        public var claims: Int
     }
+
+    /// Matters each city's enterprises claim in the demo (claims.md names where each is spoken of).
+    static let claimMatters: [String: [String]] = [
+        "杭州市": ["credit_insurance", "trademark_registration", "own_brand_promotion", "logistics_voucher"],
+        "台州市": ["credit_insurance", "trademark_registration", "exhibition"],
+        "平湖市": ["trademark_registration", "own_brand_promotion", "overseas_showroom"],
+    ]
 
     static func pick<T>(_ table: [(T, Int)], _ rng: inout SplitMix64) -> T {
         let total = table.reduce(0) { $0 + $1.1 }
@@ -79,7 +90,7 @@ public enum DemoWorld {
         return parts
     }
 
-    /// Generates the world up to `through` (inclusive), from January 2023.
+    /// Generates the world up to `through` (inclusive), from January 2022.
     public static func generate(seed: UInt64, scale: Int = 1, through: Month, enterpriseDivisor: Int = 1, divisions: DivisionCatalog = .standard) -> World {
         var rng = SplitMix64(seed: seed)
         var enterprises: [EnterpriseRow] = []
@@ -87,6 +98,7 @@ public enum DemoWorld {
         var lines = ["\u{FEFF}" + "declaration_no,date,direction,supervision_code,enterprise_id,enterprise_name,district,customs_code,country,hs_code,value_cny,currency,value_original,status"]
         var exportsFen: [String: [Int: Int64]] = [:]
         var serial = 0, declaration = 0
+        var claims = ["claim_id,enterprise_id,enterprise_name,district,matter,date,amount"]
         for city in cities {
             for (district, perMille) in city.districts {
                 let division = divisions.lookup(district)?.code ?? divisions.lookup(city.name)?.code ?? "330000"
@@ -113,9 +125,18 @@ public enum DemoWorld {
                     if rng.below(100) == 0 {
                         facts.append(CreditFact(enterpriseID: code, kind: .seriousDishonesty, value: "是", source: "模拟数据：严重失信主体名单", asOf: "2025-03-01"))
                     }
+                    // One enterprise in five files one or two claims in 2025.
+                    if rng.below(5) == 0, let matters = claimMatters[city.name] {
+                        for _ in 0..<(1 + Int(rng.below(2))) {
+                            let matter = matters[Int(rng.below(UInt64(matters.count)))]
+                            let month = 1 + Int(rng.below(12)), day = 1 + Int(rng.below(28))
+                            let yuan = 2_000 + Int(rng.below(8_000)) * (1 + Int(rng.below(20)))
+                            claims.append("C\(claims.count),\(code),\(name),\(district),\(matter),2025-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day),\(yuan)")
+                        }
+                    }
                 }
                 let importers = members.filter(\.imports)
-                var month = Month(year: 2023, month: 1)
+                var month = Month(year: 2022, month: 1)
                 while month <= through {
                     let season = Int64(seasonPerMille[month.month - 1])
                     let exportTotal = (city.exports[month.year] ?? city.exports.values.max()!) * 100_000_000 * 100 * Int64(perMille) / 1000 * season / 1000
@@ -148,7 +169,7 @@ public enum DemoWorld {
             }
         }
         return World(enterprises: enterprises, creditFacts: facts, declarationsCSV: lines.joined(separator: "\n") + "\n", rows: lines.count - 1,
-                     exportsFen: exportsFen)
+                     exportsFen: exportsFen, claimsCSV: claims.joined(separator: "\n") + "\n", claims: claims.count - 1)
     }
 
     static func row(number serial: Int, month: Month, direction: String, code: String, enterprise: String, district: String, customs: String, country: String,

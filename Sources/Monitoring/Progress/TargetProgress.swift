@@ -1,4 +1,5 @@
 import KuajingDomain
+import TradeStore
 
 /// Where a target stands in a month: the value now, the share of the target, the share of time
 /// gone, a projection to the deadline with the method named, and a status whose rule is
@@ -63,10 +64,12 @@ public enum TargetStatus: String, Sendable {
     }
 }
 
-/// Computes `TargetProgress` from the rollups.
-public struct ProgressCalculator {
+/// Computes `TargetProgress` from the rollups (and, for manual indicators, the latest entry).
+public final class ProgressCalculator {
     public let queries: RollupQueries
     public let divisions: DivisionCatalog
+    /// Manual entries as of a day, read once per day asked.
+    private var entries: [String: [String: IndicatorEntry]] = [:]
 
     public init(queries: RollupQueries, divisions: DivisionCatalog = .standard) {
         self.queries = queries
@@ -103,9 +106,24 @@ public struct ProgressCalculator {
         case .enterprisesOver, .districtsOver:
             return try countProgress(p, scope: scope)
         case .manual:
-            p.currentLabel = "待手工填报"
-            p.method = "手工填报指标，不作预测"
+            p.method = "手工填报指标，不作外推"
             p.basis = "口径：由责任单位填报，附证明材料"
+            let day = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))!.iso
+            if entries[day] == nil { entries[day] = try queries.ledger.indicatorEntries(asOf: day) }
+            guard let entry = entries[day]?[plan.id + "|" + target.id] else {
+                p.currentLabel = "待手工填报"
+                return p
+            }
+            guard let q = PlanQuantity.parse(entry.value), q.kind == target.value.kind else {
+                p.currentLabel = "填报值“\(entry.value)”与目标单位不符"
+                return p
+            }
+            p.current = q.amount
+            p.projection = q.amount
+            p.currentLabel = "\(entry.asOf) 由\(entry.enteredBy)填报，依据：\(entry.evidence)"
+            p.shareOfTarget = Self.basisPoints(q.amount, target.value.amount)
+            let passed = target.deadline.map { asOf >= Month(year: $0.year, month: $0.components.month) } ?? false
+            p.status = TargetStatus.judge(projection: p.projection, target: target.value.amount, deadlinePassed: passed, final: p.current)
             return p
         }
         let year = target.deadline?.year ?? asOf.year
@@ -192,20 +210,23 @@ public struct ProgressCalculator {
         var p = base
         let target = p.target
         guard let threshold = target.threshold, threshold.kind == .money else { return p }
-        let rows = try queries.trailingTwelve(scope, end: p.asOf)
+        // After the deadline, the count as it stood at the deadline.
+        let deadlineMonth = target.deadline.map { Month(year: $0.year, month: $0.components.month) }
+        let passed = deadlineMonth.map { p.asOf >= $0 } ?? false
+        let end = passed ? deadlineMonth! : p.asOf
+        let rows = try queries.trailingTwelve(scope, end: end)
         if target.indicator == .enterprisesOver {
             p.current = Int64(rows.filter { $0.fen > threshold.amount }.count)
-            p.currentLabel = "近12个月交易额超\(threshold.text)的企业数"
+            p.currentLabel = "\(end.chinese)前12个月交易额超\(threshold.text)的企业数"
         } else {
             var byDistrict: [String: Int64] = [:]
             for r in rows { byDistrict[r.district, default: 0] += r.fen }
             p.current = Int64(byDistrict.filter { !$0.key.isEmpty && $0.value > threshold.amount }.count)
-            p.currentLabel = "近12个月交易额超\(threshold.text)的区县数"
+            p.currentLabel = "\(end.chinese)前12个月交易额超\(threshold.text)的区县数"
         }
         p.projection = p.current
         p.method = "按当前数计（不外推）"
         p.shareOfTarget = p.current.flatMap { Self.basisPoints($0, target.value.amount) }
-        let passed = target.deadline.map { p.asOf >= Month(year: $0.year, month: $0.components.month) } ?? false
         p.status = TargetStatus.judge(projection: p.projection, target: target.value.amount, deadlinePassed: passed, final: p.current)
         p.basis = Self.basis + "；企业交易额为进出口合计"
         return p
