@@ -27,22 +27,20 @@ public struct DivisionCatalog: Sendable {
 
     public init(csv: String) throws {
         var rows: [(code: String?, name: String, level: String, parent: String?, note: String)] = []
+        var parents: [String: String] = [:], parentOrder: [String] = []
         for (i, line) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if i == 0 || line.isEmpty { continue }
             let fields = DivisionCatalog.splitCSVLine(String(line))
             guard fields.count >= 5 else { throw LoadError.malformed(line: i + 1, reason: "expected 6 columns") }
             rows.append((fields[0].isEmpty ? nil : fields[0], fields[1], fields[2],
                          fields[3].isEmpty ? nil : fields[3], fields.count > 5 ? fields[5] : ""))
+            if !fields[3].isEmpty, !fields[4].isEmpty, parents[fields[3]] == nil { parents[fields[3]] = fields[4]; parentOrder.append(fields[3]) }
         }
         // A parent the table names (parent_code, parent_name) without a row of its own, such as 浙江省
         // (330000) above the cities, becomes a division too, so a province-wide plan has a scope.
         let known = Set(rows.compactMap(\.code))
-        var added: Set<String> = []
-        for (i, line) in csv.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where i > 0 && !line.isEmpty {
-            let fields = DivisionCatalog.splitCSVLine(String(line))
-            if fields.count >= 5, !fields[3].isEmpty, !fields[4].isEmpty, !known.contains(fields[3]), added.insert(fields[3]).inserted {
-                rows.append((fields[3], fields[4], "parent", nil, "named as parent_name in divisions.csv, no row of its own"))
-            }
+        for code in parentOrder where !known.contains(code) {
+            rows.append((code, parents[code]!, "parent", nil, "named as parent_name in divisions.csv, no row of its own"))
         }
         var codeIndex: [String: Int] = [:]
         for (i, r) in rows.enumerated() { if let c = r.code { codeIndex[c] = i } }
@@ -58,7 +56,8 @@ public struct DivisionCatalog: Sendable {
         byKey = keys
     }
 
-    static func splitCSVLine(_ line: String) -> [String] {
+    /// One CSV line's fields (double quotes, doubled quotes inside them, a trailing CR dropped).
+    public static func splitCSVLine(_ line: String) -> [String] {
         var fields: [String] = []
         var current = ""
         var quoted = false

@@ -22,23 +22,7 @@ public enum ClaimEnrichment {
         public var tiered = 0
     }
 
-    static func split(_ line: Substring) -> [String] {
-        var fields: [String] = [], current = "", quoted = false
-        var chars = Array(line)
-        if chars.last == "\r" { chars.removeLast() }
-        var i = 0
-        while i < chars.count {
-            let c = chars[i]
-            if quoted {
-                if c == "\"" {
-                    if i + 1 < chars.count && chars[i + 1] == "\"" { current.append("\""); i += 1 } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" { quoted = true } else if c == "," { fields.append(current); current = "" } else { current.append(c) }
-            i += 1
-        }
-        fields.append(current)
-        return fields
-    }
+    static func split(_ line: Substring) -> [String] { DivisionCatalog.splitCSVLine(String(line)) }
 
     static func quote(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s

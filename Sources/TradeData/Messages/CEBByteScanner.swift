@@ -422,15 +422,8 @@ struct CEBByteScanner {
         }
         if depth == 1 {
             if CEBReader.envelopeBlocks.contains(node.name) { return }
-            var head = CEBGroup(name: node.name, line: node.line, fields: node.fields)
-            var lists = node.groups
-            if let h = lists.firstIndex(where: { $0.name.hasSuffix("Head") }) {
-                head = lists.remove(at: h)
-            } else if node.fields.isEmpty, !lists.isEmpty {
-                head = lists.removeFirst()
-            }
-            records.append(CEBRecord(source: source, line: node.line, messageType: messageType, messageGuid: guid, name: node.name,
-                                     head: head, lists: lists, messageDigest: digest))
+            records.append(CEBRecord.assemble(name: node.name, line: node.line, fields: node.fields, groups: node.groups, source: source,
+                                              messageType: messageType, messageGuid: guid, digest: digest))
         } else {
             stack[stack.count - 1].groups.append(CEBGroup(name: node.name, line: node.line, fields: node.fields))
         }

@@ -186,15 +186,8 @@ final class RecordCollector: NSObject, XMLParserDelegate {
         if depth == 1 {
             // A record under the message root.
             if CEBReader.envelopeBlocks.contains(node.name) { return }
-            var head = CEBGroup(name: node.name, line: node.line, fields: node.fields)
-            var lists = node.groups
-            if let h = lists.firstIndex(where: { $0.name.hasSuffix("Head") }) {
-                head = lists.remove(at: h)
-            } else if node.fields.isEmpty, !lists.isEmpty {
-                head = lists.removeFirst()
-            }
-            records.append(CEBRecord(source: source, line: node.line, messageType: messageType, messageGuid: messageGuid, name: node.name,
-                            head: head, lists: lists, messageDigest: digest))
+            records.append(CEBRecord.assemble(name: node.name, line: node.line, fields: node.fields, groups: node.groups, source: source,
+                                              messageType: messageType, messageGuid: messageGuid, digest: digest))
         } else {
             stack[stack.count - 1].groups.append(CEBGroup(name: node.name, line: node.line, fields: node.fields))
         }

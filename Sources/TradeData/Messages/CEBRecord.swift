@@ -25,6 +25,21 @@ public struct CEBRecord: Sendable {
     public var messageDigest: String
 
     public func value(_ field: String) -> String? { head.value(field) }
+
+    /// A record from an element under the message root, as both readers build it: its group named
+    /// …Head is the head (else its own fields, else its first group); the other groups are its lists.
+    static func assemble(name: String, line: Int, fields: [(name: String, value: String)], groups: [CEBGroup],
+                         source: String, messageType: String, messageGuid: String?, digest: String) -> CEBRecord {
+        var head = CEBGroup(name: name, line: line, fields: fields)
+        var lists = groups
+        if let h = lists.firstIndex(where: { $0.name.hasSuffix("Head") }) {
+            head = lists.remove(at: h)
+        } else if fields.isEmpty, !lists.isEmpty {
+            head = lists.removeFirst()
+        }
+        return CEBRecord(source: source, line: line, messageType: messageType, messageGuid: messageGuid, name: name, head: head, lists: lists,
+                         messageDigest: digest)
+    }
 }
 
 /// One message (one file, or one DxpMsg body): its records and how many of each block it had.
