@@ -41,7 +41,7 @@ extension MonthlyReport {
         var tiers: [(String, Int)] = []
         if let ladder = ladders.first(where: { (try? Scope($0.city, divisions: divisions))?.districts.contains(scope.name) == true }) {
             for (k, tier) in ladder.tiers.enumerated() {
-                tiers.append(("\(tier.name)（\(tier.threshold.text)）", trailing.filter { ladder.tier(of: $0.fen) > k }.count))
+                tiers.append(("\(tier.name)（超 \(tier.threshold.text)）", trailing.filter { ladder.tier(of: $0.fen) > k }.count))
             }
         }
         return MonthlyReport(scope: scope.name, month: month, synthetic: synthetic, basis: ProgressCalculator.basis, trend: trend,
