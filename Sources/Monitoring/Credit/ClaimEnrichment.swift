@@ -24,9 +24,7 @@ public enum ClaimEnrichment {
 
     static func split(_ line: Substring) -> [String] { DivisionCatalog.splitCSVLine(String(line)) }
 
-    static func quote(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-    }
+    static func quote(_ s: String) -> String { CSVText.field(s) }
 
     /// Returns the enriched CSV text; throws (and returns nothing) when the input is not a claims CSV.
     public static func enrich(csv text: String, ledger: TradeLedger, ladders: [TierLadder], divisions: DivisionCatalog = .standard) throws -> (String, Summary) {

@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 
 extension MonthlyReport {
     /// The report's tables, shared by the workbook and the CSV.
@@ -47,7 +48,7 @@ extension MonthlyReport {
             case let .text(t): s = t
             case let .number(n): s = n
             }
-            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+            return CSVText.field(s)
         }
         var out = "\u{FEFF}"
         for (name, rows) in tables(countryNames: countryNames) {

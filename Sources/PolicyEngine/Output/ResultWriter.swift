@@ -80,14 +80,9 @@ public struct ResultWriter {
         }.joined(separator: ", ") + "]"
     }
 
-    static func csvField(_ s: String) -> String {
-        if s.contains(",") || s.contains("\"") || s.contains("\n") { return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        return s
-    }
-
     /// CSV with a BOM so that Excel and WPS read the Chinese correctly.
     func writeCSV(_ sink: (String) -> Void) {
-        let f = ResultWriter.csvField
+        let f = CSVText.field
         sink("\u{FEFF}claim_id,enterprise_id,matter,status,status_zh,award,policy,measure,clause,funding_city,funding_district,funding_basis,explanation\n")
         var buffer = ""
         for row in 0..<evaluation.ledger.count {
