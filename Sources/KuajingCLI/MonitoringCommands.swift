@@ -89,12 +89,7 @@ public enum TargetsJob {
             out("\(plan.title)（\(plan.docNumber)）　截至 \(month.chinese)\n")
             for t in plan.targets {
                 let p = try calculator.progress(of: t, in: plan, asOf: month)
-                let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
-                func show(_ v: Int64?) -> String {
-                    guard let v else { return "—" }
-                    return money ? ReportFormat.yi(v) + "亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int(v)) : String(v)
-                }
-                out("  [\(p.status.chinese)] \(t.scope) \(t.label) 目标 \(t.value.text)\(t.deadline.map { "（\($0.iso)）" } ?? "（每年）")：当前 \(show(p.current))（\(p.currentLabel)），完成 \(ReportFormat.percent(p.shareOfTarget))，时间 \(ReportFormat.percent(p.shareOfTime))，预测 \(show(p.projection))（\(p.method)）\n")
+                out("  [\(p.status.chinese)] \(t.scope) \(t.label) 目标 \(t.value.text)\(t.deadline.map { "（\($0.iso)）" } ?? "（每年）")：当前 \(p.text(p.current))（\(p.currentLabel)），完成 \(ReportFormat.percent(p.shareOfTarget))，时间 \(ReportFormat.percent(p.shareOfTime))，预测 \(p.text(p.projection))（\(p.method)）\n")
             }
             out("  \(ProgressCalculator.basis)\n  \(TargetStatus.rule)\n\n")
         }

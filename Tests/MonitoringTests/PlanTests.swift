@@ -79,3 +79,22 @@ var seedsPresent: Bool { FileManager.default.fileExists(atPath: seeds + "/README
         do { _ = try PlanLoader.parse(yaml, file: "x.yaml") } catch { #expect("\(error)".contains("x.yaml:8")) }
     }
 }
+
+/// Each indicator's figures are written in their own unit: growth targets as percentages (basis
+/// points), a multiple of an earlier year's exports as money, counts as counts.
+@Suite struct FigureTextTests {
+    @Test func everyIndicatorWritesItsFiguresInItsUnit() throws {
+        let plans = try PlanLoader.loadAll(directory: repository + "/plans")
+        func progress(_ plan: String, _ id: String) throws -> TargetProgress {
+            let t = try #require(plans.first { $0.id == plan }?.targets.first { $0.id == id })
+            return TargetProgress(plan: plan, target: t, asOf: Month(year: 2025, month: 6), current: 2345, currentLabel: "", shareOfTarget: nil,
+                                  shareOfTime: nil, projection: nil, method: "", status: .unknown, basis: "")
+        }
+        #expect(try progress("zhejiang-2021", "trade-growth").text(2345) == "23.5%")
+        #expect(try progress("hangzhou-2024", "export-growth-2024").text(2345) == "23.5%")
+        #expect(try progress("pinghu-2024", "export-2030-double").text(650_000_000_000) == "65.00 亿元")
+        #expect(try progress("taizhou-2024", "sellers-2027").text(20) == "20")
+        #expect(try progress("hangzhou-2024", "provincial-brands").text(60) == "60")
+        #expect(try progress("hangzhou-2024", "export-2024").text(nil) == "—")
+    }
+}

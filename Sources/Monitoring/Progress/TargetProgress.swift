@@ -232,3 +232,27 @@ public final class ProgressCalculator {
         return p
     }
 }
+
+extension TargetProgress {
+    /// What `current` and `projection` hold, by indicator: fen, basis points of growth, or a count.
+    public enum Figure: Sendable { case money, basisPoints, count }
+
+    public var figure: Figure {
+        switch target.indicator {
+        case .exportValue, .importValue, .tradeValue, .exportGrowthMultiple: return .money
+        case .exportGrowth, .tradeGrowthAverage: return .basisPoints
+        case .enterprisesOver, .districtsOver: return .count
+        case .manual: return target.value.kind == .money ? .money : .count
+        }
+    }
+
+    /// A figure as the report and the command line write it: "650.00 亿元", "20.4%", "152"; "—" for none.
+    public func text(_ value: Int64?) -> String {
+        guard let value else { return "—" }
+        switch figure {
+        case .money: return ReportFormat.yi(value) + " 亿元"
+        case .basisPoints: return ReportFormat.percent(Int(value))
+        case .count: return String(value)
+        }
+    }
+}

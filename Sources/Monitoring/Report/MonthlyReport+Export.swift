@@ -26,10 +26,13 @@ extension MonthlyReport {
                                   .text("完成度"), .text("时间进度"), .text("预测"), .text("预测方法"), .text("状态"), .text("原文")]]
         for p in targets {
             let t = p.target
-            let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
             func figure(_ v: Int64?) -> C {
                 guard let v else { return .text("") }
-                return money ? yuan(v) : t.indicator == .exportGrowth ? .text(ReportFormat.percent(Int(v))) : .number(String(v))
+                switch p.figure {
+                case .money: return yuan(v)
+                case .basisPoints: return .text(ReportFormat.percent(Int(v)))
+                case .count: return .number(String(v))
+                }
             }
             targetRows.append([.text(p.plan), .text(t.clause), .text(t.label), .text(t.scope), .text(t.value.text),
                                .text(t.perYear ? "每年" : t.deadline?.iso ?? ""), figure(p.current), .text(p.currentLabel),

@@ -158,9 +158,7 @@ public struct MonthlyReportView {
         var s = "<table><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
         for p in report.targets {
             let t = p.target
-            let money = t.value.kind == .money && t.indicator != .enterprisesOver && t.indicator != .districtsOver
-            let current = p.current.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
-            let projection = p.projection.map { money ? ReportFormat.yi($0) + " 亿元" : t.indicator == .exportGrowth ? ReportFormat.percent(Int($0)) : "\($0)" } ?? "—"
+            let current = p.text(p.current), projection = p.text(p.projection)
             s += "<tr><td>\(e(t.label))<div class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”</div></td><td class=\"nw\">\(e(t.scope))</td><td class=\"n nw\">\(e(t.value.text))</td>"
             s += "<td class=\"nw\">\(t.perYear ? "每年" : t.deadline.map { "\($0.year)年\($0.components.month)月底" } ?? "")</td>"
             s += "<td class=\"n\">\(e(current))<div class=\"note\">\(e(p.currentLabel))</div></td><td class=\"n nw\">\(ReportFormat.percent(p.shareOfTarget))</td>"
