@@ -5,8 +5,6 @@ import Monitoring
 
 /// `kuajing plans list|show|check`: the action plans as data (plans/*.yaml).
 public enum PlanJobs {
-    static func yuanText(_ q: PlanQuantity) -> String { q.text }
-
     public static func list(directory: String, out: (String) -> Void) throws {
         for p in try PlanLoader.loadAll(directory: directory) {
             out("\(p.id)\t\(p.scope)\t\(p.docNumber)\t目标 \(p.targets.count) 项，任务 \(p.tasks.count) 项\(p.keyWorks.isEmpty ? "" : "，重点工作 \(p.keyWorks.count) 项")\(p.draft ? "（征求意见稿）" : "")\t\(p.title)\n")

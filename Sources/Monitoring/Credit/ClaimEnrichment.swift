@@ -45,7 +45,10 @@ public enum ClaimEnrichment {
             if let k = header.firstIndex(of: name) { columns[name] = k } else { columns[name] = header.count; header.append(name) }
         }
         let registered = Set(try ledger.enterprises().map(\.id))
-        let tracker = TierTracker(ledger: ledger)
+        // Each ladder's scope and recorded moves, read once for the whole file.
+        let ladderScopes = try ladders.filter { !$0.tiers.isEmpty }.map { ($0, try Scope($0.city, divisions: divisions)) }
+        var moves: [String: [TierMove]] = [:]
+        for (ladder, _) in ladderScopes { moves[ladder.city] = try ledger.tierMoves(ladder: ladder.city) }
         var tierCache: [String: [String: Int]] = [:] // "city|month" → tiers
         let queries = RollupQueries(ledger: ledger)
         var trailingCache: [String: [String: Int64]] = [:]
@@ -78,12 +81,12 @@ public enum ClaimEnrichment {
             row[columns["credit_source"]!] = sources.joined(separator: "；")
             // The tier in the claim's month, on the ladder of the city the claim's district lies in.
             let month = Month(year: day.year, month: day.components.month)
-            if let ladder = ladders.first(where: { (try? Scope($0.city, divisions: divisions))?.districts.contains(divisions.lookup(row[districtColumn])?.name ?? "") == true }),
-               !ladder.tiers.isEmpty {
+            let district = divisions.lookup(row[districtColumn])?.name ?? ""
+            if let (ladder, scope) = ladderScopes.first(where: { $0.1.districts.contains(district) }) {
                 let key = "\(ladder.city)|\(month)"
                 if tierCache[key] == nil {
-                    tierCache[key] = try tracker.tiers(ladder, at: month)
-                    trailingCache[key] = Dictionary(try queries.trailingTwelve(try Scope(ladder.city, divisions: divisions), end: month).map { ($0.enterprise, $0.fen) },
+                    tierCache[key] = TierTracker.tiers(from: moves[ladder.city] ?? [], at: month)
+                    trailingCache[key] = Dictionary(try queries.trailingTwelve(scope, end: month).map { ($0.enterprise, $0.fen) },
                                                     uniquingKeysWith: +)
                 }
                 let tier = tierCache[key]?[enterprise] ?? 0

@@ -129,7 +129,7 @@ public final class ProgressCalculator {
         let year = target.deadline?.year ?? asOf.year
         let series = try queries.monthly(scope, from: Month(year: min(year, asOf.year) - 2, month: 1), to: asOf)
         let jan = Month(year: year, month: 1), dec = Month(year: year, month: 12)
-        if target.indicator == .exportGrowthMultiple, let baseYear = target.baseYear, let deadline = target.deadline {
+        if target.indicator == .exportGrowthMultiple, let baseYear = target.baseYear {
             // "较 <base year> 再翻一番": the base year's exports (final, or projected) × the multiple, due at the deadline.
             var base = target
             base.indicator = .exportValue
@@ -147,7 +147,6 @@ public final class ProgressCalculator {
             var result = try progress(of: scaled, in: plan, asOf: asOf)
             result.target = target
             result.method = "目标额 = \(baseYear)年出口（\(baseProgress.method)）× \(target.value.text)；" + result.method
-            _ = deadline
             return result
         }
         if target.indicator == .exportGrowth || target.indicator == .tradeGrowthAverage {

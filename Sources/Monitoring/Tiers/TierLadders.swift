@@ -81,8 +81,13 @@ public struct TierTracker {
 
     /// Each enterprise's tier at the end of `month` (from the recorded moves).
     public func tiers(_ ladder: TierLadder, at month: Month) throws -> [String: Int] {
+        Self.tiers(from: try ledger.tierMoves(ladder: ladder.city), at: month)
+    }
+
+    /// Each enterprise's tier at the end of `month`, from moves already read (in month order).
+    public static func tiers(from moves: [TierMove], at month: Month) -> [String: Int] {
         var out: [String: Int] = [:]
-        for move in try ledger.tierMoves(ladder: ladder.city) where move.month <= month.description { out[move.enterprise] = move.to }
+        for move in moves where move.month <= month.description { out[move.enterprise] = move.to }
         return out.filter { $0.value > 0 }
     }
 
