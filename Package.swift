@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TradeData", targets: ["TradeData"]),
         .library(name: "TradeStore", targets: ["TradeStore"]),
         .library(name: "Monitoring", targets: ["Monitoring"]),
+        .library(name: "KuajingApp", targets: ["KuajingApp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,24 +53,40 @@ let package = Package(
             name: "Monitoring",
             dependencies: ["KuajingDomain", "PolicyEngine", "TradeStore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        // Command implementations as plain functions, testable in process.
+        // The application layer: every use case as a typed function over the engines and the store,
+        // one AppError, one AppConfiguration. No printing, no argument parsing.
+        .target(
+            name: "KuajingApp",
+            dependencies: [
+                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore", "Monitoring",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The command line: argument parsing and terminal rendering only, over KuajingApp.
         .target(
             name: "KuajingCLI",
             dependencies: [
-                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore", "Monitoring",
+                "KuajingApp", "KuajingDomain", "PolicyEngine", "TradeData", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // The thin executable: parses arguments and calls KuajingCLI.
         .executableTarget(name: "kuajing", dependencies: ["KuajingCLI"]),
+        // What every storage and application test shares: the engines, temporary databases, fixtures.
+        .target(
+            name: "KuajingTestSupport",
+            dependencies: ["KuajingApp", "TradeStore", "TradeData", "KuajingDomain"],
+            path: "Tests/KuajingTestSupport"
+        ),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
         .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingCLI"]),
-        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingCLI"]),
+        .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingApp", "KuajingTestSupport"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "TradeStore", "KuajingTestSupport"]),
+        .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "KuajingTestSupport"]),
         .testTarget(
             name: "PolicyEngineTests",
             dependencies: [
-                "PolicyEngine", "KuajingDomain", "KuajingCLI",
+                "PolicyEngine", "KuajingDomain", "KuajingApp", "KuajingTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             resources: [.copy("Fixtures")]

@@ -1,20 +1,18 @@
 import ArgumentParser
 import Foundation
+import KuajingApp
 import KuajingDomain
 import Monitoring
 
-/// `kuajing plans list|show|check`: the action plans as data (plans/*.yaml).
-public enum PlanJobs {
-    public static func list(directory: String, out: (String) -> Void) throws {
-        for p in try PlanLoader.loadAll(directory: directory) {
+/// Terminal rendering of the plans.
+enum PlanText {
+    static func list(_ plans: [Plan], out: (String) -> Void) {
+        for p in plans {
             out("\(p.id)\t\(p.scope)\t\(p.docNumber)\t目标 \(p.targets.count) 项，任务 \(p.tasks.count) 项\(p.keyWorks.isEmpty ? "" : "，重点工作 \(p.keyWorks.count) 项")\(p.draft ? "（征求意见稿）" : "")\t\(p.title)\n")
         }
     }
 
-    public static func show(id: String, directory: String, out: (String) -> Void) throws {
-        guard let p = try PlanLoader.loadAll(directory: directory).first(where: { $0.id == id }) else {
-            throw ValidationError("没有编号为 \(id) 的计划；可用 kuajing plans list 查看")
-        }
+    static func show(_ p: Plan, out: (String) -> Void) {
         out("\(p.title)\n\(p.docNumber)　\(p.issuer)\(p.issued.map { "　\($0.chinese)" } ?? "")\(p.draft ? "　征求意见稿" : "")\n")
         out("计划期：\(p.periodFrom.chinese) 至 \(p.periodTo.chinese)　原文：\(p.seed)\n\n目标：\n")
         let tasks = Dictionary(p.tasks.map { ($0.clause, $0) }, uniquingKeysWith: { a, _ in a })
@@ -39,65 +37,50 @@ public enum PlanJobs {
             for r in p.readings { out("  [\(r.id)] \(r.question)\n    采用：\(r.choice)\n    设置：\(r.setting)\n") }
         }
     }
-
-    /// Loads every plan and checks quotations and scopes; returns the number of problems.
-    public static func check(directory: String, seeds: String?, out: (String) -> Void) -> Int {
-        let files: [String]
-        do { files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted() } catch {
-            out("\(directory): \(error)\n")
-            return 1
-        }
-        var problems = 0
-        for f in files {
-            do {
-                let plan = try PlanLoader.load(path: directory + "/" + f)
-                let (quoted, found) = PlanCheck.check(plan, seedDirectory: seeds)
-                for p in found { out("\(p)\n") }
-                problems += found.count
-                out("\(plan.file): \(found.isEmpty ? "通过" : "有 \(found.count) 处问题")（目标 \(plan.targets.count) 项，任务 \(plan.tasks.count) 项\(quoted > 0 ? "，\(quoted) 处引文已与原文比对" : "")）\n")
-            } catch {
-                problems += 1
-                out("\(error)\n")
-            }
-        }
-        return problems
-    }
 }
 
-struct PlanDirectoryOption: ParsableArguments {
-    @Option(name: .customLong("plans"), help: "Directory of the plan files.") var path: String = "plans"
-}
-
-struct Plans: ParsableCommand {
+struct Plans: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The action plans: targets, tasks and key works as data.", subcommands: [List.self, Show.self, Check.self])
 
-    struct List: ParsableCommand {
-        @OptionGroup var plans: PlanDirectoryOption
-        func run() throws {
-            let out = StandardOutput()
-            defer { out.flush() }
-            try PlanJobs.list(directory: plans.path, out: out.write)
+    struct List: AsyncParsableCommand {
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                PlanText.list(try PlanCatalog(options.context()).plans(), out: out.write)
+                out.flush()
+            }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         @Argument(help: "Plan id, e.g. hangzhou-2024.") var id: String
-        @OptionGroup var plans: PlanDirectoryOption
-        func run() throws {
-            let out = StandardOutput()
-            defer { out.flush() }
-            try PlanJobs.show(id: id, directory: plans.path, out: out.write)
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                PlanText.show(try PlanCatalog(options.context()).plan(id), out: out.write)
+                out.flush()
+            }
         }
     }
 
-    struct Check: ParsableCommand {
-        @OptionGroup var plans: PlanDirectoryOption
-        @Option(help: "Directory of the seed texts (default: ../shared/seeds if present).") var seeds: String?
-        func run() throws {
-            let out = StandardOutput()
-            let seedDir = seeds ?? (FileManager.default.fileExists(atPath: "../shared/seeds") ? "../shared/seeds" : nil)
-            let problems = PlanJobs.check(directory: plans.path, seeds: seedDir, out: out.write)
-            out.flush()
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load every plan; check its quotations against the seed texts and its scopes against the divisions.")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            var problems = 0
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                for c in try PlanCatalog(options.context()).check() {
+                    for p in c.problems { out.write("\(p)\n") }
+                    problems += c.problems.count
+                    if let plan = c.plan {
+                        out.write("\(c.file): \(c.problems.isEmpty ? "通过" : "有 \(c.problems.count) 处问题")（目标 \(plan.targets.count) 项，任务 \(plan.tasks.count) 项\(c.quoted > 0 ? "，\(c.quoted) 处引文已与原文比对" : "")）\n")
+                    }
+                }
+                out.flush()
+            }
             if problems > 0 { throw ExitCode(1) }
         }
     }

@@ -1,22 +1,21 @@
+import ArgumentParser
 import Foundation
+import KuajingApp
 import KuajingDomain
 import PolicyEngine
 
-/// The policy jobs of the command line, as plain functions writing to a sink.
-public enum PolicyJobs {
-    public static func list(directory: String, out: (String) -> Void) throws {
-        let set = try PolicySet.load(directory: directory)
-        for p in set.policies {
+/// Terminal rendering of the policy catalogue.
+enum PolicyText {
+    static func list(_ policies: [Policy], out: (String) -> Void) {
+        for p in policies {
             let review = p.measures.filter { $0.review != nil }.count
             out("\(p.id)\t\(p.docNumber)\t\(p.title)\t有效期 \(p.inForce.from.iso)—\(p.inForce.to.iso)\t措施 \(p.measures.count) 项（需人工审核 \(review) 项）\t\(p.status == "draft" ? "征求意见稿" : "")\n")
         }
     }
 
-    public static func show(id: String, directory: String, out: (String) -> Void) throws {
-        let set = try PolicySet.load(directory: directory, only: [id])
-        let p = set.policies[0]
+    static func show(_ p: Policy, out: (String) -> Void) {
         out("\(p.title)\n\(p.document)（\(p.docNumber)，\(p.issuer)\(p.issued.map { "，\($0.chinese)" } ?? "")）\n")
-        out("原文：shared/seeds/\(p.seed)\(p.status == "draft" ? "（征求意见稿）" : "")\n")
+        out("原文：reference/seeds/\(p.seed)\(p.status == "draft" ? "（征求意见稿）" : "")\n")
         out("有效期：\(p.inForce.from.chinese)至\(p.inForce.to.chinese)（\(p.inForce.clause)：\(p.inForce.text)）\(p.inForce.reading.map { "\n  解读：\($0)" } ?? "")\n")
         out("适用范围：\(p.scope.include.joined(separator: "、"))\(p.scope.referenceAreas.isEmpty ? "" : "；参照执行：\(p.scope.referenceAreas.joined(separator: "、"))（\(p.scope.includeReferenceAreas ? "已纳入" : "未纳入")）")（\(p.scope.clause)）\n")
         out("叠加规则：就高不重复\(p.stacking.clause.map { "（\($0)：\(p.stacking.text ?? "")）" } ?? "")\(p.stacking.reading.map { "\n  解读：\($0)" } ?? "")\n")
@@ -43,80 +42,130 @@ public enum PolicyJobs {
             for r in p.readings { out("  [\(r.id)] \(r.clause)：\(r.question)\n    采用：\(r.choice)\n    设置：\(r.setting)\n") }
         }
     }
+}
 
-    /// Loads every policy file (or just `file`), and where the seed texts are at hand, checks that
-    /// every quoted text appears in its seed. Returns the number of problems.
-    public static func check(file: String?, directory: String, seeds: String?, out: (String) -> Void) -> Int {
-        var problems = 0
-        let files: [String]
-        if let file { files = [file] } else {
-            do { files = try PolicySet.policyFiles(in: directory) } catch {
-                out("\(directory): \(error)\n")
-                return 1
+struct Policies: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List, show, check and test policy files.",
+                                                    subcommands: [List.self, Show.self, Check.self, Test.self])
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                PolicyText.list(try PolicyCatalog(options.context()).policies(), out: out.write)
+                out.flush()
             }
         }
-        for f in files {
-            do {
-                let p = try PolicyLoader.load(path: f)
-                var quoted = 0
-                if let seeds, let data = FileManager.default.contents(atPath: seeds + "/" + p.seed), let seed = String(data: data, encoding: .utf8) {
-                    let haystack = normalize(seed)
-                    var texts: [(String, String)] = [("in_force", p.inForce.text), ("scope", p.scope.text)]
-                    texts += [p.eligibility.text, p.funding.text, p.stacking.text].compactMap { $0 }.map { ("policy", $0) }
-                    texts += p.measures.map { ("\($0.id).text", $0.text) }
-                    texts += p.measures.flatMap { m in m.parameters.map { ("\(m.id).\($0.name)", $0.text) } }
-                    texts += p.pools.map { ($0.id, $0.text) } + p.capGroups.map { ($0.id, $0.text) }
-                    for (what, t) in texts {
-                        quoted += 1
-                        if !haystack.contains(normalize(t)) {
-                            problems += 1
-                            out("\(f): \(what)：引文在原文 \(p.seed) 中找不到：“\(t)”\n")
-                        }
-                    }
+    }
+
+    struct Show: AsyncParsableCommand {
+        @Argument(help: "Policy id, e.g. hangzhou-2024.") var id: String
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                PolicyText.show(try PolicyCatalog(options.context()).policy(id), out: out.write)
+                out.flush()
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Load and type-check the policy files, and check every quotation against its seed text.")
+        @Argument(help: "One policy file; all files of the policy directory when omitted.") var file: String?
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            var problems = 0
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                for c in try PolicyCatalog(options.context()).check(file: file) {
+                    for p in c.problems { out.write(p + "\n") }
+                    problems += c.problems.count
+                    if c.problems.isEmpty { out.write("\(c.file): 通过（\(c.measures) 项措施\(c.quoted > 0 ? "，\(c.quoted) 处引文与原文一致" : "")）\n") }
                 }
-                out("\(f): 通过（\(p.measures.count) 项措施\(quoted > 0 ? "，\(quoted) 处引文与原文一致" : "")）\n")
-            } catch {
-                problems += 1
-                out("\(error)\n")
+                out.flush()
             }
+            if problems > 0 { throw ExitCode(1) }
         }
-        return problems
     }
 
-    /// Whitespace-insensitive comparison: the seeds break lines and put spaces around numbers.
-    static func normalize(_ s: String) -> String {
-        String(s.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
-    }
-
-    public static func test(directory: String, out: (String) -> Void) throws -> (cases: Int, checks: Int, failures: Int) {
-        var totals = (0, 0, 0)
-        for f in try PolicyTestSuite.testFiles(in: directory) {
-            let r = try PolicyTestSuite.run(file: f, policyDirectory: directory)
-            for failure in r.failures { out("✗ \(failure)\n") }
-            out("\(f): \(r.cases) 个用例，\(r.checks) 项检查，\(r.failures.count) 项失败\n")
-            totals.0 += r.cases
-            totals.1 += r.checks
-            totals.2 += r.failures.count
+    struct Test: AsyncParsableCommand {
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            var failed = 0
+            try await runCommand { () throws(AppError) in
+                let out = StandardOutput()
+                var cases = 0, checks = 0
+                for r in try PolicyCatalog(options.context()).test() {
+                    for failure in r.failures { out.write("✗ \(failure)\n") }
+                    out.write("\(r.file): \(r.cases) 个用例，\(r.checks) 项检查，\(r.failures.count) 项失败\n")
+                    cases += r.cases
+                    checks += r.checks
+                    failed += r.failures.count
+                }
+                out.write("共 \(cases) 个用例，\(checks) 项检查\n")
+                out.write("\(checks - failed) passed, \(failed) failed\n")
+                out.flush()
+            }
+            if failed > 0 { throw ExitCode(1) }
         }
-        return totals
     }
 }
 
-/// `kuajing calc`: read a ledger, evaluate, write results. Nothing is written if the ledger is rejected.
-public enum CalcJob {
-    public static func run(claims: String, policyIDs: [String], directory: String, format: OutputFormat, trace: Bool,
-                           fundingFile: String?, out: (String) -> Void) throws {
-        // KUAJING_TIMING=1 prints the time of each phase to standard error (for docs/benchmarks.md).
-        var timer = PhaseTimer(indent: "")
-        func phase(_ name: String) { timer.mark(name) }
-        let set = try PolicySet.load(directory: directory, only: policyIDs)
-        let funding = try fundingFile.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
-        phase("load policies")
-        let ledger = try LedgerReader.read(path: claims, matterKeys: set.matterKeys, divisions: set.divisions)
-        phase("read ledger")
-        let evaluation = Engine.evaluate(ledger, with: set, details: format != .summary)
-        phase("evaluate")
-        ResultWriter(evaluation: evaluation, funding: funding, trace: trace).write(format, to: out)
-        phase("write")
+struct Calc: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Evaluate a claims ledger (CSV or JSON) against the policies.")
+    @Option(help: "Claims ledger, CSV or JSON (shared/spec/claims.md).") var claims: String
+    @Option(name: .customLong("policy"), help: "Only this policy (repeatable); all policies when omitted.") var policyIDs: [String] = []
+    @Option(help: "table, json, csv or summary.") var format: String = "table"
+    @Flag(help: "Include the structured steps: parameters with clauses, conditions, every limit tested.") var trace = false
+    @OptionGroup var options: AppOptions
+
+    func run() async throws {
+        try await runCommand { () throws(AppError) in
+            guard let f = OutputFormat(rawValue: format) else {
+                throw .invalidInput(field: "format", location: nil, message: "未知格式 \(format)；可用 table、json、csv、summary")
+            }
+            var result = try ClaimsCalculation(options.context()).evaluate(claimsFile: claims, policyIDs: policyIDs, details: f != .summary)
+            let out = StandardOutput()
+            ResultWriter(evaluation: result.evaluation, funding: result.funding, trace: trace).write(f, to: out.write)
+            result.timer.mark("write")
+            out.flush()
+        }
+    }
+}
+
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self, TradeMessages.self])
+
+    struct TradeMessages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "trade", abstract: "Synthetic CEB603 export inventories, 100 per message file.")
+        @Option(help: "Number of inventory records.") var records: Int = 1000
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output directory.") var out: String = "synthetic-trade"
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let files = try TradeGeneration().write(records: records, seed: seed, to: out)
+                print("已生成 \(records) 条模拟清单，\(files.count) 个报文文件，位于 \(out)")
+            }
+        }
+    }
+
+    struct Claims: AsyncParsableCommand {
+        @Option(help: "Number of enterprises (4 claims each).") var enterprises: Int = 1000
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output file (default: standard output).") var out: String?
+        func run() async throws {
+            if let path = out {
+                FileManager.default.createFile(atPath: path, contents: nil)
+                guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("无法写入 \(path)") }
+                ClaimGenerator.generate(enterprises: enterprises, seed: seed) { h.write($0.data(using: .utf8)!) }
+                try h.close()
+            } else {
+                let o = StandardOutput()
+                ClaimGenerator.generate(enterprises: enterprises, seed: seed, sink: o.write)
+                o.flush()
+            }
+        }
     }
 }

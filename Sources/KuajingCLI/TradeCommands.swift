@@ -1,91 +1,256 @@
+import ArgumentParser
 import Foundation
+import KuajingApp
 import KuajingDomain
 import TradeData
 
-/// `kuajing trade check`: read CEB messages and report, per record, accepted or quarantined and why.
-public enum TradeCheckJob {
-    /// The key that names a record for people: its business number.
-    static func key(_ r: CEBRecord) -> String {
-        for f in ["invtNo", "copNo", "orderNo", "logisticsNo", "payTransactionId", "preNo", "guid"] {
-            if let v = r.value(f), !v.isEmpty { return "\(f)=\(v)" }
-        }
-        return "-"
-    }
+struct Trade: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Customs CEB messages: check them against the specification.",
+                                                    subcommands: [Check.self])
 
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Read CEB messages (files or directories) and report each record accepted or quarantined, with reason codes.")
+        @Argument(help: "Message files or directories.") var paths: [String]
+        @Option(help: "table or json.") var format: String = "table"
+        @OptionGroup var options: AppOptions
 
-    public struct Summary: Sendable {
-        public var messages = 0
-        public var records = 0
-        public var accepted = 0
-        public var quarantined = 0
-        public var unreadable = 0
-        public var errorsByReason: [String: Int] = [:]
-        public var warningsByReason: [String: Int] = [:]
-    }
-
-    public static func run(paths: [String], validator: CEBValidator, json: Bool, out: (String) -> Void) throws -> Summary {
-        var summary = Summary()
-        if json { out("{\"records\": [") }
-        var first = true
-        for source in try MessageSource.expand(paths) where !source.isDeclarations {
-            let messages: [CEBMessage]
-            do { messages = try CEBReader.read(data: try source.load(), source: source.name) } catch {
-                summary.unreadable += 1
-                if !json { out("✗ \(error)\n") }
-                continue
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let json = format == "json"
+                let out = StandardOutput()
+                if json { out.write("{\"records\": [") }
+                var first = true
+                let summary = try TradeCheck(options.context()).run(paths: paths) { event in
+                    switch event {
+                    case let .unreadable(_, message):
+                        if !json { out.write("✗ \(message)\n") }
+                    case let .verdict(v):
+                        let r = v.record
+                        if json {
+                            let findings = v.findings.map {
+                                "{\"code\": \"\($0.code)\", \"severity\": \"\($0.severity.rawValue)\", \"field\": \(JSONText.quote($0.field)), \"line\": \($0.line), \"message\": \(JSONText.quote($0.message))}"
+                            }.joined(separator: ", ")
+                            out.write((first ? "\n" : ",\n") + "  {\"source\": \(JSONText.quote(r.source)), \"line\": \(r.line), \"message\": \"\(r.messageType)\", \"record\": \"\(r.name)\", \"key\": \(JSONText.quote(TradeCheck.key(r))), \"schema\": \(v.schemaID.map(JSONText.quote) ?? "null"), \"status\": \"\(v.accepted ? "accepted" : "quarantined")\", \"reasons\": [\(v.reasons.map(JSONText.quote).joined(separator: ", "))], \"sha256\": \"\(r.messageDigest)\", \"findings\": [\(findings)]}")
+                            first = false
+                        } else {
+                            out.write("\(v.accepted ? "✓ 接收" : "✗ 隔离") \(r.source):\(r.line) \(r.messageType) \(r.name) \(TradeCheck.key(r))\(v.schemaID.map { "（\($0)）" } ?? "")\n")
+                            for f in v.findings { out.write("    \(f.severity == .error ? "错误" : "提示") [\(f.code)] \(f.field)：\(f.message)\n") }
+                        }
+                    }
+                }
+                if json {
+                    out.write("\n], \"summary\": {\"messages\": \(summary.messages), \"records\": \(summary.records), \"accepted\": \(summary.accepted), \"quarantined\": \(summary.quarantined), \"unreadable_files\": \(summary.unreadable)}}\n")
+                } else {
+                    out.write("\n报文 \(summary.messages) 份，记录 \(summary.records) 条：接收 \(summary.accepted) 条，隔离 \(summary.quarantined) 条，无法读取的文件 \(summary.unreadable) 个\n")
+                    for (k, n) in summary.errorsByReason.sorted(by: { $0.key < $1.key }) { out.write("  隔离原因 \(k)：\(n) 处\n") }
+                    for (k, n) in summary.warningsByReason.sorted(by: { $0.key < $1.key }) { out.write("  提示 \(k)：\(n) 处\n") }
+                }
+                out.flush()
             }
-            for message in messages {
-                summary.messages += 1
-                for v in validator.validate(message) {
-                    summary.records += 1
-                    if v.accepted { summary.accepted += 1 } else { summary.quarantined += 1 }
-                    for f in v.findings {
-                        if f.severity == .error { summary.errorsByReason[f.code, default: 0] += 1 } else { summary.warningsByReason[f.code, default: 0] += 1 }
-                    }
-                    let r = v.record
-                    if json {
-                        let findings = v.findings.map {
-                            "{\"code\": \"\($0.code)\", \"severity\": \"\($0.severity.rawValue)\", \"field\": \(quote($0.field)), \"line\": \($0.line), \"message\": \(quote($0.message))}"
-                        }.joined(separator: ", ")
-                        out((first ? "\n" : ",\n") + "  {\"source\": \(quote(r.source)), \"line\": \(r.line), \"message\": \"\(r.messageType)\", \"record\": \"\(r.name)\", \"key\": \(quote(key(r))), \"schema\": \(v.schemaID.map(quote) ?? "null"), \"status\": \"\(v.accepted ? "accepted" : "quarantined")\", \"reasons\": [\(v.reasons.map(quote).joined(separator: ", "))], \"sha256\": \"\(r.messageDigest)\", \"findings\": [\(findings)]}")
-                        first = false
-                    } else {
-                        out("\(v.accepted ? "✓ 接收" : "✗ 隔离") \(r.source):\(r.line) \(r.messageType) \(r.name) \(key(r))\(v.schemaID.map { "（\($0)）" } ?? "")\n")
-                        for f in v.findings { out("    \(f.severity == .error ? "错误" : "提示") [\(f.code)] \(f.field)：\(f.message)\n") }
-                    }
+        }
+    }
+}
+
+enum IngestText {
+    static func summary(_ r: TradeIngest.Report) -> String {
+        let t = r.counts
+        var s = "文件 \(r.files) 个：新增 \(t.accepted) 条，重复 \(t.duplicates) 条，更新 \(t.updated) 条，删除 \(t.deleted) 条，隔离 \(t.quarantined) 条\n"
+        for (reason, n) in t.quarantinedByReason.sorted(by: { $0.key < $1.key }) { s += "  隔离原因 \(reason)：\(n) 条\n" }
+        return s
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Read, validate and store CEB messages and declarations extracts (files, directories, .zip) in the trade ledger.")
+    @Argument(help: "Message files or directories.") var paths: [String]
+    @OptionGroup var options: AppOptions
+
+    func run() async throws {
+        let show: @Sendable (Int, Int) -> Void = { (done: Int, total: Int) in
+            standardError("\r已处理 \(done)/\(total) 个文件" + (done == total ? "\n" : ""))
+        }
+        let progress = isatty(2) == 1 ? show : nil
+        try await runCommand { () async throws(AppError) in
+            let context = try options.context()
+            let report = try await TradeIngest(context).run(paths: paths, progress: progress)
+            if ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1" {
+                standardError("rollups: \(report.refreshedMonths) months in \(report.refreshing)\nread \(report.reading), validate \(report.validating), store \(report.storing)\n")
+            }
+            print(IngestText.summary(report), terminator: "")
+        }
+    }
+}
+
+struct Quarantine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Records held back by validation.", subcommands: [List.self, Show.self, Resubmit.self])
+
+    struct List: AsyncParsableCommand {
+        @OptionGroup var options: AppOptions
+        @Flag(help: "Include resolved entries.") var all = false
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                for e in try await QuarantineCases(options.context()).list(includeResolved: all) {
+                    print("\(e.id)\t\(e.messageType)\t\(e.recordName)\t\(e.recordKey)\t\(e.reasons.joined(separator: ","))\t\(e.source):\(e.line)\(e.resolvedAt.map { "\t已处理 \($0)" } ?? "")")
                 }
             }
         }
-        if json {
-            out("\n], \"summary\": {\"messages\": \(summary.messages), \"records\": \(summary.records), \"accepted\": \(summary.accepted), \"quarantined\": \(summary.quarantined), \"unreadable_files\": \(summary.unreadable)}}\n")
-        } else {
-            out("\n报文 \(summary.messages) 份，记录 \(summary.records) 条：接收 \(summary.accepted) 条，隔离 \(summary.quarantined) 条，无法读取的文件 \(summary.unreadable) 个\n")
-            for (k, n) in summary.errorsByReason.sorted(by: { $0.key < $1.key }) { out("  隔离原因 \(k)：\(n) 处\n") }
-            for (k, n) in summary.warningsByReason.sorted(by: { $0.key < $1.key }) { out("  提示 \(k)：\(n) 处\n") }
-        }
-        return summary
     }
 
-    static func quote(_ s: String) -> String { JSONText.quote(s) }
+    struct Show: AsyncParsableCommand {
+        @Argument var id: Int64
+        @OptionGroup var options: AppOptions
+        @Flag(help: "Write the original message bytes to standard output.") var original = false
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let cases = QuarantineCases(try options.context())
+                if original {
+                    let out = StandardOutput()
+                    out.write(bytes: try await cases.original(id))
+                    out.flush()
+                    return
+                }
+                let e = try await cases.entry(id)
+                print("隔离记录 \(e.id)：\(e.messageType) \(e.recordName) \(e.recordKey)\n来源：\(e.source):\(e.line)\n原报文 SHA-256：\(e.digest)\n原因：\(e.reasons.joined(separator: ", "))\n隔离时间：\(e.quarantinedAt)\(e.resolvedAt.map { "\n已处理：\($0)" } ?? "")\n明细：\(e.findings)")
+            }
+        }
+    }
+
+    struct Resubmit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Ingest a corrected message for a quarantine entry; the entry is resolved when the record is now accepted.")
+        @Argument var id: Int64
+        @Option(help: "The corrected message file.") var file: String
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            var held = false
+            try await runCommand { () async throws(AppError) in
+                switch try await QuarantineCases(options.context()).resubmit(id, file: file) {
+                case .resolved: print("隔离记录 \(id) 已处理")
+                case .stillHeld:
+                    print("更正后的报文仍未通过校验，隔离记录 \(id) 保留")
+                    held = true
+                }
+            }
+            if held { throw ExitCode(1) }
+        }
+    }
 }
 
-/// `kuajing match`: 三单对碰 over the messages given, per order and in total.
-public enum MatchJob {
-    public static func run(paths: [String], out: (String) -> Void) throws -> [ThreeDocumentMatch.OrderResult] {
-        var records: [CEBRecord] = []
-        for source in try MessageSource.expand(paths) where !source.isDeclarations {
-            do { for m in try CEBReader.read(data: try source.load(), source: source.name) { records += m.records } } catch { out("✗ \(error)\n") }
+enum StatsText {
+    static func yuan(_ fen: Int64) -> String { "\(fen / 100).\(String(format: "%02d", fen % 100))" }
+
+    static func render(_ t: Statistics.Table, format: String, out: (String) -> Void) {
+        let header = t.dimensions.map(\.rawValue) + ["inventories", "value_cny", "other_currency_inventories"]
+        switch format {
+        case "json":
+            out("{\"basis\": \(JSONText.quote(t.basis.description)), \"rows\": [")
+            out(t.rows.enumerated().map { i, r in
+                "\(i == 0 ? "" : ", "){" + zip(t.dimensions.map(\.rawValue), r.keys).map { "\"\($0)\": \(JSONText.quote($1))" }.joined(separator: ", ")
+                    + "\(t.dimensions.isEmpty ? "" : ", ")\"inventories\": \(r.inventories), \"value_cny\": \"\(yuan(r.valueFen))\", \"other_currency_inventories\": \(r.otherCurrency)}"
+            }.joined())
+            out("]}\n")
+        case "csv":
+            out("\u{FEFF}" + header.joined(separator: ",") + "\n")
+            for r in t.rows { out((r.keys.map(CSVText.field) + [String(r.inventories), yuan(r.valueFen), String(r.otherCurrency)]).joined(separator: ",") + "\n") }
+        default:
+            out(t.basis.description + "\n")
+            out(header.joined(separator: "\t") + "\n")
+            for r in t.rows { out((r.keys + [String(r.inventories), yuan(r.valueFen), String(r.otherCurrency)]).joined(separator: "\t") + "\n") }
+            if t.rows.isEmpty { out("（无符合口径的清单）\n") }
         }
-        let results = ThreeDocumentMatch.match(records)
-        for r in results {
-            out("\(r.complete ? "✓ 三单一致" : "✗ 三单不一致") \(r.direction == "E" ? "出口" : "进口")订单 \(r.orderNo)（电商平台 \(r.ebpCode)）\n")
-            if !r.missing.isEmpty { out("    缺少：\(r.missing.map(\.chinese).joined(separator: "、"))\n") }
-            for m in r.mismatches { out("    不一致 \(m.description)\n") }
+    }
+}
+
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cross-border trade from the ledger, with the basis (口径) stated; verify the rollups.",
+                                                    subcommands: [Show.self, Refresh.self, Verify.self], defaultSubcommand: Show.self)
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute the monthly rollups of every month marked since the last refresh (ingest does this itself).")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let clock = ContinuousClock()
+                let start = clock.now
+                let months = try await Statistics(options.context()).refresh()
+                print("已刷新 \(months) 个月的汇总，用时 \(clock.now - start)")
+            }
         }
-        let unlinked = ThreeDocumentMatch.unlinked(records, results: results)
-        for (doc, orderNo) in unlinked { out("  未关联任何订单的\(doc.chinese)：orderNo \(orderNo)\n") }
-        let complete = results.filter(\.complete).count
-        out("\n订单 \(results.count) 笔：三单一致 \(complete) 笔，缺单 \(results.filter { !$0.missing.isEmpty }.count) 笔，字段不一致 \(results.filter { !$0.mismatches.isEmpty }.count) 笔\n")
-        return results
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Inventories and declarations grouped by the dimensions asked for.")
+        @Option(help: "Dimensions, comma separated: code,direction,month,district,country,enterprise.") var by: String = "code,direction,month"
+        @Option(help: "table, json or csv.") var format: String = "table"
+        @Flag(help: "Count every accepted inventory whatever its customs status (default: released 800 / cleared 899 only).") var anyStatus = false
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                guard ["table", "json", "csv"].contains(format) else { throw .invalidInput(field: "format", location: nil, message: "应为 table、json 或 csv") }
+                let table = try await Statistics(options.context()).table(by: Statistics.dimensions(by), basis: anyStatus ? .anyStatus : .released)
+                let out = StandardOutput()
+                StatsText.render(table, format: format, out: out.write)
+                out.flush()
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recount the whole ledger and compare it with the monthly rollups.")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            var differ = false
+            try await runCommand { () async throws(AppError) in
+                let v = try await Statistics(options.context()).verify()
+                for d in v.differences.prefix(50) { print(d) }
+                if v.differences.isEmpty {
+                    print("汇总与明细重新计数一致：核对汇总行 \(v.checkedRows) 行")
+                } else {
+                    print("汇总与明细不一致：\(v.differences.count) 处（已列出前 \(min(50, v.differences.count)) 处）；可运行 kuajing ingest 或刷新后再核对")
+                    differ = true
+                }
+            }
+            if differ { throw ExitCode(1) }
+        }
+    }
+}
+
+struct Match: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "三单对碰: match orders with payments/receipts, waybills and inventories in the messages given.")
+    @Argument(help: "Message files or directories.") var paths: [String]
+    @OptionGroup var options: AppOptions
+    func run() async throws {
+        try await runCommand { () throws(AppError) in
+            let report = try OrderMatching(options.context()).match(paths: paths)
+            let out = StandardOutput()
+            for u in report.unreadable { out.write("✗ \(u)\n") }
+            for r in report.orders {
+                out.write("\(r.complete ? "✓ 三单一致" : "✗ 三单不一致") \(r.direction == "E" ? "出口" : "进口")订单 \(r.orderNo)（电商平台 \(r.ebpCode)）\n")
+                if !r.missing.isEmpty { out.write("    缺少：\(r.missing.map(\.chinese).joined(separator: "、"))\n") }
+                for m in r.mismatches { out.write("    不一致 \(m.description)\n") }
+            }
+            for (doc, orderNo) in report.unlinked { out.write("  未关联任何订单的\(doc.chinese)：orderNo \(orderNo)\n") }
+            let complete = report.orders.filter(\.complete).count
+            out.write("\n订单 \(report.orders.count) 笔：三单一致 \(complete) 笔，缺单 \(report.orders.filter { !$0.missing.isEmpty }.count) 笔，字段不一致 \(report.orders.filter { !$0.mismatches.isEmpty }.count) 笔\n")
+            out.flush()
+        }
+    }
+}
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks for docs/benchmarks.md.", subcommands: [InsertLoop.self])
+
+    struct InsertLoop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "insert-loop",
+            abstract: "Insert the rows of an ingested ledger into an empty one (--db) by a bare loop (the writer's limit).")
+        @Option(help: "A ledger that holds ingested messages (SQLite file or postgres:// URL).") var from: String
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let r = try await InsertLoopBenchmark(options.context()).run(from: from)
+                let seconds = Double(r.time.components.seconds) + Double(r.time.components.attoseconds) / 1e18
+                print("裸插入：报文 \(r.messages) 份，记录 \(r.records) 条，用时 \(String(format: "%.2f", seconds)) 秒，每秒 \(Int(Double(r.records) / seconds)) 条")
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// no reading, validating, key look-ups, mapping or JSON. `ingest`'s storing time over this time
 /// is how close the writer is to what the database itself costs.
 public enum BareInsertLoop {
-    public struct Rows {
+    public struct Rows: Sendable {
         /// Per message: its blob row, its records, and its records' inventory rows.
         public var messages: [(blob: [SQLValue], records: [[SQLValue]], inventories: [[SQLValue]])] = []
         public var recordCount: Int { messages.reduce(0) { $0 + $1.records.count } }
@@ -17,30 +17,30 @@ public enum BareInsertLoop {
     static let records = BulkInsert(table: "record", columns: [("id", "bigint")] + LedgerTables.recordColumns)
     static let inventories = BulkInsert(table: "inventory", columns: LedgerTables.inventoryColumns)
 
-    public static func load(from ledger: TradeLedger) throws -> Rows {
-        try ledger.backend.transaction { db in
+    public static func load(from store: Store) async throws -> Rows {
+        try await store.backend.read { db in
             var byDigest: [String: Int] = [:]
             var rows = Rows()
             for blob in try db.rows("SELECT digest, source, message_type, bytes, received_at FROM message_blob ORDER BY digest") {
-                byDigest[blob[0].string ?? ""] = rows.messages.count
-                rows.messages.append((blob, [], []))
+                byDigest[try blob.text("digest")] = rows.messages.count
+                rows.messages.append((blob.rawValues, [], []))
             }
             var messageOfRecord: [Int64: Int] = [:]
             for r in try db.rows("SELECT \(records.columns.map(\.name).joined(separator: ", ")) FROM record ORDER BY id") {
-                guard let m = byDigest[r[5].string ?? ""], let id = r[0].int else { continue }
-                rows.messages[m].records.append(r)
-                messageOfRecord[id] = m
+                guard let m = byDigest[try r.text("digest")] else { continue }
+                rows.messages[m].records.append(r.rawValues)
+                messageOfRecord[try r.int("id")] = m
             }
             for inv in try db.rows("SELECT \(inventories.columns.map(\.name).joined(separator: ", ")) FROM inventory") {
-                guard let id = inv.last?.int, let m = messageOfRecord[id] else { continue }
-                rows.messages[m].inventories.append(inv)
+                guard let m = messageOfRecord[try inv.int("record_id")] else { continue }
+                rows.messages[m].inventories.append(inv.rawValues)
             }
             return rows
         }
     }
 
     /// Inserts `rows` into `ledger` (migrated, empty) and returns the time it took.
-    public static func insert(_ rows: Rows, into ledger: TradeLedger, recordsPerCommit: Int = 1000) throws -> Duration {
+    public static func insert(_ rows: Rows, into store: Store, recordsPerCommit: Int = 1000) async throws -> Duration {
         let clock = ContinuousClock()
         let start = clock.now
         var next = 0
@@ -50,8 +50,9 @@ public enum BareInsertLoop {
                 count += rows.messages[end].records.count
                 end += 1
             }
-            try ledger.backend.transaction { db in
-                for m in rows.messages[next..<end] {
+            let slice = rows.messages[next..<end]
+            try await store.backend.write { db in
+                for m in slice {
                     try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)", m.blob)
                     _ = try db.insert(records, rows: m.records)
                     _ = try db.insert(inventories, rows: m.inventories)

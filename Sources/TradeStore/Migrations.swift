@@ -345,5 +345,79 @@ enum Migrations {
                 """,
                 "CREATE INDEX task_update_task ON task_update(plan_id, clause, updated_at)",
             ]),
+        Migration(
+            version: 5, name: "task state with a version: a status moves only from the state its writer saw",
+            sqlite: Migrations.taskState(integer: "INTEGER"),
+            postgres: Migrations.taskState(integer: "BIGINT")),
     ]
+
+    /// Migration 5, the same text on both engines but for the integer type. Each update records the
+    /// version it produced (unique per task: two writers can never both produce version n), and
+    /// the task's current state carries it; earlier updates are numbered in the order they were entered.
+    static func taskState(integer: String) -> [String] {
+        [
+            "ALTER TABLE task_update ADD COLUMN version \(integer)",
+            """
+            UPDATE task_update SET version = (SELECT COUNT(*) FROM task_update t2
+                WHERE t2.plan_id = task_update.plan_id AND t2.clause = task_update.clause AND t2.id <= task_update.id)
+            """,
+            "CREATE UNIQUE INDEX task_update_version ON task_update(plan_id, clause, version)",
+            """
+            CREATE TABLE task_state (
+                plan_id TEXT NOT NULL,
+                clause TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('未开始', '进行中', '已完成', '暂缓')),
+                version \(integer) NOT NULL CHECK (version >= 1),
+                updated_by TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (plan_id, clause))
+            """,
+            """
+            INSERT INTO task_state (plan_id, clause, status, version, updated_by, updated_at)
+            SELECT u.plan_id, u.clause, u.status, u.version, u.updated_by, u.updated_at FROM task_update u
+            WHERE u.version = (SELECT MAX(t2.version) FROM task_update t2 WHERE t2.plan_id = u.plan_id AND t2.clause = u.clause)
+            """,
+        ]
+    }
+}
+
+/// A migration as `kuajing migrate` reports it.
+public struct AppliedMigration: Sendable, Equatable {
+    public var version: Int
+    public var name: String
+}
+
+/// Applies the migrations not yet applied, in order, in one transaction under a lock (an advisory
+/// lock on PostgreSQL; on SQLite the immediate write transaction is the lock), so that two
+/// processes starting at once never race: the second waits, then finds nothing left to do.
+public enum Migrator {
+    public static var latestVersion: Int { Migrations.all.map(\.version).max() ?? 0 }
+
+    @discardableResult
+    public static func migrate(_ backend: any StoreBackend, now: String) async throws -> [AppliedMigration] {
+        let dialect = backend.dialect, lock = backend.migrationLockStatement
+        return try await backend.write { db in
+            if let lock { try db.execute(lock, []) }
+            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", [])
+            let applied = Set(try db.rows("SELECT version FROM schema_migrations", []).map { try $0.int("version") })
+            var done: [AppliedMigration] = []
+            for m in Migrations.all where !applied.contains(Int64(m.version)) {
+                for sql in dialect == .sqlite ? m.sqlite : m.postgres { try db.execute(sql, []) }
+                try db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", .integer(Int64(m.version)), .text(m.name), .text(now))
+                done.append(AppliedMigration(version: m.version, name: m.name))
+            }
+            return done
+        }
+    }
+
+    /// The versions a database holds (empty when it was never migrated).
+    public static func appliedVersions(_ backend: any StoreBackend) async throws -> [Int] {
+        try await backend.read { db in
+            let exists = db.dialect == .sqlite
+                ? try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'", [])
+                : try db.rows("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'", [])
+            if exists.isEmpty { return [] }
+            return try db.rows("SELECT version FROM schema_migrations ORDER BY version", []).map { Int(try $0.int("version")) }
+        }
+    }
 }

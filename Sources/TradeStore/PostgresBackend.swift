@@ -4,62 +4,126 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 
-/// The production store: a PostgreSQL server, through PostgresNIO. Calls block the calling thread
-/// on NIO futures (never on an event loop), so the ledger's logic is the same synchronous code for
-/// both engines.
-public final class PostgresBackend: TradeBackend, @unchecked Sendable {
-    public let dialect = SQLDialect.postgres
-    let group: MultiThreadedEventLoopGroup
-    let connection: PostgresConnection
-    let logger = Logger(label: "kuajing.postgres")
-
-    /// `url`: postgres://user[:password]@host[:port]/database. `schema`: a schema to create if needed
-    /// and work in (tests give each run its own).
-    public init(url: String, schema: String? = nil) throws {
-        guard let u = URLComponents(string: url), let host = u.host, let user = u.user else {
-            throw PostgresBackendError("无法识别的 PostgreSQL 地址：\(url)（应为 postgres://用户@主机:端口/数据库）")
-        }
-        let database = u.path.split(separator: "/").first.map(String.init)
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let config = PostgresConnection.Configuration(host: host, port: u.port ?? 5432, username: user, password: u.password,
-                                                      database: database, tls: .disable)
-        do {
-            connection = try PostgresConnection.connect(on: group.next(), configuration: config, id: 1, logger: logger).wait()
-        } catch {
-            try? group.syncShutdownGracefully()
-            throw PostgresBackendError("无法连接 PostgreSQL（\(host):\(u.port ?? 5432)）：\(String(reflecting: error))")
-        }
-        if let schema {
-            let executor = PostgresExecutor(connection: connection, logger: logger)
-            try executor.execute("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"", [])
-            try executor.execute("SET search_path TO \"\(schema)\"", [])
-        }
-    }
-
-    public func transaction<T>(_ body: (any SQLExecutor) throws -> T) throws -> T {
-        let executor = PostgresExecutor(connection: connection, logger: logger)
-        try executor.execute("BEGIN", [])
-        do {
-            let result = try body(executor)
-            try executor.execute("COMMIT", [])
-            return result
-        } catch {
-            try? executor.execute("ROLLBACK", [])
-            throw error
-        }
-    }
-
-    public func close() throws {
-        try connection.close().wait()
-        try group.syncShutdownGracefully()
-    }
-
-    deinit { try? close() }
+/// How the connection to PostgreSQL is secured: `disable`, `prefer` (TLS when the server offers it)
+/// or `require`. From the URL's `sslmode` (as libpq names it), else the configuration.
+public enum PostgresTLSMode: String, Sendable, CaseIterable {
+    case disable, prefer, require
 }
 
-public struct PostgresBackendError: Error, CustomStringConvertible {
-    public var description: String
-    init(_ d: String) { description = d }
+/// The production store: a PostgreSQL server, through PostgresNIO's `PostgresClient` (a connection
+/// pool run as a service for as long as the backend is open). Each transaction leases a connection,
+/// `withTransaction` sends BEGIN and COMMIT (or ROLLBACK) on it, and the body's statements run on
+/// that connection alone, from a blocking thread pool, so two transactions never share a connection.
+public final class PostgresBackend: StoreBackend {
+    public let dialect = SQLDialect.postgres
+    let client: PostgresClient
+    let service: Task<Void, Never>
+    let blocking: NIOThreadPool
+    let logger = Logger(label: "kuajing.postgres")
+    /// Concurrent transactions at most (the pool's size; the blocking threads match it).
+    public static let maximumConnections = 16
+
+    /// One advisory lock per schema: two processes migrating the same schema wait for each other.
+    public var migrationLockStatement: String? { "SELECT pg_advisory_xact_lock(hashtext('kuajing-migrations:' || current_schema()))" }
+
+    /// `url`: postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require].
+    /// `schema`: a schema to create if needed and work in (tests give each run its own).
+    public init(url: String, schema: String? = nil, tls: PostgresTLSMode = .disable) async throws {
+        guard let u = URLComponents(string: url), let host = u.host, let user = u.user else {
+            throw StorageError.unavailable("无法识别的 PostgreSQL 地址：\(url)（应为 postgres://用户@主机:端口/数据库）")
+        }
+        let database = u.path.split(separator: "/").first.map(String.init)
+        var mode = tls
+        if let s = u.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+            guard let m = PostgresTLSMode(rawValue: s) else {
+                throw StorageError.unavailable("sslmode 应为 \(PostgresTLSMode.allCases.map(\.rawValue).joined(separator: "、"))，实为“\(s)”")
+            }
+            mode = m
+        }
+        let tlsSetting: PostgresClient.Configuration.TLS
+        switch mode {
+        case .disable: tlsSetting = .disable
+        case .prefer: tlsSetting = .prefer(.makeClientConfiguration())
+        case .require: tlsSetting = .require(.makeClientConfiguration())
+        }
+        var config = PostgresClient.Configuration(host: host, port: u.port ?? 5432, username: user, password: u.password, database: database, tls: tlsSetting)
+        config.options.maximumConnections = PostgresBackend.maximumConnections
+        config.options.connectTimeout = .seconds(10)
+        if let schema { config.options.additionalStartupParameters = [("search_path", "\"\(schema)\"")] }
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.client = client
+        service = Task { await client.run() }
+        blocking = NIOThreadPool(numberOfThreads: PostgresBackend.maximumConnections)
+        blocking.start()
+        // The first statement proves the server is there (or says why not) within a bounded time.
+        do {
+            try await PostgresBackend.within(.seconds(15)) {
+                if let schema { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")) } else { try await client.query("SELECT 1") }
+            }
+        } catch {
+            service.cancel()
+            try? await blocking.shutdownGracefully()
+            throw StorageError.unavailable("无法连接 PostgreSQL（\(host):\(u.port ?? 5432)）：\(PostgresBackend.message(error))")
+        }
+    }
+
+    static func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await body(); return true }
+            group.addTask { try await Task.sleep(for: limit); return false }
+            let first = try await group.next()!
+            group.cancelAll()
+            if !first { throw StorageError.unavailable("\(limit) 内无应答") }
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        let logger = self.logger, blocking = self.blocking
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await blocking.runIfActive { try body(PostgresExecutor(connection: connection, logger: logger)) }
+            }
+        } catch let e as PostgresTransactionError {
+            if let inner = e.closureError { throw PostgresBackend.storageError(inner) }
+            throw PostgresBackend.storageError(e.beginError ?? e.commitError ?? e.rollbackError ?? e)
+        } catch {
+            throw PostgresBackend.storageError(error)
+        }
+    }
+
+    public func close() async throws {
+        service.cancel()
+        await service.value
+        try await blocking.shutdownGracefully()
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? PSQLError { return e.serverInfo?[.message] ?? String(reflecting: e.code) }
+        if let e = error as? StorageError { return e.description }
+        return String(describing: error)
+    }
+
+    static func storageError(_ error: any Error) -> any Error {
+        if error is StorageError { return error }
+        if let e = error as? PSQLError {
+            let message = e.serverInfo?[.message] ?? String(reflecting: e.code)
+            if let state = e.serverInfo?[.sqlState] {
+                if state.hasPrefix("23") { return StorageError.constraint(message) }
+                if state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") { return StorageError.unavailable(message) }
+                return StorageError.engine("\(message)（SQLSTATE \(state)）")
+            }
+            return StorageError.unavailable(message)
+        }
+        return error
+    }
 }
 
 struct PostgresExecutor: SQLExecutor {
@@ -90,31 +154,41 @@ struct PostgresExecutor: SQLExecutor {
         }
         do {
             return try connection.query(PostgresQuery(unsafeSQL: PostgresExecutor.numbered(sql), binds: binds), logger: logger).wait()
-        } catch let e as PSQLError {
-            throw PostgresBackendError("PostgreSQL：\(e.serverInfo?[.message] ?? String(reflecting: e))")
+        } catch {
+            throw PostgresBackend.storageError(error)
         }
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws { _ = try query(sql, arguments) }
 
-    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] { try decode(try query(sql, arguments)) }
-
-    func decode(_ result: PostgresQueryResult) throws -> [[SQLValue]] {
-        try result.rows.map { row in
-            try row.map { cell -> SQLValue in
-                guard cell.bytes != nil else { return .null }
-                switch cell.dataType {
-                case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
-                case .numeric:
-                    let text = try cell.decode(String.self)
-                    return Int64(text).map(SQLValue.integer) ?? .text(text)
-                case .bytea:
-                    let buffer = try cell.decode(ByteBuffer.self)
-                    return .blob(Array(buffer.readableBytesView))
-                case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-                default: return .text(try cell.decode(String.self))
-                }
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        let result = try query(sql, arguments)
+        var names: [String]?
+        return try result.rows.map { row in
+            var values: [SQLValue] = []
+            var rowNames: [String] = []
+            for cell in row {
+                if names == nil { rowNames.append(cell.columnName) }
+                values.append(try PostgresExecutor.decode(cell))
             }
+            if names == nil { names = rowNames }
+            return SQLRow(names: names!, values: values)
+        }
+    }
+
+    static func decode(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .numeric:
+            let text = try cell.decode(String.self)
+            guard let i = Int64(text) else { throw StorageError.decoding(column: cell.columnName, expected: "integer", found: "numeric \(text)") }
+            return .integer(i)
+        case .bytea:
+            let buffer = try cell.decode(ByteBuffer.self)
+            return .blob(Array(buffer.readableBytesView))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        default: return .text(try cell.decode(String.self))
         }
     }
 }

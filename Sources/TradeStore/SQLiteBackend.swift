@@ -1,37 +1,73 @@
 import Foundation
 import GRDB
 
-/// The embedded default: one SQLite file, through GRDB.
-public final class SQLiteBackend: TradeBackend {
-    let queue: DatabaseQueue
+/// The embedded default: one SQLite file in WAL mode, through GRDB's `DatabasePool`: readers never
+/// wait for the writer, writers queue in process and wait out a busy timeout between processes.
+public final class SQLiteBackend: StoreBackend {
+    let pool: DatabasePool
     public let dialect = SQLDialect.sqlite
+    public var migrationLockStatement: String? { nil }
+
+    /// How long a writer waits for another process's write lock before it gives up.
+    public static let busyTimeout: TimeInterval = 60
 
     public init(path: String) throws {
         var config = Configuration()
         config.foreignKeysEnabled = true
+        config.busyMode = .timeout(SQLiteBackend.busyTimeout)
         config.prepareDatabase { db in
-            // WAL with synchronous=NORMAL: a committed ingest survives a crash of the program; only a
-            // power loss can take back the last transactions (SQLite's documented trade-off).
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // WAL (DatabasePool's own mode) with synchronous=NORMAL: a committed ingest survives a
+            // crash of the program; only a power loss can take back the last transactions.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Bulk ingest writes hundreds of megabytes: a 64 MB page cache and a checkpoint every
             // 10,000 pages (about 40 MB of WAL) instead of 1,000 (docs/benchmarks.md: bare loop 6.65 s → 5.43 s).
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
         }
-        queue = try DatabaseQueue(path: path, configuration: config)
-    }
-
-    public func transaction<T>(_ body: (any SQLExecutor) throws -> T) throws -> T {
-        var result: T?
-        try queue.inTransaction { db in
-            result = try body(GRDBExecutor(db: db))
-            return .commit
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw StorageError.unavailable("无法打开 SQLite 文件 \(path)：\(SQLiteBackend.message(error))")
         }
-        return result!
     }
 
-    public func close() throws { try queue.close() }
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(GRDBExecutor(db: db))
+                    return .commit
+                }
+                return result!
+            }
+        } catch let e as DatabaseError {
+            throw SQLiteBackend.storageError(e)
+        }
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        do {
+            return try await pool.read { db in try body(GRDBExecutor(db: db)) }
+        } catch let e as DatabaseError {
+            throw SQLiteBackend.storageError(e)
+        }
+    }
+
+    public func close() async throws { try pool.close() }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? e.description }
+        return String(describing: error)
+    }
+
+    static func storageError(_ e: DatabaseError) -> StorageError {
+        switch e.resultCode {
+        case .SQLITE_CONSTRAINT: return .constraint(e.message ?? e.description)
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CANTOPEN, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY: return .unavailable(e.message ?? e.description)
+        default: return .engine(e.message ?? e.description)
+        }
+    }
 }
 
 struct GRDBExecutor: SQLExecutor {
@@ -55,10 +91,11 @@ struct GRDBExecutor: SQLExecutor {
         try statement.execute(arguments: GRDBExecutor.bind(arguments))
     }
 
-    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
+        let names = statement.columnNames
         return try Row.fetchAll(statement, arguments: GRDBExecutor.bind(arguments)).map { row in
-            row.databaseValues.map { dv -> SQLValue in
+            SQLRow(names: names, values: row.databaseValues.map { dv -> SQLValue in
                 switch dv.storage {
                 case .null: return .null
                 case let .int64(i): return .integer(i)
@@ -66,7 +103,7 @@ struct GRDBExecutor: SQLExecutor {
                 case let .string(s): return .text(s)
                 case let .blob(data): return .blob([UInt8](data))
                 }
-            }
+            })
         }
     }
 }

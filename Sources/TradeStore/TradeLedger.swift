@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import TradeData
 
 /// What one ingest did.
@@ -61,51 +62,40 @@ public struct StatsRow: Sendable {
     public var otherCurrency: Int
 }
 
-/// The trade ledger: ingest (idempotent, ordered by appType), quarantine, statistics. One body of
-/// logic over any `TradeBackend`, so SQLite and PostgreSQL behave the same and one test suite checks both.
-public final class TradeLedger {
-    public let backend: any TradeBackend
+/// The trade ledger: messages, records, inventories, declarations and their quarantine; ingest
+/// (idempotent, ordered by appType) and statistics. One body of logic over any `StoreBackend`, so
+/// SQLite and PostgreSQL behave the same and one test suite checks both. Its tables are its own;
+/// the rollups it keeps current are reached through `TradeRollups` (same transaction).
+public struct TradeLedger: Sendable {
+    public let backend: any StoreBackend
+    public let clock: AppClock
 
-    public init(backend: any TradeBackend) { self.backend = backend }
-
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
-
-    /// Applies every migration not yet applied, in order, each in its own transaction.
-    public func migrate() throws {
-        let dialect = backend.dialect
-        try backend.transaction { db in
-            try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        }
-        let applied = Set(try backend.transaction { db in try db.rows("SELECT version FROM schema_migrations").compactMap { $0[0].int } })
-        for m in Migrations.all where !applied.contains(Int64(m.version)) {
-            try backend.transaction { db in
-                for sql in dialect == .sqlite ? m.sqlite : m.postgres { try db.execute(sql, []) }
-                try db.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", .integer(Int64(m.version)), .text(m.name), .text(TradeLedger.now()))
-            }
-        }
+    public init(backend: any StoreBackend, clock: AppClock = .system) {
+        self.backend = backend
+        self.clock = clock
     }
 
     /// Stores one message and its verdicts in one transaction. The same bytes ingested again change
     /// nothing; a record already present under its natural key is a duplicate (appType 1), replaced
     /// (appType 2) or removed (appType 3); receipts move inventories through their customs statuses.
-    public func ingest(_ message: CEBMessage, verdicts: [RecordVerdict]) throws -> IngestCounts {
-        try ingest(batch: [(message, verdicts)])
+    public func ingest(_ message: CEBMessage, verdicts: [RecordVerdict]) async throws -> IngestCounts {
+        try await ingest(batch: [(message, verdicts)])
     }
 
     /// Several messages in one transaction, each as `ingest(_:verdicts:)` would store it: all of the
     /// batch is committed, or none of it (`kuajing ingest` commits about a thousand records at a time).
-    public func ingest(batch: [(message: CEBMessage, verdicts: [RecordVerdict])]) throws -> IngestCounts {
-        let receivedAt = TradeLedger.now()
-        return try backend.transaction { db in
+    public func ingest(batch: [(message: CEBMessage, verdicts: [RecordVerdict])]) async throws -> IngestCounts {
+        let receivedAt = clock.timestamp()
+        return try await backend.write { db in
             var counts = IngestCounts()
-            for (message, verdicts) in batch { counts += try store(db, message, verdicts, receivedAt: receivedAt) }
+            for (message, verdicts) in batch { counts += try TradeLedger.store(db, message, verdicts, receivedAt: receivedAt) }
             return counts
         }
     }
 
-    func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String) throws -> IngestCounts {
+    static func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String) throws -> IngestCounts {
         var counts = IngestCounts()
-        guard try storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes, at: receivedAt) else {
+        guard try TradeLedger.storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes, at: receivedAt) else {
             counts.duplicates = verdicts.count
             return counts
         }
@@ -142,25 +132,23 @@ public final class TradeLedger {
     }
 
     /// Ids of the records of one message type already stored under these natural keys.
-    func existingRecords(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
+    static func existingRecords(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for chunk in keys.chunked(500) {
             let sql = "SELECT natural_key, id FROM record WHERE message_type = ? AND natural_key IN (\(TradeLedger.placeholders(chunk.count)))"
-            for row in try db.rows(sql, [.text(type)] + chunk.map(SQLValue.text)) {
-                if let k = row[0].string, let id = row[1].int { out[k] = id }
-            }
+            for row in try db.rows(sql, [.text(type)] + chunk.map(SQLValue.text)) { out[try row.text("natural_key")] = try row.int("id") }
         }
         return out
     }
 
     /// One record against what is stored under its key: a duplicate, a replacement (appType 2), a
     /// removal (appType 3), or new.
-    func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String) throws -> IngestCounts {
+    static func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String) throws -> IngestCounts {
         var counts = IngestCounts()
         switch r.value("appType") ?? "1" {
         case "3":
             if let id = existing {
-                try markDirty(db, months: monthsOfRecord(db, id))
+                try TradeRollups.markDirty(db, months: monthsOfRecord(db, id))
                 try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
                 try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
                 counts.deleted += 1
@@ -170,7 +158,7 @@ public final class TradeLedger {
             if let id = existing {
                 try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
                                .text(LedgerMapping.json(r)), .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
-                try markDirty(db, months: monthsOfRecord(db, id))
+                try TradeRollups.markDirty(db, months: monthsOfRecord(db, id))
                 if let inv = LedgerMapping.inventory(r) { try upsertInventories(db, [(inv, id)]) }
                 counts.updated += 1
                 return counts
@@ -185,7 +173,7 @@ public final class TradeLedger {
 
     /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
     /// the customs statuses the receipts among them carry.
-    func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String) throws {
+    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String) throws {
         guard !records.isEmpty else { return }
         var values: [[SQLValue]] = []
         values.reserveCapacity(records.count)
@@ -194,24 +182,22 @@ public final class TradeLedger {
                            .text(digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r))])
         }
         var ids: [String: Int64] = [:]
-        for row in try db.insert(LedgerTables.newRecords, rows: values) {
-            if let k = row[0].string, let id = row[1].int { ids[k] = id }
-        }
+        for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
         try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
         for (r, _) in records { try applyReceipt(db, r) }
     }
 
-    func monthsOfRecord(_ db: any SQLExecutor, _ id: Int64) throws -> Set<String> {
-        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) FROM inventory WHERE record_id = ?", [.integer(id)]).compactMap { $0[0].string })
+    static func monthsOfRecord(_ db: any SQLExecutor, _ id: Int64) throws -> Set<String> {
+        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) AS month FROM inventory WHERE record_id = ?", [.integer(id)]).map { try $0.text("month") })
     }
 
-    static func placeholders(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ", ") }
+    static func placeholders(_ n: Int) -> String { SQLText.placeholders(n) }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
     /// customs status and cancellation included (they come from receipts that follow).
-    func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
+    static func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
         guard !rows.isEmpty else { return }
-        try markDirty(db, months: Set(rows.map { String($0.0.declaredOn.prefix(7)) }))
+        try TradeRollups.markDirty(db, months: Set(rows.map { String($0.0.declaredOn.prefix(7)) }))
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
         let values: [[SQLValue]] = rows.map { inv, recordID in
             [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
@@ -226,15 +212,15 @@ public final class TradeLedger {
 
     /// A file that is not a readable message is kept too (its bytes, content-addressed) and
     /// quarantined as `malformed_xml`, so it can be fixed and submitted again. Idempotent.
-    public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) throws -> IngestCounts {
-        let now = TradeLedger.now()
-        return try backend.transaction { db in
+    public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) async throws -> IngestCounts {
+        let now = clock.timestamp()
+        return try await backend.write { db in
             var counts = IngestCounts()
-            guard try storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes, at: now) else {
+            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes, at: now) else {
                 counts.duplicates = 1
                 return counts
             }
-            try quarantine(db, digest: digest, source: source, line: line, type: "?", record: "-", key: "-", reasons: [ReasonCode.malformedXML],
+            try TradeLedger.quarantine(db, digest: digest, source: source, line: line, type: "?", record: "-", key: "-", reasons: [ReasonCode.malformedXML],
                            findings: [Finding(code: ReasonCode.malformedXML, severity: .error, field: "-", line: line, message: message)], at: now)
             counts.quarantined = 1
             counts.quarantinedByReason[ReasonCode.malformedXML] = 1
@@ -245,11 +231,11 @@ public final class TradeLedger {
     /// Stores a declarations extract: the file kept content-addressed, each valid row inserted or,
     /// when the same declaration number comes again with other values, replaced (a later extract
     /// supersedes an earlier one); rows with errors go to quarantine. Idempotent.
-    public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) throws -> IngestCounts {
-        let now = TradeLedger.now()
-        return try backend.transaction { db in
+    public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) async throws -> IngestCounts {
+        let now = clock.timestamp()
+        return try await backend.write { db in
             var counts = IngestCounts()
-            guard try storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes, at: now) else {
+            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes, at: now) else {
                 counts.duplicates = result.rows.count + result.problems.count
                 return counts
             }
@@ -257,7 +243,7 @@ public final class TradeLedger {
                 let reasons = Array(Set(p.findings.filter { $0.severity == .error }.map(\.code))).sorted()
                 counts.quarantined += 1
                 for r in reasons { counts.quarantinedByReason[r, default: 0] += 1 }
-                try quarantine(db, digest: digest, source: source, line: p.line, type: "DECL", record: "Declaration",
+                try TradeLedger.quarantine(db, digest: digest, source: source, line: p.line, type: "DECL", record: "Declaration",
                                key: "declaration_no=\(p.key)", reasons: reasons, findings: p.findings, at: now)
             }
             // Rows are decided in file order against what is stored (and what earlier rows of the file
@@ -271,7 +257,7 @@ public final class TradeLedger {
                     SELECT declaration_no, declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country,
                            hs_code, value_fen, currency, value_original, status FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))
                     """
-                for row in try db.rows(sql, chunk.map(SQLValue.text)) { stored[row[0].string ?? ""] = Array(row.dropFirst()) }
+                for row in try db.rows(sql, chunk.map(SQLValue.text)) { stored[try row.text("declaration_no")] = Array(row.rawValues.dropFirst()) }
             }
             var current = stored
             var final: [String: [SQLValue]] = [:]
@@ -284,7 +270,7 @@ public final class TradeLedger {
                 months.insert(String(r.date.prefix(7)))
                 if let existing = current[r.declarationNo] {
                     if existing == values { counts.duplicates += 1; continue }
-                    if let m = existing.first?.string { months.insert(String(m.prefix(7))) }
+                    if case let .text(m)? = existing.first { months.insert(String(m.prefix(7))) }
                     counts.updated += 1
                 } else {
                     counts.accepted += 1
@@ -293,7 +279,7 @@ public final class TradeLedger {
                 if final[r.declarationNo] == nil { order.append(r.declarationNo) }
                 final[r.declarationNo] = [.text(r.declarationNo)] + values + [.text(digest), .integer(Int64(r.line))]
             }
-            try markDirty(db, months: months)
+            try TradeRollups.markDirty(db, months: months)
             let replaced = order.filter { stored[$0] != nil }
             for chunk in replaced.chunked(500) {
                 try db.execute("DELETE FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))", chunk.map(SQLValue.text))
@@ -304,7 +290,7 @@ public final class TradeLedger {
     }
 
     /// Keeps a message's bytes under their digest; false when they were already there (nothing to do).
-    func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8], at receivedAt: String) throws -> Bool {
+    static func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8], at receivedAt: String) throws -> Bool {
         if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty { return false }
         try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
                        .text(digest), .text(source), .text(type), .blob(bytes), .text(receivedAt))
@@ -312,7 +298,7 @@ public final class TradeLedger {
     }
 
     /// Holds a record back, with its findings as JSON (code, severity, field, line, Chinese message).
-    func quarantine(_ db: any SQLExecutor, digest: String, source: String, line: Int, type: String, record: String, key: String,
+    static func quarantine(_ db: any SQLExecutor, digest: String, source: String, line: Int, type: String, record: String, key: String,
                     reasons: [String], findings: [Finding], at quarantinedAt: String) throws {
         let json = "[" + findings.map {
             "{\"code\": \(LedgerMapping.quote($0.code)), \"severity\": \"\($0.severity.rawValue)\", \"field\": \(LedgerMapping.quote($0.field)), \"line\": \($0.line), \"message\": \(LedgerMapping.quote($0.message))}"
@@ -327,48 +313,49 @@ public final class TradeLedger {
     /// Inventory receipts (CEB604 export, CEB622 import) set the customs status, the newest receipt
     /// winning; an approved cancellation (撤销, receipts CEB606/CEB624 with status 399 审结) takes the
     /// inventory out of the statistics.
-    func applyReceipt(_ db: any SQLExecutor, _ r: CEBRecord) throws {
+    static func applyReceipt(_ db: any SQLExecutor, _ r: CEBRecord) throws {
         guard let status = r.value("returnStatus").flatMap({ Int64($0) }) else { return }
         let time = r.value("returnTime") ?? ""
         switch r.messageType {
         case "CEB604", "CEB622":
             guard let cop = r.value("copNo") else { return }
-            try markDirty(db, months: monthsOfInventories(db, column: "cop_no", value: cop))
+            try TradeRollups.markDirty(db, months: TradeRollups.monthsOfInventories(db, column: "cop_no", value: cop))
             try db.execute("""
                 UPDATE inventory SET customs_status = ?, customs_status_time = ?, invt_no = COALESCE(?, invt_no)
                 WHERE cop_no = ? AND (customs_status_time IS NULL OR customs_status_time <= ?)
                 """, .integer(status), .text(time), r.value("invtNo").map(SQLValue.text) ?? .null, .text(cop), .text(time))
         case "CEB606", "CEB624":
             guard status == 399, let invt = r.value("invtNo") else { return }
-            try markDirty(db, months: monthsOfInventories(db, column: "invt_no", value: invt))
+            try TradeRollups.markDirty(db, months: TradeRollups.monthsOfInventories(db, column: "invt_no", value: invt))
             try db.execute("UPDATE inventory SET cancelled = 1 WHERE invt_no = ?", .text(invt))
         default: return
         }
     }
 
-    public func quarantine(includeResolved: Bool = false, id: Int64? = nil) throws -> [QuarantineEntry] {
-        try backend.transaction { db in
+    public func quarantine(includeResolved: Bool = false, id: Int64? = nil) async throws -> [QuarantineEntry] {
+        try await backend.read { db in
             var sql = "SELECT id, digest, source, line, message_type, record_name, record_key, reasons, findings, quarantined_at, resolved_at FROM quarantine"
             var args: [SQLValue] = []
             if let id { sql += " WHERE id = ?"; args.append(.integer(id)) } else if !includeResolved { sql += " WHERE resolved_at IS NULL" }
             return try db.rows(sql + " ORDER BY id", args).map { row in
-                QuarantineEntry(id: row[0].int ?? 0, digest: row[1].string ?? "", source: row[2].string ?? "", line: Int(row[3].int ?? 0),
-                                messageType: row[4].string ?? "", recordName: row[5].string ?? "", recordKey: row[6].string ?? "",
-                                reasons: (row[7].string ?? "").split(separator: ",").map(String.init), findings: row[8].string ?? "[]",
-                                quarantinedAt: row[9].string ?? "", resolvedAt: row[10].string)
+                QuarantineEntry(id: try row.int("id"), digest: try row.text("digest"), source: try row.text("source"), line: Int(try row.int("line")),
+                                messageType: try row.text("message_type"), recordName: try row.text("record_name"), recordKey: try row.text("record_key"),
+                                reasons: try row.text("reasons").split(separator: ",").map(String.init), findings: try row.text("findings"),
+                                quarantinedAt: try row.text("quarantined_at"), resolvedAt: try row.optionalText("resolved_at"))
             }
         }
     }
 
     /// The original bytes of a stored message (content-addressed).
-    public func messageBytes(digest: String) throws -> [UInt8]? {
-        try backend.transaction { db in try db.rows("SELECT bytes FROM message_blob WHERE digest = ?", .text(digest)).first?[0].bytes }
+    public func messageBytes(digest: String) async throws -> [UInt8]? {
+        try await backend.read { db in try db.rows("SELECT bytes FROM message_blob WHERE digest = ?", .text(digest)).first?.bytes("bytes") }
     }
 
     /// Marks quarantine entries resolved once their corrected message has been ingested.
-    public func resolve(ids: [Int64]) throws {
-        try backend.transaction { db in
-            for id in ids { try db.execute("UPDATE quarantine SET resolved_at = ? WHERE id = ?", .text(TradeLedger.now()), .integer(id)) }
+    public func resolve(ids: [Int64]) async throws {
+        let now = clock.timestamp()
+        try await backend.write { db in
+            for id in ids { try db.execute("UPDATE quarantine SET resolved_at = ? WHERE id = ?", .text(now), .integer(id)) }
         }
     }
 
@@ -387,8 +374,8 @@ public final class TradeLedger {
     }
 
     /// Inventories and their CNY value, grouped by the dimensions asked for, on the basis given.
-    public func stats(by dimensions: [Dimension], basis: StatsBasis = .released) throws -> [StatsRow] {
-        try backend.transaction { db in
+    public func stats(by dimensions: [Dimension], basis: StatsBasis = .released) async throws -> [StatsRow] {
+        try await backend.read { db in
             let keys = dimensions.isEmpty ? ["'全部'"] : dimensions.map(\.column)
             var conditions: [String] = []
             if !basis.includeCancelled { conditions.append("cancelled = 0") }
@@ -404,35 +391,28 @@ public final class TradeLedger {
                 """
             let sql = """
                 SELECT \(keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")),
-                       CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(value_fen), 0) AS BIGINT),
-                       CAST(SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END) AS BIGINT)
+                       CAST(COUNT(*) AS BIGINT) AS inventories, CAST(COALESCE(SUM(value_fen), 0) AS BIGINT) AS value_fen,
+                       CAST(SUM(CASE WHEN value_fen IS NULL THEN 1 ELSE 0 END) AS BIGINT) AS other_currency
                 FROM \(source) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 GROUP BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
                 ORDER BY \(keys.indices.map { "k\($0)" }.joined(separator: ", "))
                 """
             return try db.rows(sql, []).map { row in
-                StatsRow(keys: row[0..<keys.count].map { $0.string ?? "" }, inventories: Int(row[keys.count].int ?? 0),
-                         valueFen: row[keys.count + 1].int ?? 0, otherCurrency: Int(row[keys.count + 2].int ?? 0))
+                StatsRow(keys: try keys.indices.map { try row.text("k\($0)") }, inventories: Int(try row.int("inventories")),
+                         valueFen: try row.int("value_fen"), otherCurrency: Int(try row.int("other_currency")))
             }
         }
     }
 
     /// Rows per table: what tests and `kuajing stats` use to show the ledger did not move.
-    public func counts() throws -> [String: Int] {
-        try backend.transaction { db in
+    public func counts() async throws -> [String: Int] {
+        try await backend.read { db in
             var out: [String: Int] = [:]
             for t in ["message_blob", "record", "inventory", "quarantine", "declaration", "enterprise", "credit_fact",
-                      "trade_month_district", "trade_month_enterprise", "rollup_dirty_month", "tier_move", "indicator_entry", "task_update"] {
-                out[t] = Int(try db.rows("SELECT COUNT(*) FROM \(t)")[0][0].int ?? 0)
+                      "trade_month_district", "trade_month_enterprise", "rollup_dirty_month", "tier_move", "indicator_entry", "task_update", "task_state"] {
+                out[t] = Int(try db.rows("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM \(t)")[0].int("n"))
             }
             return out
         }
-    }
-}
-
-extension Array {
-    /// Consecutive pieces of at most `size` elements.
-    func chunked(_ size: Int) -> [ArraySlice<Element>] {
-        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

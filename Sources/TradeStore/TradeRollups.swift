@@ -8,7 +8,12 @@ import Foundation
 /// the same transaction as the change); `refreshRollups` recomputes exactly those months from the
 /// base rows. `verifyRollups` recounts everything and names any month that differs.
 /// An enterprise's district is the registry's; failing that, the declaration's; failing that '' (未登记).
-extension TradeLedger {
+/// Its tables: `trade_month_district`, `trade_month_enterprise`, `rollup_dirty_month`, `tier_move`.
+public struct TradeRollups: Sendable {
+    public let backend: any StoreBackend
+
+    public init(backend: any StoreBackend) { self.backend = backend }
+
     /// The base rows on the rollup basis, for months in [from, to) (declared_on as YYYY-MM-DD).
     static let basisRows = """
         SELECT substr(declared_on, 1, 7) AS month, ent, direction, supervision_code, country, value_fen, district FROM (
@@ -30,38 +35,45 @@ extension TradeLedger {
     }
 
     /// Marks months whose rollups must be recomputed (inside the transaction that changed them).
-    func markDirty(_ db: any SQLExecutor, months: Set<String>) throws {
+    static func markDirty(_ db: any SQLExecutor, months: Set<String>) throws {
         for m in months.sorted() where m.count == 7 {
             try db.execute(db.dialect == .sqlite ? "INSERT OR IGNORE INTO rollup_dirty_month (month) VALUES (?)"
                                                  : "INSERT INTO rollup_dirty_month (month) VALUES (?) ON CONFLICT DO NOTHING", [.text(m)])
         }
     }
 
+    /// Months in which these enterprises have trade in the rollups (their district may be about to change).
+    static func monthsOfEnterprises(_ db: any SQLExecutor, _ ids: [String]) throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return Set(try db.rows("SELECT DISTINCT month FROM trade_month_enterprise WHERE enterprise_id IN (\(SQLText.placeholders(ids.count)))", ids.map(SQLValue.text))
+            .map { try $0.text("month") })
+    }
+
     /// Months of the inventories a receipt or cancellation is about to change.
-    func monthsOfInventories(_ db: any SQLExecutor, column: String, value: String) throws -> Set<String> {
-        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) FROM inventory WHERE \(column) = ?", [.text(value)]).compactMap { $0[0].string })
+    static func monthsOfInventories(_ db: any SQLExecutor, column: String, value: String) throws -> Set<String> {
+        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) AS month FROM inventory WHERE \(column) = ?", [.text(value)]).map { try $0.text("month") })
     }
 
     /// Recomputes the rollups of every month marked since the last refresh, one transaction.
     @discardableResult
-    public func refreshRollups() throws -> Int {
-        try backend.transaction { db in
-            let months = try db.rows("SELECT month FROM rollup_dirty_month ORDER BY month", []).compactMap { $0[0].string }
+    public func refresh() async throws -> Int {
+        try await backend.write { db in
+            let months = try db.rows("SELECT month FROM rollup_dirty_month ORDER BY month", []).map { try $0.text("month") }
             for month in months {
-                let (from, to) = TradeLedger.monthRange(month)
+                let (from, to) = TradeRollups.monthRange(month)
                 let range: [SQLValue] = [.text(from), .text(to), .text(from), .text(to)]
                 try db.execute("DELETE FROM trade_month_district WHERE month = ?", [.text(month)])
                 try db.execute("DELETE FROM trade_month_enterprise WHERE month = ?", [.text(month)])
                 try db.execute("""
                     INSERT INTO trade_month_district (month, district, direction, supervision_code, country, records, value_fen)
-                    SELECT b.month, \(TradeLedger.districtOf), b.direction, b.supervision_code, b.country, COUNT(*), SUM(b.value_fen)
-                    FROM (\(TradeLedger.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
-                    GROUP BY b.month, \(TradeLedger.districtOf), b.direction, b.supervision_code, b.country
+                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, COUNT(*), SUM(b.value_fen)
+                    FROM (\(TradeRollups.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
+                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country
                     """, range)
                 try db.execute("""
                     INSERT INTO trade_month_enterprise (month, enterprise_id, district, direction, records, value_fen)
-                    SELECT b.month, b.ent, MAX(\(TradeLedger.districtOf)), b.direction, COUNT(*), SUM(b.value_fen)
-                    FROM (\(TradeLedger.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
+                    SELECT b.month, b.ent, MAX(\(TradeRollups.districtOf)), b.direction, COUNT(*), SUM(b.value_fen)
+                    FROM (\(TradeRollups.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
                     GROUP BY b.month, b.ent, b.direction
                     """, range)
                 try db.execute("DELETE FROM rollup_dirty_month WHERE month = ?", [.text(month)])
@@ -72,33 +84,39 @@ extension TradeLedger {
 
     /// Recounts the whole ledger and compares it with the rollups; the differences, in Chinese
     /// (empty when they agree). Months still marked for refresh are reported as such.
-    public func verifyRollups() throws -> (checkedRows: Int, differences: [String]) {
-        try backend.transaction { db in
+    public func verify() async throws -> RollupVerification {
+        try await backend.read { db in
             var differences: [String] = []
-            let dirty = try db.rows("SELECT month FROM rollup_dirty_month ORDER BY month", []).compactMap { $0[0].string }
+            let dirty = try db.rows("SELECT month FROM rollup_dirty_month ORDER BY month", []).map { try $0.text("month") }
             if !dirty.isEmpty { differences.append("尚未刷新的月份：\(dirty.joined(separator: ", "))") }
             let all: [SQLValue] = [.text("0000-01-01"), .text("9999-12-31"), .text("0000-01-01"), .text("9999-12-31")]
-            func key(_ row: [SQLValue], _ n: Int) -> String { row[0..<n].map { $0.string ?? "" }.joined(separator: "|") }
+            func key(_ row: SQLRow, _ n: Int) -> String { row.rawValues[0..<n].map(\.description).joined(separator: "|") }
+            func figures(_ row: SQLRow, _ n: Int) throws -> (Int64, Int64) {
+                guard case let .integer(records) = row.rawValues[n], case let .integer(fen) = row.rawValues[n + 1] else {
+                    throw StorageError.decoding(column: "records, value_fen", expected: "integer", found: "\(row.rawValues[n]), \(row.rawValues[n + 1])")
+                }
+                return (records, fen)
+            }
             var checked = 0
             for (label, recount, rollup, n) in [
                 ("区县", """
-                    SELECT b.month, \(TradeLedger.districtOf), b.direction, b.supervision_code, b.country, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
-                    FROM (\(TradeLedger.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
-                    GROUP BY b.month, \(TradeLedger.districtOf), b.direction, b.supervision_code, b.country
+                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
+                    FROM (\(TradeRollups.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
+                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country
                     """, "SELECT month, district, direction, supervision_code, country, records, value_fen FROM trade_month_district", 5),
                 ("企业", """
                     SELECT b.month, b.ent, b.direction, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
-                    FROM (\(TradeLedger.basisRows)) b GROUP BY b.month, b.ent, b.direction
+                    FROM (\(TradeRollups.basisRows)) b GROUP BY b.month, b.ent, b.direction
                     """, "SELECT month, enterprise_id, direction, records, value_fen FROM trade_month_enterprise", 3),
             ] {
                 var expected: [String: (Int64, Int64)] = [:]
-                for row in try db.rows(recount, all) { expected[key(row, n)] = (row[n].int ?? 0, row[n + 1].int ?? 0) }
+                for row in try db.rows(recount, all) { expected[key(row, n)] = try figures(row, n) }
                 var seen: Set<String> = []
                 for row in try db.rows(rollup, []) {
                     checked += 1
                     let k = key(row, n)
                     seen.insert(k)
-                    let got = (row[n].int ?? 0, row[n + 1].int ?? 0)
+                    let got = try figures(row, n)
                     if let e = expected[k] {
                         if e != got { differences.append("\(label)汇总 \(k)：汇总 \(got.0) 条 \(got.1) 分，重新计数 \(e.0) 条 \(e.1) 分") }
                     } else {
@@ -107,7 +125,112 @@ extension TradeLedger {
                 }
                 for k in expected.keys where !seen.contains(k) { differences.append("\(label)汇总 \(k)：明细中有而汇总中没有") }
             }
-            return (checked, differences.sorted())
+            return RollupVerification(checkedRows: checked, differences: differences.sorted())
+        }
+    }
+}
+
+/// What `stats verify` found: the rollup rows compared, and every difference in Chinese (none when they agree).
+public struct RollupVerification: Sendable {
+    public var checkedRows: Int
+    public var differences: [String]
+}
+
+/// The queries the monitoring makes, all on the rollups (never the ledger's rows).
+extension TradeRollups {
+    /// One month, direction and district of the district rollup.
+    public struct DistrictMonth: Sendable {
+        public var district: String
+        public var month: String
+        public var direction: String
+        public var fen: Int64
+    }
+
+    /// Every district's value per month and direction.
+    public func districtMonths() async throws -> [DistrictMonth] {
+        try await backend.read { db in
+            let sql = "SELECT district, month, direction, CAST(SUM(value_fen) AS BIGINT) AS fen FROM trade_month_district GROUP BY district, month, direction"
+            return try db.rows(sql, []).map {
+                DistrictMonth(district: try $0.text("district"), month: try $0.text("month"), direction: try $0.text("direction"), fen: try $0.int("fen"))
+            }
+        }
+    }
+
+    /// A column of the district rollup that a breakdown may group by.
+    public enum BreakdownColumn: String, Sendable { case supervisionCode = "supervision_code", country, district }
+
+    /// Value (fen) by a column of the district rollup, within some districts, months in [from, to] (YYYY-MM).
+    public func breakdown(by column: BreakdownColumn, direction: String, from: String, to: String, districts: [String]) async throws -> [(key: String, fen: Int64)] {
+        try await backend.read { db in
+            let sql = """
+                SELECT \(column.rawValue) AS k, CAST(SUM(value_fen) AS BIGINT) AS fen FROM trade_month_district
+                WHERE direction = ? AND month >= ? AND month <= ? AND district IN (\(SQLText.placeholders(districts.count)))
+                GROUP BY \(column.rawValue) ORDER BY 2 DESC, 1
+                """
+            return try db.rows(sql, [.text(direction), .text(from), .text(to)] + districts.map(SQLValue.text)).map { (try $0.text("k"), try $0.int("fen")) }
+        }
+    }
+
+    /// Each enterprise's trade (exports and imports, fen) in the months after `after` up to `through` (YYYY-MM).
+    public func enterpriseTotals(after: String, through: String) async throws -> [(enterprise: String, district: String, fen: Int64)] {
+        try await backend.read { db in
+            let sql = """
+                SELECT enterprise_id, MAX(district) AS district, CAST(SUM(value_fen) AS BIGINT) AS fen FROM trade_month_enterprise
+                WHERE month > ? AND month <= ? GROUP BY enterprise_id
+                """
+            return try db.rows(sql, [.text(after), .text(through)]).map { (try $0.text("enterprise_id"), try $0.text("district"), try $0.int("fen")) }
+        }
+    }
+
+    /// The last month the rollups hold any trade for (YYYY-MM).
+    public func latestMonth() async throws -> String? {
+        try await backend.read { db in try db.rows("SELECT MAX(month) AS month FROM trade_month_district", []).first?.optionalText("month") }
+    }
+
+    /// The first and last months of the enterprise rollup (YYYY-MM).
+    public func enterpriseMonthRange() async throws -> (first: String, last: String)? {
+        try await backend.read { db in
+            guard let row = try db.rows("SELECT MIN(month) AS first, MAX(month) AS last FROM trade_month_enterprise", []).first,
+                  let first = try row.optionalText("first"), let last = try row.optionalText("last") else { return nil }
+            return (first, last)
+        }
+    }
+}
+
+/// A recorded tier move of the 梯度培育库.
+public struct TierMove: Sendable, Equatable {
+    public var enterprise: String
+    public var month: String
+    public var from: Int
+    public var to: Int
+    public var trailingFen: Int64
+
+    public init(enterprise: String, month: String, from: Int, to: Int, trailingFen: Int64) {
+        self.enterprise = enterprise
+        self.month = month
+        self.from = from
+        self.to = to
+        self.trailingFen = trailingFen
+    }
+}
+
+extension TradeRollups {
+    /// Replaces the moves of one ladder (a recomputation from the rollups), in one transaction.
+    public func replaceTierMoves(ladder: String, moves: [TierMove]) async throws {
+        try await backend.write { db in
+            try db.execute("DELETE FROM tier_move WHERE ladder = ?", [.text(ladder)])
+            try db.insert(BulkInsert(table: "tier_move", columns: [("enterprise_id", "text"), ("ladder", "text"), ("on_month", "text"), ("from_tier", "integer"),
+                                                                  ("to_tier", "integer"), ("trailing_fen", "bigint")]),
+                          rows: moves.map { [.text($0.enterprise), .text(ladder), .text($0.month), .integer(Int64($0.from)), .integer(Int64($0.to)), .integer($0.trailingFen)] })
+        }
+    }
+
+    public func tierMoves(ladder: String) async throws -> [TierMove] {
+        try await backend.read { db in
+            try db.rows("SELECT enterprise_id, on_month, from_tier, to_tier, trailing_fen FROM tier_move WHERE ladder = ? ORDER BY on_month, enterprise_id", [.text(ladder)]).map {
+                TierMove(enterprise: try $0.text("enterprise_id"), month: try $0.text("on_month"), from: Int(try $0.int("from_tier")), to: Int(try $0.int("to_tier")),
+                         trailingFen: try $0.int("trailing_fen"))
+            }
         }
     }
 }

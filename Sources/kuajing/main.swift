@@ -1,3 +1,3 @@
 import KuajingCLI
 
-Kuajing.main()
+await runKuajing()

@@ -27,7 +27,7 @@ public enum ClaimEnrichment {
     static func quote(_ s: String) -> String { CSVText.field(s) }
 
     /// Returns the enriched CSV text; throws (and returns nothing) when the input is not a claims CSV.
-    public static func enrich(csv text: String, ledger: TradeLedger, ladders: [TierLadder], divisions: DivisionCatalog = .standard) throws -> (String, Summary) {
+    public static func enrich(csv text: String, store: Store, ladders: [TierLadder], divisions: DivisionCatalog = .standard) async throws -> (String, Summary) {
         var body = Substring(text)
         let bom = body.hasPrefix("\u{FEFF}")
         if bom { body = body.dropFirst() }
@@ -44,13 +44,13 @@ public enum ClaimEnrichment {
         for name in added {
             if let k = header.firstIndex(of: name) { columns[name] = k } else { columns[name] = header.count; header.append(name) }
         }
-        let registered = Set(try ledger.enterprises().map(\.id))
+        let registered = Set(try await store.registry.all().map(\.id))
         // Each ladder's scope and recorded moves, read once for the whole file.
         let ladderScopes = try ladders.filter { !$0.tiers.isEmpty }.map { ($0, try Scope($0.city, divisions: divisions)) }
         var moves: [String: [TierMove]] = [:]
-        for (ladder, _) in ladderScopes { moves[ladder.city] = try ledger.tierMoves(ladder: ladder.city) }
+        for (ladder, _) in ladderScopes { moves[ladder.city] = try await store.rollups.tierMoves(ladder: ladder.city) }
         var tierCache: [String: [String: Int]] = [:] // "city|month" → tiers
-        let queries = RollupQueries(ledger: ledger)
+        let queries = RollupQueries(store: store)
         var trailingCache: [String: [String: Int64]] = [:]
         var factsCache: [String: [String: [CreditFact.Kind: CreditFact]]] = [:]
         var summary = Summary()
@@ -65,7 +65,7 @@ public enum ClaimEnrichment {
             let enterprise = row[enterpriseColumn], date = row[dateColumn]
             guard registered.contains(enterprise), let day = Day.parse(date) else { out.append(row.map(quote).joined(separator: ",")); continue }
             summary.registered += 1
-            if factsCache[day.iso] == nil { factsCache[day.iso] = try ledger.creditFacts(asOf: day.iso) }
+            if factsCache[day.iso] == nil { factsCache[day.iso] = try await store.registry.creditFacts(asOf: day.iso) }
             let facts = factsCache[day.iso]?[enterprise] ?? [:]
             var sources: [String] = []
             if let f = facts[.seriousDishonesty] {
@@ -86,7 +86,7 @@ public enum ClaimEnrichment {
                 let key = "\(ladder.city)|\(month)"
                 if tierCache[key] == nil {
                     tierCache[key] = TierTracker.tiers(from: moves[ladder.city] ?? [], at: month)
-                    trailingCache[key] = Dictionary(try queries.trailingTwelve(scope, end: month).map { ($0.enterprise, $0.fen) },
+                    trailingCache[key] = Dictionary(try await queries.trailingTwelve(scope, end: month).map { ($0.enterprise, $0.fen) },
                                                     uniquingKeysWith: +)
                 }
                 let tier = tierCache[key]?[enterprise] ?? 0

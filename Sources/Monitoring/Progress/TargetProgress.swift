@@ -89,7 +89,7 @@ public final class ProgressCalculator {
         return (from.index...to.index).reduce(Int64(0)) { $0 + (series[Month(index: $1)].map(pick) ?? 0) }
     }
 
-    public func progress(of target: PlanTarget, in plan: Plan, asOf: Month) throws -> TargetProgress {
+    public func progress(of target: PlanTarget, in plan: Plan, asOf: Month) async throws -> TargetProgress {
         let scope = try Scope(target.scope, divisions: divisions)
         var p = TargetProgress(plan: plan.id, target: target, asOf: asOf, current: nil, currentLabel: "", shareOfTarget: nil, shareOfTime: nil,
                                projection: nil, method: "", status: .unknown, basis: Self.basis)
@@ -104,12 +104,12 @@ public final class ProgressCalculator {
         case .importValue: pick = { $0.imports }
         case .tradeValue, .tradeGrowthAverage: pick = { $0.exports + $0.imports }
         case .enterprisesOver, .districtsOver:
-            return try countProgress(p, scope: scope)
+            return try await countProgress(p, scope: scope)
         case .manual:
             p.method = "手工填报指标，不作外推"
             p.basis = "口径：由责任单位填报，附证明材料"
             let day = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))!.iso
-            if entries[day] == nil { entries[day] = try queries.ledger.indicatorEntries(asOf: day) }
+            if entries[day] == nil { entries[day] = try await queries.store.planRecords.indicatorEntries(asOf: day) }
             guard let entry = entries[day]?[plan.id + "|" + target.id] else {
                 p.currentLabel = "待手工填报"
                 return p
@@ -127,7 +127,7 @@ public final class ProgressCalculator {
             return p
         }
         let year = target.deadline?.year ?? asOf.year
-        let series = try queries.monthly(scope, from: Month(year: min(year, asOf.year) - 2, month: 1), to: asOf)
+        let series = try await queries.monthly(scope, from: Month(year: min(year, asOf.year) - 2, month: 1), to: asOf)
         let jan = Month(year: year, month: 1), dec = Month(year: year, month: 12)
         if target.indicator == .exportGrowthMultiple, let baseYear = target.baseYear {
             // "较 <base year> 再翻一番": the base year's exports (final, or projected) × the multiple, due at the deadline.
@@ -135,7 +135,7 @@ public final class ProgressCalculator {
             base.indicator = .exportValue
             base.value = PlanQuantity(kind: .money, amount: 0, unit: "元", text: "0元")
             base.deadline = Day(year: baseYear, month: 12, day: 31)
-            let baseProgress = try progress(of: base, in: plan, asOf: asOf)
+            let baseProgress = try await progress(of: base, in: plan, asOf: asOf)
             guard let baseValue = baseProgress.projection else {
                 p.method = "\(baseYear)年基数无法取得或预测"
                 return p
@@ -144,7 +144,7 @@ public final class ProgressCalculator {
             scaled.indicator = .exportValue
             let fen = Int64((Int128(baseValue) * Int128(target.value.amount) + 50) / 100)
             scaled.value = PlanQuantity(kind: .money, amount: fen, unit: "元", text: "\(target.value.text)×\(baseYear)年")
-            var result = try progress(of: scaled, in: plan, asOf: asOf)
+            var result = try await progress(of: scaled, in: plan, asOf: asOf)
             result.target = target
             result.method = "目标额 = \(baseYear)年出口（\(baseProgress.method)）× \(target.value.text)；" + result.method
             return result
@@ -205,7 +205,7 @@ public final class ProgressCalculator {
     }
 
     /// Enterprises (or districts) over a threshold in the twelve months ending `asOf`.
-    func countProgress(_ base: TargetProgress, scope: Scope) throws -> TargetProgress {
+    func countProgress(_ base: TargetProgress, scope: Scope) async throws -> TargetProgress {
         var p = base
         let target = p.target
         guard let threshold = target.threshold, threshold.kind == .money else { return p }
@@ -213,7 +213,7 @@ public final class ProgressCalculator {
         let deadlineMonth = target.deadline.map { Month(year: $0.year, month: $0.components.month) }
         let passed = deadlineMonth.map { p.asOf >= $0 } ?? false
         let end = passed ? deadlineMonth! : p.asOf
-        let rows = try queries.trailingTwelve(scope, end: end)
+        let rows = try await queries.trailingTwelve(scope, end: end)
         if target.indicator == .enterprisesOver {
             p.current = Int64(rows.filter { $0.fen > threshold.amount }.count)
             p.currentLabel = "\(end.chinese)前12个月交易额超\(threshold.text)的企业数"

@@ -3,10 +3,10 @@ import KuajingDomain
 extension MonthlyReport {
     /// Builds the report from the rollups: the plans give the targets of the scope and its districts.
     public static func build(scope name: String, month: Month, plans: [Plan], ladders: [TierLadder], queries: RollupQueries, synthetic: Bool,
-                             divisions: DivisionCatalog = .standard) throws -> MonthlyReport {
+                             divisions: DivisionCatalog = .standard) async throws -> MonthlyReport {
         let scope = try Scope(name, divisions: divisions)
         let jan = Month(year: month.year, month: 1)
-        let series = try queries.monthly(scope, from: jan.adding(-12), to: month)
+        let series = try await queries.monthly(scope, from: jan.adding(-12), to: month)
         let trend = (0..<month.month).map { k -> (Month, Int64, Int64) in
             let m = jan.adding(k)
             return (m, series[m]?.exports ?? 0, series[m.adding(-12)]?.exports ?? 0)
@@ -20,14 +20,14 @@ extension MonthlyReport {
         var targets: [TargetProgress] = []
         for plan in plans {
             for t in plan.targets where scope.districts.contains(t.scope) {
-                targets.append(try calculator.progress(of: t, in: plan, asOf: month))
+                targets.append(try await calculator.progress(of: t, in: plan, asOf: month))
             }
         }
 
         // Districts one level down, with their export targets (the latest deadline's, if several).
         var districts: [(String, Int64, Int64, Int64?, String?)] = []
-        let trailing = try queries.trailingTwelve(scope, end: month)
-        let byDistrict = try queries.breakdown(scope, by: "district", direction: "E", from: jan, to: month)
+        let trailing = try await queries.trailingTwelve(scope, end: month)
+        let byDistrict = try await queries.breakdown(scope, by: .district, direction: "E", from: jan, to: month)
         for child in Scope.children(of: scope.name, divisions: divisions) {
             let childScope = try Scope(child, divisions: divisions)
             let value = byDistrict.filter { childScope.districts.contains($0.key) }.reduce(Int64(0)) { $0 + $1.fen }
@@ -46,8 +46,8 @@ extension MonthlyReport {
         }
         return MonthlyReport(scope: scope.name, month: month, synthetic: synthetic, basis: ProgressCalculator.basis, trend: trend,
                              exportsYearToDate: ytd, exportsLastYearToDate: lastYtd, importsYearToDate: importsYtd, districts: districts,
-                             codeMix: try queries.breakdown(scope, by: "supervision_code", direction: "E", from: jan, to: month).map { ($0.key, $0.fen) },
-                             destinations: Array(try queries.breakdown(scope, by: "country", direction: "E", from: jan, to: month).prefix(10)).map { ($0.key, $0.fen) },
+                             codeMix: try await queries.breakdown(scope, by: .supervisionCode, direction: "E", from: jan, to: month).map { ($0.key, $0.fen) },
+                             destinations: Array(try await queries.breakdown(scope, by: .country, direction: "E", from: jan, to: month).prefix(10)).map { ($0.key, $0.fen) },
                              tiers: tiers, targets: targets, generatedBy: "kuajing report monthly")
     }
 }

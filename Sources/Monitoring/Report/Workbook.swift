@@ -98,4 +98,17 @@ public struct Workbook {
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
+
+    /// The .xlsx as bytes (for a download, or a file written whole by its caller).
+    public func bytes() throws -> [UInt8] {
+        let archive = try Archive(accessMode: .create)
+        for (name, text) in parts() {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let data = archive.data else { throw MonitoringError("无法生成工作簿") }
+        return [UInt8](data)
+    }
 }

@@ -15,8 +15,8 @@ public struct TaskStatus: Sendable {
     public var overdue: [(day: Day, what: String)]
 
     /// Every task of a plan (and, for 浙江, every key work as task "重点工作N") on a day.
-    public static func all(plan: Plan, ledger: TradeLedger, on day: Day) throws -> [TaskStatus] {
-        let updates = Dictionary(grouping: try ledger.taskUpdates(planID: plan.id).filter { $0.updatedAt <= day.iso + "T99" }, by: \.clause)
+    public static func all(plan: Plan, records: PlanRecords, on day: Day) async throws -> [TaskStatus] {
+        let updates = Dictionary(grouping: try await records.taskUpdates(planID: plan.id).filter { $0.updatedAt <= day.iso + "T99" }, by: \.clause)
         func make(clause: String, title: String, owner: String, due: [(Day, String)]) -> TaskStatus {
             let history = updates[clause] ?? []
             let status = history.last?.status ?? "未开始"

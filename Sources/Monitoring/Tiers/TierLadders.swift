@@ -41,47 +41,43 @@ public enum TierConfiguration {
 /// Tier moves: for every month the rollups hold, each enterprise's tier on its trailing twelve months,
 /// and a move recorded whenever it differs from the month before (dated by that month).
 public struct TierTracker {
-    public let ledger: TradeLedger
-    public init(ledger: TradeLedger) { self.ledger = ledger }
+    public let store: Store
+    public init(store: Store) { self.store = store }
 
     /// Recomputes the moves of one ladder from the rollups (replacing the ladder's earlier moves).
     @discardableResult
-    public func refresh(_ ladder: TierLadder, divisions: DivisionCatalog = .standard) throws -> Int {
+    public func refresh(_ ladder: TierLadder, divisions: DivisionCatalog = .standard) async throws -> Int {
         guard !ladder.tiers.isEmpty else { return 0 }
         let scope = try Scope(ladder.city, divisions: divisions)
-        let queries = RollupQueries(ledger: ledger)
-        let months = try ledger.backend.transaction { db in
-            try db.rows("SELECT MIN(month), MAX(month) FROM trade_month_enterprise", []).first.map { ($0[0].string.flatMap(Month.init), $0[1].string.flatMap(Month.init)) }
-        }
-        guard let first = months?.0, let last = months?.1 else { return 0 }
-        let registered = Set(try ledger.enterprises().map(\.id))
+        let queries = RollupQueries(store: store)
+        guard let range = try await store.rollups.enterpriseMonthRange(), let first = Month(range.first), let last = Month(range.last) else { return 0 }
+        let registered = Set(try await store.registry.all().map(\.id))
         var current: [String: Int] = [:]
-        var moves: [[SQLValue]] = []
+        var moves: [TierMove] = []
         var month = first
         while month <= last {
             var seen: Set<String> = []
-            for row in try queries.trailingTwelve(scope, end: month) where registered.contains(row.enterprise) {
+            for row in try await queries.trailingTwelve(scope, end: month) where registered.contains(row.enterprise) {
                 seen.insert(row.enterprise)
                 let tier = ladder.tier(of: row.fen)
                 if tier != current[row.enterprise, default: 0] {
-                    moves.append([.text(row.enterprise), .text(ladder.city), .text(month.description), .integer(Int64(current[row.enterprise, default: 0])),
-                                  .integer(Int64(tier)), .integer(row.fen)])
+                    moves.append(TierMove(enterprise: row.enterprise, month: month.description, from: current[row.enterprise, default: 0], to: tier, trailingFen: row.fen))
                     current[row.enterprise] = tier
                 }
             }
             for (enterprise, tier) in current where tier != 0 && !seen.contains(enterprise) {
-                moves.append([.text(enterprise), .text(ladder.city), .text(month.description), .integer(Int64(tier)), .integer(0), .integer(0)])
+                moves.append(TierMove(enterprise: enterprise, month: month.description, from: tier, to: 0, trailingFen: 0))
                 current[enterprise] = 0
             }
             month = month.adding(1)
         }
-        try ledger.replaceTierMoves(ladder: ladder.city, moves: moves)
+        try await store.rollups.replaceTierMoves(ladder: ladder.city, moves: moves)
         return moves.count
     }
 
     /// Each enterprise's tier at the end of `month` (from the recorded moves).
-    public func tiers(_ ladder: TierLadder, at month: Month) throws -> [String: Int] {
-        Self.tiers(from: try ledger.tierMoves(ladder: ladder.city), at: month)
+    public func tiers(_ ladder: TierLadder, at month: Month) async throws -> [String: Int] {
+        Self.tiers(from: try await store.rollups.tierMoves(ladder: ladder.city), at: month)
     }
 
     /// Each enterprise's tier at the end of `month`, from moves already read (in month order).
@@ -92,9 +88,9 @@ public struct TierTracker {
     }
 
     /// Enterprises that entered each tier (or a higher one) during a year: "how many sellers over 1亿 this year".
-    public func entries(_ ladder: TierLadder, year: Int) throws -> [Int: Int] {
+    public func entries(_ ladder: TierLadder, year: Int) async throws -> [Int: Int] {
         var out: [Int: Set<String>] = [:]
-        for move in try ledger.tierMoves(ladder: ladder.city) where move.month.hasPrefix("\(year)-") && move.to > move.from {
+        for move in try await store.rollups.tierMoves(ladder: ladder.city) where move.month.hasPrefix("\(year)-") && move.to > move.from {
             for k in (move.from + 1)...move.to { out[k, default: []].insert(move.enterprise) }
         }
         return out.mapValues(\.count)

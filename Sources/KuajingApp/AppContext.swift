@@ -1,0 +1,78 @@
+import Foundation
+import KuajingDomain
+import Monitoring
+import PolicyEngine
+import TradeData
+import TradeStore
+
+/// What every use case runs with: the configuration, the clock, and the store it names. A server
+/// keeps one open store for its life (`shared`); a command opens it for one use case and closes it.
+public struct AppContext: Sendable {
+    public let configuration: AppConfiguration
+    public let clock: AppClock
+    /// A store kept open by the caller (a server, a test); nil: opened per use case.
+    public let shared: Store?
+
+    public init(configuration: AppConfiguration, clock: AppClock = .system, store: Store? = nil) {
+        self.configuration = configuration
+        self.clock = clock
+        shared = store
+    }
+
+    /// Opens the configured store and applies the migrations it lacks.
+    public func openStore() async throws(AppError) -> Store {
+        try await AppError.wrapping {
+            let store = try await Store.open(configuration.storeLocation, tls: configuration.postgresTLS, clock: clock)
+            do { try await store.migrate() } catch {
+                try? await store.close()
+                throw error
+            }
+            return store
+        }
+    }
+
+    /// Runs `body` on the store: the shared one, or one opened for it and closed after.
+    public func withStore<T: Sendable>(_ body: (Store) async throws -> T) async throws(AppError) -> T {
+        if let shared { return try await AppError.wrapping { try await body(shared) } }
+        let store = try await openStore()
+        do {
+            let result = try await body(store)
+            try? await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw AppError(error)
+        }
+    }
+
+    public func validator() throws(AppError) -> CEBValidator {
+        try AppError.wrappingSync {
+            do { return try CEBValidator.load(schemaDirectory: configuration.schemas, codeDirectory: configuration.codes) } catch let e as TradeDataError {
+                throw AppError.unavailable(message: "无法读取报文规范或代码表：\(e.description)（报文规范 \(configuration.schemas)，代码表 \(configuration.codes)）")
+            }
+        }
+    }
+
+    public func codeTables() throws(AppError) -> CodeTables {
+        try AppError.wrappingSync {
+            do { return try CodeTables.load(directory: configuration.codes) } catch let e as TradeDataError {
+                throw AppError.unavailable(message: "无法读取海关代码表 \(configuration.codes)：\(e.description)")
+            }
+        }
+    }
+
+    public func plans() throws(AppError) -> [Plan] { try AppError.wrappingSync { try PlanLoader.loadAll(directory: configuration.plans) } }
+
+    public func plan(_ id: String) throws(AppError) -> Plan {
+        guard let p = try plans().first(where: { $0.id == id }) else {
+            throw .notFound(message: "没有编号为 \(id) 的计划；可用 kuajing plans list 查看")
+        }
+        return p
+    }
+
+    public func ladders() throws(AppError) -> [TierLadder] { try AppError.wrappingSync { try TierConfiguration.load(path: configuration.tiers) } }
+
+    public func policySet(only ids: [String] = []) throws(AppError) -> PolicySet {
+        try AppError.wrappingSync { try PolicySet.load(directory: configuration.policies, only: ids) }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Monitoring
+import PolicyEngine
+import TradeData
+import TradeStore
+
+/// The one error every use case throws. A front end maps its case (404, 422, 409, 403, 503; a
+/// command's exit code) and shows `message`, the Chinese sentence a user reads.
+public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What was asked for does not exist (a plan, a quarantine entry, a file).
+    case notFound(message: String)
+    /// The input is wrong: which field, where (file:line:column), and why. `problems` lists every
+    /// problem found when there are several (a rejected claims ledger).
+    case invalidInput(field: String?, location: String?, message: String, problems: [String] = [])
+    /// The request contradicts the stored state (a stale write, a constraint).
+    case conflict(message: String)
+    /// The caller may not do this.
+    case forbidden(message: String)
+    /// A resource the use case needs is not there or not answering (the database, a reference file).
+    case unavailable(message: String)
+
+    public var message: String {
+        switch self {
+        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m): return m
+        case let .invalidInput(field, location, m, problems):
+            if !problems.isEmpty { return problems.joined(separator: "\n") }
+            return [location, field.map { "字段 \($0)" }].compactMap { $0 }.joined(separator: ": ") + ((location ?? field) == nil ? "" : "：") + m
+        }
+    }
+
+    public var description: String { message }
+
+    /// Classifies an error of a lower layer. Errors not known here are `unavailable` with their text.
+    public init(_ error: any Error) {
+        switch error {
+        case let e as AppError: self = e
+        case let e as LedgerError:
+            let first = e.problems.first
+            self = .invalidInput(field: first?.field, location: first.map { "\($0.file):\($0.line):\($0.column)" }, message: first?.message ?? e.description,
+                                 problems: e.problems.map(\.description) + (e.truncated ? ["……（问题过多，只列出前 \(e.problems.count) 处）"] : []))
+        case let e as PolicyFileError:
+            self = .invalidInput(field: nil, location: e.location.description, message: e.message)
+        case let e as CEBReader.MessageError:
+            self = .invalidInput(field: nil, location: "\(e.source):\(e.line):\(e.column)", message: e.message)
+        case let e as TradeDataError:
+            switch e {
+            case let .schema(m): self = .unavailable(message: m)
+            case let .input(m): self = .invalidInput(field: nil, location: nil, message: m)
+            }
+        case let e as MonitoringError:
+            self = .invalidInput(field: nil, location: nil, message: e.description)
+        case let e as StaleTaskWrite:
+            self = .conflict(message: "任务 \(e.current.planID) \(e.current.clause) 已被他人更新（当前版本 \(e.current.version)，状态“\(e.current.status)”\(e.current.updatedBy.map { "，\($0)" } ?? "")），你看到的是版本 \(e.expected)；请刷新后再提交")
+        case let e as StorageError:
+            switch e {
+            case .constraint: self = .conflict(message: e.description)
+            default: self = .unavailable(message: e.description)
+            }
+        case let e as CocoaError where e.code == .fileReadNoSuchFile || e.code == .fileNoSuchFile:
+            self = .notFound(message: "找不到文件：\((e.userInfo[NSFilePathErrorKey] as? String) ?? e.localizedDescription)")
+        default:
+            self = .unavailable(message: String(describing: error))
+        }
+    }
+
+    /// Runs `body`, turning whatever it throws into an `AppError`.
+    static func wrapping<T>(_ body: () async throws -> T) async throws(AppError) -> T {
+        do { return try await body() } catch { throw AppError(error) }
+    }
+
+    static func wrappingSync<T>(_ body: () throws -> T) throws(AppError) -> T {
+        do { return try body() } catch { throw AppError(error) }
+    }
+}

@@ -1,0 +1,17 @@
+import Monitoring
+import TradeStore
+
+// The storage value types that use cases take and return, named here so that a front end imports
+// `KuajingApp` and never the storage module itself.
+public typealias IngestCounts = TradeStore.IngestCounts
+public typealias QuarantineEntry = TradeStore.QuarantineEntry
+public typealias StatsBasis = TradeStore.StatsBasis
+public typealias StatsRow = TradeStore.StatsRow
+public typealias StatsDimension = TradeStore.TradeLedger.Dimension
+public typealias IndicatorEntry = TradeStore.IndicatorEntry
+public typealias TaskUpdate = TradeStore.TaskUpdate
+public typealias TaskState = TradeStore.TaskState
+public typealias AppliedMigration = TradeStore.AppliedMigration
+public typealias RollupVerification = TradeStore.RollupVerification
+public typealias PostgresTLSMode = TradeStore.PostgresTLSMode
+public typealias StoreLocation = TradeStore.Store.Location

@@ -1,0 +1,34 @@
+import Foundation
+import KuajingDomain
+import PolicyEngine
+
+/// Evaluates a claims ledger (shared/spec/claims.md) against the policies: the engine's results with
+/// their explanations, and the funding split configured (or none, with the basis saying so).
+public struct ClaimsCalculation: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public struct Result {
+        public var evaluation: Evaluation
+        public var funding: FundingConfiguration
+        /// Time per phase (load policies, read ledger, evaluate) for KUAJING_TIMING.
+        public var timer: PhaseTimer
+    }
+
+    /// Reads and validates the whole ledger first: a malformed ledger is an `invalidInput` naming
+    /// every problem by file, line, column and field, and nothing is evaluated.
+    public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true) throws(AppError) -> Result {
+        try AppError.wrappingSync {
+            var timer = PhaseTimer(indent: "")
+            let set = try PolicySet.load(directory: context.configuration.policies, only: policyIDs)
+            let funding = try context.configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
+            timer.mark("load policies")
+            guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
+            let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions)
+            timer.mark("read ledger")
+            let evaluation = Engine.evaluate(ledger, with: set, details: details)
+            timer.mark("evaluate")
+            return Result(evaluation: evaluation, funding: funding, timer: timer)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KuajingDomain
+import PolicyEngine
+
+/// The policy files: list, show, check (load, type-check, quotations against the seeds), test.
+public struct PolicyCatalog: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public func policies() throws(AppError) -> [Policy] { try context.policySet().policies }
+
+    public func policy(_ id: String) throws(AppError) -> Policy {
+        guard let p = try policies().first(where: { $0.id == id }) else {
+            throw .notFound(message: "没有编号为 \(id) 的政策；可用 kuajing policies list 查看")
+        }
+        return p
+    }
+
+    /// One file's check: loaded and type-checked, and how many quotations were compared with the seed.
+    public struct FileCheck: Sendable {
+        public var file: String
+        public var measures: Int
+        public var quoted: Int
+        /// Empty when the file passed.
+        public var problems: [String]
+    }
+
+    /// Loads every policy file (or just `file`) and, where the seed texts are at hand, checks that
+    /// every quoted text appears in its seed.
+    public func check(file: String? = nil) throws(AppError) -> [FileCheck] {
+        let directory = context.configuration.policies
+        let files: [String]
+        if let file { files = [file] } else { files = try AppError.wrappingSync { try PolicySet.policyFiles(in: directory) } }
+        let seeds = context.configuration.seeds
+        return files.map { f in
+            do {
+                let p = try PolicyLoader.load(path: f)
+                var quoted = 0
+                var problems: [String] = []
+                if let data = FileManager.default.contents(atPath: seeds + "/" + p.seed), let seed = String(data: data, encoding: .utf8) {
+                    let haystack = Self.normalize(seed)
+                    var texts: [(String, String)] = [("in_force", p.inForce.text), ("scope", p.scope.text)]
+                    texts += [p.eligibility.text, p.funding.text, p.stacking.text].compactMap { $0 }.map { ("policy", $0) }
+                    texts += p.measures.map { ("\($0.id).text", $0.text) }
+                    texts += p.measures.flatMap { m in m.parameters.map { ("\(m.id).\($0.name)", $0.text) } }
+                    texts += p.pools.map { ($0.id, $0.text) } + p.capGroups.map { ($0.id, $0.text) }
+                    for (what, t) in texts {
+                        quoted += 1
+                        if !haystack.contains(Self.normalize(t)) { problems.append("\(f): \(what)：引文在原文 \(p.seed) 中找不到：“\(t)”") }
+                    }
+                } else {
+                    problems.append("\(f): 找不到原文 \(seeds)/\(p.seed)，无法核对引文")
+                }
+                return FileCheck(file: f, measures: p.measures.count, quoted: quoted, problems: problems)
+            } catch {
+                return FileCheck(file: f, measures: 0, quoted: 0, problems: [AppError(error).message])
+            }
+        }
+    }
+
+    /// Whitespace-insensitive comparison: the seeds break lines and put spaces around numbers.
+    static func normalize(_ s: String) -> String {
+        String(s.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+    }
+
+    /// Runs every `policies/*.tests.yaml`.
+    public func test() throws(AppError) -> [PolicyTestSuite.Report] {
+        let directory = context.configuration.policies
+        return try AppError.wrappingSync { try PolicyTestSuite.testFiles(in: directory).map { try PolicyTestSuite.run(file: $0, policyDirectory: directory) } }
+    }
+}

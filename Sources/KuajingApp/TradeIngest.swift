@@ -1,0 +1,168 @@
+import Foundation
+import KuajingDomain
+import PolicyEngine
+import TradeData
+import TradeStore
+
+/// Reads, validates and stores CEB messages and declarations extracts: about a thousand records a
+/// transaction, unreadable files kept and quarantined, then the rollups of the months touched.
+public struct TradeIngest: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    /// Records per transaction.
+    public static let batchRecords = 1000
+
+    public struct Report: Sendable {
+        public var files: Int
+        public var counts: IngestCounts
+        public var refreshedMonths: Int
+        /// Time reading, validating, storing and refreshing the rollups (KUAJING_TIMING).
+        public var reading: Duration
+        public var validating: Duration
+        public var storing: Duration
+        public var refreshing: Duration
+    }
+
+    public func run(paths: [String], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
+        let validator = try context.validator()
+        return try await context.withStore { store in try await Self.run(paths: paths, store: store, validator: validator, progress: progress) }
+    }
+
+    static func run(paths: [String], store: Store, validator: CEBValidator, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+        let ledger = store.ledger
+        let files = try MessageSource.expand(paths)
+        var total = IngestCounts()
+        var pending: [(message: CEBMessage, verdicts: [RecordVerdict])] = []
+        var pendingRecords = 0
+        let clock = ContinuousClock()
+        var (reading, validating, storing) = (Duration.zero, Duration.zero, Duration.zero)
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            let start = clock.now
+            total += try await ledger.ingest(batch: pending)
+            storing += clock.now - start
+            pending.removeAll(keepingCapacity: true)
+            pendingRecords = 0
+        }
+        for (i, source) in files.enumerated() {
+            progress?(i, files.count)
+            let loadStart = clock.now
+            let data = try source.load()
+            reading += clock.now - loadStart
+            let file = source.name
+            if source.isDeclarations {
+                try await flush()
+                let result = try DeclarationReader.read(data, codes: validator.codes)
+                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
+                continue
+            }
+            do {
+                let start = clock.now
+                let messages = try CEBReader.read(data: data, source: file)
+                let read = clock.now
+                for message in messages {
+                    pending.append((message, validator.validate(message)))
+                    pendingRecords += message.records.count
+                }
+                reading += read - start
+                validating += clock.now - read
+                if pendingRecords >= batchRecords { try await flush() }
+            } catch let e as CEBReader.MessageError {
+                try await flush()
+                total += try await ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), line: e.line, message: e.message)
+            }
+        }
+        try await flush()
+        // The months this run touched get their rollups recomputed (TradeRollups).
+        let refreshStart = clock.now
+        let months = try await store.rollups.refresh()
+        progress?(files.count, files.count)
+        return Report(files: files.count, counts: total, refreshedMonths: months, reading: reading, validating: validating, storing: storing,
+                      refreshing: clock.now - refreshStart)
+    }
+}
+
+/// Records held back by validation: list, show, the original bytes, resubmit a corrected message.
+public struct QuarantineCases: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public func list(includeResolved: Bool = false) async throws(AppError) -> [QuarantineEntry] {
+        try await context.withStore { try await $0.ledger.quarantine(includeResolved: includeResolved) }
+    }
+
+    public func entry(_ id: Int64) async throws(AppError) -> QuarantineEntry {
+        let found = try await context.withStore { try await $0.ledger.quarantine(includeResolved: true, id: id).first }
+        guard let found else { throw .notFound(message: "没有编号为 \(id) 的隔离记录") }
+        return found
+    }
+
+    /// The message the entry came from, byte for byte as received.
+    public func original(_ id: Int64) async throws(AppError) -> [UInt8] {
+        let e = try await entry(id)
+        let bytes = try await context.withStore { try await $0.ledger.messageBytes(digest: e.digest) }
+        guard let bytes else { throw .notFound(message: "隔离记录 \(id) 的原报文（SHA-256 \(e.digest)）不在账本中") }
+        return bytes
+    }
+
+    public enum ResubmitOutcome: Sendable, Equatable {
+        /// The record is now accepted; the entry is resolved.
+        case resolved
+        /// The corrected message still fails; the entry stays (its own findings are in the new entry).
+        case stillHeld
+    }
+
+    /// Ingests the corrected message; the entry is resolved when its record is now accepted.
+    public func resubmit(_ id: Int64, file: String) async throws(AppError) -> ResubmitOutcome {
+        let entry = try await entry(id)
+        let validator = try context.validator()
+        guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
+        return try await context.withStore { store in
+            var stillHeld = false
+            for message in try CEBReader.read(path: file) {
+                let verdicts = validator.validate(message)
+                if verdicts.contains(where: { !$0.accepted && TradeLedger.key($0.record) == entry.recordKey }) { stillHeld = true }
+                _ = try await store.ledger.ingest(message, verdicts: verdicts)
+            }
+            _ = try await store.rollups.refresh()
+            if stillHeld { return .stillHeld }
+            try await store.ledger.resolve(ids: [id])
+            return .resolved
+        }
+    }
+}
+
+/// Statistics from the ledger with their basis (口径); the rollups refreshed and verified.
+public struct Statistics: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public struct Table: Sendable {
+        public var dimensions: [TradeLedger.Dimension]
+        public var basis: StatsBasis
+        public var rows: [StatsRow]
+    }
+
+    /// `by`: dimension names as the user writes them (code,direction,month,district,country,enterprise).
+    public static func dimensions(_ text: String) throws(AppError) -> [TradeLedger.Dimension] {
+        var out: [TradeLedger.Dimension] = []
+        for s in text.split(separator: ",") {
+            guard let d = TradeLedger.Dimension(rawValue: String(s).trimmingCharacters(in: .whitespaces)) else {
+                throw .invalidInput(field: "by", location: nil, message: "未知维度 \(s)；可用：\(TradeLedger.Dimension.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            out.append(d)
+        }
+        return out
+    }
+
+    public func table(by dimensions: [TradeLedger.Dimension], basis: StatsBasis = .released) async throws(AppError) -> Table {
+        let rows = try await context.withStore { try await $0.ledger.stats(by: dimensions, basis: basis) }
+        return Table(dimensions: dimensions, basis: basis, rows: rows)
+    }
+
+    /// Recomputes the rollups of every month marked since the last refresh; how many months.
+    public func refresh() async throws(AppError) -> Int { try await context.withStore { try await $0.rollups.refresh() } }
+
+    public func verify() async throws(AppError) -> RollupVerification { try await context.withStore { try await $0.rollups.verify() } }
+}

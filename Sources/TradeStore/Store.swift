@@ -1,0 +1,61 @@
+import Foundation
+import KuajingDomain
+
+/// One database with its contexts, each reaching only its own tables: the trade ledger, the
+/// enterprise registry and its credit facts, the plan records (entries, task updates), the rollups.
+public struct Store: Sendable {
+    public let backend: any StoreBackend
+    public let clock: AppClock
+
+    public init(backend: any StoreBackend, clock: AppClock = .system) {
+        self.backend = backend
+        self.clock = clock
+    }
+
+    public var ledger: TradeLedger { TradeLedger(backend: backend, clock: clock) }
+    public var registry: EnterpriseRegistry { EnterpriseRegistry(backend: backend) }
+    public var planRecords: PlanRecords { PlanRecords(backend: backend) }
+    public var rollups: TradeRollups { TradeRollups(backend: backend) }
+
+    /// Where a store is: a SQLite file path (or `sqlite:PATH`), or a `postgres://` URL.
+    public enum Location: Sendable, Equatable, CustomStringConvertible {
+        case sqlite(path: String)
+        case postgres(url: String)
+
+        public init(_ value: String) {
+            if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+                self = .postgres(url: value)
+            } else {
+                self = .sqlite(path: value.hasPrefix("sqlite:") ? String(value.dropFirst("sqlite:".count)) : value)
+            }
+        }
+
+        /// For messages: a PostgreSQL URL without its password.
+        public var description: String {
+            switch self {
+            case let .sqlite(path): return path
+            case let .postgres(url):
+                guard var u = URLComponents(string: url) else { return "postgres://…" }
+                if u.password != nil { u.password = "***" }
+                return u.string ?? "postgres://…"
+            }
+        }
+    }
+
+    /// Opens (without migrating) the store at `location`; `schema` (PostgreSQL only) works in a
+    /// schema of its own.
+    public static func open(_ location: Location, tls: PostgresTLSMode = .disable, schema: String? = nil, clock: AppClock = .system) async throws -> Store {
+        switch location {
+        case let .sqlite(path):
+            return Store(backend: try SQLiteBackend(path: path), clock: clock)
+        case let .postgres(url):
+            return Store(backend: try await PostgresBackend(url: url, schema: schema, tls: tls), clock: clock)
+        }
+    }
+
+    /// Applies the migrations not yet applied (under the migration lock); what it applied.
+    @discardableResult
+    public func migrate() async throws -> [AppliedMigration] { try await Migrator.migrate(backend, now: clock.timestamp()) }
+
+    public func close() async throws { try await backend.close() }
+}
