@@ -75,7 +75,7 @@ let package = Package(
         // What every storage and application test shares: the engines, temporary databases, fixtures.
         .target(
             name: "KuajingTestSupport",
-            dependencies: ["KuajingApp", "TradeStore", "TradeData", "KuajingDomain"],
+            dependencies: ["KuajingApp", "TradeStore", "TradeData", "KuajingDomain", "PolicyEngine"],
             path: "Tests/KuajingTestSupport"
         ),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),

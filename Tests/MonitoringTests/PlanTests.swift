@@ -1,12 +1,11 @@
 import Foundation
 import Testing
-@testable import KuajingCLI
 @testable import KuajingDomain
 @testable import Monitoring
 
 let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
-let seeds = URL(fileURLWithPath: repository).appendingPathComponent("../shared/seeds").standardized.path
-var seedsPresent: Bool { FileManager.default.fileExists(atPath: seeds + "/README.md") }
+/// The seed texts travel with the repository (reference/seeds).
+let seeds = repository + "/reference/seeds"
 
 @Suite struct PlanTests {
     func plans() throws -> [Plan] { try PlanLoader.loadAll(directory: repository + "/plans") }
@@ -14,11 +13,11 @@ var seedsPresent: Bool { FileManager.default.fileExists(atPath: seeds + "/README
     @Test func everyQuotationIsInItsSeedAndEveryScopeIsADivision() throws {
         var quoted = 0
         for plan in try plans() {
-            let (n, problems) = PlanCheck.check(plan, seedDirectory: seedsPresent ? seeds : nil)
+            let (n, problems) = PlanCheck.check(plan, seedDirectory: seeds)
             #expect(problems.isEmpty, "\(problems)")
             quoted += n
         }
-        if seedsPresent { #expect(quoted >= 160) }
+        #expect(quoted >= 160)
     }
 
     /// The four documents, their numbered tasks and the 浙江 key-work list, all there.

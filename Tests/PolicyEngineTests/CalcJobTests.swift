@@ -1,14 +1,15 @@
 import Foundation
 import Testing
-@testable import KuajingCLI
+import KuajingApp
+import KuajingTestSupport
 @testable import PolicyEngine
 
 /// `kuajing calc` as a function: the output contract of shared/spec/claims.md.
 @Suite struct CalcJobTests {
     func calc(_ csv: String, format: OutputFormat, trace: Bool = false) throws -> String {
+        let result = try ClaimsCalculation(testContext()).evaluate(claimsFile: writeTemp("claims.csv", csv), details: format != .summary)
         var out = ""
-        try CalcJob.run(claims: writeTemp("claims.csv", csv), policyIDs: [], directory: policyDirectory, format: format,
-                        trace: trace, fundingFile: nil, out: { out += $0 })
+        ResultWriter(evaluation: result.evaluation, funding: result.funding, trace: trace).write(format, to: { out += $0 })
         return out
     }
 
@@ -44,13 +45,18 @@ import Testing
         #expect(text.contains("c1,E1,trademark_registration,capped,受上限限制,200000.00,hangzhou-2024"))
     }
 
-    @Test func aMalformedLedgerWritesNothing() {
-        var out = ""
+    /// A rejected ledger is one invalid-input error that names the file, line, column and field.
+    @Test func aMalformedLedgerIsRejectedWithItsPlace() throws {
         let csv = Self.ledger + "c3,E3,滨江区,patent,2025-03-01,12.345\n"
-        #expect(throws: LedgerError.self) {
-            try CalcJob.run(claims: writeTemp("bad.csv", csv), policyIDs: [], directory: policyDirectory, format: .json,
-                            trace: false, fundingFile: nil, out: { out += $0 })
+        let path = writeTemp("bad.csv", csv)
+        do {
+            _ = try ClaimsCalculation(testContext()).evaluate(claimsFile: path)
+            Issue.record("a malformed ledger was evaluated")
+        } catch let error as AppError {
+            guard case let .invalidInput(field, location, _, problems) = error else { Issue.record("not invalid input: \(error)"); return }
+            #expect(field == "amount")
+            #expect(location?.hasPrefix("\(path):4:") == true)
+            #expect(problems.count == 1 && problems[0].hasPrefix("\(location ?? ""): 字段 amount"))
         }
-        #expect(out.isEmpty)
     }
 }
