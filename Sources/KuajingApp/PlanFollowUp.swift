@@ -128,11 +128,23 @@ public struct PlanFollowUp: Sendable {
 
     /// Records a status update. With `expectedVersion`, a task that moved on since is a `conflict`
     /// (nothing written); without it, the update applies to the state read in its own transaction.
+    /// On PostgreSQL two writers may read the same version at once; the one that loses finds the
+    /// conditional statement moved nothing. Without `expectedVersion` its write did not depend on
+    /// what another wrote, so it is retried (read again, write again) up to this many times.
+    public static let retries = 50
+
     public func update(_ input: TaskInput) async throws(AppError) -> TaskUpdate {
         try validate(input)
         let update = TaskUpdate(planID: input.planID, clause: input.clause, status: input.status, note: input.note, updatedBy: input.by,
                                 updatedAt: context.clock.timestamp())
-        return try await context.withStore { try await $0.planRecords.addTaskUpdate(update, expectedVersion: input.expectedVersion) }
+        return try await context.withStore { store in
+            var attempt = 0
+            while true {
+                do { return try await store.planRecords.addTaskUpdate(update, expectedVersion: input.expectedVersion) } catch is StaleTaskWrite where input.expectedVersion == nil && attempt < Self.retries {
+                    attempt += 1
+                }
+            }
+        }
     }
 
     /// A task's current status and version (what a writer sees before it updates).

@@ -57,9 +57,10 @@ import Testing
         #expect(!c.isWithin(c.lookup("平湖市")!.index, c.lookup("杭州市")!.index))
     }
 
-    @Test func embeddedTableMatchesSharedReference() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/reference/divisions.csv").path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return } // shared/ absent: nothing to compare
+    /// The embedded table is the repository's reference/divisions.csv (itself checked against shared/ in KuajingAppTests).
+    @Test func embeddedTableMatchesTheReference() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../reference/divisions.csv").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.trimmingCharacters(in: .newlines) == DivisionCatalog.embeddedCSV.trimmingCharacters(in: .newlines))
     }
 }

@@ -4,9 +4,8 @@ import Testing
 @testable import KuajingDomain
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
-/// shared/ beside the repository: present on a developer machine and in CI.
-let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/reference").standardized.path
-var sharedPresent: Bool { FileManager.default.fileExists(atPath: shared + "/customs-samples/xsd/ceb-export-202205.xsd") }
+/// The reference data that travels with the repository (reference/: samples, XSDs, code tables).
+let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../reference").standardized.path
 
 func loadValidator() throws -> CEBValidator {
     try CEBValidator.load(schemaDirectory: shared + "/customs-samples/xsd", codeDirectory: shared + "/customs-codes")
@@ -48,7 +47,6 @@ func loadValidator() throws -> CEBValidator {
 
 @Suite struct SchemaTests {
     @Test func rulesComeFromTheXSD() throws {
-        guard sharedPresent else { return }
         let schema = try CEBSchema.load(path: shared + "/customs-samples/xsd/ceb-export-202205.xsd", id: "export-202205")
         let head = try #require(schema.groups["InventoryHead"])
         let guid = try #require(head.field("guid"))
@@ -72,7 +70,6 @@ func loadValidator() throws -> CEBValidator {
     ]
 
     @Test func everySampleIsReadAndJudgedAsSourcesSays() throws {
-        guard sharedPresent else { return }
         let validator = try loadValidator()
         let dir = shared + "/customs-samples"
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".xml") }.sorted()
@@ -93,7 +90,6 @@ func loadValidator() throws -> CEBValidator {
     }
 
     @Test func idAndCreditCodeCheckDigitsAreWarningsOnly() throws {
-        guard sharedPresent else { return }
         let validator = try loadValidator()
         let m = try CEBReader.read(path: shared + "/customs-samples/CEB411Message.gacc2022.xml")
         let verdicts = m.flatMap { validator.validate($0) }
@@ -102,7 +98,6 @@ func loadValidator() throws -> CEBValidator {
     }
 
     @Test func twoEditionsPickTheOneThatFits() throws {
-        guard sharedPresent else { return }
         let validator = try loadValidator()
         let m = try CEBReader.read(path: shared + "/customs-samples/CEB701Message.gacc2018.xml")
         let v = validator.validate(m[0])
@@ -132,7 +127,6 @@ func loadValidator() throws -> CEBValidator {
     }
 
     @Test func exportSamplesFormOneCompleteChain() throws {
-        guard sharedPresent else { return }
         let results = ThreeDocumentMatch.match(try records("gacc2018"))
         #expect(results.count == 1)
         #expect(results.first?.orderNo == "order2018050711340001")
@@ -140,7 +134,6 @@ func loadValidator() throws -> CEBValidator {
     }
 
     @Test func importSamplesNameEachMismatch() throws {
-        guard sharedPresent else { return }
         let recs = try records("gacc2022")
         let results = ThreeDocumentMatch.match(recs)
         let r = try #require(results.first)
@@ -155,7 +148,6 @@ func loadValidator() throws -> CEBValidator {
 @Suite struct DeclarationTests {
     @Test(arguments: ["declarations-synthetic.csv", "declarations-synthetic-gbk.csv"])
     func extractIsReadInUTF8AndGBK(file: String) throws {
-        guard sharedPresent else { return }
         let codes = try CodeTables.load(directory: shared + "/customs-codes")
         let data = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/" + file))
         let r = try DeclarationReader.read(data, codes: codes)
