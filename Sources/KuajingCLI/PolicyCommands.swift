@@ -157,7 +157,7 @@ struct Generate: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).") var out: String?
         func run() async throws {
             if let path = out {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
                 guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("无法写入 \(path)") }
                 ClaimGenerator.generate(enterprises: enterprises, seed: seed) { h.write($0.data(using: .utf8)!) }
                 try h.close()

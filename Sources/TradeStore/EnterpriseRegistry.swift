@@ -79,7 +79,7 @@ public struct EnterpriseRegistry: Sendable {
 
     /// Records credit facts; the same enterprise, kind and date again replaces the value.
     public func addCreditFacts(_ facts: [CreditFact]) async throws {
-        try await backend.write { db in
+        _ = try await backend.write { db in
             try db.insert(BulkInsert(table: "credit_fact", columns: [("enterprise_id", "text"), ("kind", "text"), ("value", "text"), ("source", "text"), ("as_of", "text")],
                                          suffix: "ON CONFLICT (enterprise_id, kind, as_of) DO UPDATE SET value = excluded.value, source = excluded.source"),
                               rows: facts.map { [.text($0.enterpriseID), .text($0.kind.rawValue), .text($0.value), .text($0.source), .text($0.asOf)] })
