@@ -135,6 +135,17 @@ enum LedgerConformanceTests {
         #expect(total.first?.valueFen == expected)
     }
 
+    /// A row is read by column name and type: another type or a missing column is an error, never a default.
+    static func rowsAreDecodedByColumnAndType(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let row = try #require(try await store.backend.read { db in try db.rows("SELECT 'x' AS word, CAST(7 AS BIGINT) AS n, NULL AS blank", []).first })
+        #expect(try row.text("word") == "x" && row.int("n") == 7 && row.optionalText("blank") == nil)
+        #expect(throws: StorageError.self) { try row.int("word") }
+        #expect(throws: StorageError.self) { try row.text("n") }
+        #expect(throws: StorageError.self) { try row.text("blank") }
+        #expect(throws: StorageError.self) { try row.text("absent") }
+    }
+
     static func theDatabaseEnforcesItsInvariants(engine: TestEngine) async throws {
         let store = try await engine.store()
         let ledger = store.ledger
@@ -183,6 +194,7 @@ enum DeclarationLedgerTests {
     @Test func bulkInsertKeepsTextExactly() async throws { try await LedgerConformanceTests.bulkInsertKeepsTextExactly(engine: .sqlite) }
     @Test func generatedBatchesStoreAndRepeatCleanly() async throws { try await LedgerConformanceTests.generatedBatchesStoreAndRepeatCleanly(engine: .sqlite) }
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .sqlite) }
+    @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct LedgerConformanceOnPostgreSQL {
@@ -194,6 +206,7 @@ enum DeclarationLedgerTests {
     @Test func bulkInsertKeepsTextExactly() async throws { try await LedgerConformanceTests.bulkInsertKeepsTextExactly(engine: .postgres) }
     @Test func generatedBatchesStoreAndRepeatCleanly() async throws { try await LedgerConformanceTests.generatedBatchesStoreAndRepeatCleanly(engine: .postgres) }
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .postgres) }
+    @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .postgres) }
 }
 
 @Suite struct DeclarationLedgerOnSQLite {
