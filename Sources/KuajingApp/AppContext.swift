@@ -34,10 +34,14 @@ public struct AppContext: Sendable {
     /// Runs `body` on the store: the shared one, or one opened for it and closed after.
     public func withStore<T: Sendable>(_ body: (Store) async throws -> T) async throws(AppError) -> T {
         if let shared { return try await AppError.wrapping { try await body(shared) } }
+        var timer = PhaseTimer(indent: "  store ")
         let store = try await openStore()
+        timer.mark("open and migrate")
         do {
             let result = try await body(store)
+            timer.mark("use case")
             try? await store.close()
+            timer.mark("close")
             return result
         } catch {
             try? await store.close()
