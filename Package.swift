@@ -79,7 +79,8 @@ let package = Package(
             path: "Tests/KuajingTestSupport"
         ),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
-        .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingApp", "KuajingTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "TradeStore", "KuajingTestSupport"]),
         .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "KuajingTestSupport"]),

@@ -18,10 +18,12 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
     case forbidden(message: String)
     /// A resource the use case needs is not there or not answering (the database, a reference file).
     case unavailable(message: String)
+    /// The input is over a stated limit (`InputLimits`): refused, nothing of it stored.
+    case tooLarge(message: String)
 
     public var message: String {
         switch self {
-        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m): return m
+        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m): return m
         case let .invalidInput(field, location, m, problems):
             if !problems.isEmpty { return problems.joined(separator: "\n") }
             return [location, field.map { "字段 \($0)" }].compactMap { $0 }.joined(separator: ": ") + ((location ?? field) == nil ? "" : "：") + m
@@ -46,6 +48,7 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
             switch e {
             case let .schema(m): self = .unavailable(message: m)
             case let .input(m): self = .invalidInput(field: nil, location: nil, message: m)
+            case let .limit(m): self = .tooLarge(message: m)
             }
         case let e as MonitoringError:
             self = .invalidInput(field: nil, location: nil, message: e.description)

@@ -31,7 +31,9 @@ public struct TradeCheck: Sendable {
             var summary = Summary()
             for source in try MessageSource.expand(paths) where !source.isDeclarations {
                 let messages: [CEBMessage]
-                do { messages = try CEBReader.read(data: try source.load(), source: source.name) } catch {
+                do { messages = try CEBReader.read(data: try source.load(), source: source.name) } catch let e as TradeDataError {
+                    throw e
+                } catch {
                     summary.unreadable += 1
                     onEvent(.unreadable(source: source.name, message: String(describing: error)))
                     continue
@@ -78,7 +80,9 @@ public struct OrderMatching: Sendable {
             var records: [CEBRecord] = []
             var unreadable: [String] = []
             for source in try MessageSource.expand(paths) where !source.isDeclarations {
-                do { for m in try CEBReader.read(data: try source.load(), source: source.name) { records += m.records } } catch { unreadable.append(String(describing: error)) }
+                do { for m in try CEBReader.read(data: try source.load(), source: source.name) { records += m.records } } catch let e as TradeDataError {
+                    throw e
+                } catch { unreadable.append(String(describing: error)) }
             }
             let results = ThreeDocumentMatch.match(records)
             return Report(orders: results, unlinked: ThreeDocumentMatch.unlinked(records, results: results).map { ($0.0, $0.1) }, unreadable: unreadable)

@@ -45,6 +45,7 @@ public struct TradeIngest: Sendable {
             pending.removeAll(keepingCapacity: true)
             pendingRecords = 0
         }
+        do {
         for (i, source) in files.enumerated() {
             progress?(i, files.count)
             let loadStart = clock.now
@@ -74,6 +75,12 @@ public struct TradeIngest: Sendable {
             }
         }
         try await flush()
+        } catch {
+            // What was committed before the failure keeps its rollups current; the failing file and
+            // the messages read after the last commit are not stored.
+            _ = try? await store.rollups.refresh()
+            throw error
+        }
         // The months this run touched get their rollups recomputed (TradeRollups).
         let refreshStart = clock.now
         let months = try await store.rollups.refresh()

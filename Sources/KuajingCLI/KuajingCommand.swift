@@ -51,7 +51,7 @@ struct AppOptions: ParsableArguments {
 }
 
 /// Exit codes: 0 done; 1 the check found problems; 2 invalid input; 3 not found; 4 conflict;
-/// 5 forbidden; 6 unavailable (the database, a reference file).
+/// 5 forbidden; 6 unavailable (the database, a reference file); 7 an input over its size limit.
 extension AppError {
     var exitCode: Int32 {
         switch self {
@@ -60,6 +60,7 @@ extension AppError {
         case .conflict: return 4
         case .forbidden: return 5
         case .unavailable: return 6
+        case .tooLarge: return 7
         }
     }
 }

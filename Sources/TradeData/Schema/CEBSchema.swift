@@ -58,10 +58,12 @@ public struct CEBSchema: Sendable {
 public enum TradeDataError: Error, CustomStringConvertible {
     case schema(String)
     case input(String)
+    /// An input over a stated limit (`InputLimits`), refused before anything of it is stored.
+    case limit(String)
 
     public var description: String {
         switch self {
-        case let .schema(m), let .input(m): return m
+        case let .schema(m), let .input(m), let .limit(m): return m
         }
     }
 }
