@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
+        // libxlsxwriter (Debian's libxlsxwriter-dev), for workbooks an office suite is happy with.
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
         .target(name: "KuajingDomain"),
         // The policy engine: the rule language, policy files, the claims ledger and the evaluator.
@@ -51,7 +53,7 @@ let package = Package(
         // Monitoring the plans: targets and tasks as data, indicators from the ledger, progress, tiers, the monthly report.
         .target(
             name: "Monitoring",
-            dependencies: ["KuajingDomain", "PolicyEngine", "TradeStore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["KuajingDomain", "PolicyEngine", "TradeStore", "CXlsxWriter"]
         ),
         // The application layer: every use case as a typed function over the engines and the store,
         // one AppError, one AppConfiguration. No printing, no argument parsing.

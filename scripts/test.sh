@@ -2,14 +2,19 @@
 # Runs every test of the project on a fresh machine of this kind. It installs what the tests need
 # (Debian's PostgreSQL server and SQLite headers, when missing), starts a throw-away PostgreSQL
 # server on a free loopback port in a temporary directory, builds once, runs the Swift test suite
-# (SQLite and PostgreSQL storage tests, every policy test case) and the policy checks, and stops
-# the server whatever happens.
+# (SQLite and PostgreSQL storage tests, every policy test case), the policy and plan checks and the
+# monthly workbook as LibreOffice prints it, and stops the server whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -f /usr/include/xlsxwriter.h ] || need+=(libxlsxwriter-dev)
+# The workbook check prints the monthly report with LibreOffice Calc and reads the PDF back.
+command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -33,3 +38,4 @@ swift test --skip-build
 .build/debug/kuajing policies check
 .build/debug/kuajing policies test
 .build/debug/kuajing plans check
+scripts/check-workbook.sh .build/debug/kuajing

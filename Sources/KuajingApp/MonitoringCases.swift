@@ -97,10 +97,7 @@ public struct MonthlyReporting: Sendable {
         let names = try context.codeTables().byField["country"]?.codes ?? [:]
         return try AppError.wrappingSync {
             switch format {
-            case .xlsx:
-                var book = Workbook()
-                book.sheets = report.tables(countryNames: names)
-                return try book.bytes()
+            case .xlsx: return try report.workbook(countryNames: names).bytes()
             case .csv: return Array(report.csv(countryNames: names).utf8)
             case .html: return Array(MonthlyReportView(report: report, countryNames: names).html().utf8)
             }

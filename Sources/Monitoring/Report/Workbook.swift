@@ -1,114 +1,196 @@
+import CXlsxWriter
 import Foundation
-import ZIPFoundation
+import KuajingDomain
 
-/// A minimal Office Open XML workbook (.xlsx): sheets of text and number cells, inline strings,
-/// a bold header row. Enough for Excel and WPS to open a report as a real workbook.
+/// A workbook (.xlsx) written by libxlsxwriter, as an office suite expects a report: amounts as
+/// numbers with thousands separators (the unit in the header), percentages as percentages, dates
+/// as dates, a frozen and filterable header row, column widths that fit Chinese text, A4 landscape
+/// fitted to the page width with the header repeated on every page, and native charts.
 public struct Workbook {
-    public enum Cell: Sendable {
+    public enum Cell: Sendable, Equatable {
         case text(String)
-        /// A number as exact decimal text ("650.00"), so no binary rounding happens on our side.
-        case number(String)
+        /// An amount in fen, written as yuan (fen ÷ 100, a binary double: exact to the fen for any
+        /// amount under 90 万亿元) with the format #,##0.00. The conversion happens here only.
+        case money(Int64)
+        /// A share in basis points (2345 = 23.45%), written as 0.2345 with the format 0.0%.
+        case percent(Int?)
+        case count(Int64)
+        case date(Day)
+
+        /// The cell as plain text (CSV), exact: money as yuan with two decimals.
+        public var plain: String {
+            switch self {
+            case let .text(t): return t
+            case let .money(fen): return ReportFormat.yuan(fen)
+            case let .percent(bp): return ReportFormat.percent(bp)
+            case let .count(n): return String(n)
+            case let .date(d): return d.iso
+            }
+        }
     }
 
-    public var sheets: [(name: String, rows: [[Cell]])] = []
+    /// A native chart drawn from a sheet's own columns, placed below its table.
+    public struct Chart: Sendable {
+        public enum Kind: Sendable { case line, column }
+        public var kind: Kind
+        public var title: String
+        /// The column holding the categories (months, districts).
+        public var categories: Int
+        /// The columns holding the series; each series is named by its header.
+        public var series: [Int]
+
+        public init(kind: Kind, title: String, categories: Int, series: [Int]) {
+            self.kind = kind
+            self.title = title
+            self.categories = categories
+            self.series = series
+        }
+    }
+
+    public struct Sheet: Sendable {
+        public var name: String
+        public var rows: [[Cell]]
+        public var charts: [Chart]
+
+        public init(name: String, rows: [[Cell]], charts: [Chart] = []) {
+            self.name = name
+            self.rows = rows
+            self.charts = charts
+        }
+    }
+
+    public var sheets: [Sheet] = []
 
     public init() {}
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(u)
-            default: if u.value >= 0x20 { out.unicodeScalars.append(u) }
-            }
+    /// The widest a column gets; longer text wraps within it.
+    static let maximumWidth = 40.0
+
+    /// Display width in character cells: CJK and full-width characters count two.
+    static func displayWidth(_ s: String) -> Double {
+        s.unicodeScalars.reduce(0.0) { w, u in
+            let v = u.value
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v) || (0xFFE0...0xFFE6).contains(v)
+            return w + (wide ? 2 : 1)
         }
-        return out
     }
 
-    static func column(_ index: Int) -> String {
-        var n = index + 1, s = ""
-        while n > 0 {
-            let r = (n - 1) % 26
-            s = String(UnicodeScalar(UInt8(65 + r))) + s
-            n = (n - 1) / 26
+    static func width(_ cell: Cell) -> Double {
+        switch cell {
+        case let .text(t): return displayWidth(t)
+        case let .money(fen): return Double(ReportFormat.yuan(fen).count + ReportFormat.yuan(fen).count / 4)
+        case .percent: return 7
+        case let .count(n): return Double(String(n).count + String(n).count / 3)
+        case .date: return 10
         }
-        return s
     }
 
-    func sheetXML(_ rows: [[Cell]]) -> String {
-        var x = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><cols><col min=\"1\" max=\"\(max(rows.map(\.count).max() ?? 1, 1))\" width=\"18\" customWidth=\"1\"/></cols><sheetData>"
-        for (r, row) in rows.enumerated() {
-            x += "<row r=\"\(r + 1)\">"
-            for (c, cell) in row.enumerated() {
-                let ref = Self.column(c) + String(r + 1)
-                let style = r == 0 ? " s=\"1\"" : ""
-                switch cell {
-                case let .text(t): x += "<c r=\"\(ref)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(Self.escape(t))</t></is></c>"
-                case let .number(n): x += "<c r=\"\(ref)\"\(style)><v>\(n)</v></c>"
-                }
-            }
-            x += "</row>"
-        }
-        return x + "</sheetData></worksheet>"
-    }
-
-    /// The workbook's parts, by path inside the archive.
-    public func parts() -> [(String, String)] {
-        let names = sheets.map(\.name)
-        var parts: [(String, String)] = []
-        parts.append(("[Content_Types].xml", """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\(names.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())</Types>
-            """))
-        parts.append(("_rels/.rels", """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
-            """))
-        parts.append(("xl/workbook.xml", """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(names.enumerated().map { "<sheet name=\"\(Self.escape(String($0.element.prefix(31))))\" sheetId=\"\($0.offset + 1)\" r:id=\"rId\($0.offset + 1)\"/>" }.joined())</sheets></workbook>
-            """))
-        parts.append(("xl/_rels/workbook.xml.rels", """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(names.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())<Relationship Id="rId\(names.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
-            """))
-        parts.append(("xl/styles.xml", """
-            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2"><xf fontId="0"/><xf fontId="1" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
-            """))
-        for (k, sheet) in sheets.enumerated() { parts.append(("xl/worksheets/sheet\(k + 1).xml", sheetXML(sheet.rows))) }
-        return parts
-    }
-
-    /// Writes the .xlsx; the file appears only when complete (written beside it, then moved).
+    /// Writes the .xlsx to `path`; the file appears only when complete (written beside it, then moved).
     public func write(to path: String) throws {
         let temporary = path + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: temporary)
-        let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
-        for (name, text) in parts() {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
+        do {
+            try writeDirectly(to: temporary)
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: temporary, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
         }
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
 
     /// The .xlsx as bytes (for a download, or a file written whole by its caller).
     public func bytes() throws -> [UInt8] {
-        let archive = try Archive(accessMode: .create)
-        for (name, text) in parts() {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("kuajing-\(UUID().uuidString).xlsx").path
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        try writeDirectly(to: temporary)
+        guard let data = FileManager.default.contents(atPath: temporary) else { throw MonitoringError("无法读取生成的工作簿") }
+        return [UInt8](data)
+    }
+
+    func writeDirectly(to path: String) throws {
+        guard let book = workbook_new(path) else { throw MonitoringError("无法创建工作簿 \(path)") }
+        func format(_ configure: (UnsafeMutablePointer<lxw_format>) -> Void) -> UnsafeMutablePointer<lxw_format> {
+            let f = workbook_add_format(book)!
+            format_set_font_name(f, "Noto Sans CJK SC")
+            format_set_align(f, UInt8(LXW_ALIGN_VERTICAL_TOP.rawValue))
+            configure(f)
+            return f
+        }
+        let header = format {
+            format_set_bold($0)
+            format_set_text_wrap($0)
+            format_set_bg_color($0, 0xDDE4EE)
+            format_set_border($0, UInt8(LXW_BORDER_THIN.rawValue))
+        }
+        let text = format { _ in }
+        let wrapped = format { format_set_text_wrap($0) }
+        let money = format { format_set_num_format($0, "#,##0.00") }
+        let percent = format { format_set_num_format($0, "0.0%") }
+        let count = format { format_set_num_format($0, "#,##0") }
+        let date = format { format_set_num_format($0, "yyyy-mm-dd") }
+        for sheet in sheets {
+            guard let ws = workbook_add_worksheet(book, sheet.name) else { throw MonitoringError("无法添加工作表 \(sheet.name)") }
+            let columns = sheet.rows.map(\.count).max() ?? 0
+            var widths = Array(repeating: 6.0, count: columns)
+            for row in sheet.rows { for (c, cell) in row.enumerated() { widths[c] = max(widths[c], Self.width(cell) + 2) } }
+            for c in 0..<columns {
+                let wraps = widths[c] > Self.maximumWidth
+                worksheet_set_column(ws, lxw_col_t(c), lxw_col_t(c), min(widths[c], Self.maximumWidth), wraps ? wrapped : nil)
+            }
+            for (r, row) in sheet.rows.enumerated() {
+                // libxlsxwriter does not size rows: a row is as tall as its most wrapped cell.
+                let lines = row.enumerated().map { c, cell in
+                    widths[c] > Self.maximumWidth ? Int((Self.width(cell) / (Self.maximumWidth - 2)).rounded(.up)) : 1
+                }.max() ?? 1
+                if lines > 1 || r == 0 { worksheet_set_row(ws, lxw_row_t(r), 15.0 * Double(max(lines, r == 0 ? 2 : 1)), nil) }
+                for (c, cell) in row.enumerated() {
+                    let (rr, cc) = (lxw_row_t(r), lxw_col_t(c))
+                    if r == 0 { worksheet_write_string(ws, rr, cc, cell.plain, header); continue }
+                    switch cell {
+                    case let .text(t): worksheet_write_string(ws, rr, cc, t, widths[c] > Self.maximumWidth ? wrapped : text)
+                    case let .money(fen): worksheet_write_number(ws, rr, cc, Double(fen) / 100, money)
+                    case let .percent(bp):
+                        if let bp { worksheet_write_number(ws, rr, cc, Double(bp) / 10_000, percent) } else { worksheet_write_string(ws, rr, cc, "—", text) }
+                    case let .count(n): worksheet_write_number(ws, rr, cc, Double(n), count)
+                    case let .date(d):
+                        var dt = lxw_datetime(year: Int32(d.year), month: Int32(d.components.month), day: Int32(d.components.day), hour: 0, min: 0, sec: 0)
+                        worksheet_write_datetime(ws, rr, cc, &dt, date)
+                    }
+                }
+            }
+            if sheet.rows.count > 1, columns > 0 {
+                worksheet_freeze_panes(ws, 1, 0)
+                worksheet_autofilter(ws, 0, 0, lxw_row_t(sheet.rows.count - 1), lxw_col_t(columns - 1))
+            }
+            worksheet_set_paper(ws, 9) // A4
+            worksheet_set_landscape(ws)
+            worksheet_set_margins(ws, 0.4, 0.4, 0.5, 0.5)
+            worksheet_fit_to_pages(ws, 1, 0)
+            worksheet_repeat_rows(ws, 0, 0)
+            var below = sheet.rows.count + 1
+            for chart in sheet.charts where sheet.rows.count > 1 {
+                let kind = chart.kind == .line ? LXW_CHART_LINE : LXW_CHART_COLUMN
+                guard let ch = workbook_add_chart(book, UInt8(kind.rawValue)) else { continue }
+                chart_title_set_name(ch, chart.title)
+                let last = lxw_row_t(sheet.rows.count - 1)
+                for column in chart.series {
+                    let s = chart_add_series(ch, nil, nil)
+                    chart_series_set_categories(s, sheet.name, 1, lxw_col_t(chart.categories), last, lxw_col_t(chart.categories))
+                    chart_series_set_values(s, sheet.name, 1, lxw_col_t(column), last, lxw_col_t(column))
+                    chart_series_set_name(s, sheet.rows[0][column].plain)
+                }
+                chart_legend_set_position(ch, UInt8(LXW_CHART_LEGEND_BOTTOM.rawValue))
+                chart_axis_set_num_format(ch.pointee.y_axis, "#,##0")
+                var options = lxw_chart_options()
+                options.x_scale = 1.5
+                options.y_scale = 1.2
+                worksheet_insert_chart_opt(ws, lxw_row_t(below), 0, ch, &options)
+                below += 20
             }
         }
-        guard let data = archive.data else { throw MonitoringError("无法生成工作簿") }
-        return [UInt8](data)
+        let status = workbook_close(book)
+        guard status == LXW_NO_ERROR else { throw MonitoringError("写出工作簿失败：\(String(cString: lxw_strerror(status)))") }
     }
 }
