@@ -11,13 +11,6 @@ public struct PlanCatalog: Sendable {
     public func plans() throws(AppError) -> [Plan] { try context.plans() }
     public func plan(_ id: String) throws(AppError) -> Plan { try context.plan(id) }
 
-    public struct FileCheck: Sendable {
-        public var file: String
-        public var plan: Plan?
-        public var quoted: Int
-        public var problems: [String]
-    }
-
     /// Loads every plan and checks quotations against the seeds and scopes against the divisions.
     public func check() throws(AppError) -> [FileCheck] {
         let directory = context.configuration.plans
@@ -29,9 +22,9 @@ public struct PlanCatalog: Sendable {
             do {
                 let plan = try PlanLoader.load(path: directory + "/" + f)
                 let (quoted, found) = PlanCheck.check(plan, seedDirectory: context.configuration.seeds)
-                return FileCheck(file: plan.file, plan: plan, quoted: quoted, problems: found.map(\.description))
+                return FileCheck(file: plan.file, contents: "目标 \(plan.targets.count) 项，任务 \(plan.tasks.count) 项", quoted: quoted, problems: found.map(\.description))
             } catch {
-                return FileCheck(file: directory + "/" + f, plan: nil, quoted: 0, problems: [AppError(error).message])
+                return FileCheck(file: directory + "/" + f, contents: nil, quoted: 0, problems: [AppError(error).message])
             }
         }
     }

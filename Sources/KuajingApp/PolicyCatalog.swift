@@ -2,6 +2,16 @@ import Foundation
 import KuajingDomain
 import PolicyEngine
 
+/// One policy or plan file's check: loaded and type-checked, what it holds, how many quotations
+/// were compared with the seed text, and every problem (none when it passed).
+public struct FileCheck: Sendable {
+    public var file: String
+    /// What the file holds ("19 项措施", "目标 14 项，任务 22 项"); nil when it did not load.
+    public var contents: String?
+    public var quoted: Int
+    public var problems: [String]
+}
+
 /// The policy files: list, show, check (load, type-check, quotations against the seeds), test.
 public struct PolicyCatalog: Sendable {
     public let context: AppContext
@@ -14,15 +24,6 @@ public struct PolicyCatalog: Sendable {
             throw .notFound(message: "没有编号为 \(id) 的政策；可用 kuajing policies list 查看")
         }
         return p
-    }
-
-    /// One file's check: loaded and type-checked, and how many quotations were compared with the seed.
-    public struct FileCheck: Sendable {
-        public var file: String
-        public var measures: Int
-        public var quoted: Int
-        /// Empty when the file passed.
-        public var problems: [String]
     }
 
     /// Loads every policy file (or just `file`) and, where the seed texts are at hand, checks that
@@ -51,9 +52,9 @@ public struct PolicyCatalog: Sendable {
                 } else {
                     problems.append("\(f): 找不到原文 \(seeds)/\(p.seed)，无法核对引文")
                 }
-                return FileCheck(file: f, measures: p.measures.count, quoted: quoted, problems: problems)
+                return FileCheck(file: f, contents: "\(p.measures.count) 项措施", quoted: quoted, problems: problems)
             } catch {
-                return FileCheck(file: f, measures: 0, quoted: 0, problems: [AppError(error).message])
+                return FileCheck(file: f, contents: nil, quoted: 0, problems: [AppError(error).message])
             }
         }
     }

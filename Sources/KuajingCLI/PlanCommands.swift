@@ -72,13 +72,7 @@ struct Plans: AsyncParsableCommand {
             var problems = 0
             try await runCommand { () throws(AppError) in
                 let out = StandardOutput()
-                for c in try PlanCatalog(options.context()).check() {
-                    for p in c.problems { out.write("\(p)\n") }
-                    problems += c.problems.count
-                    if let plan = c.plan {
-                        out.write("\(c.file): \(c.problems.isEmpty ? "通过" : "有 \(c.problems.count) 处问题")（目标 \(plan.targets.count) 项，任务 \(plan.tasks.count) 项\(c.quoted > 0 ? "，\(c.quoted) 处引文已与原文比对" : "")）\n")
-                    }
-                }
+                problems = CheckText.render(try PlanCatalog(options.context()).check(), out: out.write)
                 out.flush()
             }
             if problems > 0 { throw ExitCode(1) }

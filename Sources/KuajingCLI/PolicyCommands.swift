@@ -4,6 +4,20 @@ import KuajingApp
 import KuajingDomain
 import PolicyEngine
 
+/// Terminal rendering of a policy or plan check: every problem, then each file's verdict. Returns the number of problems.
+enum CheckText {
+    static func render(_ checks: [FileCheck], out: (String) -> Void) -> Int {
+        var problems = 0
+        for c in checks {
+            for p in c.problems { out(p + "\n") }
+            problems += c.problems.count
+            guard let contents = c.contents else { continue }
+            out("\(c.file): \(c.problems.isEmpty ? "通过" : "有 \(c.problems.count) 处问题")（\(contents)\(c.quoted > 0 ? "，\(c.quoted) 处引文已与原文比对" : "")）\n")
+        }
+        return problems
+    }
+}
+
 /// Terminal rendering of the policy catalogue.
 enum PolicyText {
     static func list(_ policies: [Policy], out: (String) -> Void) {
@@ -79,11 +93,7 @@ struct Policies: AsyncParsableCommand {
             var problems = 0
             try await runCommand { () throws(AppError) in
                 let out = StandardOutput()
-                for c in try PolicyCatalog(options.context()).check(file: file) {
-                    for p in c.problems { out.write(p + "\n") }
-                    problems += c.problems.count
-                    if c.problems.isEmpty { out.write("\(c.file): 通过（\(c.measures) 项措施\(c.quoted > 0 ? "，\(c.quoted) 处引文与原文一致" : "")）\n") }
-                }
+                problems = CheckText.render(try PolicyCatalog(options.context()).check(file: file), out: out.write)
                 out.flush()
             }
             if problems > 0 { throw ExitCode(1) }
