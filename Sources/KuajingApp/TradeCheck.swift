@@ -75,6 +75,17 @@ public struct OrderMatching: Sendable {
         public var unreadable: [String]
     }
 
+    /// The message types 三单对碰 reads: orders, payments and receipts, waybills, inventories.
+    public static let types: Set<String> = ["CEB303", "CEB311", "CEB403", "CEB411", "CEB505", "CEB511", "CEB603", "CEB621"]
+
+    /// 三单对碰 over the stored ledger: the records it holds now (replacements applied, removals and
+    /// quarantined records left out), read back from their original messages.
+    public func matchStored() async throws(AppError) -> Report {
+        let records = try await context.withStore { try await $0.ledger.storedRecords(types: Self.types) }
+        let results = ThreeDocumentMatch.match(records)
+        return Report(orders: results, unlinked: ThreeDocumentMatch.unlinked(records, results: results).map { ($0.0, $0.1) }, unreadable: [])
+    }
+
     public func match(paths: [String]) throws(AppError) -> Report {
         try AppError.wrappingSync {
             var records: [CEBRecord] = []

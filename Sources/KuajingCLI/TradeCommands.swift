@@ -215,12 +215,13 @@ struct Stats: AsyncParsableCommand {
 }
 
 struct Match: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "三单对碰: match orders with payments/receipts, waybills and inventories in the messages given.")
-    @Argument(help: "Message files or directories.") var paths: [String]
+    static let configuration = CommandConfiguration(abstract: "三单对碰: match orders with payments/receipts, waybills and inventories in the messages given, or in the stored ledger (--db) when none are given.")
+    @Argument(help: "Message files or directories (none: the records of the stored ledger).") var paths: [String] = []
     @OptionGroup var options: AppOptions
     func run() async throws {
-        try await runCommand { () throws(AppError) in
-            let report = try OrderMatching(options.context()).match(paths: paths)
+        try await runCommand { () async throws(AppError) in
+            let matching = OrderMatching(try options.context())
+            let report = paths.isEmpty ? try await matching.matchStored() : try matching.match(paths: paths)
             let out = StandardOutput()
             for u in report.unreadable { out.write("✗ \(u)\n") }
             for r in report.orders {

@@ -351,6 +351,34 @@ public struct TradeLedger: Sendable {
         try await backend.read { db in try db.rows("SELECT bytes FROM message_blob WHERE digest = ?", .text(digest)).first?.bytes("bytes") }
     }
 
+    /// The records the ledger holds now, read back from their original messages: each record from
+    /// the message that stored its current version (a replacement's, not the first), none that was
+    /// removed or quarantined. Message types limit what is read (nil: every type).
+    public func storedRecords(types: Set<String>? = nil) async throws -> [CEBRecord] {
+        let (current, blobs) = try await backend.read { db -> ([String: String], [(String, String, [UInt8])]) in
+            var current: [String: String] = [:]
+            for row in try db.rows("SELECT message_type, natural_key, digest FROM record", []) {
+                let type = try row.text("message_type")
+                if let types, !types.contains(type) { continue }
+                current[type + "|" + (try row.text("natural_key"))] = try row.text("digest")
+            }
+            let digests = Set(current.values).sorted()
+            var blobs: [(String, String, [UInt8])] = []
+            for chunk in digests.chunked(200) {
+                let sql = "SELECT digest, source, bytes FROM message_blob WHERE digest IN (\(SQLText.placeholders(chunk.count))) ORDER BY digest"
+                for row in try db.rows(sql, chunk.map(SQLValue.text)) { blobs.append((try row.text("digest"), try row.text("source"), try row.bytes("bytes"))) }
+            }
+            return (current, blobs)
+        }
+        var out: [CEBRecord] = []
+        for (digest, source, bytes) in blobs {
+            for message in try CEBReader.read(data: Data(bytes), source: source) {
+                out += message.records.filter { current[$0.messageType + "|" + LedgerMapping.naturalKey($0)] == digest }
+            }
+        }
+        return out
+    }
+
     /// Marks quarantine entries resolved once their corrected message has been ingested.
     public func resolve(ids: [Int64]) async throws {
         let now = clock.timestamp()
