@@ -88,12 +88,14 @@ public struct TradeLedger: Sendable {
         let receivedAt = clock.timestamp()
         return try await backend.write { db in
             var counts = IngestCounts()
-            for (message, verdicts) in batch { counts += try TradeLedger.store(db, message, verdicts, receivedAt: receivedAt) }
+            let delta = RollupDelta()
+            for (message, verdicts) in batch { counts += try TradeLedger.store(db, message, verdicts, receivedAt: receivedAt, delta: delta) }
+            try delta.apply(db)
             return counts
         }
     }
 
-    static func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String) throws -> IngestCounts {
+    static func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String, delta: RollupDelta) throws -> IngestCounts {
         var counts = IngestCounts()
         guard try TradeLedger.storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes, at: receivedAt) else {
             counts.duplicates = verdicts.count
@@ -124,9 +126,9 @@ public struct TradeLedger: Sendable {
                 continue
             }
             let id = distinct ? existing[key] : try existingRecords(db, type: r.messageType, keys: [key])[key]
-            counts += try storeOne(db, r, key: key, existing: id, digest: message.digest)
+            counts += try storeOne(db, r, key: key, existing: id, digest: message.digest, delta: delta)
         }
-        try insertRecords(db, fresh, digest: message.digest)
+        try insertRecords(db, fresh, digest: message.digest, delta: delta)
         counts.accepted += fresh.count
         return counts
     }
@@ -143,12 +145,14 @@ public struct TradeLedger: Sendable {
 
     /// One record against what is stored under its key: a duplicate, a replacement (appType 2), a
     /// removal (appType 3), or new.
-    static func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String) throws -> IngestCounts {
+    static func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String, delta: RollupDelta) throws -> IngestCounts {
         var counts = IngestCounts()
         switch r.value("appType") ?? "1" {
         case "3":
             if let id = existing {
-                try TradeRollups.markDirty(db, months: monthsOfRecord(db, id))
+                if let inv = LedgerMapping.inventory(r) {
+                    try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ? AND i.ebc_code = ?", [.text(inv.copNo), .text(inv.ebcCode)]), sign: -1)
+                }
                 try db.execute("DELETE FROM inventory WHERE record_id = ?", .integer(id))
                 try db.execute("DELETE FROM record WHERE id = ?", .integer(id))
                 counts.deleted += 1
@@ -158,22 +162,25 @@ public struct TradeLedger: Sendable {
             if let id = existing {
                 try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
                                .text(LedgerMapping.json(r)), .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
-                try TradeRollups.markDirty(db, months: monthsOfRecord(db, id))
-                if let inv = LedgerMapping.inventory(r) { try upsertInventories(db, [(inv, id)]) }
+                if let inv = LedgerMapping.inventory(r) {
+                    // The replaced row stops counting (its status is reset until a receipt comes).
+                    try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ? AND i.ebc_code = ?", [.text(inv.copNo), .text(inv.ebcCode)]), sign: -1)
+                    try upsertInventories(db, [(inv, id)])
+                }
                 counts.updated += 1
                 return counts
             }
         default:
             if existing != nil { counts.duplicates += 1; return counts }
         }
-        try insertRecords(db, [(r, key)], digest: digest)
+        try insertRecords(db, [(r, key)], digest: digest, delta: delta)
         counts.accepted += 1
         return counts
     }
 
     /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
     /// the customs statuses the receipts among them carry.
-    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String) throws {
+    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String, delta: RollupDelta) throws {
         guard !records.isEmpty else { return }
         var values: [[SQLValue]] = []
         values.reserveCapacity(records.count)
@@ -184,20 +191,16 @@ public struct TradeLedger: Sendable {
         var ids: [String: Int64] = [:]
         for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
         try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
-        for (r, _) in records { try applyReceipt(db, r) }
-    }
-
-    static func monthsOfRecord(_ db: any SQLExecutor, _ id: Int64) throws -> Set<String> {
-        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) AS month FROM inventory WHERE record_id = ?", [.integer(id)]).map { try $0.text("month") })
+        for (r, _) in records { try applyReceipt(db, r, delta: delta) }
     }
 
     static func placeholders(_ n: Int) -> String { SQLText.placeholders(n) }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
-    /// customs status and cancellation included (they come from receipts that follow).
+    /// customs status and cancellation included (they come from receipts that follow), so a new or
+    /// replaced row counts in no rollup until its receipt.
     static func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
         guard !rows.isEmpty else { return }
-        try TradeRollups.markDirty(db, months: Set(rows.map { String($0.0.declaredOn.prefix(7)) }))
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
         let values: [[SQLValue]] = rows.map { inv, recordID in
             [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
@@ -262,15 +265,12 @@ public struct TradeLedger: Sendable {
             var current = stored
             var final: [String: [SQLValue]] = [:]
             var order: [String] = []
-            var months: Set<String> = []
             for r in result.rows {
                 let values: [SQLValue] = [.text(r.date), .text(r.direction), .text(r.supervisionCode), .text(r.enterpriseID), .text(r.enterpriseName),
                                           t(r.district), .text(r.customsCode), .text(r.country), .text(r.hsCode), .integer(r.valueFen),
                                           .text(r.currency), .text(r.valueOriginal), .text(r.status)]
-                months.insert(String(r.date.prefix(7)))
                 if let existing = current[r.declarationNo] {
                     if existing == values { counts.duplicates += 1; continue }
-                    if case let .text(m)? = existing.first { months.insert(String(m.prefix(7))) }
                     counts.updated += 1
                 } else {
                     counts.accepted += 1
@@ -279,12 +279,15 @@ public struct TradeLedger: Sendable {
                 if final[r.declarationNo] == nil { order.append(r.declarationNo) }
                 final[r.declarationNo] = [.text(r.declarationNo)] + values + [.text(digest), .integer(Int64(r.line))]
             }
-            try TradeRollups.markDirty(db, months: months)
             let replaced = order.filter { stored[$0] != nil }
+            let delta = RollupDelta()
+            try delta.add(TradeRollups.declarationContributions(db, numbers: replaced), sign: -1)
             for chunk in replaced.chunked(500) {
                 try db.execute("DELETE FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))", chunk.map(SQLValue.text))
             }
             _ = try db.insert(LedgerTables.declarations, rows: order.map { final[$0]! })
+            try delta.add(TradeRollups.declarationContributions(db, numbers: order), sign: 1)
+            try delta.apply(db)
             return counts
         }
     }
@@ -313,20 +316,21 @@ public struct TradeLedger: Sendable {
     /// Inventory receipts (CEB604 export, CEB622 import) set the customs status, the newest receipt
     /// winning; an approved cancellation (撤销, receipts CEB606/CEB624 with status 399 审结) takes the
     /// inventory out of the statistics.
-    static func applyReceipt(_ db: any SQLExecutor, _ r: CEBRecord) throws {
+    static func applyReceipt(_ db: any SQLExecutor, _ r: CEBRecord, delta: RollupDelta) throws {
         guard let status = r.value("returnStatus").flatMap({ Int64($0) }) else { return }
         let time = r.value("returnTime") ?? ""
         switch r.messageType {
         case "CEB604", "CEB622":
             guard let cop = r.value("copNo") else { return }
-            try TradeRollups.markDirty(db, months: TradeRollups.monthsOfInventories(db, column: "cop_no", value: cop))
+            try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ?", [.text(cop)]), sign: -1)
             try db.execute("""
                 UPDATE inventory SET customs_status = ?, customs_status_time = ?, invt_no = COALESCE(?, invt_no)
                 WHERE cop_no = ? AND (customs_status_time IS NULL OR customs_status_time <= ?)
                 """, .integer(status), .text(time), r.value("invtNo").map(SQLValue.text) ?? .null, .text(cop), .text(time))
+            try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ?", [.text(cop)]), sign: 1)
         case "CEB606", "CEB624":
             guard status == 399, let invt = r.value("invtNo") else { return }
-            try TradeRollups.markDirty(db, months: TradeRollups.monthsOfInventories(db, column: "invt_no", value: invt))
+            try delta.add(TradeRollups.inventoryContributions(db, where: "i.invt_no = ?", [.text(invt)]), sign: -1)
             try db.execute("UPDATE inventory SET cancelled = 1 WHERE invt_no = ?", .text(invt))
         default: return
         }

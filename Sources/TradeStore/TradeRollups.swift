@@ -4,9 +4,11 @@ import Foundation
 /// direction, supervision code and country, and by enterprise: what the monthly report and the
 /// targets read, so that none of their figures recounts the ledger.
 ///
-/// Maintenance: every change to the ledger marks the months it touches (`rollup_dirty_month`, in
-/// the same transaction as the change); `refreshRollups` recomputes exactly those months from the
-/// base rows. `verifyRollups` recounts everything and names any month that differs.
+/// Maintenance: every ingest, replacement (appType 2), removal (appType 3), receipt and declaration
+/// adjusts the rollup rows it touches by delta, in the same transaction (`RollupDelta`). A change to
+/// the registry (an enterprise's district) marks the months of that enterprise's trade
+/// (`rollup_dirty_month`) and `refresh` recomputes exactly those months from the base rows.
+/// `verify` recounts everything and names any row that differs.
 /// An enterprise's district is the registry's; failing that, the declaration's; failing that '' (未登记).
 /// Its tables: `trade_month_district`, `trade_month_enterprise`, `rollup_dirty_month`, `tier_move`.
 public struct TradeRollups: Sendable {
@@ -34,6 +36,30 @@ public struct TradeRollups: Sendable {
         return (month + "-01", next + "-01")
     }
 
+    /// The rollup rows of inventories matching `condition` (on `i`), as they count now.
+    static func inventoryContributions(_ db: any SQLExecutor, where condition: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        try db.rows("""
+            SELECT substr(i.declared_on, 1, 7) AS month, i.ebc_code AS ent, COALESCE(e.district, '') AS district, i.direction AS direction,
+                   i.supervision_code AS code, COALESCE(i.country, '') AS country, COALESCE(i.value_fen, 0) AS fen
+            FROM inventory i LEFT JOIN enterprise e ON e.id = i.ebc_code
+            WHERE i.cancelled = 0 AND i.customs_status IN (800, 899) AND \(condition)
+            """, arguments)
+    }
+
+    /// The rollup rows of these declarations, as they count now.
+    static func declarationContributions(_ db: any SQLExecutor, numbers: [String]) throws -> [SQLRow] {
+        var out: [SQLRow] = []
+        for chunk in numbers.chunked(500) {
+            out += try db.rows("""
+                SELECT substr(d.declared_on, 1, 7) AS month, d.enterprise_id AS ent, COALESCE(e.district, d.district, '') AS district, d.direction AS direction,
+                       d.supervision_code AS code, d.country AS country, d.value_fen AS fen
+                FROM declaration d LEFT JOIN enterprise e ON e.id = d.enterprise_id
+                WHERE d.status IN ('放行', '800', '结关', '899') AND d.declaration_no IN (\(SQLText.placeholders(chunk.count)))
+                """, chunk.map(SQLValue.text))
+        }
+        return out
+    }
+
     /// Marks months whose rollups must be recomputed (inside the transaction that changed them).
     static func markDirty(_ db: any SQLExecutor, months: Set<String>) throws {
         for m in months.sorted() where m.count == 7 {
@@ -49,10 +75,6 @@ public struct TradeRollups: Sendable {
             .map { try $0.text("month") })
     }
 
-    /// Months of the inventories a receipt or cancellation is about to change.
-    static func monthsOfInventories(_ db: any SQLExecutor, column: String, value: String) throws -> Set<String> {
-        Set(try db.rows("SELECT DISTINCT substr(declared_on, 1, 7) AS month FROM inventory WHERE \(column) = ?", [.text(value)]).map { try $0.text("month") })
-    }
 
     /// Recomputes the rollups of every month marked since the last refresh, one transaction.
     @discardableResult
@@ -232,5 +254,65 @@ extension TradeRollups {
                          trailingFen: try $0.int("trailing_fen"))
             }
         }
+    }
+}
+
+/// Changes to the rollups gathered within one transaction (rows that start or stop counting, with
+/// their sign) and applied together at its end, in the same transaction: the rollups follow every
+/// ingest, replacement, removal and receipt without recomputing a month.
+final class RollupDelta {
+    struct DistrictKey: Hashable { var month, district, direction, code, country: String }
+    struct EnterpriseKey: Hashable { var month, enterprise, direction: String }
+    var district: [DistrictKey: (records: Int64, fen: Int64)] = [:]
+    var enterprise: [EnterpriseKey: (district: String, records: Int64, fen: Int64)] = [:]
+
+    var isEmpty: Bool { district.isEmpty && enterprise.isEmpty }
+
+    /// Rows (from `inventoryContributions` or `declarationContributions`) added (+1) or taken away (−1).
+    func add(_ rows: [SQLRow], sign: Int64) throws {
+        for row in rows {
+            let month = try row.text("month"), ent = try row.text("ent"), d = try row.text("district"), direction = try row.text("direction")
+            let fen = try row.int("fen") * sign
+            let dk = DistrictKey(month: month, district: d, direction: direction, code: try row.text("code"), country: try row.text("country"))
+            let dv = district[dk] ?? (0, 0)
+            district[dk] = (dv.records + sign, dv.fen + fen)
+            let ek = EnterpriseKey(month: month, enterprise: ent, direction: direction)
+            let ev = enterprise[ek] ?? ("", 0, 0)
+            enterprise[ek] = (max(ev.district, d), ev.records + sign, ev.fen + fen)
+        }
+    }
+
+    /// Adds the changes to the rollup rows (creating the rows they lack) and removes rows left at
+    /// zero records. An enterprise row keeps the greatest district name it has seen, as the recount's
+    /// MAX does for an enterprise the registry does not hold.
+    func apply(_ db: any SQLExecutor) throws {
+        let d = district.filter { $0.value.records != 0 || $0.value.fen != 0 }
+        let e = enterprise.filter { $0.value.records != 0 || $0.value.fen != 0 }
+        try db.insert(BulkInsert(table: "trade_month_district",
+                                 columns: [("month", "text"), ("district", "text"), ("direction", "text"), ("supervision_code", "text"), ("country", "text"),
+                                           ("records", "bigint"), ("value_fen", "bigint")],
+                                 suffix: """
+                                     ON CONFLICT (month, district, direction, supervision_code, country) DO UPDATE SET
+                                     records = trade_month_district.records + excluded.records, value_fen = trade_month_district.value_fen + excluded.value_fen
+                                     """),
+                      rows: d.map { [.text($0.key.month), .text($0.key.district), .text($0.key.direction), .text($0.key.code), .text($0.key.country),
+                                     .integer($0.value.records), .integer($0.value.fen)] })
+        let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
+        try db.insert(BulkInsert(table: "trade_month_enterprise",
+                                 columns: [("month", "text"), ("enterprise_id", "text"), ("district", "text"), ("direction", "text"), ("records", "bigint"), ("value_fen", "bigint")],
+                                 suffix: """
+                                     ON CONFLICT (month, enterprise_id, direction) DO UPDATE SET district = \(greatest)(trade_month_enterprise.district, excluded.district),
+                                     records = trade_month_enterprise.records + excluded.records, value_fen = trade_month_enterprise.value_fen + excluded.value_fen
+                                     """),
+                      rows: e.map { [.text($0.key.month), .text($0.key.enterprise), .text($0.value.district), .text($0.key.direction),
+                                     .integer($0.value.records), .integer($0.value.fen)] })
+        let months = Set(d.keys.map(\.month)).union(e.keys.map(\.month)).sorted()
+        for chunk in months.chunked(200) where !chunk.isEmpty {
+            let list = SQLText.placeholders(chunk.count)
+            try db.execute("DELETE FROM trade_month_district WHERE records = 0 AND month IN (\(list))", chunk.map(SQLValue.text))
+            try db.execute("DELETE FROM trade_month_enterprise WHERE records = 0 AND month IN (\(list))", chunk.map(SQLValue.text))
+        }
+        district.removeAll()
+        enterprise.removeAll()
     }
 }

@@ -9,8 +9,18 @@ let kuajingBinary = Repository.root + "/.build/debug/kuajing"
 /// The command line as a user runs it: from any directory, several at once on one SQLite file.
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: kuajingBinary), "没有 .build/debug/kuajing：先运行 swift build --build-tests"))
 struct ProcessTests {
-    /// Runs `kuajing` with `arguments` in `directory`, with no KUAJING_* settings; its exit code and output.
-    static func run(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
+    /// Runs `kuajing` with `arguments` in `directory`, with no KUAJING_* settings; its exit code and
+    /// output. The wait happens on a thread of its own, never on the test runner's cooperative
+    /// threads (two on this machine), so the other suites' tasks, PostgreSQL's pool among them, run on.
+    static func run(_ arguments: [String], in directory: String) async throws -> (status: Int32, output: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do { continuation.resume(returning: try runBlocking(arguments, in: directory)) } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    static func runBlocking(_ arguments: [String], in directory: String) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: kuajingBinary)
         process.arguments = arguments
@@ -30,12 +40,12 @@ struct ProcessTests {
     @Test func severalProcessesWriteOneFile() async throws {
         let dir = try Repository.temporaryDirectory("procs")
         let db = dir + "/shared.sqlite"
-        #expect(try Self.run(["migrate", "--db", db], in: dir).status == 0)
+        #expect(try await Self.run(["migrate", "--db", db], in: dir).status == 0)
         let n = 8
         let results = try await withThrowingTaskGroup(of: (Int32, String).self) { group in
             for k in 0..<n {
                 group.addTask {
-                    try Self.run(["tasks", "update", "--plan", "hangzhou-2024", "--clause", "19", "--status", "进行中", "--note", "进程 \(k)", "--by", "市商务局", "--db", db], in: dir)
+                    try await Self.run(["tasks", "update", "--plan", "hangzhou-2024", "--clause", "19", "--status", "进行中", "--note", "进程 \(k)", "--by", "市商务局", "--db", db], in: dir)
                 }
             }
             var all: [(Int32, String)] = []
@@ -50,24 +60,24 @@ struct ProcessTests {
     }
 
     /// From a directory that is not the repository, the program finds its reference data, policies and plans.
-    @Test func worksFromAnyDirectory() throws {
+    @Test func worksFromAnyDirectory() async throws {
         let dir = try Repository.temporaryDirectory("elsewhere")
-        let ingest = try Self.run(["ingest", Repository.samples + "/CEB603Message.gacc2018.xml", "--db", dir + "/k.sqlite"], in: dir)
+        let ingest = try await Self.run(["ingest", Repository.samples + "/CEB603Message.gacc2018.xml", "--db", dir + "/k.sqlite"], in: dir)
         #expect(ingest.status == 0, "\(ingest.output)")
         #expect(ingest.output.contains("隔离 10 条"))
-        let plans = try Self.run(["plans", "check"], in: dir)
+        let plans = try await Self.run(["plans", "check"], in: dir)
         #expect(plans.status == 0, "\(plans.output)")
         #expect(plans.output.contains("处引文已与原文比对"))
-        let policies = try Self.run(["policies", "check"], in: dir)
+        let policies = try await Self.run(["policies", "check"], in: dir)
         #expect(policies.status == 0 && policies.output.contains("处引文已与原文比对"), "\(policies.output)")
     }
 
     /// An error is one Chinese sentence on standard error and an exit code by its kind.
-    @Test func errorsHaveTheirExitCodes() throws {
+    @Test func errorsHaveTheirExitCodes() async throws {
         let dir = try Repository.temporaryDirectory("errors")
-        let missing = try Self.run(["plans", "show", "nope"], in: dir)
+        let missing = try await Self.run(["plans", "show", "nope"], in: dir)
         #expect(missing.status == 3 && missing.output.contains("没有编号为 nope 的计划"))
-        let bad = try Self.run(["targets", "--month", "2025-13", "--db", dir + "/k.sqlite"], in: dir)
+        let bad = try await Self.run(["targets", "--month", "2025-13", "--db", dir + "/k.sqlite"], in: dir)
         #expect(bad.status == 2 && bad.output.contains("month"), "\(bad.output)")
     }
 }
