@@ -8,6 +8,8 @@ import Yams
 /// installation, or `--config` / `KUAJING_CONFIG`), else its default. Reference data, policies,
 /// plans and configuration are found from the installation (the repository the program was built
 /// in, found from the program's own location, or `KUAJING_HOME`), never from the working directory.
+/// Relative paths in the file are relative to the installation, except `database`: the store is the
+/// user's file, relative to the working directory wherever it is named.
 ///
 /// | setting | flag | environment | file key | default |
 /// |---|---|---|---|---|

@@ -13,6 +13,11 @@ public struct ClaimsCalculation: Sendable {
         public var funding: FundingConfiguration
         /// Time per phase (load policies, read ledger, evaluate) for KUAJING_TIMING.
         public var timer: PhaseTimer
+
+        /// Every result in a format (`kuajing calc --format`), streamed to `sink` in chunks.
+        public func write(_ format: OutputFormat, trace: Bool = false, to sink: (String) -> Void) {
+            ResultWriter(evaluation: evaluation, funding: funding, trace: trace).write(format, to: sink)
+        }
     }
 
     /// Reads and validates the whole ledger first: a malformed ledger is an `invalidInput` naming

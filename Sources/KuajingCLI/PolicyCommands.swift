@@ -138,7 +138,7 @@ struct Calc: AsyncParsableCommand {
             }
             var result = try ClaimsCalculation(options.context()).evaluate(claimsFile: claims, policyIDs: policyIDs, details: f != .summary)
             let out = StandardOutput()
-            ResultWriter(evaluation: result.evaluation, funding: result.funding, trace: trace).write(f, to: out.write)
+            result.write(f, trace: trace, to: out.write)
             result.timer.mark("write")
             out.flush()
         }

@@ -136,7 +136,7 @@ struct Quarantine: AsyncParsableCommand {
 }
 
 enum StatsText {
-    static func yuan(_ fen: Int64) -> String { "\(fen / 100).\(String(format: "%02d", fen % 100))" }
+    static func yuan(_ fen: Int64) -> String { Fen(fen).plain }
 
     static func render(_ t: Statistics.Table, format: String, out: (String) -> Void) {
         let header = t.dimensions.map(\.rawValue) + ["inventories", "value_cny", "other_currency_inventories"]

@@ -114,7 +114,7 @@ public final class PostgresBackend: StoreBackend {
     static func storageError(_ error: any Error) -> any Error {
         if error is StorageError { return error }
         if let e = error as? PSQLError {
-            let message = e.serverInfo?[.message] ?? String(reflecting: e.code)
+            let message = Self.message(e)
             if let state = e.serverInfo?[.sqlState] {
                 if state.hasPrefix("23") { return StorageError.constraint(message) }
                 if state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") { return StorageError.unavailable(message) }

@@ -137,7 +137,7 @@ public struct TradeLedger: Sendable {
     static func existingRecords(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for chunk in keys.chunked(500) {
-            let sql = "SELECT natural_key, id FROM record WHERE message_type = ? AND natural_key IN (\(TradeLedger.placeholders(chunk.count)))"
+            let sql = "SELECT natural_key, id FROM record WHERE message_type = ? AND natural_key IN (\(SQLText.placeholders(chunk.count)))"
             for row in try db.rows(sql, [.text(type)] + chunk.map(SQLValue.text)) { out[try row.text("natural_key")] = try row.int("id") }
         }
         return out
@@ -193,8 +193,6 @@ public struct TradeLedger: Sendable {
         try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
         for (r, _) in records { try applyReceipt(db, r, delta: delta) }
     }
-
-    static func placeholders(_ n: Int) -> String { SQLText.placeholders(n) }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
     /// customs status and cancellation included (they come from receipts that follow), so a new or
@@ -258,7 +256,7 @@ public struct TradeLedger: Sendable {
             for chunk in numbers.chunked(500) {
                 let sql = """
                     SELECT declaration_no, declared_on, direction, supervision_code, enterprise_id, enterprise_name, district, customs_code, country,
-                           hs_code, value_fen, currency, value_original, status FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))
+                           hs_code, value_fen, currency, value_original, status FROM declaration WHERE declaration_no IN (\(SQLText.placeholders(chunk.count)))
                     """
                 for row in try db.rows(sql, chunk.map(SQLValue.text)) { stored[try row.text("declaration_no")] = Array(row.rawValues.dropFirst()) }
             }
@@ -283,7 +281,7 @@ public struct TradeLedger: Sendable {
             let delta = RollupDelta()
             try delta.add(TradeRollups.declarationContributions(db, numbers: replaced), sign: -1)
             for chunk in replaced.chunked(500) {
-                try db.execute("DELETE FROM declaration WHERE declaration_no IN (\(TradeLedger.placeholders(chunk.count)))", chunk.map(SQLValue.text))
+                try db.execute("DELETE FROM declaration WHERE declaration_no IN (\(SQLText.placeholders(chunk.count)))", chunk.map(SQLValue.text))
             }
             _ = try db.insert(LedgerTables.declarations, rows: order.map { final[$0]! })
             try delta.add(TradeRollups.declarationContributions(db, numbers: order), sign: 1)

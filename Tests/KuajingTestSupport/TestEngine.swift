@@ -112,7 +112,7 @@ public enum Synthetic {
 public func calculatedJSON(claimsFile: String, policyIDs: [String] = [], context: AppContext? = nil, trace: Bool = false) throws -> String {
     let result = try ClaimsCalculation(context ?? testContext()).evaluate(claimsFile: claimsFile, policyIDs: policyIDs)
     var json = ""
-    ResultWriter(evaluation: result.evaluation, funding: result.funding, trace: trace).write(.json, to: { json += $0 })
+    result.write(.json, trace: trace, to: { json += $0 })
     return json
 }
 

@@ -9,7 +9,7 @@ import KuajingTestSupport
     func calc(_ csv: String, format: OutputFormat, trace: Bool = false) throws -> String {
         let result = try ClaimsCalculation(testContext()).evaluate(claimsFile: writeTemp("claims.csv", csv), details: format != .summary)
         var out = ""
-        ResultWriter(evaluation: result.evaluation, funding: result.funding, trace: trace).write(format, to: { out += $0 })
+        result.write(format, trace: trace, to: { out += $0 })
         return out
     }
 

@@ -31,7 +31,6 @@ enum LedgerConformanceTests {
 
     static func migrationsAreNumberedAndRunOnce(engine: TestEngine) async throws {
         let store = try await engine.store()
-        let ledger = store.ledger
         #expect(try await store.migrate().isEmpty)
         #expect(try await Migrator.appliedVersions(store.backend) == Migrations.all.map(\.version))
     }
@@ -93,7 +92,6 @@ enum LedgerConformanceTests {
     /// The bulk statements (multi-row VALUES, 200 rows a statement) store text exactly: quotes, backslashes, braces, commas, Chinese, and NULL apart from "NULL".
     static func bulkInsertKeepsTextExactly(engine: TestEngine) async throws {
         let store = try await engine.store()
-        let ledger = store.ledger
         let awkward = ["a\"b", "c\\d", "{e,f}", "模拟 数据", "NULL", "", " lead"]
         let rows = try await store.backend.write { db -> [[SQLValue]] in
             try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",

@@ -41,10 +41,7 @@ public enum ReportFormat {
     }
 
     /// Yuan with two decimals from fen ("1234.50").
-    public static func yuan(_ fen: Int64) -> String {
-        let m = fen.magnitude
-        return (fen < 0 ? "-" : "") + "\(m / 100).\(m % 100 < 10 ? "0" : "")\(m % 100)"
-    }
+    public static func yuan(_ fen: Int64) -> String { Fen(fen).plain }
 
     /// Basis points as a percentage with one decimal ("12.3%").
     public static func percent(_ bp: Int?) -> String {

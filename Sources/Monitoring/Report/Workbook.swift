@@ -79,7 +79,9 @@ public struct Workbook {
     static func width(_ cell: Cell) -> Double {
         switch cell {
         case let .text(t): return displayWidth(t)
-        case let .money(fen): return Double(ReportFormat.yuan(fen).count + ReportFormat.yuan(fen).count / 4)
+        case let .money(fen):
+            let digits = ReportFormat.yuan(fen).count
+            return Double(digits + digits / 4)
         case .percent: return 7
         case let .count(n): return Double(String(n).count + String(n).count / 3)
         case .date: return 10
