@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libxlsxwriter (Debian's libxlsxwriter-dev), for workbooks an office suite is happy with.
@@ -62,13 +66,27 @@ let package = Package(
             dependencies: [
                 "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore", "Monitoring",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
+        ),
+        // The web platform: routes, pages (model, query, view), the JSON API, sign-in and scopes, over KuajingApp.
+        .target(
+            name: "KuajingWeb",
+            dependencies: [
+                "KuajingApp", "KuajingDomain", "PolicyEngine", "TradeData", "Monitoring",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         // The command line: argument parsing and terminal rendering only, over KuajingApp.
         .target(
             name: "KuajingCLI",
             dependencies: [
-                "KuajingApp", "KuajingDomain", "PolicyEngine", "TradeData", "Monitoring",
+                "KuajingApp", "KuajingWeb", "KuajingDomain", "PolicyEngine", "TradeData", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +104,13 @@ let package = Package(
         .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingApp", "KuajingTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "TradeStore", "KuajingTestSupport"]),
         .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "TradeData", "KuajingTestSupport"]),
+        .testTarget(
+            name: "KuajingWebTests",
+            dependencies: [
+                "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "PolicyEngineTests",
             dependencies: [

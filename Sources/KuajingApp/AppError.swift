@@ -20,10 +20,12 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(message: String)
     /// The input is over a stated limit (`InputLimits`): refused, nothing of it stored.
     case tooLarge(message: String)
+    /// Too many attempts in a short time (sign-in throttling): try again later.
+    case throttled(message: String)
 
     public var message: String {
         switch self {
-        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m): return m
+        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m), let .throttled(m): return m
         case let .invalidInput(field, location, m, problems):
             if !problems.isEmpty { return problems.joined(separator: "\n") }
             return [location, field.map { "字段 \($0)" }].compactMap { $0 }.joined(separator: ": ") + ((location ?? field) == nil ? "" : "：") + m

@@ -36,4 +36,22 @@ public struct ClaimsCalculation: Sendable {
             return Result(evaluation: evaluation, funding: funding, timer: timer)
         }
     }
+
+    /// A what-if calculation of claims given as JSON (`claims.md`): nothing is read from or written to
+    /// the store, so it reveals nothing of any stored enterprise. At most `maximumClaims` claims.
+    public static let maximumClaims = 10_000
+
+    public func evaluate(claimsJSON bytes: [UInt8], source: String = "请求正文") throws(AppError) -> Result {
+        try AppError.wrappingSync {
+            var timer = PhaseTimer(indent: "")
+            let set = try context.policySet()
+            let funding = try context.configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
+            let ledger = try LedgerReader.readJSON(bytes, source: source, matterKeys: set.matterKeys, divisions: set.divisions)
+            guard ledger.count <= Self.maximumClaims else {
+                throw AppError.tooLarge(message: "一次至多计算 \(Self.maximumClaims) 条申报，实为 \(ledger.count) 条")
+            }
+            timer.mark("read ledger")
+            return Result(evaluation: Engine.evaluate(ledger, with: set, details: true), funding: funding, timer: timer)
+        }
+    }
 }

@@ -37,6 +37,8 @@ public struct DemoSeeding: Sendable {
         public var manualEntries: Int
         public var manualAsOf: String
         public var tierMoves: [(city: String, moves: Int)]
+        /// The demo users (one per role) with their password and the demo enterprise.
+        public var users: DemoUsers.Created?
     }
 
     public func seed(_ input: Input) async throws(AppError) -> Report {
@@ -47,7 +49,7 @@ public struct DemoSeeding: Sendable {
         let plans = try context.plans()
         let ladders = try context.ladders()
         let timestamp = context.clock.timestamp()
-        return try await context.withStore { store in
+        var report = try await context.withStore { store in
             let world = DemoWorld.generate(seed: input.seed, scale: input.scale, through: through, enterpriseDivisor: input.enterpriseDivisor)
             try FileManager.default.createDirectory(atPath: input.directory, withIntermediateDirectories: true)
             let csv = input.directory + "/demo-declarations-seed\(input.seed)-scale\(input.scale).csv"
@@ -78,6 +80,11 @@ public struct DemoSeeding: Sendable {
             }
             return Report(world: world, declarationsFile: csv, claimsFile: claimsPath, ingest: ingest, manualEntries: entered, manualAsOf: asOf, tierMoves: moves)
         }
+        // The 杭州 world holds 滨江区 enterprises only when it is not shrunk to nothing.
+        if report.world.enterprises.contains(where: { $0.district == DemoUsers.district }) {
+            report.users = try await DemoUsers(context).create()
+        }
+        return report
     }
 }
 

@@ -1,3 +1,4 @@
+import Yams
 import Foundation
 import KuajingDomain
 import PolicyEngine
@@ -68,5 +69,30 @@ public struct PolicyCatalog: Sendable {
     public func test() throws(AppError) -> [PolicyTestSuite.Report] {
         let directory = context.configuration.policies
         return try AppError.wrappingSync { try PolicyTestSuite.testFiles(in: directory).map { try PolicyTestSuite.run(file: $0, policyDirectory: directory) } }
+    }
+
+    /// A test case of a policy as the 政策库 shows it beside a measure: its name, the claims (matter,
+    /// amount) and what is expected.
+    public struct TestCase: Sendable {
+        public var name: String
+        public var matters: [String]
+        public var claims: [String]
+        public var expectations: [String]
+    }
+
+    /// The test cases of `policies/<id>.tests.yaml` (none when there is no such file).
+    public func testCases(policyID: String) throws(AppError) -> [TestCase] {
+        let path = context.configuration.policies + "/" + policyID + ".tests.yaml"
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else { return [] }
+        let root: Any?
+        do { root = try Yams.load(yaml: text) } catch { throw .invalidInput(field: nil, location: path, message: "不是有效的 YAML：\(error)") }
+        guard let map = root as? [String: Any], let cases = map["cases"] as? [[String: Any]] else { return [] }
+        return cases.map { c in
+            let claims = (c["claims"] as? [[String: Any]]) ?? []
+            let expect = (c["expect"] as? [[String: Any]]) ?? []
+            return TestCase(name: "\(c["name"] ?? "")", matters: claims.compactMap { $0["matter"].map { "\($0)" } },
+                            claims: claims.map { "\($0["claim_id"] ?? "")：\($0["district"] ?? "") \($0["matter"] ?? "") \($0["date"] ?? "") 金额 \($0["amount"] ?? "") 元" },
+                            expectations: expect.map { "\($0["claim_id"] ?? "")：\($0["status"] ?? "") 核定 \($0["award"] ?? "") 元" + ($0["explanation_contains"].map { "；说明含“\($0)”" } ?? "") })
+        }
     }
 }

@@ -51,7 +51,8 @@ struct AppOptions: ParsableArguments {
 }
 
 /// Exit codes: 0 done; 1 the check found problems; 2 invalid input; 3 not found; 4 conflict;
-/// 5 forbidden; 6 unavailable (the database, a reference file); 7 an input over its size limit.
+/// 5 forbidden; 6 unavailable (the database, a reference file); 7 an input over its size limit;
+/// 8 throttled (too many attempts).
 extension AppError {
     var exitCode: Int32 {
         switch self {
@@ -61,6 +62,7 @@ extension AppError {
         case .forbidden: return 5
         case .unavailable: return 6
         case .tooLarge: return 7
+        case .throttled: return 8
         }
     }
 }
@@ -86,7 +88,7 @@ public struct Kuajing: AsyncParsableCommand {
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
         subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self,
-                      Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self, Migrate.self, Config.self])
+                      Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self, Migrate.self, Config.self, Serve.self, Users.self])
 
     public init() {}
 }

@@ -27,6 +27,10 @@ struct Demo: AsyncParsableCommand {
                 for (city, years) in w.exportsFen.sorted(by: { $0.key < $1.key }) {
                     text += "  \(city) 出口：" + years.sorted { $0.key < $1.key }.map { "\($0.key)年 \(ReportFormat.yi($0.value)) 亿元" }.joined(separator: "，") + "\n"
                 }
+                if let u = r.users {
+                    text += "  演示用户（密码均为 \(u.password)）：" + u.users.map { "\($0.name)（\($0.role.label)）" }.joined(separator: "、") + "\n"
+                    text += "  demo-enterprise 的企业：\(u.enterpriseID) \(u.enterpriseName)\n"
+                }
                 print(text, terminator: "")
             }
         }

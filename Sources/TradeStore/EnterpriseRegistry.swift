@@ -99,4 +99,68 @@ public struct EnterpriseRegistry: Sendable {
             return out
         }
     }
+
+    /// The scope a query is limited to, applied in its WHERE clause: nil districts and enterprise =
+    /// every enterprise; districts = those districts only; an enterprise = that one only.
+    public struct Reach: Sendable, Equatable {
+        public var districts: [String]?
+        public var enterpriseID: String?
+        public init(districts: [String]? = nil, enterpriseID: String? = nil) {
+            self.districts = districts
+            self.enterpriseID = enterpriseID
+        }
+
+        func condition(idColumn: String, districtColumn: String) -> (sql: String, arguments: [SQLValue]) {
+            var parts: [String] = [], args: [SQLValue] = []
+            if let districts {
+                parts.append(districts.isEmpty ? "1 = 0" : "\(districtColumn) IN (\(SQLText.placeholders(districts.count)))")
+                args += districts.map(SQLValue.text)
+            }
+            if let enterpriseID { parts.append("\(idColumn) = ?"); args.append(.text(enterpriseID)) }
+            return (parts.isEmpty ? "1 = 1" : parts.joined(separator: " AND "), args)
+        }
+    }
+
+    static func row(_ r: SQLRow) throws -> EnterpriseRow {
+        EnterpriseRow(id: try r.text("id"), creditCode: try r.optionalText("credit_code"), name: try r.text("name"), district: try r.text("district"), synthetic: try r.bool("synthetic"))
+    }
+
+    /// Enterprises within reach whose name contains `text` or whose id or 统一社会信用代码 starts with it;
+    /// one page of them, by id, and how many there are in all.
+    public func search(text: String, district: String?, reach: Reach, limit: Int, offset: Int) async throws -> (rows: [EnterpriseRow], total: Int) {
+        try await backend.read { db in
+            let scope = reach.condition(idColumn: "id", districtColumn: "district")
+            var sql = "FROM enterprise WHERE \(scope.sql)", args = scope.arguments
+            if !text.isEmpty {
+                sql += " AND (name LIKE ? OR id LIKE ? OR credit_code LIKE ?)"
+                let escaped = text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "")
+                args += [.text("%" + escaped + "%"), .text(escaped + "%"), .text(escaped + "%")]
+            }
+            if let district { sql += " AND district = ?"; args.append(.text(district)) }
+            let total = try db.rows("SELECT COUNT(*) AS n " + sql, args).first?.int("n") ?? 0
+            let rows = try db.rows("SELECT id, credit_code, name, district, synthetic " + sql + " ORDER BY id LIMIT ? OFFSET ?",
+                                   args + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.row)
+            return (rows, Int(total))
+        }
+    }
+
+    /// One enterprise, when it is within reach (nil otherwise: outside the scope looks like absent).
+    public func enterprise(id: String, reach: Reach) async throws -> EnterpriseRow? {
+        try await backend.read { db in
+            let scope = reach.condition(idColumn: "id", districtColumn: "district")
+            return try db.rows("SELECT id, credit_code, name, district, synthetic FROM enterprise WHERE id = ? AND \(scope.sql)", [.text(id)] + scope.arguments)
+                .first.map(Self.row)
+        }
+    }
+
+    /// Every credit fact of one enterprise, oldest first.
+    public func creditFacts(enterprise id: String) async throws -> [CreditFact] {
+        try await backend.read { db in
+            try db.rows("SELECT enterprise_id, kind, value, source, as_of FROM credit_fact WHERE enterprise_id = ? ORDER BY as_of, kind", [.text(id)]).map { row in
+                let kindText = try row.text("kind")
+                guard let kind = CreditFact.Kind(rawValue: kindText) else { throw StorageError.decoding(column: "kind", expected: "a credit fact kind", found: kindText) }
+                return CreditFact(enterpriseID: id, kind: kind, value: try row.text("value"), source: try row.text("source"), asOf: try row.text("as_of"))
+            }
+        }
+    }
 }

@@ -349,7 +349,73 @@ enum Migrations {
             version: 5, name: "task state with a version: a status moves only from the state its writer saw",
             sqlite: Migrations.taskState(integer: "INTEGER"),
             postgres: Migrations.taskState(integer: "BIGINT")),
+        Migration(
+            version: 6, name: "web platform: users with roles and scopes, sessions, bearer tokens, login failures, the access log",
+            sqlite: Migrations.accounts(serial: "INTEGER PRIMARY KEY AUTOINCREMENT"),
+            postgres: Migrations.accounts(serial: "BIGSERIAL PRIMARY KEY")),
     ]
+
+    /// Migration 6. A user's scope is in the schema: a district user names a district, an enterprise
+    /// user an enterprise of the registry; secrets are stored as bcrypt (passwords) or SHA-256 (session
+    /// and bearer tokens), never as given.
+    static func accounts(serial: String) -> [String] {
+        let roles = "('admin', 'analyst', 'district', 'enterprise', 'auditor')"
+        return [
+            """
+            CREATE TABLE app_user (
+                name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN \(roles)),
+                city TEXT NOT NULL,
+                district TEXT,
+                enterprise_id TEXT REFERENCES enterprise(id),
+                password_hash TEXT NOT NULL CHECK (length(password_hash) >= 59),
+                created_at TEXT NOT NULL,
+                CHECK (role <> 'district' OR district IS NOT NULL),
+                CHECK (role <> 'enterprise' OR enterprise_id IS NOT NULL))
+            """,
+            """
+            CREATE TABLE web_session (
+                token_sha256 TEXT PRIMARY KEY CHECK (length(token_sha256) = 64),
+                user_name TEXT NOT NULL REFERENCES app_user(name) ON DELETE CASCADE,
+                csrf TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE api_token (
+                token_sha256 TEXT PRIMARY KEY CHECK (length(token_sha256) = 64),
+                user_name TEXT NOT NULL REFERENCES app_user(name) ON DELETE CASCADE,
+                role TEXT NOT NULL CHECK (role IN \(roles)),
+                district TEXT,
+                enterprise_id TEXT REFERENCES enterprise(id),
+                created_at TEXT NOT NULL,
+                CHECK (role <> 'district' OR district IS NOT NULL),
+                CHECK (role <> 'enterprise' OR enterprise_id IS NOT NULL))
+            """,
+            """
+            CREATE TABLE login_failure (
+                id \(serial),
+                user_name TEXT NOT NULL,
+                address TEXT NOT NULL,
+                at TEXT NOT NULL)
+            """,
+            "CREATE INDEX login_failure_user ON login_failure(user_name, at)",
+            "CREATE INDEX login_failure_address ON login_failure(address, at)",
+            """
+            CREATE TABLE access_log (
+                id \(serial),
+                at TEXT NOT NULL,
+                user_name TEXT,
+                address TEXT NOT NULL,
+                method TEXT NOT NULL,
+                path TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('denied', 'signed_in', 'sign_in_failed', 'signed_out', 'changed')),
+                reason TEXT NOT NULL)
+            """,
+            "CREATE INDEX access_log_at ON access_log(at)",
+        ]
+    }
 
     /// Migration 5, the same text on both engines but for the integer type. Each update records the
     /// version it produced (unique per task: two writers can never both produce version n), and

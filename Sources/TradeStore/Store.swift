@@ -16,6 +16,7 @@ public struct Store: Sendable {
     public var registry: EnterpriseRegistry { EnterpriseRegistry(backend: backend) }
     public var planRecords: PlanRecords { PlanRecords(backend: backend) }
     public var rollups: TradeRollups { TradeRollups(backend: backend) }
+    public var accounts: AccountStore { AccountStore(backend: backend) }
 
     /// Where a store is: a SQLite file path (or `sqlite:PATH`), or a `postgres://` URL.
     public enum Location: Sendable, Equatable, CustomStringConvertible {

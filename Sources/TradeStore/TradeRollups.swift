@@ -219,6 +219,85 @@ extension TradeRollups {
     }
 }
 
+/// The 运行监测 queries: the district rollup filtered and grouped as a page or the API asks,
+/// and one enterprise's months; every one limited to the caller's districts in its WHERE clause.
+extension TradeRollups {
+    public enum MonitorDimension: String, Sendable, CaseIterable {
+        case month, district, code, direction, country
+        var column: String { self == .code ? "supervision_code" : rawValue }
+    }
+
+    public struct MonitorFilter: Sendable, Equatable {
+        public var codes: [String] = []
+        public var direction: String?
+        public var fromMonth: String?
+        public var toMonth: String?
+        public var districts: [String]?
+        public var country: String?
+        public init() {}
+    }
+
+    public struct MonitorRow: Sendable, Equatable {
+        public var keys: [String]
+        public var records: Int64
+        public var fen: Int64
+        public init(keys: [String], records: Int64, fen: Int64) {
+            self.keys = keys
+            self.records = records
+            self.fen = fen
+        }
+    }
+
+    /// Rows of the district rollup within `reach` (nil: every district) and the filter, grouped by `dimensions`.
+    public func monitor(by dimensions: [MonitorDimension], filter: MonitorFilter, reach: [String]?) async throws -> [MonitorRow] {
+        try await backend.read { db in
+            var conditions: [String] = [], args: [SQLValue] = []
+            if let reach {
+                conditions.append(reach.isEmpty ? "1 = 0" : "district IN (\(SQLText.placeholders(reach.count)))")
+                args += reach.map(SQLValue.text)
+            }
+            if let d = filter.districts {
+                conditions.append(d.isEmpty ? "1 = 0" : "district IN (\(SQLText.placeholders(d.count)))")
+                args += d.map(SQLValue.text)
+            }
+            if !filter.codes.isEmpty { conditions.append("supervision_code IN (\(SQLText.placeholders(filter.codes.count)))"); args += filter.codes.map(SQLValue.text) }
+            if let v = filter.direction { conditions.append("direction = ?"); args.append(.text(v)) }
+            if let v = filter.fromMonth { conditions.append("month >= ?"); args.append(.text(v)) }
+            if let v = filter.toMonth { conditions.append("month <= ?"); args.append(.text(v)) }
+            if let v = filter.country { conditions.append("country = ?"); args.append(.text(v)) }
+            let keys = dimensions.map(\.column)
+            let select = keys.isEmpty ? "'全部' AS k0" : keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")
+            let group = keys.isEmpty ? "" : " GROUP BY " + keys.joined(separator: ", ") + " ORDER BY " + keys.joined(separator: ", ")
+            let sql = "SELECT \(select), CAST(SUM(records) AS BIGINT) AS records, CAST(SUM(value_fen) AS BIGINT) AS fen FROM trade_month_district"
+                + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + group
+            return try db.rows(sql, args).compactMap { row in
+                let records = try row.optionalInt("records") ?? 0
+                if keys.isEmpty && records == 0 { return nil }
+                return MonitorRow(keys: try (0..<max(1, keys.count)).map { try row.text("k\($0)") }, records: records, fen: try row.optionalInt("fen") ?? 0)
+            }
+        }
+    }
+
+    /// One enterprise's months: exports and imports (fen) and records, oldest first.
+    public func enterpriseMonths(_ id: String) async throws -> [(month: String, direction: String, records: Int64, fen: Int64)] {
+        try await backend.read { db in
+            try db.rows("SELECT month, direction, records, value_fen FROM trade_month_enterprise WHERE enterprise_id = ? ORDER BY month, direction", [.text(id)]).map {
+                (try $0.text("month"), try $0.text("direction"), try $0.int("records"), try $0.int("value_fen"))
+            }
+        }
+    }
+
+    /// One enterprise's tier moves on every ladder, oldest first.
+    public func tierMoves(enterprise id: String) async throws -> [(ladder: String, move: TierMove)] {
+        try await backend.read { db in
+            try db.rows("SELECT ladder, on_month, from_tier, to_tier, trailing_fen FROM tier_move WHERE enterprise_id = ? ORDER BY on_month, ladder", [.text(id)]).map {
+                (try $0.text("ladder"), TierMove(enterprise: id, month: try $0.text("on_month"), from: Int(try $0.int("from_tier")), to: Int(try $0.int("to_tier")),
+                                                 trailingFen: try $0.int("trailing_fen")))
+            }
+        }
+    }
+}
+
 /// A recorded tier move of the 梯度培育库.
 public struct TierMove: Sendable, Equatable {
     public var enterprise: String

@@ -75,7 +75,7 @@ public struct MonthlyReportView {
         return h
     }
 
-    func trendChart() -> String {
+    public func trendChart() -> String {
         let r = report
         let width = 640, height = 200, left = 40, bottom = 20
         let maxValue = max(r.trend.map { max($0.exports, $0.lastYear) }.max() ?? 0, 1)
@@ -98,7 +98,7 @@ public struct MonthlyReportView {
     }
 
     /// Horizontal bars: each district's exports so far this year, its trailing twelve months, and a mark at its target.
-    func districtChart() -> String {
+    public func districtChart() -> String {
         let r = report
         let rowHeight = 18, left = 70, width = 640
         let maxValue = max(r.districts.map { max($0.trailingTwelve, $0.target ?? 0) }.max() ?? 0, 1)
@@ -153,7 +153,7 @@ public struct MonthlyReportView {
         return s + "</svg></figure>\n"
     }
 
-    func targetsTable() -> String {
+    public func targetsTable() -> String {
         let e = Self.escape
         var s = "<table><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
         for p in report.targets {

@@ -21,6 +21,11 @@ public enum LedgerReader {
         return try CSVLedgerReader.read(consume bytes, source: path, matterKeys: matterKeys, divisions: divisions)
     }
 
+    /// A JSON ledger given as bytes (a request body); `source` names it in every problem.
+    public static func readJSON(_ bytes: [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog = .standard) throws -> ClaimsLedger {
+        try JSONLedgerReader.read(bytes, source: source, matterKeys: matterKeys, divisions: divisions)
+    }
+
     static func readFile(_ path: String) throws -> [UInt8] {
         // Read straight into one array (no intermediate Data copy): ledgers can be hundreds of MB.
         let fd = Glibc.open(path, O_RDONLY)

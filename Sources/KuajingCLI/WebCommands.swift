@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import KuajingApp
+import KuajingWeb
+
+/// `kuajing serve`: the web platform on the configured store (SQLite file by default, PostgreSQL with
+/// --db postgres://…). With --demo, the synthetic world and its demo users on first start.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the web platform (中文网页与 /api/v1).")
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port, printed).") var port: Int = 8080
+    @Flag(help: "Seed the synthetic world (模拟数据) on first start and create the demo users; print their names and password.") var demo = false
+    @OptionGroup var options: AppOptions
+
+    func run() async throws {
+        try await runCommand { () async throws(AppError) in
+            let base = try options.context()
+            let store = try await base.openStore()
+            let context = AppContext(configuration: base.configuration, clock: base.clock, store: store)
+            var lines: [String] = []
+            if demo {
+                let monitor = TradeMonitor(context)
+                var created: DemoUsers.Created?
+                if await !monitor.holdsSyntheticData() {
+                    standardError("首次启动：正在生成模拟数据（约一分钟）……\n")
+                    created = try await DemoSeeding(context).seed(.init(directory: NSTemporaryDirectory() + "kuajing-demo")).users
+                } else if try await !DemoUsers(context).exist() || ProcessInfo.processInfo.environment["KUAJING_DEMO_PASSWORD"] != nil {
+                    created = try await DemoUsers(context).create()
+                }
+                if let created {
+                    lines.append("演示用户（密码均为 \(created.password)）：")
+                    for u in created.users { lines.append("  \(u.name)\t\(u.role.label)\t\(u.role == .enterprise ? "\(created.enterpriseID) \(created.enterpriseName)" : u.scopeName)") }
+                } else {
+                    lines.append("演示用户已存在（demo-admin、demo-analyst、demo-binjiang、demo-enterprise、demo-auditor），密码为首次启动时打印的密码；设置 KUAJING_DEMO_PASSWORD 可重设")
+                }
+            }
+            let server = WebServer(context: context, host: host, port: port)
+            let printed = lines
+            let location = base.configuration.storeLocation.description
+            do {
+                try await server.run { port in
+                    var text = printed.joined(separator: "\n") + (printed.isEmpty ? "" : "\n")
+                    text += "Kuajing 已启动：http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/  （数据库 \(location)；按 Ctrl-C 停止）\n"
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+            } catch {
+                try? await store.close()
+                throw AppError.unavailable(message: "服务无法启动：\(error)")
+            }
+            try? await store.close()
+        }
+    }
+}
+
+/// `kuajing users add|token|list`: the first administrator and every bearer token come from here.
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Users of the web platform.", subcommands: [Add.self, Token.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user (or reset one): role admin, analyst, district, enterprise or auditor. The password is read from $KUAJING_PASSWORD or standard input.")
+        @Argument(help: "User name.") var name: String
+        @Option(help: "Role: admin (市级管理员), analyst (市级分析员), district (区县用户), enterprise (企业用户), auditor (审计员).") var role: String
+        @Option(help: "City.") var city: String = "杭州市"
+        @Option(help: "District (role district).") var district: String?
+        @Option(help: "统一社会信用代码 of the enterprise (role enterprise).") var enterprise: String?
+        @Option(help: "Name shown in the pages.") var displayName: String?
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                guard let role = Role(rawValue: role) else { throw .invalidInput(field: "role", location: nil, message: "应为 admin、analyst、district、enterprise 或 auditor，实为“\(role)”") }
+                let password = ProcessInfo.processInfo.environment["KUAJING_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
+                let v = try await Accounts(options.context()).addUser(.init(name: name, displayName: displayName, role: role, city: city, district: district,
+                                                                             enterpriseID: enterprise, password: password))
+                print("已添加用户 \(v.name)：\(v.role.label)，\(v.role == .enterprise ? (v.enterpriseID ?? "") : v.scopeName)")
+            }
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a new bearer token for a user, alone on standard output.")
+        @Argument(help: "User name.") var name: String
+        @Option(help: "Demo world only: a token with the role 企业用户 for this synthetic enterprise (统一社会信用代码).") var enterprise: String?
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                print(try await Accounts(options.context()).issueToken(user: name, enterprise: enterprise))
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the users with their role and scope.")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let admin = Viewer(name: "kuajing", displayName: "命令行", role: .admin, city: "杭州市")
+                for u in try await Accounts(options.context()).users(for: admin) {
+                    print("\(u.name)\t\(u.role.label)\t\(u.role == .enterprise ? (u.enterpriseID ?? "") : u.scopeName)\t\(u.displayName)")
+                }
+            }
+        }
+    }
+}

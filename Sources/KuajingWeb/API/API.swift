@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import KuajingDomain
+import Monitoring
+import PolicyEngine
+
+/// The JSON API under /api/v1: the operations of `../shared/spec/web-api.md` (their operationIds are
+/// in `web/openapi.json`, maintained by hand and checked against these routes by a test). Bearer
+/// tokens or a session; the same scopes as the pages; a wrong method is a 405.
+struct API: Sendable {
+    let site: Site
+
+    /// Every operation: method, path (OpenAPI form) and operationId.
+    static let operations: [(method: HTTPRequest.Method, path: String, id: String)] = [
+        (.get, "/api/v1/enterprises", "listEnterprises"),
+        (.get, "/api/v1/enterprises/{enterprise_id}", "getEnterprise"),
+        (.get, "/api/v1/statistics", "getStatistics"),
+        (.post, "/api/v1/calculations", "calculateClaims"),
+        (.get, "/api/v1/tasks", "listTasks"),
+        (.get, "/api/v1/policies", "listPolicies"),
+        (.post, "/api/v1/imports", "importTrade"),
+        (.get, "/api/v1/openapi.json", "getOpenAPI"),
+    ]
+
+    static func routerPath(_ openAPIPath: String) -> String {
+        openAPIPath.replacingOccurrences(of: "{enterprise_id}", with: ":enterprise_id")
+    }
+
+    static let allMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+
+    func add(to router: Router<WebContext>) {
+        router.get("/api/v1/enterprises") { r, c in try await listEnterprises(r, c) }
+        router.get("/api/v1/enterprises/:enterprise_id") { r, c in try await getEnterprise(r, c) }
+        router.get("/api/v1/statistics") { r, c in try await getStatistics(r, c) }
+        router.post("/api/v1/calculations") { r, c in try await calculateClaims(r, c) }
+        router.get("/api/v1/tasks") { r, c in try await listTasks(r, c) }
+        router.get("/api/v1/policies") { r, c in try await listPolicies(r, c) }
+        router.post("/api/v1/imports") { r, c in try await importTrade(r, c) }
+        router.get("/api/v1/openapi.json") { _, _ in try openAPI() }
+        // 405 for every other method on these paths.
+        for path in Set(Self.operations.map(\.path)) {
+            let defined = Set(Self.operations.filter { $0.path == path }.map(\.method))
+            for m in Self.allMethods where !defined.contains(m) {
+                router.on(RouterPath(Self.routerPath(path)), method: m) { _, _ -> Response in throw WebFailure.methodNotAllowed }
+            }
+        }
+    }
+
+    func openAPI() throws -> Response {
+        guard let data = FileManager.default.contents(atPath: site.views.directory + "/openapi.json") else { throw HTTPError(.notFound) }
+        return Reply.json(String(decoding: data, as: UTF8.self))
+    }
+
+    // MARK: paging
+
+    static func paging(_ request: Request) throws(AppError) -> (limit: Int, offset: Int) {
+        let q = request.uri.queryParameters
+        func int(_ name: String, _ fallback: Int) throws(AppError) -> Int {
+            guard let text = q.get(name) else { return fallback }
+            guard let v = Int(text) else { throw .invalidInput(field: name, location: nil, message: "应为整数，实为“\(text.prefix(20))”") }
+            return v
+        }
+        let limit = try int("limit", 100), offset = try int("offset", 0)
+        guard (1...10_000).contains(limit) else { throw .invalidInput(field: "limit", location: nil, message: "应在 1 到 10000 之间，实为 \(limit)") }
+        guard offset >= 0 else { throw .invalidInput(field: "offset", location: nil, message: "不能为负数，实为 \(offset)") }
+        return (limit, offset)
+    }
+
+    // MARK: operations
+
+    struct EnterpriseItem: Encodable { var enterprise_id: String; var name: String; var district: String; var credit_code: String?; var synthetic: Bool }
+    struct EnterpriseList: Encodable { var items: [EnterpriseItem]; var total: Int; var limit: Int; var offset: Int }
+
+    func listEnterprises(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context)
+        let page = try Self.paging(request)
+        let q = request.uri.queryParameters
+        let found = try await site.access.run(request, context) { () async throws(AppError) in
+            try await EnterpriseDirectory(site.app).search(viewer, text: String(q.get("q") ?? ""), district: q.get("district").flatMap { $0.isEmpty ? nil : String($0) },
+                                                               limit: page.limit, offset: page.offset)
+        }
+        return try Reply.json(EnterpriseList(items: found.items.map { EnterpriseItem(enterprise_id: $0.id, name: $0.name, district: $0.district, credit_code: $0.creditCode, synthetic: $0.synthetic) },
+                                             total: found.total, limit: found.limit, offset: found.offset))
+    }
+
+    struct MonthItem: Encodable { var month: String; var exports: String; var imports: String; var records: Int64 }
+    struct MoveItem: Encodable { var ladder: String; var month: String; var from: String; var to: String; var trailing_twelve_months: String }
+    struct FactItem: Encodable { var kind: String; var value: String; var source: String; var as_of: String }
+    struct EnterpriseDetail: Encodable {
+        var enterprise_id: String; var name: String; var district: String; var credit_code: String?; var synthetic: Bool
+        var tier: String?; var trade: [MonthItem]; var tier_moves: [MoveItem]; var credit_facts: [FactItem]
+        var claims: [String]; var awards: [String]; var note: String
+    }
+
+    func getEnterprise(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context)
+        let id = context.parameters.get("enterprise_id") ?? ""
+        let p = try await site.access.run(request, context) { () async throws(AppError) in try await EnterpriseDirectory(site.app).profile(viewer, id: id) }
+        return try Reply.json(EnterpriseDetail(
+            enterprise_id: p.enterprise.id, name: p.enterprise.name, district: p.enterprise.district, credit_code: p.enterprise.creditCode, synthetic: p.enterprise.synthetic,
+            tier: p.currentTier, trade: p.months.map { MonthItem(month: $0.month, exports: Fen($0.exportsFen).plain, imports: Fen($0.importsFen).plain, records: $0.records) },
+            tier_moves: p.tierMoves.map { MoveItem(ladder: $0.ladder, month: $0.month, from: $0.from, to: $0.to, trailing_twelve_months: Fen($0.trailingFen).plain) },
+            credit_facts: p.creditFacts.map { FactItem(kind: $0.kind.rawValue, value: $0.value, source: $0.source, as_of: $0.asOf) },
+            claims: [], awards: [], note: p.claimsNote))
+    }
+
+    struct StatisticsRow: Encodable { var keys: [String: String]; var records: Int64; var amount: String }
+    struct StatisticsAnswer: Encodable {
+        var basis: String; var scope: String; var latest_month: String?; var dimensions: [String]
+        var rows: [StatisticsRow]; var total_rows: Int; var limit: Int; var offset: Int; var total_amount: String; var total_records: Int64
+    }
+
+    func getStatistics(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context)
+        let page = try Self.paging(request)
+        var asked = try Site.monitorRequest(request)
+        if request.uri.queryParameters.get("by") == nil { asked.dimensions = [] }
+        let dims = asked.dimensions
+        let table = try await site.access.run(request, context) { () async throws(AppError) in try await TradeMonitor(site.app).table(viewer, by: dims, filter: asked.filter) }
+        let slice = table.rows.dropFirst(page.offset).prefix(page.limit)
+        return try Reply.json(StatisticsAnswer(
+            basis: table.basis, scope: table.scope, latest_month: table.latestMonth, dimensions: dims.map(\.rawValue),
+            rows: slice.map { r in StatisticsRow(keys: Dictionary(uniqueKeysWithValues: zip(dims.isEmpty ? ["scope"] : dims.map(\.rawValue), r.keys)), records: r.records, amount: Fen(r.fen).plain) },
+            total_rows: table.rows.count, limit: page.limit, offset: page.offset, total_amount: Fen(table.totalFen).plain, total_records: table.totalRecords))
+    }
+
+    func calculateClaims(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try await site.access.viewer(request, context)
+        var request = request
+        let body = try await request.collectBody(upTo: WebLimits.formBytes)
+        let result = try ClaimsCalculation(site.app).evaluate(claimsJSON: Array(buffer: body))
+        var out = ""
+        result.write(.json) { out += $0 }
+        return Reply.json(out)
+    }
+
+    struct TaskItem: Encodable {
+        var plan: String; var clause: String; var title: String; var owner: String; var status: String; var version: Int64
+        var overdue: [String]; var updates: [UpdateItem]
+    }
+    struct UpdateItem: Encodable { var status: String; var note: String; var by: String; var at: String }
+    struct TaskList: Encodable { var items: [TaskItem]; var total: Int; var limit: Int; var offset: Int }
+
+    func listTasks(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let page = try Self.paging(request)
+        let all = try await PlanFollowUp(site.app).tasks().flatMap { p in p.tasks.map { (p.plan.id, $0) } }
+        let items = all.dropFirst(page.offset).prefix(page.limit).map { plan, t in
+            TaskItem(plan: plan, clause: t.clause, title: t.title, owner: t.owner, status: t.status, version: t.updates.compactMap(\.version).max() ?? 0,
+                     overdue: t.overdue.map { "\($0.day.iso) \($0.what)" }, updates: t.updates.map { UpdateItem(status: $0.status, note: $0.note, by: $0.updatedBy, at: $0.updatedAt) })
+        }
+        return try Reply.json(TaskList(items: Array(items), total: all.count, limit: page.limit, offset: page.offset))
+    }
+
+    struct PolicyItem: Encodable { var policy_id: String; var title: String; var doc_number: String; var status: String; var in_force_from: String; var in_force_to: String; var measures: [MeasureItem] }
+    struct MeasureItem: Encodable { var measure_id: String; var name: String; var matter: String; var clause: String; var rule: String }
+
+    func listPolicies(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try await site.access.viewer(request, context)
+        let list = try PolicyCatalog(site.app).policies()
+        return try Reply.json(list.map { p in
+            PolicyItem(policy_id: p.id, title: p.title, doc_number: p.docNumber, status: p.status, in_force_from: p.inForce.from.iso, in_force_to: p.inForce.to.iso,
+                       measures: p.measures.map { MeasureItem(measure_id: $0.id, name: $0.name, matter: $0.matter, clause: $0.clause, rule: $0.awardSource) })
+        })
+    }
+
+    func importTrade(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let received = try await Upload.receive(request, context: context)
+        defer { try? FileManager.default.removeItem(atPath: received.directory) }
+        let report = try await site.access.run(request, context) { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path]) }
+        try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导入 \(received.name)")
+        let c = report.counts
+        return try Reply.json(Site.ImportAnswer(file: received.name, accepted: c.accepted, duplicates: c.duplicates, updated: c.updated, deleted: c.deleted,
+                                                quarantined: c.quarantined, quarantined_by_reason: c.quarantinedByReason))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+
+/// 用户管理 (the administrator adds users; the auditor may read the list) and 访问日志 (the auditor
+/// and the administrator read who was refused what, and every sign-in).
+extension Site {
+    func users(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        let list = try await access.run(request, context) { () async throws(AppError) in try await accounts.users(for: viewer) }
+        let model: [String: Any] = [
+            "users": list.map { ["name": $0.name, "display": $0.displayName, "role": $0.role.label, "scope": $0.role == .enterprise ? ($0.enterpriseID ?? "") : $0.scopeName] },
+            "canAdd": viewer.administers, "action": Route.users.link, "message": message ?? "",
+            "roles": Role.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+        ]
+        return try views.page("users", title: "用户管理", current: .users, model: model, context: context, synthetic: await synthetic(), status: status)
+    }
+
+    func addUser(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin])
+        let form = try await Form.read(request, context: context)
+        do {
+            guard let role = Role(rawValue: form["role"] ?? "") else { throw AppError.invalidInput(field: "role", location: nil, message: "请选择角色") }
+            let added = try await accounts.addUser(Accounts.NewUser(
+                name: try form.text("name", label: "用户名", max: 64), displayName: try form.text("display", label: "姓名或单位", max: 60, required: false).nilIfEmpty,
+                role: role, city: viewer.city, district: try form.text("district", label: "区县", max: 20, required: false).nilIfEmpty,
+                enterpriseID: try form.text("enterprise", label: "企业统一社会信用代码", max: 64, required: false).nilIfEmpty,
+                password: form["password"] ?? ""))
+            try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "添加用户 \(added.name)（\(added.role.label)）")
+            return try await users(request, context, message: "已添加用户 \(added.name)（\(added.role.label)，\(added.role == .enterprise ? (added.enterpriseID ?? "") : added.scopeName)）")
+        } catch let error as AppError {
+            return try await users(request, context, message: error.message, status: .unprocessableContent)
+        }
+    }
+
+    func accessLog(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        let offset = max(0, Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0)
+        let entries = try await access.run(request, context) { () async throws(AppError) in try await accounts.accessLog(for: viewer, limit: 200, offset: offset) }
+        let outcomes = ["denied": "拒绝", "signed_in": "登录", "sign_in_failed": "登录失败", "signed_out": "退出", "changed": "修改"]
+        let model: [String: Any] = [
+            "entries": entries.map { ["at": $0.at, "user": $0.user ?? "（未登录）", "address": $0.address, "method": $0.method, "path": $0.path,
+                                      "outcome": outcomes[$0.outcome] ?? $0.outcome, "denied": $0.outcome == "denied", "reason": $0.reason] },
+            "next": entries.count == 200 ? Route.accessLog.link + "?offset=\(offset + 200)" : "",
+        ]
+        return try views.page("access-log", title: "访问日志", current: .accessLog, model: model, context: context, synthetic: await synthetic())
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import Monitoring
+
+/// 总览: the plan's headline targets with progress, projection and colour; the export trend;
+/// districts against their targets; the latest data month and its basis. Model: the monthly
+/// report of the viewer's scope (city or district) for the latest month. An enterprise user's
+/// 总览 is its own enterprise's page.
+extension Site {
+    struct DashboardModel {
+        var report: MonthlyReport
+        var countryNames: [String: String]
+    }
+
+    func dashboardQuery(_ viewer: Viewer, month: Month) async throws(AppError) -> DashboardModel {
+        let reporting = MonthlyReporting(app)
+        return DashboardModel(report: try await reporting.build(scope: viewer.scopeName, month: month),
+                              countryNames: try app.codeTables().byField["country"]?.codes ?? [:])
+    }
+
+    func dashboardView(_ m: DashboardModel) -> [String: Any] {
+        let r = m.report
+        let view = MonthlyReportView(report: r, countryNames: m.countryNames)
+        let headline = r.targets.filter { $0.target.indicator.fromLedger }.prefix(6).map { p -> [String: Any] in
+            ["label": p.target.label, "plan": p.plan, "target": p.target.value.text, "current": p.currentLabel,
+             "share": ReportFormat.percent(p.shareOfTarget), "status": p.status.chinese, "colour": p.status.colour, "clause": p.target.clause]
+        }
+        return [
+            "scope": r.scope, "month": r.month.description, "monthChinese": r.month.chinese, "basis": r.basis,
+            "exportsYTD": Show.yi(r.exportsYearToDate), "exportsLastYTD": Show.yi(r.exportsLastYearToDate), "growth": ReportFormat.percent(r.growthBasisPoints),
+            "importsYTD": Show.yi(r.importsYearToDate), "monthNumber": "\(r.month.month)",
+            "headline": headline, "trend": view.trendChart(), "districts": r.districts.isEmpty ? "" : view.districtChart(),
+            "hasDistricts": !r.districts.isEmpty, "targets": view.targetsTable(), "rule": TargetStatus.rule,
+            "reportLink": Route.report.link + "?month=\(r.month)", "monitorLink": Route.monitor.link,
+        ]
+    }
+
+    func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        if viewer.role == .enterprise, let id = viewer.enterpriseID { return Reply.redirect(Route.enterprise(id).link) }
+        let month = try await self.month(request)
+        let model = try await access.run(request, context) { () async throws(AppError) in try await dashboardQuery(viewer, month: month) }
+        return try views.page("dashboard", title: "总览", current: .dashboard, model: dashboardView(model), context: context, synthetic: model.report.synthetic)
+    }
+}

@@ -1,0 +1,165 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import KuajingApp
+import NIOCore
+
+/// 数据导入: CEB XML, `.zip` or a declarations CSV, streamed to disk (never held in memory) under a
+/// stated limit, then ingested through the same path as `kuajing ingest` (whose own limits on a
+/// message and on what an archive expands to apply); the accepted, duplicate and quarantined records
+/// with their reasons. With script, the page sends the file as the raw body with a progress bar
+/// (header X-CSRF-Token); without, as an ordinary multipart form.
+extension Site {
+    struct Outcome {
+        var file: String
+        var report: TradeIngest.Report
+    }
+
+    func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        _ = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let entries = try await QuarantineCases(app).list()
+        var model: [String: Any] = [
+            "action": Route.imports.link, "limitMiB": "\(WebLimits.uploadBytes >> 20)",
+            "quarantine": entries.prefix(200).map { ["id": "\($0.id)", "source": $0.source, "type": $0.messageType, "record": $0.recordKey,
+                                                     "reasons": $0.reasons.joined(separator: "；"), "at": $0.quarantinedAt, "link": Route.quarantine($0.id).link] },
+            "hasQuarantine": !entries.isEmpty, "quarantineCount": "\(entries.count)",
+        ]
+        if let o = outcome {
+            let c = o.report.counts
+            model["outcome"] = ["file": o.file, "accepted": "\(c.accepted)", "duplicates": "\(c.duplicates)", "updated": "\(c.updated)", "deleted": "\(c.deleted)",
+                                "quarantined": "\(c.quarantined)", "reasons": c.quarantinedByReason.sorted { $0.key < $1.key }.map { ["reason": $0.key, "n": "\($0.value)"] },
+                                "monitor": Route.monitor.link] as [String: Any]
+        }
+        return try views.page("imports", title: "数据导入", current: .imports, model: model, context: context, synthetic: await synthetic(), status: status)
+    }
+
+    func upload(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let received = try await Upload.receive(request, context: context)
+        defer { try? FileManager.default.removeItem(atPath: received.directory) }
+        let report = try await access.run(request, context) { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path]) }
+        try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path,
+                                     what: "导入 \(received.name)：接收 \(report.counts.accepted)，重复 \(report.counts.duplicates)，隔离 \(report.counts.quarantined)")
+        if request.headers[.accept]?.contains("application/json") == true {
+            return try Reply.json(ImportAnswer(file: received.name, accepted: report.counts.accepted, duplicates: report.counts.duplicates, updated: report.counts.updated,
+                                               deleted: report.counts.deleted, quarantined: report.counts.quarantined, quarantined_by_reason: report.counts.quarantinedByReason))
+        }
+        return try await imports(request, context, outcome: Outcome(file: received.name, report: report))
+    }
+
+    struct ImportAnswer: Encodable {
+        var file: String
+        var accepted, duplicates, updated, deleted, quarantined: Int
+        var quarantined_by_reason: [String: Int]
+    }
+}
+
+/// An uploaded file, written to a private temporary directory chunk by chunk as it arrives; over
+/// `WebLimits.uploadBytes` the upload is refused (413) and what was written is removed.
+struct Upload {
+    var directory: String
+    var path: String
+    var name: String
+
+    static let kinds = [".xml", ".zip", ".csv"]
+
+    static func receive(_ request: Request, context: WebContext) async throws -> Upload {
+        let type = request.headers[.contentType] ?? ""
+        let multipart = type.hasPrefix("multipart/form-data")
+        var name = request.uri.queryParameters.get("name").map { String($0) } ?? ""
+        if !multipart {
+            if context.viaSession {
+                guard let sent = request.headers[HTTPField.Name("X-CSRF-Token")!], let expected = context.csrf, Form.constantTimeEqual(sent, expected) else {
+                    throw WebFailure(status: .forbidden, code: "csrf", message: "上传缺少有效的 CSRF 令牌，请刷新页面后重试")
+                }
+            }
+            try check(name)
+        }
+        let directory = NSTemporaryDirectory() + "kuajing-upload-" + Accounts.randomToken().prefix(16)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let raw = directory + "/body"
+        do {
+            guard FileManager.default.createFile(atPath: raw, contents: nil), let handle = FileHandle(forWritingAtPath: raw) else {
+                throw WebFailure(status: .serviceUnavailable, code: "unavailable", message: "无法写入临时文件")
+            }
+            var written = 0
+            do {
+                for try await chunk in request.body {
+                    written += chunk.readableBytes
+                    if written > WebLimits.uploadBytes {
+                        throw WebFailure(status: .contentTooLarge, code: "too_large", message: "上传文件超过 \(WebLimits.uploadBytes >> 20) MiB 的上限，已拒绝，未保存任何数据")
+                    }
+                    try handle.write(contentsOf: chunk.readableBytesView)
+                }
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            guard written > 0 else { throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "上传的文件是空的", field: "file") }
+            if multipart {
+                let part = try Multipart.extractFile(from: raw, contentType: type, context: context)
+                name = part.name
+                try check(name)
+                try FileManager.default.moveItem(atPath: part.path, toPath: directory + "/upload" + ext(name))
+            } else {
+                try FileManager.default.moveItem(atPath: raw, toPath: directory + "/upload" + ext(name))
+            }
+            try? FileManager.default.removeItem(atPath: raw)
+            return Upload(directory: directory, path: directory + "/upload" + ext(name), name: name)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    static func ext(_ name: String) -> String { kinds.first { name.lowercased().hasSuffix($0) } ?? "" }
+
+    static func check(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 200, !ext(name).isEmpty else {
+            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "文件类型不对：只接受 CEB 报文 .xml、压缩包 .zip 或报关单数据 .csv，实为“\(name.prefix(60))”", field: "file")
+        }
+    }
+}
+
+/// Reads a multipart/form-data body that was written to disk: the `_csrf` field is checked and
+/// the one file part is copied out. The body is memory-mapped, not read into memory.
+enum Multipart {
+    static func extractFile(from path: String, contentType: String, context: WebContext) throws -> (path: String, name: String) {
+        guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), !b.isEmpty, b.count <= 200 else {
+            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "表单格式不对（缺少 multipart 边界）")
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        let delimiter = Data(("--" + b).utf8), separator = Data("\r\n\r\n".utf8)
+        var csrf: String?, file: (Range<Int>, String)?
+        var cursor = data.range(of: delimiter)?.upperBound
+        while let start = cursor, let headerEnd = data.range(of: separator, in: start..<data.endIndex) {
+            guard let next = data.range(of: Data("\r\n".utf8) + delimiter, in: headerEnd.upperBound..<data.endIndex) else { break }
+            let headers = String(decoding: data[start..<headerEnd.lowerBound], as: UTF8.self)
+            let body = headerEnd.upperBound..<next.lowerBound
+            if headers.contains("name=\"_csrf\"") { csrf = String(decoding: data[body], as: UTF8.self) }
+            if let r = headers.range(of: "filename=\"") {
+                let rest = headers[r.upperBound...]
+                file = (body, String(rest.prefix { $0 != "\"" }))
+            }
+            cursor = next.upperBound
+        }
+        if context.viaSession {
+            guard let csrf, let expected = context.csrf, Form.constantTimeEqual(csrf, expected) else {
+                throw WebFailure(status: .forbidden, code: "csrf", message: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交")
+            }
+        }
+        guard let file, !file.0.isEmpty else { throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "请选择要上传的文件", field: "file") }
+        let out = path + ".part"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: out) else { throw WebFailure(status: .serviceUnavailable, code: "unavailable", message: "无法写入临时文件") }
+        var i = file.0.lowerBound
+        while i < file.0.upperBound {
+            let j = min(i + (1 << 20), file.0.upperBound)
+            try handle.write(contentsOf: data[i..<j])
+            i = j
+        }
+        try handle.close()
+        return (out, (file.1 as NSString).lastPathComponent)
+    }
+}

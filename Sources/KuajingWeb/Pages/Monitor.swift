@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import Monitoring
+
+/// 运行监测: filters by supervision code, direction, period, district and destination, answered from
+/// the rollups; a table and an SVG chart; the same view as CSV (with BOM) and .xlsx.
+extension Site {
+    /// The filter and grouping a request asks for (query parameters shared by the page and the API).
+    static func monitorRequest(_ request: Request, defaultBy: String = "month,code") throws(AppError) -> (dimensions: [MonitorDimension], filter: MonitorFilter) {
+        let q = request.uri.queryParameters
+        let byText = q.getAll("by").joined(separator: ",")
+        let dimensions = try TradeMonitor.dimensions(byText.isEmpty && q.get("by") == nil ? defaultBy : byText)
+        var filter = MonitorFilter()
+        filter.codes = q.getAll("code").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        func value(_ name: String) -> String? { q.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) } }
+        filter.direction = value("direction")
+        filter.fromMonth = value("from")
+        filter.toMonth = value("to")
+        filter.country = value("country")
+        if let d = value("district") { filter.districts = [d] }
+        return (dimensions, filter)
+    }
+
+    func monitor(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        let monitor = TradeMonitor(app)
+        let asked = try Self.monitorRequest(request, defaultBy: viewer.role == .enterprise ? "month,direction" : "month,code")
+        let table = try await access.run(request, context) { () async throws(AppError) in try await monitor.table(viewer, by: asked.dimensions, filter: asked.filter) }
+        switch request.uri.queryParameters.get("format") {
+        case "csv": return Reply.download(Array(try monitor.csv(table).utf8), name: "运行监测.csv", type: Reply.csvType)
+        case "xlsx": return Reply.download(try monitor.workbook(table), name: "运行监测.xlsx", type: Reply.xlsxType)
+        default: break
+        }
+        let names = try app.codeTables().byField["country"]?.codes ?? [:]
+        let rows = table.rows.prefix(2000).map { r -> [String: Any] in
+            let keys = table.dimensions.isEmpty ? ["全部"] : zip(table.dimensions, r.keys).map { TradeMonitor.display($0.0, $0.1, countries: names) }
+            return ["keys": keys.map { ["v": $0] }, "records": "\(r.records)", "yuan": Show.yuan(r.fen), "wan": Show.wan(r.fen)]
+        }
+        let query = request.uri.query ?? ""
+        let dims = Set(asked.dimensions)
+        let model: [String: Any] = [
+            "scope": table.scope, "basis": table.basis, "latest": table.latestMonth ?? "（暂无数据）",
+            "headers": (table.dimensions.isEmpty ? ["范围"] : table.dimensions.map(TradeMonitor.header)).map { ["h": $0] },
+            "rows": rows, "truncated": table.rows.count > 2000, "count": "\(table.rows.count)",
+            "totalYuan": Show.yuan(table.totalFen), "totalRecords": "\(table.totalRecords)",
+            "chart": Self.monthChart(table), "csvLink": Route.monitor.link + "?" + Self.replacingFormat(query, "csv"),
+            "xlsxLink": Route.monitor.link + "?" + Self.replacingFormat(query, "xlsx"),
+            "dimensions": MonitorDimension.allCases.map { ["value": $0.rawValue, "label": TradeMonitor.header($0), "checked": dims.contains($0)] },
+            "codes": ["9610", "9710", "9810", "1210"].map { ["value": $0, "label": MonthlyReportView.codeNames[$0] ?? $0, "checked": asked.filter.codes.contains($0)] },
+            "directionE": asked.filter.direction == "E", "directionI": asked.filter.direction == "I",
+            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "",
+            "districtOptions": viewer.districts.filter { $0 != viewer.city }.map { ["value": $0, "selected": asked.filter.districts?.first == $0] },
+            "showDistricts": viewer.role != .enterprise && viewer.role != .district, "enterpriseOnly": viewer.role == .enterprise,
+        ]
+        return try views.page("monitor", title: "运行监测", current: .monitor, model: model, context: context, synthetic: await synthetic())
+    }
+
+    static func replacingFormat(_ query: String, _ format: String) -> String {
+        (query.split(separator: "&").filter { !$0.hasPrefix("format=") }.map(String.init) + ["format=\(format)"]).joined(separator: "&")
+    }
+
+    /// Columns of the value per month (all groups of a month summed), as inline SVG; empty without a month dimension.
+    static func monthChart(_ t: TradeMonitor.Table) -> String {
+        guard let index = t.dimensions.firstIndex(of: .month) else { return "" }
+        var byMonth: [String: Int64] = [:]
+        for r in t.rows { byMonth[r.keys[index], default: 0] += r.fen }
+        let months = byMonth.keys.sorted().suffix(36)
+        guard !months.isEmpty else { return "" }
+        let top = max(byMonth.values.max() ?? 1, 1)
+        let width = 720, height = 200, step = max(width / months.count, 4)
+        var svg = "<svg viewBox=\"0 0 \(width) \(height + 30)\" role=\"img\" aria-label=\"按月金额\" class=\"chart\">"
+        for (i, m) in months.enumerated() {
+            let v = byMonth[m] ?? 0
+            let h = Int(Int128(max(v, 0)) * Int128(height) / Int128(top))
+            svg += "<rect x=\"\(i * step + 2)\" y=\"\(height - h)\" width=\"\(max(step - 4, 2))\" height=\"\(h)\" class=\"bar\"><title>\(m)：\(Show.wan(v)) 万元</title></rect>"
+            if months.count <= 12 || i % 3 == 0 { svg += "<text x=\"\(i * step + step / 2)\" y=\"\(height + 14)\" text-anchor=\"middle\">\(m)</text>" }
+        }
+        return svg + "</svg>"
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import Monitoring
+
+extension Site {
+    /// Every page's route; each handler checks the role here and the scope in its use case's query.
+    func addPages(to router: Router<WebContext>) {
+        router.get(Route.login.pattern) { request, context in try loginForm(request, context, message: nil) }
+        router.post(Route.login.pattern) { request, context in try await signIn(request, context) }
+        router.post(Route.logout.pattern) { request, context in try await signOut(request, context) }
+        router.get(Route.dashboard.pattern) { request, context in try await dashboard(request, context) }
+        router.get(Route.monitor.pattern) { request, context in try await monitor(request, context) }
+        router.get(Route.report.pattern) { request, context in try await report(request, context) }
+        router.get(Route.match.pattern) { request, context in try await match(request, context) }
+        router.get(Route.plans.pattern) { request, context in try await plans(request, context) }
+        router.post(Route.taskUpdate.pattern) { request, context in try await updateTask(request, context) }
+        router.get(Route.enterprises.pattern) { request, context in try await enterprises(request, context) }
+        router.get(Route.enterprise("").pattern) { request, context in try await enterprise(request, context) }
+        router.get(Route.policies.pattern) { request, context in try await policies(request, context) }
+        router.get(Route.policy("").pattern) { request, context in try await policy(request, context) }
+        router.get(Route.compare.pattern) { request, context in try await compare(request, context) }
+        router.get(Route.calculator.pattern) { request, context in try await calculator(request, context, form: nil) }
+        router.post(Route.calculator.pattern) { request, context in try await calculate(request, context) }
+        router.get(Route.imports.pattern) { request, context in try await imports(request, context, outcome: nil) }
+        router.post(Route.imports.pattern) { request, context in try await upload(request, context) }
+        router.get(Route.users.pattern) { request, context in try await users(request, context, message: nil) }
+        router.post(Route.users.pattern) { request, context in try await addUser(request, context) }
+        router.get(Route.accessLog.pattern) { request, context in try await accessLog(request, context) }
+    }
+
+    // MARK: sign-in
+
+    func loginForm(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
+        let next = Route.safeReturn(request.uri.queryParameters.get("next"))
+        return try views.page("login", title: "登录", current: nil, model: ["message": message ?? "", "next": next, "action": Route.login.link], context: context, status: status)
+    }
+
+    func signIn(_ request: Request, _ context: WebContext) async throws -> Response {
+        var request = request
+        let text = String(buffer: try await request.collectBody(upTo: WebLimits.formBytes))
+        let form = Form(fields: Form.parse(text))
+        let name = (form["username"] ?? "").trimmingCharacters(in: .whitespaces), password = form["password"] ?? ""
+        guard !name.isEmpty, !password.isEmpty, name.count <= 64, password.count <= 200 else {
+            return try loginForm(request, context, message: "请填写用户名和密码", status: .unprocessableContent)
+        }
+        do {
+            let session = try await accounts.signIn(name: name, password: password, address: context.address)
+            var response = Reply.redirect(Route.safeReturn(form["next"]))
+            response.setCookie(Cookie(name: ViewerAuthenticator.cookie, value: session.token, maxAge: Int(Accounts.sessionSeconds), path: "/",
+                                      secure: ProcessInfo.processInfo.environment["KUAJING_SECURE_COOKIES"] == "1", httpOnly: true, sameSite: .strict))
+            return response
+        } catch {
+            let status: HTTPResponse.Status = { if case .throttled = error { return .tooManyRequests } else { return .unauthorized } }()
+            var response = try loginForm(request, context, message: error.message, status: status)
+            if status == .unauthorized { response.headers[.wwwAuthenticate] = "FormBased" }
+            return response
+        }
+    }
+
+    func signOut(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try await Form.read(request, context: context)
+        if let token = context.sessionToken { try await accounts.signOut(token: token, address: context.address) }
+        var response = Reply.redirect(Route.login.link)
+        response.setCookie(Cookie(name: ViewerAuthenticator.cookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    // MARK: small shared pieces
+
+    /// A month from `?month=YYYY-MM`, else the latest month the rollups hold.
+    func month(_ request: Request) async throws -> Month {
+        if let text = request.uri.queryParameters.get("month"), !text.isEmpty {
+            guard let m = Month(text) else { throw AppError.invalidInput(field: "month", location: nil, message: "月份应为 YYYY-MM，实为“\(text.prefix(20))”") }
+            return m
+        }
+        if let m = try await TradeMonitor(app).latestMonth() { return m }
+        let today = app.clock.today()
+        return Month(year: today.year, month: today.components.month).adding(-1)
+    }
+
+    func synthetic() async -> Bool { await TradeMonitor(app).holdsSyntheticData() }
+}

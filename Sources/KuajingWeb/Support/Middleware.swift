@@ -1,0 +1,110 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import HummingbirdAuth
+import KuajingApp
+
+/// Security headers and a content-security policy on every answer, and errors turned into the
+/// Chinese page or the JSON body their kind calls for (never a stack trace, never a 500 for bad input).
+struct SecurityAndErrorsMiddleware: RouterMiddleware {
+    typealias Context = WebContext
+    let views: Views
+
+    static let policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = answer(error, request: request, context: context)
+        }
+        response.headers[.contentSecurityPolicy] = Self.policy
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers[HTTPField.Name("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=()"
+        response.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        return response
+    }
+
+    func answer(_ error: any Error, request: Request, context: Context) -> Response {
+        let failure: WebFailure
+        switch error {
+        case let f as WebFailure: failure = f
+        case let e as AppError: failure = WebFailure(e)
+        case let e as HTTPError:
+            failure = e.status == .notFound ? WebFailure(status: .notFound, code: "not_found", message: "没有这个页面：\(request.uri.path.prefix(200))")
+                : e.status == .contentTooLarge ? WebFailure(status: .contentTooLarge, code: "too_large", message: "请求正文超过 \(WebLimits.formBytes >> 20) MiB 的上限")
+                : e.status == .methodNotAllowed ? .methodNotAllowed
+                : WebFailure(status: e.status, code: "http", message: e.body ?? "请求无法处理")
+        default:
+            context.logger.error("unexpected error: \(String(describing: error))")
+            failure = WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录；请稍后再试")
+        }
+        if request.uri.path.hasPrefix("/api/") { return failure.jsonResponse }
+        if failure.status == .unauthorized {
+            return Reply.redirect(Route.login.link + "?next=" + Route.encode(request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")))
+        }
+        let model: [String: Any] = ["message": failure.message, "status": "\(failure.status.code)", "field": failure.field ?? ""]
+        return (try? views.page("error", title: "无法完成", current: nil, model: model, context: context, status: failure.status))
+            ?? Reply.html("<p>\(failure.message)</p>", status: failure.status)
+    }
+}
+
+/// Who is asking: a bearer token (`Authorization: Bearer …`, checked by its SHA-256, no bcrypt) or
+/// the session cookie (stored in the database, so sessions survive a restart).
+struct ViewerAuthenticator: AuthenticatorMiddleware {
+    typealias Context = WebContext
+    typealias Identity = Viewer
+    let accounts: Accounts
+
+    static let cookie = "kuajing_session"
+
+    func authenticate(request: Request, context: Context) async throws -> Viewer? {
+        if let bearer = request.headers.bearer {
+            guard let viewer = try await accounts.bearer(token: bearer.token) else {
+                await accounts.logDenied(nil, address: context.address, method: request.method.rawValue, path: request.uri.path, reason: "未知的令牌")
+                throw WebFailure.unauthenticated
+            }
+            return viewer
+        }
+        return nil
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let viewer = try await authenticate(request: request, context: context) {
+            context.identity = viewer
+        } else if let token = request.cookies[Self.cookie]?.value, let s = try await accounts.session(token: token) {
+            context.identity = s.viewer
+            context.csrf = s.csrf
+            context.viaSession = true
+            context.sessionToken = token
+        }
+        return try await next(request, context)
+    }
+}
+
+/// An unsafe request (POST, PUT, PATCH, DELETE) made with a session cookie must come from this
+/// site: its Origin (or, failing that, Referer) names this host. Bearer-token requests carry
+/// neither and need neither. The CSRF token of each form is checked where the form is read.
+struct OriginGuard: RouterMiddleware {
+    typealias Context = WebContext
+    let accounts: Accounts
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let unsafe: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
+        if unsafe.contains(request.method), request.cookies[ViewerAuthenticator.cookie] != nil, request.headers.bearer == nil {
+            let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+            let origin = request.headers[.origin] ?? request.headers[.referer].flatMap { URL(string: $0) }.map { u in "\(u.scheme ?? "")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+            let originHost = origin.flatMap { URL(string: $0) }.map { u in "\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+            guard let originHost, !host.isEmpty, originHost == host else {
+                await accounts.logDenied(context.identity, address: context.address, method: request.method.rawValue, path: request.uri.path,
+                                         reason: "跨站请求：来源 \(origin ?? "（无）") 与本站 \(host) 不符")
+                throw WebFailure(status: .forbidden, code: "cross_origin", message: "请求来源与本站不符，已拒绝（请从本站页面提交）")
+            }
+        }
+        return try await next(request, context)
+    }
+}

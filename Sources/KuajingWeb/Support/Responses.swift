@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import NIOCore
+
+/// How the server answers: pages as HTML, the API as JSON, downloads with their file name.
+enum Reply {
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func redirect(_ to: String) -> Response {
+        Response(status: .seeOther, headers: [.location: to, .cacheControl: "no-store"])
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    /// A file to save: CSV (with its BOM already in the text) or a workbook.
+    static func download(_ bytes: [UInt8], name: String, type: String) -> Response {
+        let ascii = name.unicodeScalars.allSatisfy { $0.isASCII } ? name : "download" + (name.hasSuffix(".csv") ? ".csv" : ".xlsx")
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? ascii
+        return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)",
+                                               .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static let csvType = "text/csv; charset=utf-8"
+    static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+}
+
+/// What a failed request answers: the status of the error's kind, and its Chinese message.
+struct WebFailure: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var field: String?
+
+    init(_ error: AppError) {
+        switch error {
+        case .notFound: status = .notFound; code = "not_found"
+        case let .invalidInput(f, _, _, _): status = .unprocessableContent; code = "invalid_input"; field = f
+        case .conflict: status = .conflict; code = "conflict"
+        case .forbidden: status = .forbidden; code = "forbidden"
+        case .unavailable: status = .serviceUnavailable; code = "unavailable"
+        case .tooLarge: status = .contentTooLarge; code = "too_large"
+        case .throttled: status = .tooManyRequests; code = "throttled"
+        }
+        message = error.message
+    }
+
+    init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    static let unauthenticated = WebFailure(status: .unauthorized, code: "unauthenticated", message: "请先登录（或在请求头中提供 Authorization: Bearer 令牌）")
+    static let methodNotAllowed = WebFailure(status: .methodNotAllowed, code: "method_not_allowed", message: "此地址不接受这种请求方法")
+
+    struct Body: Encodable {
+        var code: String
+        var message: String
+        var field: String?
+    }
+
+    var jsonResponse: Response {
+        (try? Reply.json(Body(code: code, message: message, field: field), status: status)) ?? Reply.json("{}", status: status)
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+
+/// Every page of the platform: one enum builds both the router's paths and the links pages show,
+/// so a link can never point at a route that does not exist.
+enum Route: Hashable {
+    case dashboard
+    case login
+    case logout
+    case monitor
+    case report
+    case match
+    case plans
+    case taskUpdate
+    case enterprises
+    case enterprise(String)
+    case policies
+    case policy(String)
+    case compare
+    case calculator
+    case imports
+    case quarantine(Int64)
+    case users
+    case accessLog
+    case stylesheet
+
+    /// The link to this page (parameters percent-encoded).
+    var link: String {
+        switch self {
+        case .dashboard: return "/"
+        case .login: return "/login"
+        case .logout: return "/logout"
+        case .monitor: return "/monitor"
+        case .report: return "/report"
+        case .match: return "/match"
+        case .plans: return "/plans"
+        case .taskUpdate: return "/plans/task"
+        case .enterprises: return "/enterprises"
+        case let .enterprise(id): return "/enterprises/" + Route.encode(id)
+        case .policies: return "/policies"
+        case let .policy(id): return "/policies/" + Route.encode(id)
+        case .compare: return "/policies-compare"
+        case .calculator: return "/calculator"
+        case .imports: return "/imports"
+        case let .quarantine(id): return "/imports/quarantine/\(id)"
+        case .users: return "/admin/users"
+        case .accessLog: return "/audit/access-log"
+        case .stylesheet: return "/assets/kuajing.css"
+        }
+    }
+
+    /// The router's path pattern for this page.
+    var pattern: RouterPath {
+        switch self {
+        case .enterprise: return "/enterprises/:id"
+        case .policy: return "/policies/:id"
+        case .quarantine: return "/imports/quarantine/:id"
+        default: return RouterPath(link)
+        }
+    }
+
+    static func encode(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+    }
+
+    /// Only a local path of this site is a valid place to return to after signing in (no open redirect).
+    static func safeReturn(_ s: String?) -> String {
+        guard let s, s.hasPrefix("/"), !s.hasPrefix("//"), !s.hasPrefix("/\\"), !s.contains("\r"), !s.contains("\n"), s.count < 500 else { return Route.dashboard.link }
+        return s
+    }
+}
+
+/// The navigation bar: the pages each role may open.
+struct NavigationItem {
+    var title: String
+    var route: Route
+    var roles: Set<KuajingApp.Role>
+}
+
+import KuajingApp
+
+extension NavigationItem {
+    static let all: [NavigationItem] = [
+        NavigationItem(title: "总览", route: .dashboard, roles: Set(Role.allCases)),
+        NavigationItem(title: "运行监测", route: .monitor, roles: [.admin, .analyst, .district, .auditor, .enterprise]),
+        NavigationItem(title: "月报", route: .report, roles: [.admin, .analyst, .district, .auditor]),
+        NavigationItem(title: "三单对碰", route: .match, roles: [.admin, .analyst, .auditor]),
+        NavigationItem(title: "目标与任务", route: .plans, roles: [.admin, .analyst, .district, .auditor]),
+        NavigationItem(title: "企业库", route: .enterprises, roles: Set(Role.allCases)),
+        NavigationItem(title: "政策库", route: .policies, roles: Set(Role.allCases)),
+        NavigationItem(title: "政策计算器", route: .calculator, roles: Set(Role.allCases)),
+        NavigationItem(title: "数据导入", route: .imports, roles: [.admin, .analyst, .district]),
+        NavigationItem(title: "用户管理", route: .users, roles: [.admin, .auditor]),
+        NavigationItem(title: "访问日志", route: .accessLog, roles: [.admin, .auditor]),
+    ]
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import Monitoring
+import Mustache
+
+/// The templates (`web/templates/*.mustache` in the installation), loaded once at start. Every page
+/// renders through `page(_:title:current:model:context:)`, which adds the chrome: navigation for the
+/// viewer's role, who is signed in, the CSRF token for forms, the synthetic-data banner.
+struct Views: Sendable {
+    let library: MustacheLibrary
+    let directory: String
+
+    init(directory: String) async throws {
+        self.directory = directory
+        library = try await MustacheLibrary(directory: directory + "/templates")
+    }
+
+    func render(_ model: [String: Any], template: String) throws -> String {
+        guard let html = library.render(model, withTemplate: template) else {
+            throw WebFailure(status: .internalServerError, code: "template", message: "页面模板 \(template) 不存在")
+        }
+        return html
+    }
+
+    func page(_ template: String, title: String, current: Route?, model: [String: Any], context: WebContext, synthetic: Bool = true, status: HTTPResponse.Status = .ok) throws -> Response {
+        var m = model
+        m["title"] = title
+        m["csrf"] = context.csrf ?? ""
+        m["synthetic"] = synthetic
+        m["stylesheet"] = Route.stylesheet.link
+        m["logout"] = Route.logout.link
+        if let v = context.identity {
+            m["viewer"] = ["name": v.name, "displayName": v.displayName, "role": v.role.label, "scope": v.role == .enterprise ? (v.enterpriseID ?? "") : v.scopeName]
+            m["nav"] = NavigationItem.all.filter { $0.roles.contains(v.role) }.map { ["title": $0.title, "link": $0.route.link, "current": $0.route == current] }
+        }
+        return Reply.html(try render(m, template: template), status: status)
+    }
+}
+
+/// Formatting for pages: money from fen at this boundary only.
+enum Show {
+    /// Yuan with thousands separators and two decimals ("1,234,567.80").
+    static func yuan(_ fen: Int64) -> String {
+        let plain = ReportFormat.yuan(fen)
+        let negative = plain.hasPrefix("-")
+        let digits = negative ? String(plain.dropFirst()) : plain
+        let parts = digits.split(separator: ".")
+        var whole = String(parts[0]), grouped = ""
+        while whole.count > 3 { grouped = "," + whole.suffix(3) + grouped; whole.removeLast(3) }
+        return (negative ? "-" : "") + whole + grouped + "." + (parts.count > 1 ? parts[1] : "00")
+    }
+
+    /// 万元 with two decimals, half up.
+    static func wan(_ fen: Int64) -> String {
+        let m = Int128(fen).magnitude, unit: UInt128 = 10_000 // fen per 0.01万元 = 100 yuan
+        let h = (m + unit / 2) / unit
+        return (fen < 0 ? "-" : "") + "\(h / 100)." + (h % 100 < 10 ? "0" : "") + "\(h % 100)"
+    }
+
+    static func yi(_ fen: Int64) -> String { ReportFormat.yi(fen) }
+}

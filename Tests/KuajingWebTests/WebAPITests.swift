@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KuajingApp
+import KuajingTestSupport
+@testable import KuajingWeb
+import NIOCore
+import Testing
+
+/// The JSON API: the hand-written OpenAPI document against the router's real routes, 405 for a
+/// wrong method, the calculation equal to `kuajing calc --format json`, a malformed claim named.
+@Suite struct WebAPITests {
+    static func openAPI() throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/web/openapi.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsServedWithItsSecurity() async throws {
+        let doc = try Self.openAPI()
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        var documented: Set<String> = []
+        for (path, methods) in paths {
+            for (method, operation) in methods {
+                documented.insert("\(method.uppercased()) \(path)")
+                let op = try #require(operation as? [String: Any])
+                let id = try #require(op["operationId"] as? String)
+                let responses = try #require(op["responses"] as? [String: Any])
+                let security = try #require(op["security"] as? [Any], "\(id) states its security")
+                if id != "getOpenAPI" {
+                    #expect(!security.isEmpty, "\(id)")
+                    #expect(responses["401"] != nil && responses["403"] != nil, "\(id) documents 401 and 403")
+                }
+            }
+        }
+        let served = Set(API.operations.map { "\($0.method.rawValue) \($0.path)" })
+        #expect(documented == served)
+        // The router really has each operation (and only 405 answers besides them under /api/v1).
+        let world = try await WebWorld.get()
+        let site = try await Site(context: world.context)
+        let routes = site.router().routes.filter { $0.path.description.hasPrefix("/api/v1") }
+        for op in API.operations {
+            #expect(routes.contains { $0.method == op.method && [API.routerPath(op.path), op.path].contains($0.path.description) }, "\(op.id) is routed")
+        }
+        #expect(routes.count == Set(API.operations.map(\.path)).count * API.allMethods.count)
+        // The fixed operationIds of shared/spec/web-api.md that this platform serves.
+        for id in ["listEnterprises", "getEnterprise", "getStatistics", "calculateClaims"] { #expect(API.operations.contains { $0.id == id }) }
+    }
+
+    @Test func aWrongMethodIs405AndTheCalculationIsTheCommandLinesJSON() async throws {
+        let world = try await WebWorld.get()
+        let token = try await Accounts(world.context).issueToken(user: "demo-analyst")
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+        let claims = """
+            [{"claim_id": "c1", "enterprise_id": "WHATIF", "district": "滨江区", "matter": "trademark_registration", "date": "2025-03-01", "amount": "300000"},
+             {"claim_id": "c2", "enterprise_id": "WHATIF2", "district": "椒江区", "matter": "trademark_registration", "date": "2025-03-01", "amount": 300000}]
+            """
+        let file = try Repository.temporaryDirectory("calc") + "/claims.json"
+        try Data(claims.utf8).write(to: URL(fileURLWithPath: file))
+        let expected = try calculatedJSON(claimsFile: file, context: world.context)
+        try await world.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/enterprises", method: .delete, headers: auth) { #expect($0.status == .methodNotAllowed) }
+            try await client.execute(uri: "/api/v1/calculations", method: .get, headers: auth) { #expect($0.status == .methodNotAllowed) }
+            try await client.execute(uri: "/api/v1/calculations", method: .post, headers: auth, body: ByteBuffer(string: claims)) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).replacingOccurrences(of: "请求正文", with: file) == expected || String(buffer: response.body) == expected)
+                #expect(String(buffer: response.body).contains("\"200000.00\""))
+            }
+            try await client.execute(uri: "/api/v1/calculations", method: .post, headers: auth,
+                                     body: ByteBuffer(string: #"[{"claim_id": "x1", "enterprise_id": "E", "district": "滨江区", "matter": "trademark_registration", "date": "2025-03-01", "amount": "-5"}]"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                let body = String(buffer: response.body)
+                #expect(body.contains("amount"), "names the field: \(body)")
+            }
+            try await client.execute(uri: "/api/v1/statistics?by=month&limit=0", method: .get, headers: auth) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("\"field\":\"limit\""))
+            }
+            try await client.execute(uri: "/api/v1/openapi.json", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func statisticsAnswerFromTheRollupsWithTheirBasisAndMoneyAsYuanStrings() async throws {
+        let world = try await WebWorld.get()
+        let token = try await Accounts(world.context).issueToken(user: "demo-admin")
+        try await world.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/statistics?by=code,direction&from=2025-01&to=2025-12", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect((body["basis"] as? String)?.hasPrefix("口径") == true)
+                let rows = try #require(body["rows"] as? [[String: Any]])
+                #expect(!rows.isEmpty)
+                for row in rows { #expect((row["amount"] as? String)?.range(of: #"^-?\d+\.\d{2}$"#, options: .regularExpression) != nil) }
+            }
+        }
+    }
+}
