@@ -3,7 +3,8 @@
 # (Debian's PostgreSQL server and SQLite headers, when missing), starts a throw-away PostgreSQL
 # server on a free loopback port in a temporary directory, builds once, runs the Swift test suite
 # (SQLite and PostgreSQL storage tests, every policy test case), the policy and plan checks and the
-# monthly workbook as LibreOffice prints it, and stops the server whatever happens.
+# monthly workbook as LibreOffice prints it, the web platform in a real browser and schemathesis
+# against its API (scripts/web-test.sh), and stops the servers whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,3 +40,5 @@ swift test --skip-build
 .build/debug/kuajing policies test
 .build/debug/kuajing plans check
 scripts/check-workbook.sh .build/debug/kuajing
+# The web platform in a real browser (Playwright + Debian's chromium) and schemathesis on the API.
+scripts/web-test.sh .build/debug/kuajing

@@ -39,7 +39,7 @@ public struct ClaimsCalculation: Sendable {
 
     /// A what-if calculation of claims given as JSON (`claims.md`): nothing is read from or written to
     /// the store, so it reveals nothing of any stored enterprise. At most `maximumClaims` claims.
-    public static let maximumClaims = 10_000
+    public static let maximumClaims = 1_000
 
     public func evaluate(claimsJSON bytes: [UInt8], source: String = "请求正文") throws(AppError) -> Result {
         try AppError.wrappingSync {

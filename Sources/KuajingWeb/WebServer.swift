@@ -39,6 +39,7 @@ struct Site: Sendable {
     let views: Views
     let accounts: Accounts
     let access: AccessCheck
+    let reports = ReportCache()
 
     init(context: AppContext) async throws {
         app = context
@@ -52,6 +53,7 @@ struct Site: Sendable {
         router.add(middleware: SecurityAndErrorsMiddleware(views: views))
         router.add(middleware: ViewerAuthenticator(accounts: accounts))
         router.add(middleware: OriginGuard(accounts: accounts))
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/assets/:file") { _, context in try asset(context.parameters.get("file") ?? "") }
         addPages(to: router)
         API(site: self).add(to: router)

@@ -59,4 +59,21 @@ public struct Store: Sendable {
     public func migrate() async throws -> [AppliedMigration] { try await Migrator.migrate(backend, now: clock.timestamp()) }
 
     public func close() async throws { try await backend.close() }
+
+    /// Across contexts (the rollups, the plan records): the one query that spans them, so it lives
+    /// on the store rather than in any one context.
+    /// A cheap fingerprint of everything the monthly report reads (the district rollup, manual
+    /// entries, task updates, tier moves): when it is unchanged, a report built before is still right
+    /// (see `ReportCache` for the one case it cannot see, and its time limit).
+    public func changeStamp() async throws -> String {
+        try await backend.read { db in
+            let row = try db.rows("""
+                SELECT (SELECT COUNT(*) FROM trade_month_district) AS a, (SELECT CAST(SUM(value_fen) AS BIGINT) FROM trade_month_district) AS b,
+                       (SELECT CAST(SUM(records) AS BIGINT) FROM trade_month_district) AS c, (SELECT MAX(id) FROM indicator_entry) AS d,
+                       (SELECT MAX(id) FROM task_update) AS e, (SELECT COUNT(*) FROM tier_move) AS f
+                """, []).first
+            return try ["a", "b", "c", "d", "e", "f"].map { try row?.optionalInt($0).map(String.init) ?? "-" }.joined(separator: ":")
+        }
+    }
+
 }

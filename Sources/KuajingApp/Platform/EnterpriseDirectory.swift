@@ -23,6 +23,7 @@ public struct EnterpriseDirectory: Sendable {
         guard (1...Self.maximumLimit).contains(limit) else { throw .invalidInput(field: "limit", location: nil, message: "应在 1 到 \(Self.maximumLimit) 之间，实为 \(limit)") }
         guard offset >= 0 else { throw .invalidInput(field: "offset", location: nil, message: "不能为负数，实为 \(offset)") }
         guard text.count <= 100 else { throw .invalidInput(field: "q", location: nil, message: "查询词至多 100 个字符") }
+        guard (district?.count ?? 0) <= 40 else { throw .invalidInput(field: "district", location: nil, message: "区县名至多 40 个字符") }
         let query = text.trimmingCharacters(in: .whitespaces)
         return try await context.withStore { store in
             let found = try await store.registry.search(text: query, district: district, reach: viewer.reach, limit: limit, offset: offset)
@@ -57,7 +58,8 @@ public struct EnterpriseDirectory: Sendable {
     }
 
     public func profile(_ viewer: Viewer, id: String) async throws(AppError) -> Profile {
-        guard id.count <= 64 else { throw .invalidInput(field: "enterprise_id", location: nil, message: "企业编号过长") }
+        // An id longer than any stored one cannot be found (a 404, like any other unknown id).
+        guard id.count <= 64 else { throw .notFound(message: "企业库中没有你可查看的企业 \(id.prefix(64))…") }
         let ladders = try context.ladders()
         return try await context.withStore { store in
             guard let row = try await store.registry.enterprise(id: id, reach: viewer.reach) else {

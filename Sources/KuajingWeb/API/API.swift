@@ -27,8 +27,6 @@ struct API: Sendable {
         openAPIPath.replacingOccurrences(of: "{enterprise_id}", with: ":enterprise_id")
     }
 
-    static let allMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
-
     func add(to router: Router<WebContext>) {
         router.get("/api/v1/enterprises") { r, c in try await listEnterprises(r, c) }
         router.get("/api/v1/enterprises/:enterprise_id") { r, c in try await getEnterprise(r, c) }
@@ -38,13 +36,16 @@ struct API: Sendable {
         router.get("/api/v1/policies") { r, c in try await listPolicies(r, c) }
         router.post("/api/v1/imports") { r, c in try await importTrade(r, c) }
         router.get("/api/v1/openapi.json") { _, _ in try openAPI() }
-        // 405 for every other method on these paths.
-        for path in Set(Self.operations.map(\.path)) {
-            let defined = Set(Self.operations.filter { $0.path == path }.map(\.method))
-            for m in Self.allMethods where !defined.contains(m) {
-                router.on(RouterPath(Self.routerPath(path)), method: m) { _, _ -> Response in throw WebFailure.methodNotAllowed }
-            }
-        }
+    }
+
+    /// The methods an API path accepts (empty: no such path). A request with any other method is a
+    /// 405 with this list in its Allow header (`SecurityAndErrorsMiddleware`).
+    static func allowedMethods(for path: String) -> [HTTPRequest.Method] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return operations.filter { op in
+            let pattern = op.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }.map(\.method)
     }
 
     func openAPI() throws -> Response {
@@ -63,7 +64,7 @@ struct API: Sendable {
         }
         let limit = try int("limit", 100), offset = try int("offset", 0)
         guard (1...10_000).contains(limit) else { throw .invalidInput(field: "limit", location: nil, message: "应在 1 到 10000 之间，实为 \(limit)") }
-        guard offset >= 0 else { throw .invalidInput(field: "offset", location: nil, message: "不能为负数，实为 \(offset)") }
+        guard (0...1_000_000_000).contains(offset) else { throw .invalidInput(field: "offset", location: nil, message: "应在 0 到 1000000000 之间，实为 \(offset)") }
         return (limit, offset)
     }
 
@@ -95,7 +96,8 @@ struct API: Sendable {
 
     func getEnterprise(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await site.access.viewer(request, context)
-        let id = context.parameters.get("enterprise_id") ?? ""
+        let raw = context.parameters.get("enterprise_id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await EnterpriseDirectory(site.app).profile(viewer, id: id) }
         return try Reply.json(EnterpriseDetail(
             enterprise_id: p.enterprise.id, name: p.enterprise.name, district: p.enterprise.district, credit_code: p.enterprise.creditCode, synthetic: p.enterprise.synthetic,
@@ -114,7 +116,7 @@ struct API: Sendable {
     func getStatistics(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await site.access.viewer(request, context)
         let page = try Self.paging(request)
-        var asked = try Site.monitorRequest(request)
+        var asked = try Site.monitorRequest(request, strict: true)
         if request.uri.queryParameters.get("by") == nil { asked.dimensions = [] }
         let dims = asked.dimensions
         let table = try await site.access.run(request, context) { () async throws(AppError) in try await TradeMonitor(site.app).table(viewer, by: dims, filter: asked.filter) }

@@ -14,8 +14,7 @@ extension Site {
     }
 
     func dashboardQuery(_ viewer: Viewer, month: Month) async throws(AppError) -> DashboardModel {
-        let reporting = MonthlyReporting(app)
-        return DashboardModel(report: try await reporting.build(scope: viewer.scopeName, month: month),
+        return DashboardModel(report: try await reports.report(scope: viewer.scopeName, month: month, context: app),
                               countryNames: try app.codeTables().byField["country"]?.codes ?? [:])
     }
 

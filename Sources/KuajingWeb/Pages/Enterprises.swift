@@ -28,7 +28,8 @@ extension Site {
 
     func enterprise(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context)
-        let id = context.parameters.get("id") ?? ""
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
         let p = try await access.run(request, context) { () async throws(AppError) in try await EnterpriseDirectory(app).profile(viewer, id: id) }
         let model: [String: Any] = [
             "name": p.enterprise.name, "id": p.enterprise.id, "creditCode": p.enterprise.creditCode ?? "（未登记）", "district": p.enterprise.district,

@@ -7,12 +7,16 @@ import Monitoring
 /// the rollups; a table and an SVG chart; the same view as CSV (with BOM) and .xlsx.
 extension Site {
     /// The filter and grouping a request asks for (query parameters shared by the page and the API).
-    static func monitorRequest(_ request: Request, defaultBy: String = "month,code") throws(AppError) -> (dimensions: [MonitorDimension], filter: MonitorFilter) {
+    /// `strict` (the API): a parameter given empty is an error; a page's form sends its unused fields empty.
+    static func monitorRequest(_ request: Request, defaultBy: String = "month,code", strict: Bool = false) throws(AppError) -> (dimensions: [MonitorDimension], filter: MonitorFilter) {
         let q = request.uri.queryParameters
         let byText = q.getAll("by").joined(separator: ",")
         let dimensions = try TradeMonitor.dimensions(byText.isEmpty && q.get("by") == nil ? defaultBy : byText)
         var filter = MonitorFilter()
         filter.codes = q.getAll("code").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        if strict, let empty = ["by", "code", "direction", "from", "to", "country", "district"].first(where: { q.get($0)?.isEmpty == true }) {
+            throw .invalidInput(field: empty, location: nil, message: "参数给出时不能为空")
+        }
         func value(_ name: String) -> String? { q.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) } }
         filter.direction = value("direction")
         filter.fromMonth = value("from")

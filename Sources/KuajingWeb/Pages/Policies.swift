@@ -12,7 +12,7 @@ extension Site {
         _ = try await access.viewer(request, context)
         let list = try PolicyCatalog(app).policies()
         let model: [String: Any] = [
-            "policies": list.map { p in ["title": p.title, "doc": p.docNumber, "issuer": p.issuer, "status": p.status, "link": Route.policy(p.id).link,
+            "policies": list.map { p in ["title": p.title, "doc": p.docNumber, "issuer": p.issuer, "status": Self.statusLabel(p.status), "link": Route.policy(p.id).link,
                                          "measures": "\(p.measures.count)", "from": p.inForce.from.iso, "to": p.inForce.to.iso] },
             "compare": Route.compare.link, "calculator": Route.calculator.link,
         ]
@@ -40,9 +40,11 @@ extension Site {
             ]
         }
         let model: [String: Any] = [
-            "title": p.title, "doc": p.docNumber, "issuer": p.issuer, "issued": p.issued?.iso ?? "", "status": p.status,
+            "title": p.title, "doc": p.docNumber, "issuer": p.issuer, "issued": p.issued?.iso ?? "", "status": Self.statusLabel(p.status),
             "inForce": "\(p.inForce.from.iso) 至 \(p.inForce.to.iso)（\(p.inForce.clause)）", "inForceText": p.inForce.text,
-            "scope": p.scope.text, "scopeClause": p.scope.clause, "stacking": p.stacking.text ?? p.stacking.rule, "stackingClause": p.stacking.clause ?? "",
+            "scope": p.scope.text, "scopeClause": p.scope.clause,
+            "stacking": Self.stackingLabel(p.stacking.rule) + (p.stacking.text.map { "：“\($0)”" } ?? ""), "stackingClause": p.stacking.clause ?? "",
+            "stackingReading": p.stacking.reading ?? "",
             "measures": measures,
             "pools": p.pools.map { ["name": $0.name, "limit": Show.yuan($0.limit.value), "clause": $0.clause, "text": $0.text] },
             "groups": p.capGroups.map { ["name": $0.name, "limit": $0.limit.map { Show.yuan($0.value) } ?? "—", "clause": $0.clause, "text": $0.text] },
@@ -66,6 +68,14 @@ extension Site {
                                      "measure": c.result.measureName ?? "—", "clause": c.result.clause ?? "—", "explanation": c.result.explanation] },
         ]
         return try views.page("compare", title: "政策比较", current: .policies, model: model, context: context, synthetic: await synthetic())
+    }
+
+    static func statusLabel(_ s: String) -> String {
+        ["in_force": "现行有效", "draft": "征求意见稿", "expired": "已失效", "superseded": "已被替代"][s] ?? s
+    }
+
+    static func stackingLabel(_ s: String) -> String {
+        ["highest_no_duplicate": "就高不重复", "city_and_district": "市、区两级分担", "single_level": "单级兑现"][s] ?? s
     }
 
     static let applicantTypes: [(String, String)] = [("enterprise", "企业"), ("platform", "平台"), ("service_provider", "服务商"), ("park_operator", "园区运营方"),

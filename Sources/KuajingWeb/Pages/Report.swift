@@ -15,7 +15,7 @@ extension Site {
             throw WebFailure(status: .forbidden, code: "forbidden", message: "“\(asked)”不在你可查看的范围（\(viewer.scopeName)）内")
         }
         let reporting = MonthlyReporting(app)
-        let built = try await reporting.build(scope: asked, month: month)
+        let built = try await reports.report(scope: asked, month: month, context: app)
         let name = "\(asked)跨境电商运行监测月报-\(month)"
         switch request.uri.queryParameters.get("format") {
         case "xlsx": return Reply.download(try reporting.render(built, as: .xlsx), name: name + ".xlsx", type: Reply.xlsxType)

@@ -33,6 +33,10 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
         switch error {
         case let f as WebFailure: failure = f
         case let e as AppError: failure = WebFailure(e)
+        case let e as HTTPError where e.status == .notFound && !API.allowedMethods(for: request.uri.path).isEmpty:
+            var f = WebFailure.methodNotAllowed
+            f.allow = API.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
+            failure = f
         case let e as HTTPError:
             failure = e.status == .notFound ? WebFailure(status: .notFound, code: "not_found", message: "没有这个页面：\(request.uri.path.prefix(200))")
                 : e.status == .contentTooLarge ? WebFailure(status: .contentTooLarge, code: "too_large", message: "请求正文超过 \(WebLimits.formBytes >> 20) MiB 的上限")

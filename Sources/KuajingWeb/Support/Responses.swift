@@ -43,6 +43,8 @@ struct WebFailure: Error {
     var code: String
     var message: String
     var field: String?
+    /// For a 405: the methods the path accepts (the Allow header).
+    var allow: String?
 
     init(_ error: AppError) {
         switch error {
@@ -74,6 +76,8 @@ struct WebFailure: Error {
     }
 
     var jsonResponse: Response {
-        (try? Reply.json(Body(code: code, message: message, field: field), status: status)) ?? Reply.json("{}", status: status)
+        var r = (try? Reply.json(Body(code: code, message: message, field: field), status: status)) ?? Reply.json("{}", status: status)
+        if let allow { r.headers[.allow] = allow }
+        return r
     }
 }

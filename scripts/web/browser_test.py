@@ -1,0 +1,152 @@
+"""Tests the platform as a person uses it: a real browser (Debian's chromium, driven by Playwright)
+against a real server on the demo world. Signs in as each demo user, opens every page, runs the
+calculator, uploads a customs sample and a declarations extract and sees the statistics change,
+checks that a district user cannot reach another district's enterprise by page or by API, and saves
+screenshots into docs/screenshots/ (the README shows them).
+
+Usage: browser_test.py BASE_URL PASSWORD SCREENSHOT_DIR REPOSITORY
+Environment: KUAJING_TOKEN_BINJIANG (a bearer token of demo-binjiang), CHROMIUM (the executable).
+"""
+import json
+import os
+import re
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+from playwright.sync_api import sync_playwright
+
+base, password, shots, repo = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+failures = []
+
+
+def check(condition, what):
+    print(("ok   " if condition else "FAIL ") + what, flush=True)
+    if not condition:
+        failures.append(what)
+
+
+PAGES = {
+    "demo-admin": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
+                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log"],
+    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports"],
+    "demo-binjiang": ["/", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports"],
+    "demo-enterprise": ["/", "/monitor", "/enterprises", "/policies", "/calculator"],
+    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log"],
+}
+# The screenshots the README shows: (user, path, file).
+SHOTS = [("demo-admin", "/", "dashboard"), ("demo-admin", "/monitor?by=month&by=code", "monitor"), ("demo-analyst", "/report", "report"),
+         ("demo-admin", "/plans", "plans"), ("demo-binjiang", "/enterprises", "enterprises"), ("demo-admin", "/policies/hangzhou-2024", "policy"),
+         ("demo-admin", "/policies-compare", "compare"), ("demo-auditor", "/audit/access-log", "access-log")]
+
+
+def sign_in(page, user):
+    page.goto(base + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    check("/login" not in page.url, f"{user} signs in")
+
+
+def monitor_total(page):
+    page.goto(base + "/monitor?by=month")
+    text = page.inner_text("main")
+    m = re.search(r"合计 (\d+) 条记录，([\d,]+\.\d{2}) 元", text)
+    return (int(m.group(1)), m.group(2)) if m else (None, None)
+
+
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+    for user, paths in PAGES.items():
+        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        sign_in(page, user)
+        for path in paths:
+            response = page.goto(base + path)
+            check(response is not None and response.status == 200, f"{user} opens {path} ({response.status if response else 'no answer'})")
+            check("跨境电商" in page.content(), f"{user} {path} is in Chinese")
+        for (who, path, name) in SHOTS:
+            if who == user:
+                page.goto(base + path)
+                page.screenshot(path=f"{shots}/{name}.png", full_page=False)
+        check(not errors, f"{user}: no script or CSP errors in the console {errors[:3]}")
+        if user == "demo-enterprise":
+            page.goto(base + "/admin/users")
+            check("无权" in page.inner_text("main"), "an enterprise user is refused the user list")
+            page.goto(base + "/")
+            page.screenshot(path=f"{shots}/enterprise.png")
+        if user == "demo-binjiang":
+            # Another district's enterprise: not by page, not by API.
+            other = os.environ["KUAJING_OTHER_ENTERPRISE"]
+            response = page.goto(base + "/enterprises/" + other)
+            check(response.status == 404, f"demo-binjiang cannot open {other} of another district by page ({response.status})")
+            req = urllib.request.Request(base + "/api/v1/enterprises/" + other, headers={"Authorization": "Bearer " + os.environ["KUAJING_TOKEN_BINJIANG"]})
+            try:
+                urllib.request.urlopen(req)
+                check(False, "demo-binjiang cannot read another district's enterprise by API")
+            except urllib.error.HTTPError as e:
+                check(e.code == 404, f"demo-binjiang cannot read another district's enterprise by API ({e.code})")
+        if user == "demo-analyst":
+            # The calculator: 30万 of overseas trademark registration in 滨江区.
+            page.goto(base + "/calculator")
+            page.select_option("select[name=district]", "滨江区")
+            page.select_option("select[name=matter0]", "trademark_registration")
+            page.fill("input[name=amount0]", "300000")
+            page.fill("input[name=date0]", "2025-06-01")
+            page.click("form.card button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            results = page.inner_text("#calc-results")
+            check("200,000.00" in results, "the calculator awards 200,000.00 yuan (杭州 附件（十二）, capped)")
+            page.screenshot(path=f"{shots}/calculator.png", full_page=True)
+            # A bad amount is refused with a message naming the field.
+            page.fill("input[name=amount0]", "-5")
+            page.click("form.card button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            check("amount" in page.inner_text("main"), "a negative amount is refused, naming the field")
+            # Upload: a customs sample (CEB603), then a declarations extract that the statistics count.
+            before = monitor_total(page)
+            page.goto(base + "/imports")
+            page.set_input_files("#upload-file", f"{repo}/reference/customs-samples/CEB603Message.gacc2018.xml")
+            page.click("#upload-form button[type=submit]")
+            page.wait_for_selector("#import-outcome", timeout=30000)
+            check("导入结果" in page.inner_text("#import-outcome"), "the customs sample is imported and its outcome shown")
+            page.screenshot(path=f"{shots}/imports.png", full_page=True)
+            extract = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8")
+            extract.write("\ufeffdeclaration_no,date,direction,supervision_code,enterprise_id,enterprise_name,district,customs_code,country,hs_code,value_cny,currency,value_original,status\n")
+            extract.write(f"BROWSER00000000001,2025-11-20,E,9710,{os.environ['KUAJING_ENTERPRISE']},浏览器测试,滨江区,2992,502,8517620000,12345.67,142,12345.67,放行\n")
+            extract.close()
+            page.goto(base + "/imports")
+            page.set_input_files("#upload-file", extract.name)
+            page.click("#upload-form button[type=submit]")
+            page.wait_for_selector("#import-outcome", timeout=30000)
+            check("接收 1 条" in page.inner_text("#import-outcome").replace("\n", " ") or "接收 1" in page.inner_text("#import-outcome"), "the declaration is accepted")
+            after = monitor_total(page)
+            check(before[0] is not None and after[0] == before[0] + 1, f"the statistics count one more record ({before} → {after})")
+            # A file of the wrong kind is refused.
+            wrong = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
+            wrong.write("not a message")
+            wrong.close()
+            page.goto(base + "/imports")
+            page.set_input_files("#upload-file", wrong.name)
+            page.click("#upload-form button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            check("文件类型不对" in page.content(), "a file of the wrong kind is refused with a clear message")
+        context.close()
+    # Print: the monthly report on A4.
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-analyst")
+    page.goto(base + "/report")
+    page.pdf(path=os.path.join(tempfile.gettempdir(), "kuajing-report.pdf"), format="A4")
+    check(True, "the monthly report prints to A4 PDF")
+    browser.close()
+
+if failures:
+    print(f"{len(failures)} browser checks failed", file=sys.stderr)
+    sys.exit(1)
+print("browser test passed")
