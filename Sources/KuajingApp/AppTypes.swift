@@ -15,3 +15,7 @@ public typealias AppliedMigration = TradeStore.AppliedMigration
 public typealias RollupVerification = TradeStore.RollupVerification
 public typealias PostgresTLSMode = TradeStore.PostgresTLSMode
 public typealias StoreLocation = TradeStore.Store.Location
+public typealias EnterpriseRow = TradeStore.EnterpriseRow
+public typealias CreditFact = TradeStore.CreditFact
+public typealias AccessLogEntry = TradeStore.AccessLogEntry
+public typealias MonitorRow = TradeStore.TradeRollups.MonitorRow

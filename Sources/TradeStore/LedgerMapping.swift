@@ -34,6 +34,21 @@ enum LedgerMapping {
         var valueOriginal: String
         var valueFen: Int64?
         var invtNo, orderNo, logisticsNo: String?
+        /// The HS chapter (商品编码 first two digits) of the inventory's line of largest value: how the
+        /// statistics file a whole inventory by chapter (a reading: an inventory has one value per
+        /// line, the rollups one chapter per inventory); '' when no line carries a gcode.
+        var hsChapter: String
+    }
+
+    /// The chapter of the line with the largest totalPrice (the first such line on a tie).
+    static func mainChapter(_ r: CEBRecord) -> String {
+        var best: (Decimal, String)?
+        for line in r.lists where line.name.hasSuffix("List") {
+            guard let g = line.value("gcode"), g.count >= 2, g.prefix(2).allSatisfy(\.isNumber) else { continue }
+            let v = line.value("totalPrice").flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+            if best == nil || v > best!.0 { best = (v, String(g.prefix(2))) }
+        }
+        return best?.1 ?? ""
     }
 
     /// The inventory (清单) a record declares, if it is one: export CEB603 or import CEB621.
@@ -64,7 +79,8 @@ enum LedgerMapping {
                             enterpriseName: r.value("ebcName"), customsCode: r.value("customsCode"), country: r.value("country"),
                             declaredOn: date, currency: currency, valueOriginal: original,
                             valueFen: currency == "142" ? fenValue : nil,
-                            invtNo: r.value("invtNo").flatMap { $0.isEmpty ? nil : $0 }, orderNo: r.value("orderNo"), logisticsNo: r.value("logisticsNo"))
+                            invtNo: r.value("invtNo").flatMap { $0.isEmpty ? nil : $0 }, orderNo: r.value("orderNo"), logisticsNo: r.value("logisticsNo"),
+                            hsChapter: mainChapter(r))
     }
 
     /// Yuan to fen, rounded half up once, here (CNY only; other currencies keep their original value).

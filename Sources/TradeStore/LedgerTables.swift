@@ -12,6 +12,7 @@ enum LedgerTables {
         ("cop_no", "text"), ("ebc_code", "text"), ("direction", "text"), ("supervision_code", "text"), ("enterprise_name", "text"),
         ("customs_code", "text"), ("country", "text"), ("declared_on", "text"), ("currency", "text"), ("value_original", "text"),
         ("value_fen", "bigint"), ("invt_no", "text"), ("order_no", "text"), ("logistics_no", "text"), ("record_id", "bigint"),
+        ("hs_chapter", "text"),
     ]
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,

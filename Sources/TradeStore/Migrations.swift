@@ -353,7 +353,34 @@ enum Migrations {
             version: 6, name: "web platform: users with roles and scopes, sessions, bearer tokens, login failures, the access log",
             sqlite: Migrations.accounts(serial: "INTEGER PRIMARY KEY AUTOINCREMENT"),
             postgres: Migrations.accounts(serial: "BIGSERIAL PRIMARY KEY")),
+        Migration(
+            version: 7, name: "HS chapter in the district rollup (运行监测 by 商品编码 chapter); every month recomputed",
+            sqlite: Migrations.hsChapter(integer: "INTEGER"),
+            postgres: Migrations.hsChapter(integer: "BIGINT")),
     ]
+
+    /// Migration 7. Inventories stored before it have no chapter ('' in the rollups: 未知); declarations
+    /// carry theirs. The district rollup is rebuilt: every month is marked and `Store.migrate`
+    /// recomputes the marked months in the same call.
+    static func hsChapter(integer: String) -> [String] {
+        [
+            "ALTER TABLE inventory ADD COLUMN hs_chapter TEXT",
+            "DROP TABLE trade_month_district",
+            """
+            CREATE TABLE trade_month_district (
+                month TEXT NOT NULL,
+                district TEXT NOT NULL,
+                direction TEXT NOT NULL CHECK (direction IN ('I', 'E')),
+                supervision_code TEXT NOT NULL,
+                country TEXT NOT NULL,
+                hs_chapter TEXT NOT NULL,
+                records \(integer) NOT NULL,
+                value_fen \(integer) NOT NULL,
+                PRIMARY KEY (month, district, direction, supervision_code, country, hs_chapter))
+            """,
+            "INSERT INTO rollup_dirty_month (month) SELECT DISTINCT month FROM trade_month_enterprise WHERE month NOT IN (SELECT month FROM rollup_dirty_month)",
+        ]
+    }
 
     /// Migration 6. A user's scope is in the schema: a district user names a district, an enterprise
     /// user an enterprise of the registry; secrets are stored as bcrypt (passwords) or SHA-256 (session

@@ -56,7 +56,12 @@ public struct Store: Sendable {
 
     /// Applies the migrations not yet applied (under the migration lock); what it applied.
     @discardableResult
-    public func migrate() async throws -> [AppliedMigration] { try await Migrator.migrate(backend, now: clock.timestamp()) }
+    public func migrate() async throws -> [AppliedMigration] {
+        let applied = try await Migrator.migrate(backend, now: clock.timestamp())
+        // Migration 7 rebuilt the district rollup: its months are marked, recomputed here.
+        if applied.contains(where: { $0.version == 7 }) { try await rollups.refresh() }
+        return applied
+    }
 
     public func close() async throws { try await backend.close() }
 

@@ -203,7 +203,7 @@ public struct TradeLedger: Sendable {
         let values: [[SQLValue]] = rows.map { inv, recordID in
             [.text(inv.copNo), .text(inv.ebcCode), .text(inv.direction), .text(inv.supervisionCode), t(inv.enterpriseName),
              t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
-             inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID)]
+             inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID), .text(inv.hsChapter)]
         }
         _ = try db.insert(LedgerTables.inventories, rows: values)
     }

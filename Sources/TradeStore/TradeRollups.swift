@@ -18,12 +18,12 @@ public struct TradeRollups: Sendable {
 
     /// The base rows on the rollup basis, for months in [from, to) (declared_on as YYYY-MM-DD).
     static let basisRows = """
-        SELECT substr(declared_on, 1, 7) AS month, ent, direction, supervision_code, country, value_fen, district FROM (
-            SELECT declared_on, ebc_code AS ent, direction, supervision_code, COALESCE(country, '') AS country, COALESCE(value_fen, 0) AS value_fen,
-                   CAST(NULL AS TEXT) AS district
+        SELECT substr(declared_on, 1, 7) AS month, ent, direction, supervision_code, country, hs_chapter, value_fen, district FROM (
+            SELECT declared_on, ebc_code AS ent, direction, supervision_code, COALESCE(country, '') AS country, COALESCE(hs_chapter, '') AS hs_chapter,
+                   COALESCE(value_fen, 0) AS value_fen, CAST(NULL AS TEXT) AS district
             FROM inventory WHERE cancelled = 0 AND customs_status IN (800, 899) AND declared_on >= ? AND declared_on < ?
             UNION ALL
-            SELECT declared_on, enterprise_id, direction, supervision_code, country, value_fen, district
+            SELECT declared_on, enterprise_id, direction, supervision_code, country, substr(hs_code, 1, 2), value_fen, district
             FROM declaration WHERE status IN ('放行', '800', '结关', '899') AND declared_on >= ? AND declared_on < ?
         ) AS base
         """
@@ -40,7 +40,7 @@ public struct TradeRollups: Sendable {
     static func inventoryContributions(_ db: any SQLExecutor, where condition: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         try db.rows("""
             SELECT substr(i.declared_on, 1, 7) AS month, i.ebc_code AS ent, COALESCE(e.district, '') AS district, i.direction AS direction,
-                   i.supervision_code AS code, COALESCE(i.country, '') AS country, COALESCE(i.value_fen, 0) AS fen
+                   i.supervision_code AS code, COALESCE(i.country, '') AS country, COALESCE(i.hs_chapter, '') AS chapter, COALESCE(i.value_fen, 0) AS fen
             FROM inventory i LEFT JOIN enterprise e ON e.id = i.ebc_code
             WHERE i.cancelled = 0 AND i.customs_status IN (800, 899) AND \(condition)
             """, arguments)
@@ -52,7 +52,7 @@ public struct TradeRollups: Sendable {
         for chunk in numbers.chunked(500) {
             out += try db.rows("""
                 SELECT substr(d.declared_on, 1, 7) AS month, d.enterprise_id AS ent, COALESCE(e.district, d.district, '') AS district, d.direction AS direction,
-                       d.supervision_code AS code, d.country AS country, d.value_fen AS fen
+                       d.supervision_code AS code, d.country AS country, substr(d.hs_code, 1, 2) AS chapter, d.value_fen AS fen
                 FROM declaration d LEFT JOIN enterprise e ON e.id = d.enterprise_id
                 WHERE d.status IN ('放行', '800', '结关', '899') AND d.declaration_no IN (\(SQLText.placeholders(chunk.count)))
                 """, chunk.map(SQLValue.text))
@@ -87,10 +87,10 @@ public struct TradeRollups: Sendable {
                 try db.execute("DELETE FROM trade_month_district WHERE month = ?", [.text(month)])
                 try db.execute("DELETE FROM trade_month_enterprise WHERE month = ?", [.text(month)])
                 try db.execute("""
-                    INSERT INTO trade_month_district (month, district, direction, supervision_code, country, records, value_fen)
-                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, COUNT(*), SUM(b.value_fen)
+                    INSERT INTO trade_month_district (month, district, direction, supervision_code, country, hs_chapter, records, value_fen)
+                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, b.hs_chapter, COUNT(*), SUM(b.value_fen)
                     FROM (\(TradeRollups.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
-                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country
+                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, b.hs_chapter
                     """, range)
                 try db.execute("""
                     INSERT INTO trade_month_enterprise (month, enterprise_id, district, direction, records, value_fen)
@@ -122,10 +122,10 @@ public struct TradeRollups: Sendable {
             var checked = 0
             for (label, recount, rollup, n) in [
                 ("区县", """
-                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
+                    SELECT b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, b.hs_chapter, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
                     FROM (\(TradeRollups.basisRows)) b LEFT JOIN enterprise e ON e.id = b.ent
-                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country
-                    """, "SELECT month, district, direction, supervision_code, country, records, value_fen FROM trade_month_district", 5),
+                    GROUP BY b.month, \(TradeRollups.districtOf), b.direction, b.supervision_code, b.country, b.hs_chapter
+                    """, "SELECT month, district, direction, supervision_code, country, hs_chapter, records, value_fen FROM trade_month_district", 6),
                 ("企业", """
                     SELECT b.month, b.ent, b.direction, CAST(COUNT(*) AS BIGINT), CAST(SUM(b.value_fen) AS BIGINT)
                     FROM (\(TradeRollups.basisRows)) b GROUP BY b.month, b.ent, b.direction
@@ -223,8 +223,8 @@ extension TradeRollups {
 /// and one enterprise's months; every one limited to the caller's districts in its WHERE clause.
 extension TradeRollups {
     public enum MonitorDimension: String, Sendable, CaseIterable {
-        case month, district, code, direction, country
-        var column: String { self == .code ? "supervision_code" : rawValue }
+        case month, district, code, direction, country, chapter
+        var column: String { self == .code ? "supervision_code" : self == .chapter ? "hs_chapter" : rawValue }
     }
 
     public struct MonitorFilter: Sendable, Equatable {
@@ -234,6 +234,8 @@ extension TradeRollups {
         public var toMonth: String?
         public var districts: [String]?
         public var country: String?
+        /// HS chapters (two digits).
+        public var chapters: [String] = []
         public init() {}
     }
 
@@ -265,6 +267,7 @@ extension TradeRollups {
             if let v = filter.fromMonth { conditions.append("month >= ?"); args.append(.text(v)) }
             if let v = filter.toMonth { conditions.append("month <= ?"); args.append(.text(v)) }
             if let v = filter.country { conditions.append("country = ?"); args.append(.text(v)) }
+            if !filter.chapters.isEmpty { conditions.append("hs_chapter IN (\(SQLText.placeholders(filter.chapters.count)))"); args += filter.chapters.map(SQLValue.text) }
             let keys = dimensions.map(\.column)
             let select = keys.isEmpty ? "'全部' AS k0" : keys.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")
             let group = keys.isEmpty ? "" : " GROUP BY " + keys.joined(separator: ", ") + " ORDER BY " + keys.joined(separator: ", ")
@@ -340,7 +343,7 @@ extension TradeRollups {
 /// their sign) and applied together at its end, in the same transaction: the rollups follow every
 /// ingest, replacement, removal and receipt without recomputing a month.
 final class RollupDelta {
-    struct DistrictKey: Hashable { var month, district, direction, code, country: String }
+    struct DistrictKey: Hashable { var month, district, direction, code, country, chapter: String }
     struct EnterpriseKey: Hashable { var month, enterprise, direction: String }
     var district: [DistrictKey: (records: Int64, fen: Int64)] = [:]
     var enterprise: [EnterpriseKey: (district: String, records: Int64, fen: Int64)] = [:]
@@ -352,7 +355,8 @@ final class RollupDelta {
         for row in rows {
             let month = try row.text("month"), ent = try row.text("ent"), d = try row.text("district"), direction = try row.text("direction")
             let fen = try row.int("fen") * sign
-            let dk = DistrictKey(month: month, district: d, direction: direction, code: try row.text("code"), country: try row.text("country"))
+            let dk = DistrictKey(month: month, district: d, direction: direction, code: try row.text("code"), country: try row.text("country"),
+                                 chapter: try row.text("chapter"))
             let dv = district[dk] ?? (0, 0)
             district[dk] = (dv.records + sign, dv.fen + fen)
             let ek = EnterpriseKey(month: month, enterprise: ent, direction: direction)
@@ -369,13 +373,13 @@ final class RollupDelta {
         let e = enterprise.filter { $0.value.records != 0 || $0.value.fen != 0 }
         try db.insert(BulkInsert(table: "trade_month_district",
                                  columns: [("month", "text"), ("district", "text"), ("direction", "text"), ("supervision_code", "text"), ("country", "text"),
-                                           ("records", "bigint"), ("value_fen", "bigint")],
+                                           ("hs_chapter", "text"), ("records", "bigint"), ("value_fen", "bigint")],
                                  suffix: """
-                                     ON CONFLICT (month, district, direction, supervision_code, country) DO UPDATE SET
+                                     ON CONFLICT (month, district, direction, supervision_code, country, hs_chapter) DO UPDATE SET
                                      records = trade_month_district.records + excluded.records, value_fen = trade_month_district.value_fen + excluded.value_fen
                                      """),
                       rows: d.map { [.text($0.key.month), .text($0.key.district), .text($0.key.direction), .text($0.key.code), .text($0.key.country),
-                                     .integer($0.value.records), .integer($0.value.fen)] })
+                                     .text($0.key.chapter), .integer($0.value.records), .integer($0.value.fen)] })
         let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
         try db.insert(BulkInsert(table: "trade_month_enterprise",
                                  columns: [("month", "text"), ("enterprise_id", "text"), ("district", "text"), ("direction", "text"), ("records", "bigint"), ("value_fen", "bigint")],

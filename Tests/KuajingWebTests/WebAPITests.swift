@@ -94,4 +94,27 @@ import Testing
             }
         }
     }
+
+    @Test func statisticsByHSChapterAddUpToTheTotal() async throws {
+        let world = try await WebWorld.get()
+        let token = try await Accounts(world.context).issueToken(user: "demo-analyst")
+        try await world.application().test(.router) { client in
+            func answer(_ query: String) async throws -> [String: Any] {
+                try await client.execute(uri: "/api/v1/statistics" + query, method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    #expect(response.status == .ok, "\(query)")
+                    return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                }
+            }
+            let byChapter = try await answer("?by=chapter&limit=10000")
+            let total = try await answer("")
+            let rows = try #require(byChapter["rows"] as? [[String: Any]])
+            #expect(rows.count > 1)
+            for row in rows { #expect((row["keys"] as? [String: String])?["chapter"]?.count == 2) }
+            #expect(byChapter["total_amount"] as? String == total["total_amount"] as? String)
+            let one = try #require((rows.first?["keys"] as? [String: String])?["chapter"])
+            let filtered = try await answer("?chapter=\(one)")
+            #expect((filtered["rows"] as? [[String: Any]])?.first?["amount"] as? String == rows.first?["amount"] as? String)
+            try await client.execute(uri: "/api/v1/statistics?chapter=6", method: .get, headers: [.authorization: "Bearer \(token)"]) { #expect($0.status == .unprocessableContent) }
+        }
+    }
 }

@@ -14,7 +14,7 @@ public struct TradeMonitor: Sendable {
     public let context: AppContext
     public init(_ context: AppContext) { self.context = context }
 
-    public static let basis = "口径：海关放行或结关（清单 800/899、报关单“放行/结关”）且未撤销的跨境电商清单与报关单，按申报日期所在月份汇总；金额为人民币（清单币制 142 的表体总价，报关单 value_cny）；区县为企业库登记的区县，未登记的按报关单所填区县"
+    public static let basis = "口径：海关放行或结关（清单 800/899、报关单“放行/结关”）且未撤销的跨境电商清单与报关单，按申报日期所在月份汇总；金额为人民币（清单币制 142 的表体总价，报关单 value_cny）；区县为企业库登记的区县，未登记的按报关单所填区县；HS 章按报关单商品编码前两位，清单按其金额最大的一行商品编码前两位"
 
     public struct Table: Sendable {
         public var dimensions: [MonitorDimension]
@@ -58,6 +58,9 @@ public struct TradeMonitor: Sendable {
         for c in f.codes where c.count != 4 || !c.allSatisfy(\.isNumber) {
             throw .invalidInput(field: "code", location: nil, message: "监管方式代码应为 4 位数字（9610、9710、9810、1210 等），实为“\(c.prefix(20))”")
         }
+        for c in f.chapters where c.count != 2 || !c.allSatisfy(\.isNumber) {
+            throw .invalidInput(field: "chapter", location: nil, message: "HS 章应为 2 位数字（如 61、85），实为“\(c.prefix(20))”")
+        }
         if let c = f.country, c.count > 3 || !c.allSatisfy({ $0.isNumber || $0.isLetter }) {
             throw .invalidInput(field: "country", location: nil, message: "国别应为海关国别代码，实为“\(c.prefix(20))”")
         }
@@ -71,7 +74,8 @@ public struct TradeMonitor: Sendable {
         return try await context.withStore { store in
             let latest = try await store.rollups.latestMonth()
             if viewer.role == .enterprise {
-                guard dimensions.allSatisfy({ $0 == .month || $0 == .direction }), filter.codes.isEmpty, filter.country == nil, filter.districts == nil else {
+                guard dimensions.allSatisfy({ $0 == .month || $0 == .direction }), filter.codes.isEmpty, filter.country == nil, filter.districts == nil,
+                      filter.chapters.isEmpty else {
                     throw AppError.forbidden(message: "企业用户只能按月份和进出口方向查看本企业的数据")
                 }
                 let months = try await store.rollups.enterpriseMonths(viewer.enterpriseID ?? "")
@@ -100,6 +104,7 @@ public struct TradeMonitor: Sendable {
         case .code: return "监管方式"
         case .direction: return "进出口"
         case .country: return "国别（地区）"
+        case .chapter: return "HS 章"
         }
     }
 
@@ -109,6 +114,7 @@ public struct TradeMonitor: Sendable {
         case .direction: return key == "E" ? "出口" : key == "I" ? "进口" : key
         case .country: return key.isEmpty ? "未填" : countries[key].map { "\($0)（\(key)）" } ?? key
         case .district: return key.isEmpty ? "未登记" : key
+        case .chapter: return key.isEmpty ? "未知（迁移前入库的清单）" : "第 \(key) 章"
         case .code: return key
         case .month: return key
         }

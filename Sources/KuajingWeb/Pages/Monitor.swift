@@ -14,7 +14,8 @@ extension Site {
         let dimensions = try TradeMonitor.dimensions(byText.isEmpty && q.get("by") == nil ? defaultBy : byText)
         var filter = MonitorFilter()
         filter.codes = q.getAll("code").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
-        if strict, let empty = ["by", "code", "direction", "from", "to", "country", "district"].first(where: { q.get($0)?.isEmpty == true }) {
+        filter.chapters = q.getAll("chapter").flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
+        if strict, let empty = ["by", "code", "direction", "from", "to", "country", "district", "chapter"].first(where: { q.get($0)?.isEmpty == true }) {
             throw .invalidInput(field: empty, location: nil, message: "参数给出时不能为空")
         }
         func value(_ name: String) -> String? { q.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(40)) } }
@@ -53,7 +54,7 @@ extension Site {
             "dimensions": MonitorDimension.allCases.map { ["value": $0.rawValue, "label": TradeMonitor.header($0), "checked": dims.contains($0)] },
             "codes": ["9610", "9710", "9810", "1210"].map { ["value": $0, "label": MonthlyReportView.codeNames[$0] ?? $0, "checked": asked.filter.codes.contains($0)] },
             "directionE": asked.filter.direction == "E", "directionI": asked.filter.direction == "I",
-            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "",
+            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "", "chapter": asked.filter.chapters.joined(separator: ","),
             "districtOptions": viewer.districts.filter { $0 != viewer.city }.map { ["value": $0, "selected": asked.filter.districts?.first == $0] },
             "showDistricts": viewer.role != .enterprise && viewer.role != .district, "enterpriseOnly": viewer.role == .enterprise,
         ]
