@@ -65,4 +65,24 @@ done
 # The import operation with a fixed set of examples: a file of the wrong kind must be a clear 422.
 code=$(curl -s -o "$work/import.json" -w "%{http_code}" -H "Authorization: Bearer $admin" --data-binary "not a message" "$base/api/v1/imports?name=x.txt")
 [ "$code" = 422 ] || { echo "importTrade with a .txt answered $code" >&2; cat "$work/import.json" >&2; exit 1; }
+# An archive that expands far beyond its size (a zip bomb) is refused, naming the limit, with the
+# server's memory bounded and nothing stored.
+python3 - "$work/bomb.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    with z.open("CEB603-bomb.xml", "w") as f:
+        chunk = b"\0" * (1 << 20)
+        for _ in range(1024):   # 1 GiB of zeros, about 1 MB compressed
+            f.write(chunk)
+PY
+before=$(curl -sf -H "Authorization: Bearer $admin" "$base/api/v1/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_records"])')
+echo 5 > /proc/$server_pid/clear_refs   # resets the peak resident memory (VmHWM) to what is resident now
+code=$(curl -s -o "$work/bomb.json" -w "%{http_code}" -H "Authorization: Bearer $admin" --data-binary @"$work/bomb.zip" "$base/api/v1/imports?name=bomb.zip")
+rss=$(awk '/VmHWM/ {print int($2/1024)}' /proc/$server_pid/status)
+after=$(curl -sf -H "Authorization: Bearer $admin" "$base/api/v1/statistics" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_records"])')
+echo "zip bomb ($(stat -c %s "$work/bomb.zip") bytes, 1 GiB expanded): HTTP $code, $(cat "$work/bomb.json"); server peak memory during the request ${rss} MiB"
+[ "$code" = 413 ] || { echo "the zip bomb was not refused with 413" >&2; exit 1; }
+grep -q "bomb.zip" "$work/bomb.json" && ! grep -q "kuajing-upload" "$work/bomb.json" || { echo "the refusal should name the uploaded file, not a server path" >&2; exit 1; }
+[ "$rss" -lt 1024 ] || { echo "server memory grew to ${rss} MiB" >&2; exit 1; }
+[ "$before" = "$after" ] || { echo "the refused archive changed the statistics" >&2; exit 1; }
 echo "web tests passed"

@@ -357,7 +357,18 @@ enum Migrations {
             version: 7, name: "HS chapter in the district rollup (运行监测 by 商品编码 chapter); every month recomputed",
             sqlite: Migrations.hsChapter(integer: "INTEGER"),
             postgres: Migrations.hsChapter(integer: "BIGINT")),
+        Migration(
+            version: 8, name: "rollup version: a counter of rollup changes, for the server's caches",
+            sqlite: Migrations.rollupVersion(integer: "INTEGER"),
+            postgres: Migrations.rollupVersion(integer: "BIGINT")),
     ]
+
+    static func rollupVersion(integer: String) -> [String] {
+        [
+            "CREATE TABLE rollup_version (id \(integer) PRIMARY KEY CHECK (id = 1), version \(integer) NOT NULL CHECK (version >= 0))",
+            "INSERT INTO rollup_version (id, version) VALUES (1, 0)",
+        ]
+    }
 
     /// Migration 7. Inventories stored before it have no chapter ('' in the rollups: 未知); declarations
     /// carry theirs. The district rollup is rebuilt: every month is marked and `Store.migrate`

@@ -67,18 +67,15 @@ public struct Store: Sendable {
 
     /// Across contexts (the rollups, the plan records): the one query that spans them, so it lives
     /// on the store rather than in any one context.
-    /// A cheap fingerprint of everything the monthly report reads (the district rollup, manual
-    /// entries, task updates, tier moves): when it is unchanged, a report built before is still right
-    /// (see `ReportCache` for the one case it cannot see, and its time limit).
+    /// What the monthly report and the 运行监测 read changes exactly when this does: the rollup
+    /// version (bumped in every transaction that changes the rollups or the tier moves), the latest
+    /// manual entry and the latest task update. Three indexed lookups.
     public func changeStamp() async throws -> String {
         try await backend.read { db in
             let row = try db.rows("""
-                SELECT (SELECT COUNT(*) FROM trade_month_district) AS a, (SELECT CAST(SUM(value_fen) AS BIGINT) FROM trade_month_district) AS b,
-                       (SELECT CAST(SUM(records) AS BIGINT) FROM trade_month_district) AS c, (SELECT MAX(id) FROM indicator_entry) AS d,
-                       (SELECT MAX(id) FROM task_update) AS e, (SELECT COUNT(*) FROM tier_move) AS f
+                SELECT (SELECT version FROM rollup_version WHERE id = 1) AS v, (SELECT MAX(id) FROM indicator_entry) AS d, (SELECT MAX(id) FROM task_update) AS e
                 """, []).first
-            return try ["a", "b", "c", "d", "e", "f"].map { try row?.optionalInt($0).map(String.init) ?? "-" }.joined(separator: ":")
+            return try ["v", "d", "e"].map { try row?.optionalInt($0).map(String.init) ?? "-" }.joined(separator: ":")
         }
     }
-
 }

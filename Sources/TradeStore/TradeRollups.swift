@@ -100,8 +100,15 @@ public struct TradeRollups: Sendable {
                     """, range)
                 try db.execute("DELETE FROM rollup_dirty_month WHERE month = ?", [.text(month)])
             }
+            if !months.isEmpty { try TradeRollups.bumpVersion(db) }
             return months.count
         }
+    }
+
+    /// Counts every change of the rollups and tier moves (`rollup_version`, one row), in the
+    /// transaction that made it: what a server's caches compare (`Store.changeStamp`).
+    static func bumpVersion(_ db: any SQLExecutor) throws {
+        try db.execute("UPDATE rollup_version SET version = version + 1 WHERE id = 1", [])
     }
 
     /// Recounts the whole ledger and compares it with the rollups; the differences, in Chinese
@@ -323,6 +330,7 @@ extension TradeRollups {
     public func replaceTierMoves(ladder: String, moves: [TierMove]) async throws {
         try await backend.write { db in
             try db.execute("DELETE FROM tier_move WHERE ladder = ?", [.text(ladder)])
+            try TradeRollups.bumpVersion(db)
             try db.insert(BulkInsert(table: "tier_move", columns: [("enterprise_id", "text"), ("ladder", "text"), ("on_month", "text"), ("from_tier", "integer"),
                                                                   ("to_tier", "integer"), ("trailing_fen", "bigint")]),
                           rows: moves.map { [.text($0.enterprise), .text(ladder), .text($0.month), .integer(Int64($0.from)), .integer(Int64($0.to)), .integer($0.trailingFen)] })
@@ -395,6 +403,7 @@ final class RollupDelta {
             try db.execute("DELETE FROM trade_month_district WHERE records = 0 AND month IN (\(list))", chunk.map(SQLValue.text))
             try db.execute("DELETE FROM trade_month_enterprise WHERE records = 0 AND month IN (\(list))", chunk.map(SQLValue.text))
         }
+        if !d.isEmpty || !e.isEmpty { try TradeRollups.bumpVersion(db) }
         district.removeAll()
         enterprise.removeAll()
     }

@@ -137,4 +137,24 @@ import Testing
             }
         }
     }
+
+    @Test func theQuarantineIsForCityRolesAndTheEnterpriseFilterKeepsTheScope() async throws {
+        let world = try await WebWorld.get()
+        let outside = try await world.enterpriseOutsideBinjiang()
+        try await world.application().test(.router) { client in
+            let analyst = try await Browser.signIn(client, "demo-analyst")
+            try await client.execute(uri: "/imports/quarantine/999999", method: .get, headers: analyst.headers) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/monitor?by=month&enterprise=\(outside)", method: .get, headers: analyst.headers) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("范围：\(outside)"))
+            }
+            let district = try await Browser.signIn(client, "demo-binjiang")
+            try await client.execute(uri: "/imports/quarantine/1", method: .get, headers: district.headers) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/imports", method: .get, headers: district.headers) { response in
+                #expect(!String(buffer: response.body).contains("隔离区"))
+            }
+            try await client.execute(uri: "/monitor?by=month&enterprise=\(outside)", method: .get, headers: district.headers) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/monitor?by=month&enterprise=\(world.users.enterpriseID)", method: .get, headers: district.headers) { #expect($0.status == .ok) }
+        }
+    }
 }

@@ -1,24 +1,41 @@
 import Foundation
 import Monitoring
 
-/// Monthly reports kept by a server between requests, so that the 总览 of many users does not
-/// rebuild the same report. An entry is reused only while the store's change stamp (the district
-/// rollup's count and sums, the latest manual entry and task update, the tier moves) is the one it
-/// was built on, and for at most `maximumAge` seconds: a change the stamp cannot see (trade moved
-/// between two districts with the same totals) shows within that time.
+/// What a server keeps between requests so that many users asking the same figures do not rebuild
+/// them: monthly reports (总览, 月报) and 运行监测 tables. An entry is reused only while the store's
+/// change stamp is the one it was built on (`Store.changeStamp`: the rollup version, bumped in the
+/// transaction of every change, and the latest manual entry and task update), so a cached answer is
+/// never older than the data: an upload shows on the next request after its commit.
 public actor ReportCache {
-    public static let maximumAge: TimeInterval = 10
-    private var entries: [String: (stamp: String, built: Date, report: MonthlyReport)] = [:]
+    public static let maximumEntries = 500
+    private var entries: [String: (stamp: String, value: any Sendable)] = [:]
 
     public init() {}
 
-    public func report(scope: String, month: Month, context: AppContext) async throws(AppError) -> MonthlyReport {
+    public func cached<T: Sendable>(_ key: String, context: AppContext, build: () async throws(AppError) -> T) async throws(AppError) -> T {
         let stamp = try await context.withStore { try await $0.changeStamp() }
-        let key = "\(scope)|\(month)"
-        if let hit = entries[key], hit.stamp == stamp, Date().timeIntervalSince(hit.built) < Self.maximumAge { return hit.report }
-        let report = try await MonthlyReporting(context).build(scope: scope, month: month)
-        if entries.count > 200 { entries.removeAll() }
-        entries[key] = (stamp, Date(), report)
-        return report
+        if let hit = entries[key], hit.stamp == stamp, let value = hit.value as? T { return value }
+        let value = try await build()
+        if entries.count >= Self.maximumEntries { entries.removeAll() }
+        entries[key] = (stamp, value)
+        return value
+    }
+
+    public func report(scope: String, month: Month, context: AppContext) async throws(AppError) -> MonthlyReport {
+        try await cached("report|\(scope)|\(month)", context: context) { () async throws(AppError) in
+            try await MonthlyReporting(context).build(scope: scope, month: month)
+        }
+    }
+
+    /// A 运行监测 table for this viewer's scope (the key holds the scope, so no viewer ever gets
+    /// another scope's table).
+    public func monitor(_ viewer: Viewer, by dimensions: [MonitorDimension], filter: MonitorFilter, enterprise: String?, context: AppContext) async throws(AppError) -> TradeMonitor.Table {
+        let f = filter
+        let key = ["monitor", viewer.role.rawValue, viewer.districts.joined(separator: ","), viewer.enterpriseID ?? "", enterprise ?? "",
+                   dimensions.map(\.rawValue).joined(separator: ","), f.codes.joined(separator: ","), f.direction ?? "", f.fromMonth ?? "", f.toMonth ?? "",
+                   f.districts?.joined(separator: ",") ?? "*", f.country ?? "", f.chapters.joined(separator: ",")].joined(separator: "|")
+        return try await cached(key, context: context) { () async throws(AppError) in
+            try await TradeMonitor(context).table(viewer, by: dimensions, filter: filter, enterprise: enterprise)
+        }
     }
 }

@@ -66,19 +66,26 @@ public struct TradeMonitor: Sendable {
         }
     }
 
-    public func table(_ viewer: Viewer, by dimensions: [MonitorDimension], filter: MonitorFilter) async throws(AppError) -> Table {
+    /// `enterprise`: one enterprise's months only (by month and direction), when it is within the viewer's scope.
+    public func table(_ viewer: Viewer, by dimensions: [MonitorDimension], filter: MonitorFilter, enterprise: String? = nil) async throws(AppError) -> Table {
         try Self.validate(filter)
+        if let enterprise, enterprise.count > 64 { throw .invalidInput(field: "enterprise", location: nil, message: "企业编号至多 64 个字符") }
         if let asked = filter.districts, viewer.role != .enterprise, let outside = asked.first(where: { !viewer.districts.contains($0) }) {
             throw .forbidden(message: "“\(outside.prefix(20))”不在你可查看的范围（\(viewer.scopeName)）内")
         }
         return try await context.withStore { store in
             let latest = try await store.rollups.latestMonth()
-            if viewer.role == .enterprise {
+            if viewer.role == .enterprise || enterprise != nil {
+                let id = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : enterprise!
+                if viewer.role != .enterprise, try await store.registry.enterprise(id: id, reach: viewer.reach) == nil {
+                    throw AppError.notFound(message: "企业库中没有你可查看的企业 \(id)")
+                }
                 guard dimensions.allSatisfy({ $0 == .month || $0 == .direction }), filter.codes.isEmpty, filter.country == nil, filter.districts == nil,
                       filter.chapters.isEmpty else {
-                    throw AppError.forbidden(message: "企业用户只能按月份和进出口方向查看本企业的数据")
+                    let why = "单个企业的数据只能按月份和进出口方向查看（企业汇总表不分监管方式、国别和 HS 章）"
+                    throw viewer.role == .enterprise ? AppError.forbidden(message: "企业用户只能查看本企业的数据：" + why) : AppError.invalidInput(field: "by", location: nil, message: why)
                 }
-                let months = try await store.rollups.enterpriseMonths(viewer.enterpriseID ?? "")
+                let months = try await store.rollups.enterpriseMonths(id)
                 var grouped: [[String]: (Int64, Int64)] = [:]
                 for m in months {
                     if let d = filter.direction, m.direction != d { continue }
@@ -89,7 +96,7 @@ public struct TradeMonitor: Sendable {
                     grouped[key] = (v.0 + m.records, v.1 + m.fen)
                 }
                 let rows = grouped.map { TradeRollups.MonitorRow(keys: $0.key, records: $0.value.0, fen: $0.value.1) }.sorted { $0.keys.lexicographicallyPrecedes($1.keys) }
-                return Table(dimensions: dimensions, filter: filter, rows: rows, basis: Self.basis, scope: viewer.enterpriseID ?? "", latestMonth: latest)
+                return Table(dimensions: dimensions, filter: filter, rows: rows, basis: Self.basis, scope: id, latestMonth: latest)
             }
             let rows = try await store.rollups.monitor(by: dimensions, filter: filter, reach: viewer.districts)
             return Table(dimensions: dimensions, filter: filter, rows: rows, basis: Self.basis, scope: viewer.scopeName, latestMonth: latest)

@@ -119,7 +119,9 @@ struct API: Sendable {
         var asked = try Site.monitorRequest(request, strict: true)
         if request.uri.queryParameters.get("by") == nil { asked.dimensions = [] }
         let dims = asked.dimensions
-        let table = try await site.access.run(request, context) { () async throws(AppError) in try await TradeMonitor(site.app).table(viewer, by: dims, filter: asked.filter) }
+        let table = try await site.access.run(request, context) { () async throws(AppError) in
+            try await site.reports.monitor(viewer, by: dims, filter: asked.filter, enterprise: nil, context: site.app)
+        }
         let slice = table.rows.dropFirst(page.offset).prefix(page.limit)
         return try Reply.json(StatisticsAnswer(
             basis: table.basis, scope: table.scope, latest_month: table.latestMonth, dimensions: dims.map(\.rawValue),
@@ -171,7 +173,7 @@ struct API: Sendable {
         let viewer = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district])
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
-        let report = try await site.access.run(request, context) { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path]) }
+        let report = try await site.access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path]) } }
         try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导入 \(received.name)")
         let c = report.counts
         return try Reply.json(Site.ImportAnswer(file: received.name, accepted: c.accepted, duplicates: c.duplicates, updated: c.updated, deleted: c.deleted,

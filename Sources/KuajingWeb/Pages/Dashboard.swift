@@ -39,7 +39,15 @@ extension Site {
         let viewer = try await access.viewer(request, context)
         if viewer.role == .enterprise, let id = viewer.enterpriseID { return Reply.redirect(Route.enterprise(id).link) }
         let month = try await self.month(request)
-        let model = try await access.run(request, context) { () async throws(AppError) in try await dashboardQuery(viewer, month: month) }
-        return try views.page("dashboard", title: "总览", current: .dashboard, model: dashboardView(model), context: context, synthetic: model.report.synthetic)
+        // The content holds the scope's figures only (no CSRF token, no name): cached per scope and month.
+        let (content, synthetic) = try await access.run(request, context) { () async throws(AppError) in
+            try await reports.cached("dashboard-html|\(viewer.scopeName)|\(month)", context: app) { () async throws(AppError) in
+                let model = try await dashboardQuery(viewer, month: month)
+                do { return (try views.render(dashboardView(model), template: "dashboard"), model.report.synthetic) } catch {
+                    throw AppError.unavailable(message: "页面模板无法渲染：\(error)")
+                }
+            }
+        }
+        return try views.page(content: content, title: "总览", current: .dashboard, context: context, synthetic: synthetic)
     }
 }

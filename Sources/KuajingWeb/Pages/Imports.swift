@@ -16,13 +16,15 @@ extension Site {
     }
 
     func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        _ = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
-        let entries = try await QuarantineCases(app).list()
+        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        // The quarantine is city-wide (a held record may name no district): city roles only.
+        let cityWide = viewer.role == .admin || viewer.role == .analyst
+        let entries = cityWide ? try await QuarantineCases(app).list() : []
         var model: [String: Any] = [
             "action": Route.imports.link, "limitMiB": "\(WebLimits.uploadBytes >> 20)",
             "quarantine": entries.prefix(200).map { ["id": "\($0.id)", "source": $0.source, "type": $0.messageType, "record": $0.recordKey,
                                                      "reasons": $0.reasons.joined(separator: "；"), "at": $0.quarantinedAt, "link": Route.quarantine($0.id).link] },
-            "hasQuarantine": !entries.isEmpty, "quarantineCount": "\(entries.count)",
+            "hasQuarantine": !entries.isEmpty, "quarantineCount": "\(entries.count)", "cityWide": cityWide,
         ]
         if let o = outcome {
             let c = o.report.counts
@@ -37,7 +39,7 @@ extension Site {
         let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
-        let report = try await access.run(request, context) { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path]) }
+        let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path]) } }
         try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path,
                                      what: "导入 \(received.name)：接收 \(report.counts.accepted)，重复 \(report.counts.duplicates)，隔离 \(report.counts.quarantined)")
         if request.headers[.accept]?.contains("application/json") == true {
@@ -45,6 +47,35 @@ extension Site {
                                                deleted: report.counts.deleted, quarantined: report.counts.quarantined, quarantined_by_reason: report.counts.quarantinedByReason))
         }
         return try await imports(request, context, outcome: Outcome(file: received.name, report: report))
+    }
+
+    /// One quarantined record: why it is held, its original message, and a form for the corrected message.
+    func quarantineEntry(_ request: Request, _ context: WebContext, message: String? = nil) async throws -> Response {
+        _ = try await access.viewer(request, context, roles: [.admin, .analyst])
+        guard let id = Int64(context.parameters.get("id") ?? "") else { throw AppError.notFound(message: "隔离记录编号应为整数") }
+        let cases = QuarantineCases(app)
+        let e = try await cases.entry(id)
+        if request.uri.queryParameters.get("format") == "original" {
+            return Reply.download(try await cases.original(id), name: "quarantine-\(id)-original.xml", type: "application/xml")
+        }
+        let model: [String: Any] = [
+            "id": "\(e.id)", "source": e.source, "line": "\(e.line)", "type": e.messageType, "record": e.recordKey, "digest": e.digest,
+            "reasons": e.reasons.map { ["r": $0] }, "findings": e.findings, "at": e.quarantinedAt, "resolved": e.resolvedAt ?? "",
+            "original": Route.quarantine(id).link + "?format=original", "action": Route.quarantine(id).link, "back": Route.imports.link,
+            "message": message ?? "",
+        ]
+        return try views.page("quarantine", title: "隔离记录 \(id)", current: .imports, model: model, context: context, synthetic: await synthetic())
+    }
+
+    func resubmit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst])
+        guard let id = Int64(context.parameters.get("id") ?? "") else { throw AppError.notFound(message: "隔离记录编号应为整数") }
+        let received = try await Upload.receive(request, context: context)
+        defer { try? FileManager.default.removeItem(atPath: received.directory) }
+        guard received.path.hasSuffix(".xml") else { throw AppError.invalidInput(field: "file", location: nil, message: "更正后的报文应为 .xml 文件") }
+        let outcome = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await QuarantineCases(app).resubmit(id, file: received.path) } }
+        try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "重交隔离记录 \(id)：\(outcome == .resolved ? "已接收" : "仍被隔离")")
+        return try await quarantineEntry(request, context, message: outcome == .resolved ? "更正后的报文已接收，此隔离记录已解除" : "更正后的报文仍未通过校验，新的问题见隔离区")
     }
 
     struct ImportAnswer: Encodable {
@@ -62,6 +93,24 @@ struct Upload {
     var name: String
 
     static let kinds = [".xml", ".zip", ".csv"]
+
+    /// Runs a use case on the stored upload; its messages name the file as the user sent it, never
+    /// the server's temporary path.
+    func named<T>(_ body: () async throws(AppError) -> T) async throws(AppError) -> T {
+        do { return try await body() } catch {
+            let shown = name.replacingOccurrences(of: "\\", with: "")
+            func scrub(_ s: String) -> String { s.replacingOccurrences(of: path, with: shown).replacingOccurrences(of: directory, with: "") }
+            switch error {
+            case let .invalidInput(field, location, message, problems):
+                throw .invalidInput(field: field, location: location.map(scrub), message: scrub(message), problems: problems.map(scrub))
+            case let .tooLarge(m): throw .tooLarge(message: scrub(m))
+            case let .notFound(m): throw .notFound(message: scrub(m))
+            case let .conflict(m): throw .conflict(message: scrub(m))
+            case let .unavailable(m): throw .unavailable(message: scrub(m))
+            default: throw error
+            }
+        }
+    }
 
     static func receive(_ request: Request, context: WebContext) async throws -> Upload {
         let type = request.headers[.contentType] ?? ""

@@ -31,18 +31,35 @@ extension Site {
         let viewer = try await access.viewer(request, context)
         let monitor = TradeMonitor(app)
         let asked = try Self.monitorRequest(request, defaultBy: viewer.role == .enterprise ? "month,direction" : "month,code")
-        let table = try await access.run(request, context) { () async throws(AppError) in try await monitor.table(viewer, by: asked.dimensions, filter: asked.filter) }
+        let enterprise = request.uri.queryParameters.get("enterprise").flatMap { $0.isEmpty ? nil : String($0) }
+        let table = try await access.run(request, context) { () async throws(AppError) in
+            try await reports.monitor(viewer, by: asked.dimensions, filter: asked.filter, enterprise: enterprise, context: app)
+        }
         switch request.uri.queryParameters.get("format") {
         case "csv": return Reply.download(Array(try monitor.csv(table).utf8), name: "运行监测.csv", type: Reply.csvType)
         case "xlsx": return Reply.download(try monitor.workbook(table), name: "运行监测.xlsx", type: Reply.xlsxType)
         default: break
         }
+        let query = request.uri.query ?? ""
+        let key = ["monitor-html", viewer.role.rawValue, viewer.districts.joined(separator: ","), viewer.enterpriseID ?? "", query].joined(separator: "|")
+        let content = try await access.run(request, context) { () async throws(AppError) in
+            try await reports.cached(key, context: app) { () async throws(AppError) in
+                do { return try monitorContent(viewer, table: table, asked: asked, query: query) } catch let e as AppError { throw e } catch {
+                    throw AppError.unavailable(message: "页面模板无法渲染：\(error)")
+                }
+            }
+        }
+        return try views.page(content: content, title: "运行监测", current: .monitor, context: context, synthetic: await synthetic())
+    }
+
+    /// The 运行监测 content for a table: it holds the viewer's scope and query only (no CSRF token, no name).
+    func monitorContent(_ viewer: Viewer, table: TradeMonitor.Table, asked: (dimensions: [MonitorDimension], filter: MonitorFilter), query: String) throws -> String {
+        let enterprise = table.scope == viewer.scopeName ? "" : table.scope
         let names = try app.codeTables().byField["country"]?.codes ?? [:]
         let rows = table.rows.prefix(2000).map { r -> [String: Any] in
             let keys = table.dimensions.isEmpty ? ["全部"] : zip(table.dimensions, r.keys).map { TradeMonitor.display($0.0, $0.1, countries: names) }
             return ["keys": keys.map { ["v": $0] }, "records": "\(r.records)", "yuan": Show.yuan(r.fen), "wan": Show.wan(r.fen)]
         }
-        let query = request.uri.query ?? ""
         let dims = Set(asked.dimensions)
         let model: [String: Any] = [
             "scope": table.scope, "basis": table.basis, "latest": table.latestMonth ?? "（暂无数据）",
@@ -54,11 +71,11 @@ extension Site {
             "dimensions": MonitorDimension.allCases.map { ["value": $0.rawValue, "label": TradeMonitor.header($0), "checked": dims.contains($0)] },
             "codes": ["9610", "9710", "9810", "1210"].map { ["value": $0, "label": MonthlyReportView.codeNames[$0] ?? $0, "checked": asked.filter.codes.contains($0)] },
             "directionE": asked.filter.direction == "E", "directionI": asked.filter.direction == "I",
-            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "", "chapter": asked.filter.chapters.joined(separator: ","),
+            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "", "enterprise": enterprise, "chapter": asked.filter.chapters.joined(separator: ","),
             "districtOptions": viewer.districts.filter { $0 != viewer.city }.map { ["value": $0, "selected": asked.filter.districts?.first == $0] },
             "showDistricts": viewer.role != .enterprise && viewer.role != .district, "enterpriseOnly": viewer.role == .enterprise,
         ]
-        return try views.page("monitor", title: "运行监测", current: .monitor, model: model, context: context, synthetic: await synthetic())
+        return try views.render(model, template: "monitor")
     }
 
     static func replacingFormat(_ query: String, _ format: String) -> String {

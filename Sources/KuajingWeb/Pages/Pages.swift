@@ -24,6 +24,8 @@ extension Site {
         router.post(Route.calculator.pattern) { request, context in try await calculate(request, context) }
         router.get(Route.imports.pattern) { request, context in try await imports(request, context, outcome: nil) }
         router.post(Route.imports.pattern) { request, context in try await upload(request, context) }
+        router.get(Route.quarantine(0).pattern) { request, context in try await quarantineEntry(request, context) }
+        router.post(Route.quarantine(0).pattern) { request, context in try await resubmit(request, context) }
         router.get(Route.users.pattern) { request, context in try await users(request, context, message: nil) }
         router.post(Route.users.pattern) { request, context in try await addUser(request, context) }
         router.get(Route.accessLog.pattern) { request, context in try await accessLog(request, context) }

@@ -23,8 +23,24 @@ struct Views: Sendable {
         return html
     }
 
+    /// A page: its template rendered with the model (and the chrome, for forms' CSRF token), inside the layout.
     func page(_ template: String, title: String, current: Route?, model: [String: Any], context: WebContext, synthetic: Bool = true, status: HTTPResponse.Status = .ok) throws -> Response {
-        var m = model
+        var m = chrome(title: title, current: current, context: context, synthetic: synthetic)
+        for (k, v) in model { m[k] = v }
+        m["content"] = try render(m, template: template)
+        return Reply.html(try render(m, template: "layout"), status: status)
+    }
+
+    /// A page whose content was rendered before (and cached: it holds nothing of the viewer but its scope).
+    func page(content: String, title: String, current: Route?, context: WebContext, synthetic: Bool) throws -> Response {
+        var m = chrome(title: title, current: current, context: context, synthetic: synthetic)
+        m["content"] = content
+        return Reply.html(try render(m, template: "layout"))
+    }
+
+    /// The chrome every page has: title, navigation for the viewer's role, who is signed in, the CSRF token, the synthetic banner.
+    func chrome(title: String, current: Route?, context: WebContext, synthetic: Bool) -> [String: Any] {
+        var m: [String: Any] = [:]
         m["title"] = title
         m["csrf"] = context.csrf ?? ""
         m["synthetic"] = synthetic
@@ -34,7 +50,7 @@ struct Views: Sendable {
             m["viewer"] = ["name": v.name, "displayName": v.displayName, "role": v.role.label, "scope": v.role == .enterprise ? (v.enterpriseID ?? "") : v.scopeName]
             m["nav"] = NavigationItem.all.filter { $0.roles.contains(v.role) }.map { ["title": $0.title, "link": $0.route.link, "current": $0.route == current] }
         }
-        return Reply.html(try render(m, template: template), status: status)
+        return m
     }
 }
 
