@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(

@@ -6,7 +6,7 @@
 # Usage: scripts/web-test.sh [path/to/kuajing]   (default .build/debug/kuajing)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-kuajing="${1:-$root/.build/debug/kuajing}"
+kuajing="$(realpath "${1:-$root/.build/debug/kuajing}")"
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
@@ -50,7 +50,8 @@ export CHROMIUM="$(command -v chromium)"
 
 "$venv/bin/python" "$root/scripts/web/browser_test.py" "$base" "$KUAJING_DEMO_PASSWORD" "$root/docs/screenshots" "$root"
 
-# Every check on every operation but two: importTrade (it stores what it is sent; tried below) and
+# Every check on every operation but four: importTrade, openVoucherBatch and requestVoucher (they
+# store what they are sent; the route and pool tests cover them) and
 # calculateClaims, whose validity the schema cannot state (a district of the division table, a
 # matter of claims.md, a date a policy is in force on): there a 422 naming the claim and the field
 # is the documented answer, so the positive-data check is left out for it alone.
@@ -58,7 +59,8 @@ for user in demo-admin demo-analyst demo-binjiang demo-enterprise demo-auditor; 
   echo "schemathesis as $user"
   t=$(token "$user")
   "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" -H "Authorization: Bearer $t" \
-    --max-examples 25 --exclude-operation-id importTrade --exclude-operation-id calculateClaims --no-color 2>&1 | tail -n 20
+    --max-examples 25 --exclude-operation-id importTrade --exclude-operation-id calculateClaims \
+    --exclude-operation-id openVoucherBatch --exclude-operation-id requestVoucher --no-color 2>&1 | tail -n 20
   "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" -H "Authorization: Bearer $t" \
     --max-examples 25 --include-operation-id calculateClaims --exclude-checks positive_data_acceptance --no-color 2>&1 | tail -n 20
 done

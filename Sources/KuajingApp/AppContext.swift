@@ -76,7 +76,33 @@ public struct AppContext: Sendable {
 
     public func ladders() throws(AppError) -> [TierLadder] { try AppError.wrappingSync { try TierConfiguration.load(path: configuration.tiers) } }
 
+    /// The policies, loaded once per process and again whenever a policy file changes (its size or
+    /// modification time): a server does not parse YAML on every request.
     public func policySet(only ids: [String] = []) throws(AppError) -> PolicySet {
-        try AppError.wrappingSync { try PolicySet.load(directory: configuration.policies, only: ids) }
+        try AppError.wrappingSync { try PolicySetCache.shared.set(directory: configuration.policies, only: ids) }
+    }
+}
+
+/// Loaded policy sets by directory and selection, each with the fingerprint of the files it was read from.
+final class PolicySetCache: @unchecked Sendable {
+    static let shared = PolicySetCache()
+    private let lock = NSLock()
+    private var entries: [String: (fingerprint: String, set: PolicySet)] = [:]
+
+    func set(directory: String, only ids: [String]) throws -> PolicySet {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".yaml") }.sorted() ?? []
+        let fingerprint = files.map { f -> String in
+            let a = try? FileManager.default.attributesOfItem(atPath: directory + "/" + f)
+            return "\(f):\((a?[.size] as? Int) ?? -1):\(((a?[.modificationDate] as? Date)?.timeIntervalSince1970) ?? 0)"
+        }.joined(separator: "|")
+        let key = directory + "|" + ids.joined(separator: ",")
+        lock.lock()
+        if let hit = entries[key], hit.fingerprint == fingerprint { lock.unlock(); return hit.set }
+        lock.unlock()
+        let loaded = try PolicySet.load(directory: directory, only: ids)
+        lock.lock()
+        entries[key] = (fingerprint, loaded)
+        lock.unlock()
+        return loaded
     }
 }

@@ -25,7 +25,7 @@ public struct ClaimsCalculation: Sendable {
     public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true) throws(AppError) -> Result {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
-            let set = try PolicySet.load(directory: context.configuration.policies, only: policyIDs)
+            let set = try context.policySet(only: policyIDs)
             let funding = try context.configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
             timer.mark("load policies")
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }

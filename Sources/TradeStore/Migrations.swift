@@ -361,7 +361,70 @@ enum Migrations {
             version: 8, name: "rollup version: a counter of rollup changes, for the server's caches",
             sqlite: Migrations.rollupVersion(integer: "INTEGER"),
             postgres: Migrations.rollupVersion(integer: "BIGINT")),
+        Migration(
+            version: 9, name: "运力券 pool: batches, vouchers with their server sequence and idempotency key; balances held by CHECK constraints",
+            sqlite: Migrations.voucherPool(serial: "INTEGER PRIMARY KEY AUTOINCREMENT", integer: "INTEGER"),
+            postgres: Migrations.voucherPool(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT")),
     ]
+
+    /// Migration 9. The pool row carries its balances; the CHECK constraints make overspending
+    /// impossible whatever the code does: batches never exceed the limit, and reserved + committed +
+    /// paid never exceed what has been released.
+    static func voucherPool(serial: String, integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE voucher_pool (
+                policy TEXT PRIMARY KEY,
+                limit_fen \(integer) NOT NULL CHECK (limit_fen > 0),
+                batches_fen \(integer) NOT NULL DEFAULT 0,
+                released_fen \(integer) NOT NULL DEFAULT 0,
+                reserved_fen \(integer) NOT NULL DEFAULT 0 CHECK (reserved_fen >= 0),
+                committed_fen \(integer) NOT NULL DEFAULT 0 CHECK (committed_fen >= 0),
+                paid_fen \(integer) NOT NULL DEFAULT 0 CHECK (paid_fen >= 0),
+                next_sequence \(integer) NOT NULL DEFAULT 1,
+                CHECK (batches_fen <= limit_fen),
+                CHECK (released_fen <= batches_fen),
+                CHECK (reserved_fen + committed_fen + paid_fen <= released_fen))
+            """,
+            """
+            CREATE TABLE voucher_batch (
+                id \(serial),
+                policy TEXT NOT NULL REFERENCES voucher_pool(policy),
+                label TEXT NOT NULL,
+                amount_fen \(integer) NOT NULL CHECK (amount_fen > 0),
+                opens_at TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE voucher (
+                id \(serial),
+                policy TEXT NOT NULL REFERENCES voucher_pool(policy),
+                sequence \(integer) NOT NULL,
+                enterprise_id TEXT NOT NULL,
+                contract_no TEXT NOT NULL,
+                contract_fen \(integer) NOT NULL CHECK (contract_fen > 0),
+                provider TEXT NOT NULL,
+                contract_date TEXT NOT NULL,
+                year \(integer) NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('issued', 'waitlisted', 'cancelled', 'expired', 'paid')),
+                amount_fen \(integer) NOT NULL CHECK (amount_fen >= 0),
+                entitled_fen \(integer) NOT NULL CHECK (entitled_fen >= amount_fen),
+                explanation TEXT NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                request_sha256 TEXT NOT NULL,
+                requested_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                -- 5% of the contract, the award rounded half up to the fen: at most half a fen above.
+                CHECK (amount_fen * 20 <= contract_fen + 10),
+                CHECK (status <> 'waitlisted' OR amount_fen = 0),
+                UNIQUE (policy, sequence),
+                UNIQUE (policy, idempotency_key),
+                UNIQUE (policy, enterprise_id, contract_no))
+            """,
+            "CREATE INDEX voucher_enterprise_year ON voucher(policy, enterprise_id, year)",
+        ]
+    }
 
     static func rollupVersion(integer: String) -> [String] {
         [

@@ -17,6 +17,7 @@ public struct Store: Sendable {
     public var planRecords: PlanRecords { PlanRecords(backend: backend) }
     public var rollups: TradeRollups { TradeRollups(backend: backend) }
     public var accounts: AccountStore { AccountStore(backend: backend) }
+    public var vouchers: LogisticsVoucherPool { LogisticsVoucherPool(backend: backend) }
 
     /// Where a store is: a SQLite file path (or `sqlite:PATH`), or a `postgres://` URL.
     public enum Location: Sendable, Equatable, CustomStringConvertible {

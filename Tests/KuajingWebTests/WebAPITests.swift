@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import KuajingApp
@@ -115,6 +116,48 @@ import Testing
             let filtered = try await answer("?chapter=\(one)")
             #expect((filtered["rows"] as? [[String: Any]])?.first?["amount"] as? String == rows.first?["amount"] as? String)
             try await client.execute(uri: "/api/v1/statistics?chapter=6", method: .get, headers: [.authorization: "Bearer \(token)"]) { #expect($0.status == .unprocessableContent) }
+        }
+    }
+
+    @Test func aVoucherRequestIsIdempotentAndScopedToTheCallersEnterprise() async throws {
+        let world = try await WebWorld.get()
+        let admin = try await Accounts(world.context).issueToken(user: "demo-admin")
+        let mine = try await Accounts(world.context).issueToken(user: "demo-enterprise")
+        let me = world.users.enterpriseID
+        try await world.application().test(.router) { client in
+            func post(_ uri: String, _ token: String, _ body: String, key: String? = nil) async throws -> (HTTPResponse.Status, String) {
+                var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+                if let key { headers[HTTPField.Name("Idempotency-Key")!] = key }
+                return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) { ($0.status, String(buffer: $0.body)) }
+            }
+            let batch = try await post("/api/v1/voucher-batches", admin, #"{"policy": "hangzhou-2024", "amount": "1500000.00", "opens_at": "2025-03-01T09:00:00+08:00", "label": "第一批"}"#)
+            #expect(batch.0 == .created, "\(batch.1)")
+            let body = #"{"enterprise_id": "\#(me)", "contract_no": "WL-001", "contract_amount": "3000000.00", "provider": "某物流", "date": "2026-06-01"}"#
+            let first = try await post("/api/v1/vouchers", mine, body, key: "k-1")
+            #expect(first.0 == .created)
+            #expect(first.1.contains("\"amount\":\"150000.00\""), "5% of 300万: \(first.1)")
+            let again = try await post("/api/v1/vouchers", mine, body, key: "k-1")
+            #expect(again.0 == .ok && again.1 == first.1, "the same key returns the same answer")
+            let changed = try await post("/api/v1/vouchers", mine, body.replacingOccurrences(of: "3000000.00", with: "3000001.00"), key: "k-1")
+            #expect(changed.0 == .conflict)
+            let noKey = try await post("/api/v1/vouchers", mine, body.replacingOccurrences(of: "WL-001", with: "WL-002"))
+            #expect(noKey.0 == .unprocessableContent && noKey.1.contains("Idempotency-Key"))
+            let other = try await post("/api/v1/vouchers", mine, body.replacingOccurrences(of: me, with: "91330109MA0000001H"), key: "k-2")
+            #expect(other.0 == .forbidden, "another enterprise's id")
+            let byAdmin = try await post("/api/v1/vouchers", admin, body, key: "k-3")
+            #expect(byAdmin.0 == .forbidden)
+            let fractional = try await post("/api/v1/vouchers", mine, body.replacingOccurrences(of: "3000000.00", with: "3000000.001").replacingOccurrences(of: "WL-001", with: "WL-3"), key: "k-4")
+            #expect(fractional.0 == .unprocessableContent && fractional.1.contains("contract_amount"))
+            let used = try await post("/api/v1/vouchers", mine, body, key: "k-5")
+            #expect(used.0 == .unprocessableContent && used.1.contains("contract_used"))
+            try await client.execute(uri: "/api/v1/voucher-pool", method: .get, headers: [.authorization: "Bearer \(mine)"]) { response in
+                let pool = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(pool["released"] as? String == "1500000.00")
+                #expect(pool["reserved"] as? String == "150000.00")
+                #expect(pool["remaining"] as? String == "1350000.00")
+            }
+            let tooMuch = try await post("/api/v1/voucher-batches", admin, #"{"policy": "hangzhou-2024", "amount": "29000000.00", "opens_at": "2025-03-01T09:00:00+08:00", "label": "超额"}"#)
+            #expect(tooMuch.0 == .conflict)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KuajingApp
 import KuajingDomain
@@ -21,6 +22,10 @@ struct API: Sendable {
         (.get, "/api/v1/policies", "listPolicies"),
         (.post, "/api/v1/imports", "importTrade"),
         (.get, "/api/v1/openapi.json", "getOpenAPI"),
+        (.post, "/api/v1/voucher-batches", "openVoucherBatch"),
+        (.get, "/api/v1/voucher-pool", "getVoucherPool"),
+        (.post, "/api/v1/vouchers", "requestVoucher"),
+        (.get, "/api/v1/vouchers", "listVouchers"),
     ]
 
     static func routerPath(_ openAPIPath: String) -> String {
@@ -36,6 +41,10 @@ struct API: Sendable {
         router.get("/api/v1/policies") { r, c in try await listPolicies(r, c) }
         router.post("/api/v1/imports") { r, c in try await importTrade(r, c) }
         router.get("/api/v1/openapi.json") { _, _ in try openAPI() }
+        router.post("/api/v1/voucher-batches") { r, c in try await openVoucherBatch(r, c) }
+        router.get("/api/v1/voucher-pool") { r, c in try await getVoucherPool(r, c) }
+        router.post("/api/v1/vouchers") { r, c in try await requestVoucher(r, c) }
+        router.get("/api/v1/vouchers") { r, c in try await listVouchers(r, c) }
     }
 
     /// The methods an API path accepts (empty: no such path). A request with any other method is a
@@ -178,5 +187,93 @@ struct API: Sendable {
         let c = report.counts
         return try Reply.json(Site.ImportAnswer(file: received.name, accepted: c.accepted, duplicates: c.duplicates, updated: c.updated, deleted: c.deleted,
                                                 quarantined: c.quarantined, quarantined_by_reason: c.quarantinedByReason))
+    }
+
+    // MARK: 运力券
+
+    /// A JSON object body (at most 1 MiB) with string or number fields; a malformed body is a 422.
+    static func object(_ request: Request) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: WebLimits.formBytes)
+        guard let any = try? JSONSerialization.jsonObject(with: Data(buffer: body)), let object = any as? [String: Any] else {
+            throw AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")
+        }
+        var out: [String: String] = [:]
+        for (k, v) in object {
+            switch v {
+            case let s as String: out[k] = s
+            case is Bool: throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字")
+            case let n as NSNumber: out[k] = n.stringValue
+            default: throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字")
+            }
+        }
+        return out
+    }
+
+    static func field(_ o: [String: String], _ name: String) throws(AppError) -> String {
+        guard let v = o[name] else { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") }
+        return v
+    }
+
+    struct BatchAnswer: Encodable { var batch_id: Int64; var remaining_limit: String }
+
+    func openVoucherBatch(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let o = try await Self.object(request)
+        let input = VoucherDesk.BatchInput(policy: try Self.field(o, "policy"), amount: try Self.field(o, "amount"), opensAt: try Self.field(o, "opens_at"), label: try Self.field(o, "label"))
+        let done = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).openBatch(viewer, input) }
+        try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "开放运力券批次 \(done.id)：\(input.label) \(input.amount) 元")
+        return try Reply.json(BatchAnswer(batch_id: done.id, remaining_limit: Fen(done.room).plain), status: .created)
+    }
+
+    struct BatchItem: Encodable { var batch_id: Int64; var label: String; var amount: String; var opens_at: String }
+    struct PoolAnswer: Encodable {
+        var policy: String; var limit: String; var released: String; var reserved: String; var committed: String; var paid: String; var remaining: String
+        var batches: [BatchItem]
+    }
+
+    func getVoucherPool(_ request: Request, _ context: WebContext) async throws -> Response {
+        _ = try await site.access.viewer(request, context)
+        let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
+        let b = try await VoucherDesk(site.app).balance(policy: policy)
+        return try Reply.json(PoolAnswer(policy: policy, limit: Fen(b.limitFen).plain, released: Fen(b.releasedFen).plain, reserved: Fen(b.reservedFen).plain,
+                                         committed: Fen(b.committedFen).plain, paid: Fen(b.paidFen).plain, remaining: Fen(b.remainingFen).plain,
+                                         batches: b.batches.map { BatchItem(batch_id: $0.id, label: $0.label, amount: Fen($0.amountFen).plain, opens_at: $0.opensAt) }))
+    }
+
+    struct VoucherAnswer: Encodable {
+        var voucher_id: Int64; var enterprise_id: String; var contract_no: String; var status: String; var amount: String; var sequence: Int64
+        var batch_id: Int64?; var explanation: String
+    }
+
+    static func answer(_ v: VoucherRow) -> VoucherAnswer {
+        VoucherAnswer(voucher_id: v.id, enterprise_id: v.enterpriseID, contract_no: v.contractNo, status: v.status, amount: Fen(v.amountFen).plain,
+                      sequence: v.sequence, batch_id: nil, explanation: v.explanation)
+    }
+
+    func requestVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
+        let o = try await Self.object(request)
+        let input = VoucherDesk.RequestInput(policy: o["policy"] ?? "hangzhou-2024", enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),
+                                             contractAmount: try Self.field(o, "contract_amount"), provider: try Self.field(o, "provider"), date: try Self.field(o, "date"),
+                                             idempotencyKey: key)
+        let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).request(viewer, input) }
+        switch answer {
+        case let .issued(row, replayed): return try Reply.json(Self.answer(row), status: replayed ? .ok : .created)
+        case let .refused(code, message): return WebFailure(status: .unprocessableContent, code: code, message: message).jsonResponse
+        }
+    }
+
+    struct VoucherList: Encodable { var items: [VoucherAnswer]; var limit: Int; var offset: Int }
+
+    func listVouchers(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context)
+        let page = try Self.paging(request)
+        let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
+        let rows = try await site.access.run(request, context) { () async throws(AppError) in
+            try await VoucherDesk(site.app).vouchers(viewer, policy: policy, limit: page.limit, offset: page.offset)
+        }
+        return try Reply.json(VoucherList(items: rows.map(Self.answer), limit: page.limit, offset: page.offset))
     }
 }

@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+import KuajingDomain
+import PolicyEngine
+import TradeStore
+
+public typealias VoucherRow = TradeStore.VoucherRow
+public typealias VoucherPoolBalance = TradeStore.VoucherPoolBalance
+
+/// 运力券 (杭州 附件（七）) on the platform: the administrator opens batches, an enterprise user
+/// requests vouchers for its own enterprise with an idempotency key, everyone signed in sees the
+/// live balance. The rate, the yearly cap and the pool's limit are read from the policy file, so
+/// the server applies exactly the numbers `kuajing calc` applies.
+public struct VoucherDesk: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public static let matter = "logistics_voucher"
+
+    /// The rules of a policy's 运力券 measure (its `rate` and `cap` parameters and its pool).
+    public func rules(policy id: String) throws(AppError) -> VoucherRules {
+        let policy = try PolicyCatalog(context).policy(id)
+        guard let measure = policy.measures.first(where: { $0.matter == Self.matter }),
+              let pool = policy.pools.first(where: { $0.measures.contains(measure.id) }) else {
+            throw .notFound(message: "政策 \(id) 没有运力券措施和资金池")
+        }
+        guard case let .rate(rate)? = measure.parameters.first(where: { $0.name == "rate" })?.value,
+              case let .money(cap)? = measure.parameters.first(where: { $0.name == "cap" })?.value,
+              cap.denominator == 1 else {
+            throw .unavailable(message: "政策 \(id) 的运力券措施缺少 rate（比例）或 cap（金额）参数")
+        }
+        return VoucherRules(policy: id, rateNumerator: rate.numerator, rateDenominator: rate.denominator, rateText: rate.decimalText(maxDecimals: 4) == "0.05" ? "5%" : "\(rate.decimalText())",
+                            yearlyCapFen: cap.numerator, poolLimitFen: pool.limit.value, citation: "\(policy.docNumber)\(measure.clause)")
+    }
+
+    public struct BatchInput: Sendable {
+        public var policy: String
+        public var amount: String
+        public var opensAt: String
+        public var label: String
+        public init(policy: String, amount: String, opensAt: String, label: String) {
+            self.policy = policy
+            self.amount = amount
+            self.opensAt = opensAt
+            self.label = label
+        }
+    }
+
+    public func openBatch(_ viewer: Viewer, _ input: BatchInput) async throws(AppError) -> (id: Int64, room: Int64) {
+        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以开放运力券批次") }
+        let rules = try rules(policy: input.policy)
+        let amount = try Self.fen(input.amount, field: "amount")
+        guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "批次金额应为正数") }
+        guard let opens = Self.timestamp(input.opensAt) else {
+            throw .invalidInput(field: "opens_at", location: nil, message: "开放时间应为带时区的 ISO 8601 时间（如 2025-03-01T09:00:00+08:00），实为“\(input.opensAt.prefix(40))”")
+        }
+        let label = input.label.trimmingCharacters(in: .whitespaces)
+        guard !label.isEmpty, label.count <= 40 else { throw .invalidInput(field: "label", location: nil, message: "批次名称应为 1 到 40 个字符") }
+        let now = context.clock.timestamp()
+        let result = try await context.withStore { try await $0.vouchers.openBatch(rules: rules, label: label, amountFen: amount, opensAt: opens, by: viewer.name, now: now) }
+        guard let id = result.id else {
+            throw .conflict(message: "各批次合计不得超过资金池 \(Fen(rules.poolLimitFen).plain) 元（\(rules.citation)）；尚可开放 \(Fen(result.room).plain) 元，本批 \(Fen(amount).plain) 元")
+        }
+        return (id, result.room)
+    }
+
+    public struct RequestInput: Sendable {
+        public var policy: String
+        public var enterpriseID: String
+        public var contractNo: String
+        public var contractAmount: String
+        public var provider: String
+        public var date: String
+        public var idempotencyKey: String
+        public init(policy: String = "hangzhou-2024", enterpriseID: String, contractNo: String, contractAmount: String, provider: String, date: String, idempotencyKey: String) {
+            self.policy = policy
+            self.enterpriseID = enterpriseID
+            self.contractNo = contractNo
+            self.contractAmount = contractAmount
+            self.provider = provider
+            self.date = date
+            self.idempotencyKey = idempotencyKey
+        }
+    }
+
+    public enum Answer: Sendable, Equatable {
+        case issued(VoucherRow, replayed: Bool)
+        case refused(code: String, message: String)
+    }
+
+    /// One request of an enterprise user for its own enterprise. The answer to a key already used
+    /// with the same body is the first answer; with another body, a conflict.
+    public func request(_ viewer: Viewer, _ input: RequestInput) async throws(AppError) -> Answer {
+        guard viewer.role == .enterprise, let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以为本企业申领运力券") }
+        guard input.enterpriseID == own else { throw .forbidden(message: "只能为本企业（\(own)）申领运力券") }
+        let key = input.idempotencyKey
+        guard !key.isEmpty, key.count <= 100, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw .invalidInput(field: "Idempotency-Key", location: nil, message: "请求头 Idempotency-Key 必填，至多 100 个可见 ASCII 字符")
+        }
+        let rules = try rules(policy: input.policy)
+        let contract = try Self.fen(input.contractAmount, field: "contract_amount")
+        guard contract > 0 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额应为正数") }
+        guard contract <= 100_000_000_000_00 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额超过 1000 亿元，不予受理") }
+        for (field, value, max) in [("contract_no", input.contractNo, 60), ("provider", input.provider, 100)] {
+            let v = value.trimmingCharacters(in: .whitespaces)
+            guard !v.isEmpty, v.count <= max else { throw .invalidInput(field: field, location: nil, message: "应为 1 到 \(max) 个字符") }
+        }
+        guard input.date.count == 10, let day = Day.parse(input.date) else { throw .invalidInput(field: "date", location: nil, message: "合同日期应为 YYYY-MM-DD，实为“\(input.date.prefix(20))”") }
+        let policy = try PolicyCatalog(context).policy(input.policy)
+        guard day >= policy.inForce.from, day <= policy.inForce.to else {
+            throw .invalidInput(field: "date", location: nil, message: "合同日期 \(day.iso) 不在政策有效期（\(policy.inForce.from.iso) 至 \(policy.inForce.to.iso)）内")
+        }
+        let body = [input.policy, input.enterpriseID, input.contractNo, String(contract), input.provider, day.iso].joined(separator: "\u{1F}")
+        let hash = SHA256.hash(data: Data(body.utf8)).map { String(format: "%02x", $0) }.joined()
+        let request = VoucherRequest(enterpriseID: own, contractNo: input.contractNo, contractFen: contract, provider: input.provider, contractDate: day.iso,
+                                     idempotencyKey: key, requestSHA256: hash, requestedBy: viewer.name)
+        let now = context.clock.timestamp()
+        let outcome = try await context.withStore { try await $0.vouchers.request(request, rules: rules, now: now) }
+        switch outcome {
+        case let .answered(row, replayed): return .issued(row, replayed: replayed)
+        case let .refused(code, message): return .refused(code: code, message: message)
+        case let .keyReused(row):
+            throw .conflict(message: "Idempotency-Key 已用于另一笔申领（第 \(row.sequence) 号，合同 \(row.contractNo)），同一键不能换内容")
+        }
+    }
+
+    public func balance(policy: String) async throws(AppError) -> VoucherPoolBalance {
+        let rules = try rules(policy: policy)
+        let now = context.clock.timestamp()
+        let found = try await context.withStore { try await $0.vouchers.balance(policy: policy, now: now) }
+        return found ?? VoucherPoolBalance(limitFen: rules.poolLimitFen, batchesFen: 0, releasedFen: 0, reservedFen: 0, committedFen: 0, paidFen: 0, batches: [])
+    }
+
+    /// The vouchers a viewer may see: an enterprise user its own; a district user those of its
+    /// district's enterprises; the city roles all.
+    public func vouchers(_ viewer: Viewer, policy: String, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
+        _ = try rules(policy: policy)
+        return try await context.withStore { store in
+            switch viewer.role {
+            case .enterprise: return try await store.vouchers.vouchers(policy: policy, enterprise: viewer.enterpriseID ?? "", limit: limit, offset: offset)
+            case .district:
+                let all = try await store.vouchers.vouchers(policy: policy, enterprise: nil, limit: 10_000_000, offset: 0)
+                var allowed: [String: Bool] = [:]
+                var out: [VoucherRow] = []
+                for v in all {
+                    if allowed[v.enterpriseID] == nil { allowed[v.enterpriseID] = try await store.registry.enterprise(id: v.enterpriseID, reach: viewer.reach) != nil }
+                    if allowed[v.enterpriseID] == true { out.append(v) }
+                }
+                return Array(out.dropFirst(offset).prefix(limit))
+            default: return try await store.vouchers.vouchers(policy: policy, enterprise: nil, limit: limit, offset: offset)
+            }
+        }
+    }
+
+    /// Yuan with at most two decimals (a string as `claims.md` accepts it) into fen, exactly.
+    static func fen(_ text: String, field: String) throws(AppError) -> Int64 {
+        guard let d = ExactDecimal(text.trimmingCharacters(in: .whitespaces)), d.scale <= 2, d.units.magnitude < 1 << 60 else {
+            throw .invalidInput(field: field, location: nil, message: "金额应为元，至多两位小数，实为“\(text.prefix(30))”")
+        }
+        let f = Int64(d.units) * (d.scale == 2 ? 1 : d.scale == 1 ? 10 : 100)
+        guard f >= 0 else { throw .invalidInput(field: field, location: nil, message: "金额不能为负数") }
+        return f
+    }
+
+    /// An ISO 8601 time with its offset, as the clock writes it (+08:00), for comparison as text.
+    static func timestamp(_ text: String) -> String? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        guard text.count <= 40, let date = f.date(from: text) else { return nil }
+        return AppClock.timestamp(date)
+    }
+}
