@@ -54,15 +54,16 @@ export CHROMIUM="$(command -v chromium)"
 # store what they are sent; the route and pool tests cover them) and
 # calculateClaims, whose validity the schema cannot state (a district of the division table, a
 # matter of claims.md, a date a policy is in force on): there a 422 naming the claim and the field
-# is the documented answer, so the positive-data check is left out for it alone.
+# is the documented answer, so the positive-data check is left out for it alone. A fixed seed keeps
+# the run reproducible (change it to explore further).
 for user in demo-admin demo-analyst demo-binjiang demo-enterprise demo-auditor; do
   echo "schemathesis as $user"
   t=$(token "$user")
   "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" -H "Authorization: Bearer $t" \
-    --max-examples 25 --exclude-operation-id importTrade --exclude-operation-id calculateClaims \
+    --max-examples 25 --seed 20261201 --exclude-operation-id importTrade --exclude-operation-id calculateClaims \
     --exclude-operation-id openVoucherBatch --exclude-operation-id requestVoucher --no-color 2>&1 | tail -n 20
   "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" -H "Authorization: Bearer $t" \
-    --max-examples 25 --include-operation-id calculateClaims --exclude-checks positive_data_acceptance --no-color 2>&1 | tail -n 20
+    --max-examples 25 --seed 20261201 --include-operation-id calculateClaims --exclude-checks positive_data_acceptance --no-color 2>&1 | tail -n 20
 done
 # The import operation with a fixed set of examples: a file of the wrong kind must be a clear 422.
 code=$(curl -s -o "$work/import.json" -w "%{http_code}" -H "Authorization: Bearer $admin" --data-binary "not a message" "$base/api/v1/imports?name=x.txt")
