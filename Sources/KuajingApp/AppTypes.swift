@@ -19,3 +19,7 @@ public typealias EnterpriseRow = TradeStore.EnterpriseRow
 public typealias CreditFact = TradeStore.CreditFact
 public typealias AccessLogEntry = TradeStore.AccessLogEntry
 public typealias MonitorRow = TradeStore.TradeRollups.MonitorRow
+public typealias MonitorDimension = TradeStore.TradeRollups.MonitorDimension
+public typealias MonitorFilter = TradeStore.TradeRollups.MonitorFilter
+public typealias VoucherRow = TradeStore.VoucherRow
+public typealias VoucherPoolBalance = TradeStore.VoucherPoolBalance

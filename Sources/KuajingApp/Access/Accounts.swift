@@ -77,19 +77,19 @@ public struct Accounts: Sendable {
         let user = UserRow(name: input.name, displayName: input.displayName ?? input.name, role: input.role.rawValue, city: input.city, district: district,
                            enterpriseID: enterprise, passwordHash: hash, createdAt: now)
         let reach = EnterpriseRegistry.Reach(districts: cityDistricts)
-        try await context.withStore { store in
+        // An enterprise user's district is its enterprise's, as the registry holds it.
+        let stored = try await context.withStore { store in
+            var stored = user
             if let enterprise {
                 guard let row = try await store.registry.enterprise(id: enterprise, reach: reach) else {
                     throw AppError.invalidInput(field: "enterprise", location: nil, message: "企业库中没有\(input.city)的企业 \(enterprise)")
                 }
-                district = row.district
+                stored.district = row.district
             }
-            var stored = user
-            if input.role == .enterprise { stored.district = district }
             try await store.accounts.upsert(stored)
+            return stored
         }
-        return try Viewer(UserRow(name: user.name, displayName: user.displayName, role: user.role, city: user.city, district: district, enterpriseID: enterprise,
-                                  passwordHash: hash, createdAt: now))
+        return try Viewer(stored)
     }
 
     public func users(for viewer: Viewer) async throws(AppError) -> [Viewer] {

@@ -3,9 +3,6 @@ import KuajingDomain
 import Monitoring
 import TradeStore
 
-public typealias MonitorDimension = TradeRollups.MonitorDimension
-public typealias MonitorFilter = TradeRollups.MonitorFilter
-
 /// 运行监测: the rollups filtered by supervision code, direction, period, district and destination,
 /// grouped as asked, limited to the viewer's districts in the query itself. An enterprise user sees
 /// only its own enterprise's months (by month and direction). Answered from the rollups, never by
@@ -127,12 +124,17 @@ public struct TradeMonitor: Sendable {
         }
     }
 
+    /// A row's keys as users read them, in the table's dimension order ("全部" for the total).
+    public static func displayKeys(_ r: TradeRollups.MonitorRow, of t: Table, countries: [String: String]) -> [String] {
+        t.dimensions.isEmpty ? ["全部"] : zip(t.dimensions, r.keys).map { display($0.0, $0.1, countries: countries) }
+    }
+
     /// The table as CSV (UTF-8 with BOM, for Excel and WPS): one row per group, amounts in yuan with two decimals.
     public func csv(_ t: Table) throws(AppError) -> String {
         let names = try context.codeTables().byField["country"]?.codes ?? [:]
         var out = "\u{FEFF}" + (t.dimensions.map(Self.header) + ["记录数", "金额（元）"]).map(CSVText.field).joined(separator: ",") + "\r\n"
         for r in t.rows {
-            let keys = t.dimensions.isEmpty ? ["全部"] : zip(t.dimensions, r.keys).map { Self.display($0.0, $0.1, countries: names) }
+            let keys = Self.displayKeys(r, of: t, countries: names)
             out += (keys + [String(r.records), Fen(r.fen).plain]).map(CSVText.field).joined(separator: ",") + "\r\n"
         }
         out += CSVText.field(t.basis) + "\r\n"
@@ -144,8 +146,7 @@ public struct TradeMonitor: Sendable {
         let names = try context.codeTables().byField["country"]?.codes ?? [:]
         var rows: [[Workbook.Cell]] = [(t.dimensions.map(Self.header) + ["记录数", "金额（元）"]).map { .text($0) }]
         for r in t.rows {
-            let keys: [Workbook.Cell] = t.dimensions.isEmpty ? [.text("全部")] : zip(t.dimensions, r.keys).map { .text(Self.display($0.0, $0.1, countries: names)) }
-            rows.append(keys + [.count(r.records), .money(r.fen)])
+            rows.append(Self.displayKeys(r, of: t, countries: names).map { .text($0) } + [.count(r.records), .money(r.fen)])
         }
         rows.append([.text(t.basis)])
         var book = Workbook()

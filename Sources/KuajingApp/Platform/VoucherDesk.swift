@@ -4,9 +4,6 @@ import KuajingDomain
 import PolicyEngine
 import TradeStore
 
-public typealias VoucherRow = TradeStore.VoucherRow
-public typealias VoucherPoolBalance = TradeStore.VoucherPoolBalance
-
 /// 运力券 (杭州 附件（七）) on the platform: the administrator opens batches, an enterprise user
 /// requests vouchers for its own enterprise with an idempotency key, everyone signed in sees the
 /// live balance. The rate, the yearly cap and the pool's limit are read from the policy file, so

@@ -117,11 +117,7 @@ struct Upload {
         let multipart = type.hasPrefix("multipart/form-data")
         var name = request.uri.queryParameters.get("name").map { String($0) } ?? ""
         if !multipart {
-            if context.viaSession {
-                guard let sent = request.headers[HTTPField.Name("X-CSRF-Token")!], let expected = context.csrf, Form.constantTimeEqual(sent, expected) else {
-                    throw WebFailure(status: .forbidden, code: "csrf", message: "上传缺少有效的 CSRF 令牌，请刷新页面后重试")
-                }
-            }
+            try Form.requireCSRF(request.headers[HTTPField.Name("X-CSRF-Token")!], context: context, message: "上传缺少有效的 CSRF 令牌，请刷新页面后重试")
             try check(name)
         }
         let directory = NSTemporaryDirectory() + "kuajing-upload-" + Accounts.randomToken().prefix(16)
@@ -193,11 +189,7 @@ enum Multipart {
             }
             cursor = next.upperBound
         }
-        if context.viaSession {
-            guard let csrf, let expected = context.csrf, Form.constantTimeEqual(csrf, expected) else {
-                throw WebFailure(status: .forbidden, code: "csrf", message: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交")
-            }
-        }
+        try Form.requireCSRF(csrf, context: context)
         guard let file, !file.0.isEmpty else { throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "请选择要上传的文件", field: "file") }
         let out = path + ".part"
         FileManager.default.createFile(atPath: out, contents: nil)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KuajingApp
+import KuajingDomain
 import Monitoring
 
 /// 运行监测: filters by supervision code, direction, period, district and destination, answered from
@@ -32,19 +33,22 @@ extension Site {
         let monitor = TradeMonitor(app)
         let asked = try Self.monitorRequest(request, defaultBy: viewer.role == .enterprise ? "month,direction" : "month,code")
         let enterprise = request.uri.queryParameters.get("enterprise").flatMap { $0.isEmpty ? nil : String($0) }
-        let table = try await access.run(request, context) { () async throws(AppError) in
-            try await reports.monitor(viewer, by: asked.dimensions, filter: asked.filter, enterprise: enterprise, context: app)
+        func table() async throws -> TradeMonitor.Table {
+            try await access.run(request, context) { () async throws(AppError) in
+                try await reports.monitor(viewer, by: asked.dimensions, filter: asked.filter, enterprise: enterprise, context: app)
+            }
         }
         switch request.uri.queryParameters.get("format") {
-        case "csv": return Reply.download(Array(try monitor.csv(table).utf8), name: "运行监测.csv", type: Reply.csvType)
-        case "xlsx": return Reply.download(try monitor.workbook(table), name: "运行监测.xlsx", type: Reply.xlsxType)
+        case "csv": return Reply.download(Array(try monitor.csv(try await table()).utf8), name: "运行监测.csv", type: Reply.csvType)
+        case "xlsx": return Reply.download(try monitor.workbook(try await table()), name: "运行监测.xlsx", type: Reply.xlsxType)
         default: break
         }
+        // The page's content is cached as a whole: the table is queried only when the content is built.
         let query = request.uri.query ?? ""
         let key = ["monitor-html", viewer.role.rawValue, viewer.districts.joined(separator: ","), viewer.enterpriseID ?? "", query].joined(separator: "|")
         let content = try await access.run(request, context) { () async throws(AppError) in
             try await reports.cached(key, context: app) { () async throws(AppError) in
-                do { return try monitorContent(viewer, table: table, asked: asked, query: query) } catch let e as AppError { throw e } catch {
+                do { return try monitorContent(viewer, table: try await table(), asked: asked, query: query) } catch let e as AppError { throw e } catch {
                     throw AppError.unavailable(message: "页面模板无法渲染：\(error)")
                 }
             }
@@ -57,15 +61,15 @@ extension Site {
         let enterprise = table.scope == viewer.scopeName ? "" : table.scope
         let names = try app.codeTables().byField["country"]?.codes ?? [:]
         let rows = table.rows.prefix(2000).map { r -> [String: Any] in
-            let keys = table.dimensions.isEmpty ? ["全部"] : zip(table.dimensions, r.keys).map { TradeMonitor.display($0.0, $0.1, countries: names) }
-            return ["keys": keys.map { ["v": $0] }, "records": "\(r.records)", "yuan": Show.yuan(r.fen), "wan": Show.wan(r.fen)]
+            let keys = TradeMonitor.displayKeys(r, of: table, countries: names)
+            return ["keys": keys.map { ["v": $0] }, "records": "\(r.records)", "yuan": Fen(r.fen).grouped, "wan": Show.wan(r.fen)]
         }
         let dims = Set(asked.dimensions)
         let model: [String: Any] = [
             "scope": table.scope, "basis": table.basis, "latest": table.latestMonth ?? "（暂无数据）",
             "headers": (table.dimensions.isEmpty ? ["范围"] : table.dimensions.map(TradeMonitor.header)).map { ["h": $0] },
             "rows": rows, "truncated": table.rows.count > 2000, "count": "\(table.rows.count)",
-            "totalYuan": Show.yuan(table.totalFen), "totalRecords": "\(table.totalRecords)",
+            "totalYuan": Fen(table.totalFen).grouped, "totalRecords": "\(table.totalRecords)",
             "chart": Self.monthChart(table), "csvLink": Route.monitor.link + "?" + Self.replacingFormat(query, "csv"),
             "xlsxLink": Route.monitor.link + "?" + Self.replacingFormat(query, "xlsx"),
             "dimensions": MonitorDimension.allCases.map { ["value": $0.rawValue, "label": TradeMonitor.header($0), "checked": dims.contains($0)] },

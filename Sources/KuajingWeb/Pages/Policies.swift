@@ -32,7 +32,7 @@ extension Site {
                 "rule": m.awardSource, "base": m.baseLabel,
                 "parameters": m.parameters.map { ["name": $0.name, "text": $0.text, "clause": $0.clause] },
                 "conditions": m.conditions.map { ["source": $0.source, "reason": $0.reason] },
-                "caps": m.caps.map { ["label": $0.label, "limit": Show.yuan($0.limit.value), "scope": $0.scope.chinese] },
+                "caps": m.caps.map { ["label": $0.label, "limit": Fen($0.limit.value).grouped, "scope": $0.scope.chinese] },
                 "review": m.review ?? "", "hasReview": m.review != nil,
                 "readings": m.readings.map { id in ["id": id, "question": readings[id]?.question ?? "", "choice": readings[id]?.choice ?? id] },
                 "cases": mine.map { ["name": $0.name, "claims": $0.claims.map { ["c": $0] }, "expect": $0.expectations.map { ["e": $0] }] },
@@ -46,8 +46,8 @@ extension Site {
             "stacking": Self.stackingLabel(p.stacking.rule) + (p.stacking.text.map { "：“\($0)”" } ?? ""), "stackingClause": p.stacking.clause ?? "",
             "stackingReading": p.stacking.reading ?? "",
             "measures": measures,
-            "pools": p.pools.map { ["name": $0.name, "limit": Show.yuan($0.limit.value), "clause": $0.clause, "text": $0.text] },
-            "groups": p.capGroups.map { ["name": $0.name, "limit": $0.limit.map { Show.yuan($0.value) } ?? "—", "clause": $0.clause, "text": $0.text] },
+            "pools": p.pools.map { ["name": $0.name, "limit": Fen($0.limit.value).grouped, "clause": $0.clause, "text": $0.text] },
+            "groups": p.capGroups.map { ["name": $0.name, "limit": $0.limit.map { Fen($0.value).grouped } ?? "—", "clause": $0.clause, "text": $0.text] },
             "readingList": p.readings.map { ["id": $0.id, "clause": $0.clause, "question": $0.question, "choice": $0.choice, "setting": $0.setting] },
             "back": Route.policies.link,
         ]
@@ -64,7 +64,7 @@ extension Site {
         let model: [String: Any] = [
             "matter": matter, "amount": amount, "date": date, "action": Route.compare.link,
             "matters": Matter.standard.map { ["key": $0.key, "label": $0.chinese, "selected": $0.key == matter] },
-            "rows": rows.map { c in ["city": c.city, "district": c.district, "status": c.result.status.chinese, "award": Show.yuan(c.result.award.value),
+            "rows": rows.map { c in ["city": c.city, "district": c.district, "status": c.result.status.chinese, "award": Fen(c.result.award.value).grouped,
                                      "measure": c.result.measureName ?? "—", "clause": c.result.clause ?? "—", "explanation": c.result.explanation] },
         ]
         return try views.page("compare", title: "政策比较", current: .policies, model: model, context: context, synthetic: await synthetic())
@@ -99,11 +99,11 @@ extension Site {
                 row["matters"] = [none] + Matter.standard.map { m -> [String: Any] in ["key": m.key, "label": m.chinese, "selected": m.key == r["matter"]] }
                 return row
             },
-            "results": results.map { r in ["claim": r.claimID, "status": r.status.chinese, "award": Show.yuan(r.award.value), "measure": r.measureName ?? "—",
+            "results": results.map { r in ["claim": r.claimID, "status": r.status.chinese, "award": Fen(r.award.value).grouped, "measure": r.measureName ?? "—",
                                             "policy": r.policy ?? "—", "clause": r.clause ?? "—", "explanation": r.explanation,
                                             "excluded": r.status == .excludedByHigher,
-                                            "alternatives": r.alternatives.map { ["policy": $0.policy, "measure": $0.measure, "status": $0.status.chinese, "award": Show.yuan($0.award.value), "explanation": $0.explanation] }] },
-            "hasResults": !results.isEmpty, "total": Show.yuan(results.reduce(0) { $0 + $1.award.value }),
+                                            "alternatives": r.alternatives.map { ["policy": $0.policy, "measure": $0.measure, "status": $0.status.chinese, "award": Fen($0.award.value).grouped, "explanation": $0.explanation] }] },
+            "hasResults": !results.isEmpty, "total": Fen(results.reduce(0) { $0 + $1.award.value }).grouped,
             "error": error?.message ?? "",
         ]
         return try views.page("calculator", title: "政策计算器", current: .calculator, model: model, context: context, synthetic: false,

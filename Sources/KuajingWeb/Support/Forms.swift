@@ -12,12 +12,18 @@ struct Form {
         let buffer = try await request.collectBody(upTo: WebLimits.formBytes)
         let text = String(buffer: buffer)
         let form = Form(fields: parse(text))
-        if context.viaSession {
-            guard let sent = form.fields["_csrf"], let expected = context.csrf, constantTimeEqual(sent, expected) else {
-                throw WebFailure(status: .forbidden, code: "csrf", message: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交")
-            }
-        }
+        try requireCSRF(form.fields["_csrf"], context: context)
         return form
+    }
+
+    /// The one CSRF check (forms, multipart uploads, script uploads): required when the request came
+    /// with a session cookie, compared in constant time; bearer-token requests need none.
+    static func requireCSRF(_ sent: String?, context: WebContext,
+                            message: String = "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交") throws {
+        guard context.viaSession else { return }
+        guard let sent, let expected = context.csrf, constantTimeEqual(sent, expected) else {
+            throw WebFailure(status: .forbidden, code: "csrf", message: message)
+        }
     }
 
     static func parse(_ text: String) -> [String: String] {

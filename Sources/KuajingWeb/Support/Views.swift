@@ -54,19 +54,8 @@ struct Views: Sendable {
     }
 }
 
-/// Formatting for pages: money from fen at this boundary only.
+/// Formatting for pages: money from fen at this boundary only (yuan with separators: `Fen.grouped`).
 enum Show {
-    /// Yuan with thousands separators and two decimals ("1,234,567.80").
-    static func yuan(_ fen: Int64) -> String {
-        let plain = ReportFormat.yuan(fen)
-        let negative = plain.hasPrefix("-")
-        let digits = negative ? String(plain.dropFirst()) : plain
-        let parts = digits.split(separator: ".")
-        var whole = String(parts[0]), grouped = ""
-        while whole.count > 3 { grouped = "," + whole.suffix(3) + grouped; whole.removeLast(3) }
-        return (negative ? "-" : "") + whole + grouped + "." + (parts.count > 1 ? parts[1] : "00")
-    }
-
     /// 万元 with two decimals, half up.
     static func wan(_ fen: Int64) -> String {
         let m = Int128(fen).magnitude, unit: UInt128 = 10_000 // fen per 0.01万元 = 100 yuan
