@@ -230,11 +230,16 @@ public struct LogisticsVoucherPool: Sendable {
         }
     }
 
-    /// Vouchers in sequence order, of one enterprise or (nil) of every enterprise in `enterprises` (nil: all).
-    public func vouchers(policy: String, enterprise: String?, limit: Int, offset: Int) async throws -> [VoucherRow] {
+    /// Vouchers in sequence order within `reach` (the registry's scope, in the WHERE clause).
+    public func vouchers(policy: String, reach: EnterpriseRegistry.Reach, limit: Int, offset: Int) async throws -> [VoucherRow] {
         try await backend.read { db in
             var sql = "SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ?", args: [SQLValue] = [.text(policy)]
-            if let enterprise { sql += " AND enterprise_id = ?"; args.append(.text(enterprise)) }
+            if let enterprise = reach.enterpriseID { sql += " AND enterprise_id = ?"; args.append(.text(enterprise)) }
+            if reach.districts != nil {
+                let scope = reach.condition(idColumn: "id", districtColumn: "district")
+                sql += " AND enterprise_id IN (SELECT id FROM enterprise WHERE \(scope.sql))"
+                args += scope.arguments
+            }
             return try db.rows(sql + " ORDER BY sequence LIMIT ? OFFSET ?", args + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.voucher)
         }
     }

@@ -46,7 +46,7 @@ enum VoucherPoolChecks {
         for v in issued { #expect(v.amountFen * 20 <= v.contractFen + 10, "at most 5% of the contract") }
         let perEnterpriseYear = Dictionary(grouping: issued, by: { "\($0.enterpriseID)-\($0.year)" }).mapValues { $0.reduce(0) { $0 + $1.amountFen } }
         #expect(perEnterpriseYear.values.allSatisfy { $0 <= 100_000_000 }, "no enterprise passes 100万 in a year")
-        let stored = try await store.vouchers.vouchers(policy: "hangzhou-2024", enterprise: nil, limit: 10_000, offset: 0)
+        let stored = try await store.vouchers.vouchers(policy: "hangzhou-2024", reach: .init(), limit: 10_000, offset: 0)
         #expect(stored.count == vouchers.count, "nothing is granted twice")
         let balance = try await desk.balance(policy: "hangzhou-2024")
         #expect(balance.releasedFen == 500_000_000 && balance.reservedFen == 500_000_000 && balance.remainingFen == 0)

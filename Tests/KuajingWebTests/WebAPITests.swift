@@ -156,6 +156,15 @@ import Testing
                 #expect(pool["reserved"] as? String == "150000.00")
                 #expect(pool["remaining"] as? String == "1350000.00")
             }
+            // listVouchers: the district user sees its district's enterprise's voucher, the enterprise its own.
+            let district = try await Accounts(world.context).issueToken(user: "demo-binjiang")
+            for token in [district, mine] {
+                try await client.execute(uri: "/api/v1/vouchers", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                    let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                    let items = try #require(list["items"] as? [[String: Any]])
+                    #expect(items.map { $0["enterprise_id"] as? String } == [me])
+                }
+            }
             let tooMuch = try await post("/api/v1/voucher-batches", admin, #"{"policy": "hangzhou-2024", "amount": "29000000.00", "opens_at": "2025-03-01T09:00:00+08:00", "label": "超额"}"#)
             #expect(tooMuch.0 == .conflict)
         }

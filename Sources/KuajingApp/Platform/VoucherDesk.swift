@@ -129,24 +129,11 @@ public struct VoucherDesk: Sendable {
     }
 
     /// The vouchers a viewer may see: an enterprise user its own; a district user those of its
-    /// district's enterprises; the city roles all.
+    /// district's enterprises; the city roles all (their scope, in the query).
     public func vouchers(_ viewer: Viewer, policy: String, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
         _ = try rules(policy: policy)
-        return try await context.withStore { store in
-            switch viewer.role {
-            case .enterprise: return try await store.vouchers.vouchers(policy: policy, enterprise: viewer.enterpriseID ?? "", limit: limit, offset: offset)
-            case .district:
-                let all = try await store.vouchers.vouchers(policy: policy, enterprise: nil, limit: 10_000_000, offset: 0)
-                var allowed: [String: Bool] = [:]
-                var out: [VoucherRow] = []
-                for v in all {
-                    if allowed[v.enterpriseID] == nil { allowed[v.enterpriseID] = try await store.registry.enterprise(id: v.enterpriseID, reach: viewer.reach) != nil }
-                    if allowed[v.enterpriseID] == true { out.append(v) }
-                }
-                return Array(out.dropFirst(offset).prefix(limit))
-            default: return try await store.vouchers.vouchers(policy: policy, enterprise: nil, limit: limit, offset: offset)
-            }
-        }
+        let reach = viewer.role == .district || viewer.role == .enterprise ? viewer.reach : EnterpriseRegistry.Reach()
+        return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: reach, limit: limit, offset: offset) }
     }
 
     /// Yuan with at most two decimals (a string as `claims.md` accepts it) into fen, exactly.
