@@ -24,12 +24,14 @@ public struct TradeIngest: Sendable {
         public var refreshing: Duration
     }
 
-    public func run(paths: [String], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
+    /// `shownAs`: the name a path is recorded under (an upload's own file name rather than the
+    /// server's temporary path); the ledger, the quarantine and the audit then name what the user sent.
+    public func run(paths: [String], shownAs: [String: String] = [:], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
-        return try await context.withStore { store in try await Self.run(paths: paths, store: store, validator: validator, progress: progress) }
+        return try await context.withStore { store in try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, progress: progress) }
     }
 
-    static func run(paths: [String], store: Store, validator: CEBValidator, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+    static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
         let ledger = store.ledger
         let files = try MessageSource.expand(paths)
         var total = IngestCounts()
@@ -51,7 +53,9 @@ public struct TradeIngest: Sendable {
             let loadStart = clock.now
             let data = try source.load()
             reading += clock.now - loadStart
-            let file = source.name
+            // A source inside an archive is named "archive!entry": the archive's part is renamed.
+            let file = shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }
+                .map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
             if source.isDeclarations {
                 try await flush()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
@@ -121,13 +125,15 @@ public struct QuarantineCases: Sendable {
     }
 
     /// Ingests the corrected message; the entry is resolved when its record is now accepted.
-    public func resubmit(_ id: Int64, file: String) async throws(AppError) -> ResubmitOutcome {
+    /// `shownAs`: the name the corrected message is recorded under (an upload's own file name).
+    public func resubmit(_ id: Int64, file: String, shownAs: String? = nil) async throws(AppError) -> ResubmitOutcome {
         let entry = try await entry(id)
         let validator = try context.validator()
         guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
         return try await context.withStore { store in
             var stillHeld = false
-            for message in try CEBReader.read(path: file) {
+            let messages = try shownAs.map { try CEBReader.read(data: Data(contentsOf: URL(fileURLWithPath: file)), source: $0) } ?? CEBReader.read(path: file)
+            for message in messages {
                 let verdicts = validator.validate(message)
                 if verdicts.contains(where: { !$0.accepted && TradeLedger.key($0.record) == entry.recordKey }) { stillHeld = true }
                 _ = try await store.ledger.ingest(message, verdicts: verdicts)

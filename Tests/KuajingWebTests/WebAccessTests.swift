@@ -157,4 +157,25 @@ import Testing
             try await client.execute(uri: "/monitor?by=month&enterprise=\(world.users.enterpriseID)", method: .get, headers: district.headers) { #expect($0.status == .ok) }
         }
     }
+
+    @Test func anUploadIsRecordedUnderTheUsersFileNameAndAnEmptyMessageShowsNoBox() async throws {
+        let world = try await WebWorld.get()
+        let token = try await Accounts(world.context).issueToken(user: "demo-analyst")
+        try await world.application().test(.router) { client in
+            try await client.execute(uri: "/api/v1/imports?name=broken-upload.xml", method: .post, headers: [.authorization: "Bearer \(token)"],
+                                     body: ByteBuffer(string: "<ceb:CEB603Message><unclosed>")) { response in
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(String(buffer: response.body).contains("\"quarantined\":1"))
+            }
+            let analyst = try await Browser.signIn(client, "demo-analyst")
+            try await client.execute(uri: "/imports", method: .get, headers: analyst.headers) { response in
+                let html = String(buffer: response.body)
+                #expect(html.contains("broken-upload.xml"))
+                #expect(!html.contains("kuajing-upload"), "no server path shown")
+            }
+            try await client.execute(uri: "/calculator", method: .get, headers: analyst.headers) { response in
+                #expect(!String(buffer: response.body).contains("class=\"alert\""), "no empty error box")
+            }
+        }
+    }
 }

@@ -39,7 +39,7 @@ extension Site {
         let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
-        let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path]) } }
+        let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path], shownAs: [received.path: received.name]) } }
         try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path,
                                      what: "导入 \(received.name)：接收 \(report.counts.accepted)，重复 \(report.counts.duplicates)，隔离 \(report.counts.quarantined)")
         if request.headers[.accept]?.contains("application/json") == true {
@@ -73,7 +73,7 @@ extension Site {
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
         guard received.path.hasSuffix(".xml") else { throw AppError.invalidInput(field: "file", location: nil, message: "更正后的报文应为 .xml 文件") }
-        let outcome = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await QuarantineCases(app).resubmit(id, file: received.path) } }
+        let outcome = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await QuarantineCases(app).resubmit(id, file: received.path, shownAs: received.name) } }
         try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "重交隔离记录 \(id)：\(outcome == .resolved ? "已接收" : "仍被隔离")")
         return try await quarantineEntry(request, context, message: outcome == .resolved ? "更正后的报文已接收，此隔离记录已解除" : "更正后的报文仍未通过校验，新的问题见隔离区")
     }

@@ -26,7 +26,8 @@ struct Views: Sendable {
     /// A page: its template rendered with the model (and the chrome, for forms' CSRF token), inside the layout.
     func page(_ template: String, title: String, current: Route?, model: [String: Any], context: WebContext, synthetic: Bool = true, status: HTTPResponse.Status = .ok) throws -> Response {
         var m = chrome(title: title, current: current, context: context, synthetic: synthetic)
-        for (k, v) in model { m[k] = v }
+        // An empty text is an absent value: mustache treats "" as true, so `{{#message}}` would show an empty box.
+        for (k, v) in model where (v as? String)?.isEmpty != true { m[k] = v }
         m["content"] = try render(m, template: template)
         return Reply.html(try render(m, template: "layout"), status: status)
     }
