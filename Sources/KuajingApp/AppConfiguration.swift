@@ -23,6 +23,8 @@ import Yams
 /// | CEB schemas | `--schemas` | `KUAJING_CEB_SCHEMAS` | `schemas` | `<home>/reference/customs-samples/xsd` |
 /// | code tables | `--codes` | `KUAJING_CUSTOMS_CODES` | `codes` | `<home>/reference/customs-codes` |
 /// | seed texts | `--seeds` | `KUAJING_SEEDS` | `seeds` | `<home>/reference/seeds` |
+/// | audit signing key (Ed25519, kept outside the database) | – | `KUAJING_AUDIT_KEY` | `audit_key` | `<SQLite file>.audit-key`; for PostgreSQL `~/.kuajing/audit.key` |
+/// | cash-out periods | – | – | `review_days`, `objection_days` | 20 and 7 days: no seed states a period; a recorded reading (docs/cash-out.md) |
 public struct AppConfiguration: Sendable, Equatable {
     public var home: String
     public var database: String
@@ -34,6 +36,11 @@ public struct AppConfiguration: Sendable, Equatable {
     public var schemas: String
     public var codes: String
     public var seeds: String
+    /// The Ed25519 key that signs audit checkpoints: a file outside the database (created on first use).
+    public var auditKey: String
+    /// How long a reviewer has for an application, and an enterprise for an objection (异议), in days.
+    public var reviewDays: Int
+    public var objectionDays: Int
     /// Where each setting came from (flag, environment, file, default), for `kuajing config`.
     public var origins: [String: String]
 
@@ -62,7 +69,7 @@ public struct AppConfiguration: Sendable, Equatable {
         }
     }
 
-    static let fileKeys: Set<String> = ["database", "postgres_tls", "policies", "plans", "tiers", "funding", "schemas", "codes", "seeds"]
+    static let fileKeys: Set<String> = ["database", "postgres_tls", "policies", "plans", "tiers", "funding", "schemas", "codes", "seeds", "audit_key", "review_days", "objection_days"]
 
     public static func resolve(_ flags: Flags = Flags(), environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> AppConfiguration {
         guard let home = environment["KUAJING_HOME"].map(absolute) ?? Installation.locate() else {
@@ -93,6 +100,17 @@ public struct AppConfiguration: Sendable, Equatable {
             throw .invalidInput(field: "postgres_tls", location: nil, message: "应为 \(PostgresTLSMode.allCases.map(\.rawValue).joined(separator: "、"))，实为“\(tlsText)”")
         }
         let fundingDefault = home + "/config/funding.yaml"
+        let keyDefault: String
+        switch Store.Location(database) {
+        case let .sqlite(path): keyDefault = absolute(path) + ".audit-key"
+        case .postgres: keyDefault = (environment["HOME"] ?? "/root") + "/.kuajing/audit.key"
+        }
+        var days: [String: Int] = [:]
+        for (key, fallback) in [("review_days", 20), ("objection_days", 7)] {
+            guard let text = file[key] else { days[key] = fallback; continue }
+            guard let n = Int(text), n >= 1, n <= 365 else { throw .invalidInput(field: key, location: configPath, message: "应为 1 到 365 的天数，实为“\(text)”") }
+            days[key] = n
+        }
         return AppConfiguration(
             home: home, database: database, postgresTLS: tls,
             policies: pick("policies", flag: flags.policies, env: "KUAJING_POLICIES", fallback: home + "/policies")!,
@@ -102,6 +120,8 @@ public struct AppConfiguration: Sendable, Equatable {
             schemas: pick("schemas", flag: flags.schemas, env: "KUAJING_CEB_SCHEMAS", fallback: home + "/reference/customs-samples/xsd")!,
             codes: pick("codes", flag: flags.codes, env: "KUAJING_CUSTOMS_CODES", fallback: home + "/reference/customs-codes")!,
             seeds: pick("seeds", flag: flags.seeds, env: "KUAJING_SEEDS", fallback: home + "/reference/seeds")!,
+            auditKey: pick("audit_key", flag: nil, env: "KUAJING_AUDIT_KEY", fallback: keyDefault)!,
+            reviewDays: days["review_days"]!, objectionDays: days["objection_days"]!,
             origins: origins)
     }
 

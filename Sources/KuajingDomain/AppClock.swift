@@ -37,3 +37,12 @@ public struct AppClock: Sendable {
         return f.string(from: date)
     }
 }
+
+extension AppClock {
+    /// The last second of `day` in Asia/Shanghai (a deadline "until the end of that day").
+    public static func timestamp(endOf day: Day) -> String { day.iso + "T23:59:59+08:00" }
+}
+
+extension Day {
+    public func adding(days: Int) -> Day { Day(ordinal: ordinal + Int32(days)) }
+}

@@ -71,7 +71,7 @@ public struct AccountStore: Sendable {
     }
 
     /// Adds a user, or replaces one of the same name (its sessions and tokens end with the change).
-    public func upsert(_ user: UserRow) async throws {
+    public func upsert(_ user: UserRow, by actor: String, at now: String) async throws {
         try await backend.write { db in
             try db.execute("DELETE FROM web_session WHERE user_name = ?", [.text(user.name)])
             try db.execute("DELETE FROM api_token WHERE user_name = ?", [.text(user.name)])
@@ -81,6 +81,11 @@ public struct AccountStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(user.name), .text(user.displayName), .text(user.role), .text(user.city), user.district.map(SQLValue.text) ?? .null,
                       user.enterpriseID.map(SQLValue.text) ?? .null, .text(user.passwordHash), .text(user.createdAt)])
+            try AuditTrail.append(db, AuditEvent(
+                actor: actor, action: "user.saved", subject: "app_user:\(user.name)",
+                details: ["name": .text(user.name), "display_name": .text(user.displayName), "city": .text(user.city)],
+                effects: [.set("app_user", user.name, "role", .text(user.role)), .set("app_user", user.name, "district", AuditValue(user.district)),
+                          .set("app_user", user.name, "enterprise_id", AuditValue(user.enterpriseID))]), at: now)
         }
     }
 
@@ -120,10 +125,14 @@ public struct AccountStore: Sendable {
 
     // MARK: bearer tokens
 
-    public func createToken(tokenSHA256: String, user: String, role: String, district: String?, enterpriseID: String?, createdAt: String) async throws {
+    public func createToken(tokenSHA256: String, user: String, role: String, district: String?, enterpriseID: String?, createdAt: String, by actor: String) async throws {
         try await backend.write { db in
             try db.execute("INSERT INTO api_token (token_sha256, user_name, role, district, enterprise_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                            [.text(tokenSHA256), .text(user), .text(role), district.map(SQLValue.text) ?? .null, enterpriseID.map(SQLValue.text) ?? .null, .text(createdAt)])
+            // The token's hash is not recorded: the trail is read by auditors, and a hash of a secret is still a lead.
+            try AuditTrail.append(db, AuditEvent(
+                actor: actor, action: "token.issued", subject: "app_user:\(user)",
+                details: ["role": .text(role), "district": AuditValue(district), "enterprise_id": AuditValue(enterpriseID)]), at: createdAt)
         }
     }
 

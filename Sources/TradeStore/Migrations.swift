@@ -365,7 +365,222 @@ enum Migrations {
             version: 9, name: "运力券 pool: batches, vouchers with their server sequence and idempotency key; balances held by CHECK constraints",
             sqlite: Migrations.voucherPool(serial: "INTEGER PRIMARY KEY AUTOINCREMENT", integer: "INTEGER"),
             postgres: Migrations.voucherPool(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT")),
+        Migration(
+            version: 10, name: "cash-out: the audit chain and its signed checkpoints; evidence files, applications and 免申即享 facts, reviews, budgets, payee accounts, payout batches",
+            sqlite: Migrations.auditTrail(integer: "INTEGER", serial: "INTEGER PRIMARY KEY AUTOINCREMENT", dialect: .sqlite)
+                + Migrations.cashOut(serial: "INTEGER PRIMARY KEY AUTOINCREMENT", integer: "INTEGER", blob: "BLOB"),
+            postgres: Migrations.auditTrail(integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY", dialect: .postgres)
+                + Migrations.cashOut(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", blob: "BYTEA")),
     ]
+
+    /// Migration 10, the audit chain. Entries are numbered by the head row (locked in the writing
+    /// transaction), so the sequence has no gaps; each entry's hash covers the one before it; triggers
+    /// refuse UPDATE and DELETE (a change outside the program is what `kuajing audit verify` finds).
+    static func auditTrail(integer: String, serial: String, dialect: SQLDialect) -> [String] {
+        var out = [
+            """
+            CREATE TABLE audit_entry (
+                sequence \(integer) PRIMARY KEY CHECK (sequence >= 1),
+                recorded_at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                content TEXT NOT NULL,
+                previous_hash TEXT NOT NULL CHECK (length(previous_hash) = 64),
+                hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64))
+            """,
+            "CREATE INDEX audit_entry_subject ON audit_entry(subject, sequence)",
+            """
+            CREATE TABLE audit_head (
+                id \(integer) PRIMARY KEY CHECK (id = 1),
+                sequence \(integer) NOT NULL CHECK (sequence >= 0),
+                hash TEXT NOT NULL CHECK (length(hash) = 64))
+            """,
+            "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
+            """
+            CREATE TABLE audit_checkpoint (
+                id \(serial),
+                sequence \(integer) NOT NULL CHECK (sequence >= 0),
+                head_hash TEXT NOT NULL CHECK (length(head_hash) = 64),
+                signed_at TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                public_key TEXT NOT NULL,
+                signature TEXT NOT NULL)
+            """,
+        ]
+        switch dialect {
+        case .sqlite:
+            for table in ["audit_entry", "audit_checkpoint"] {
+                for op in ["UPDATE", "DELETE"] {
+                    out.append("CREATE TRIGGER \(table)_no_\(op.lowercased()) BEFORE \(op) ON \(table) BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END")
+                }
+            }
+        case .postgres:
+            out.append("CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$")
+            for table in ["audit_entry", "audit_checkpoint"] {
+                out.append("CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION audit_append_only()")
+            }
+        }
+        return out
+    }
+
+    /// Migration 10, the money. Every balance is a row whose CHECK constraints hold whatever the code
+    /// does: a budget never commits more than was released; a payout line pays a positive amount or
+    /// reverses one; an application is in at most one live payment.
+    static func cashOut(serial: String, integer: String, blob: String) -> [String] {
+        [
+            """
+            CREATE TABLE evidence_file (
+                sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+                size \(integer) NOT NULL CHECK (size > 0),
+                name TEXT NOT NULL,
+                media_type TEXT NOT NULL,
+                content \(blob) NOT NULL,
+                uploaded_by TEXT NOT NULL,
+                uploaded_at TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE proposal_fact (
+                id \(serial),
+                kind TEXT NOT NULL CHECK (kind IN ('credit_insurance_premiums', 'logistics_contracts')),
+                enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                enterprise_name TEXT NOT NULL,
+                reference_no TEXT NOT NULL,
+                amount_fen \(integer) NOT NULL CHECK (amount_fen > 0),
+                fact_date TEXT NOT NULL,
+                counterparty TEXT NOT NULL,
+                source_sha256 TEXT NOT NULL,
+                source_line \(integer) NOT NULL,
+                imported_by TEXT NOT NULL,
+                imported_at TEXT NOT NULL,
+                UNIQUE (kind, enterprise_id, reference_no))
+            """,
+            """
+            CREATE TABLE application (
+                id \(serial),
+                enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                district TEXT NOT NULL,
+                matter TEXT NOT NULL,
+                claim_date TEXT NOT NULL,
+                amount_fen \(integer) NOT NULL CHECK (amount_fen >= 0),
+                attributes TEXT NOT NULL,
+                origin TEXT NOT NULL CHECK (origin IN ('applied', 'proposed')),
+                fact_id \(integer) UNIQUE REFERENCES proposal_fact(id),
+                status TEXT NOT NULL CHECK (status IN ('proposed', 'submitted', 'approved', 'reduced', 'rejected', 'objected', 'declined', 'committed', 'paid')),
+                engine_status TEXT NOT NULL,
+                engine_award_fen \(integer) NOT NULL CHECK (engine_award_fen >= 0),
+                policy TEXT,
+                measure TEXT,
+                clause TEXT,
+                year \(integer) NOT NULL,
+                explanation TEXT NOT NULL,
+                decided_fen \(integer) CHECK (decided_fen >= 0),
+                city_fen \(integer) CHECK (city_fen >= 0),
+                district_fen \(integer) CHECK (district_fen >= 0),
+                funding_basis TEXT,
+                flags TEXT NOT NULL,
+                holder TEXT NOT NULL,
+                holder_since TEXT NOT NULL,
+                due_at TEXT,
+                first_reviewer TEXT,
+                second_reviewer TEXT,
+                filed_by TEXT NOT NULL,
+                filed_at TEXT NOT NULL,
+                version \(integer) NOT NULL DEFAULT 1,
+                CHECK (decided_fen IS NULL OR city_fen IS NULL OR city_fen + district_fen = decided_fen),
+                CHECK (status NOT IN ('approved', 'reduced', 'committed', 'paid') OR (decided_fen > 0 AND city_fen IS NOT NULL AND district_fen IS NOT NULL)),
+                CHECK (engine_status = 'needs_review' OR decided_fen IS NULL OR decided_fen <= engine_award_fen))
+            """,
+            "CREATE INDEX application_enterprise ON application(enterprise_id, matter)",
+            "CREATE INDEX application_status ON application(status, district)",
+            """
+            CREATE TABLE application_evidence (
+                application_id \(integer) NOT NULL REFERENCES application(id),
+                sha256 TEXT NOT NULL REFERENCES evidence_file(sha256),
+                PRIMARY KEY (application_id, sha256))
+            """,
+            "CREATE INDEX application_evidence_file ON application_evidence(sha256)",
+            """
+            CREATE TABLE application_review (
+                id \(serial),
+                application_id \(integer) NOT NULL REFERENCES application(id),
+                stage TEXT NOT NULL CHECK (stage IN ('review', 'objection')),
+                reviewer TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('approve', 'reduce', 'reject')),
+                amount_fen \(integer) NOT NULL CHECK (amount_fen >= 0),
+                reason TEXT NOT NULL CHECK (length(reason) > 0),
+                decided_at TEXT NOT NULL,
+                UNIQUE (application_id, stage))
+            """,
+            """
+            CREATE TABLE budget (
+                id \(serial),
+                policy TEXT NOT NULL,
+                measure TEXT NOT NULL,
+                year \(integer) NOT NULL,
+                payer TEXT NOT NULL,
+                allocated_fen \(integer) NOT NULL CHECK (allocated_fen >= 0),
+                released_fen \(integer) NOT NULL DEFAULT 0 CHECK (released_fen >= 0),
+                reserved_fen \(integer) NOT NULL DEFAULT 0 CHECK (reserved_fen >= 0),
+                committed_fen \(integer) NOT NULL DEFAULT 0 CHECK (committed_fen >= 0),
+                paid_fen \(integer) NOT NULL DEFAULT 0 CHECK (paid_fen >= 0),
+                CHECK (released_fen <= allocated_fen),
+                CHECK (reserved_fen + committed_fen + paid_fen <= released_fen),
+                UNIQUE (policy, measure, year, payer))
+            """,
+            """
+            CREATE TABLE payee_account (
+                id \(serial),
+                enterprise_id TEXT NOT NULL REFERENCES enterprise(id),
+                bank TEXT NOT NULL CHECK (length(bank) > 0),
+                account_no TEXT NOT NULL CHECK (length(account_no) BETWEEN 6 AND 40),
+                holder TEXT NOT NULL CHECK (length(holder) > 0),
+                evidence_sha256 TEXT REFERENCES evidence_file(sha256),
+                status TEXT NOT NULL CHECK (status IN ('entered', 'confirmed', 'superseded')),
+                entered_by TEXT NOT NULL,
+                entered_at TEXT NOT NULL,
+                confirmed_by TEXT,
+                confirmed_at TEXT,
+                CHECK (status <> 'confirmed' OR confirmed_by IS NOT NULL))
+            """,
+            "CREATE INDEX payee_account_enterprise ON payee_account(enterprise_id, status)",
+            "CREATE INDEX payee_account_number ON payee_account(account_no)",
+            """
+            CREATE TABLE payout_batch (
+                id \(serial),
+                status TEXT NOT NULL CHECK (status IN ('frozen', 'paid')),
+                total_fen \(integer) NOT NULL,
+                lines \(integer) NOT NULL CHECK (lines > 0),
+                file_sha256 TEXT NOT NULL CHECK (length(file_sha256) = 64),
+                file_csv TEXT NOT NULL,
+                audit_sequence \(integer) NOT NULL,
+                audit_head TEXT NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                paid_reference TEXT,
+                paid_by TEXT,
+                paid_at TEXT,
+                CHECK (status <> 'paid' OR paid_reference IS NOT NULL))
+            """,
+            """
+            CREATE TABLE payout_line (
+                id \(serial),
+                batch_id \(integer) NOT NULL REFERENCES payout_batch(id),
+                application_id \(integer) NOT NULL REFERENCES application(id),
+                kind TEXT NOT NULL CHECK (kind IN ('payment', 'reversal', 'reissue')),
+                amount_fen \(integer) NOT NULL,
+                city_fen \(integer) NOT NULL,
+                district_fen \(integer) NOT NULL,
+                payee_account_id \(integer) NOT NULL REFERENCES payee_account(id),
+                reverses_line \(integer) REFERENCES payout_line(id),
+                reason TEXT,
+                CHECK (city_fen + district_fen = amount_fen),
+                CHECK ((kind = 'reversal' AND amount_fen < 0 AND reverses_line IS NOT NULL) OR (kind <> 'reversal' AND amount_fen > 0)),
+                UNIQUE (reverses_line))
+            """,
+            "CREATE UNIQUE INDEX payout_line_one_payment ON payout_line(application_id) WHERE kind = 'payment'",
+        ]
+    }
 
     /// Migration 9. The pool row carries its balances; the CHECK constraints make overspending
     /// impossible whatever the code does: batches never exceed the limit, and reserved + committed +

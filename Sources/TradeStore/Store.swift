@@ -18,6 +18,10 @@ public struct Store: Sendable {
     public var rollups: TradeRollups { TradeRollups(backend: backend) }
     public var accounts: AccountStore { AccountStore(backend: backend) }
     public var vouchers: LogisticsVoucherPool { LogisticsVoucherPool(backend: backend) }
+    public var audit: AuditTrail { AuditTrail(backend: backend) }
+    public var applications: ApplicationBook { ApplicationBook(backend: backend) }
+    public var budgets: BudgetBook { BudgetBook(backend: backend) }
+    public var payouts: PayoutBook { PayoutBook(backend: backend) }
 
     /// Where a store is: a SQLite file path (or `sqlite:PATH`), or a `postgres://` URL.
     public enum Location: Sendable, Equatable, CustomStringConvertible {

@@ -65,13 +65,18 @@ public enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Senda
 }
 
 /// An application context on the repository's own files and a given store.
-public func testContext(store: Store? = nil, database: String = "kuajing-test.sqlite", clock: AppClock = .system) throws -> AppContext {
+/// The audit signing key is a new file of its own (outside the repository); `funding` names a
+/// funding split file (tests of payouts need one: the repository ships none).
+public func testContext(store: Store? = nil, database: String = "kuajing-test.sqlite", clock: AppClock = .system, funding: String? = nil,
+                        auditKey: String = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).key").path) throws -> AppContext {
     var env = ProcessInfo.processInfo.environment
     env["KUAJING_HOME"] = Repository.root
     env["KUAJING_DB"] = database
     for key in ["KUAJING_CONFIG", "KUAJING_POLICIES", "KUAJING_PLANS", "KUAJING_TIERS", "KUAJING_FUNDING", "KUAJING_CEB_SCHEMAS", "KUAJING_CUSTOMS_CODES", "KUAJING_SEEDS"] {
         env[key] = nil
     }
+    env["KUAJING_FUNDING"] = funding
+    env["KUAJING_AUDIT_KEY"] = auditKey
     return AppContext(configuration: try AppConfiguration.resolve(.init(), environment: env), clock: clock, store: store)
 }
 

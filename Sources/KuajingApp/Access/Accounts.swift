@@ -36,7 +36,11 @@ public struct Accounts: Sendable {
         public var district: String?
         public var enterpriseID: String?
         public var password: String
-        public init(name: String, displayName: String? = nil, role: Role, city: String = "杭州市", district: String? = nil, enterpriseID: String? = nil, password: String) {
+        /// Who adds the user, for the audit trail (a user name, or `命令行` / `演示数据`).
+        public var actor: String
+        public init(name: String, displayName: String? = nil, role: Role, city: String = "杭州市", district: String? = nil, enterpriseID: String? = nil, password: String,
+                    actor: String = "命令行") {
+            self.actor = actor
             self.name = name
             self.displayName = displayName
             self.role = role
@@ -86,7 +90,7 @@ public struct Accounts: Sendable {
                 }
                 stored.district = row.district
             }
-            try await store.accounts.upsert(stored)
+            try await store.accounts.upsert(stored, by: input.actor, at: now)
             return stored
         }
         return try Viewer(stored)
@@ -168,7 +172,7 @@ public struct Accounts: Sendable {
 
     /// A new bearer token for a user, with the user's role and scope; `enterprise` (demo world only)
     /// narrows it to the role 企业用户 and that one synthetic enterprise.
-    public func issueToken(user name: String, enterprise: String? = nil) async throws(AppError) -> String {
+    public func issueToken(user name: String, enterprise: String? = nil, actor: String = "命令行") async throws(AppError) -> String {
         let token = Self.randomToken()
         let now = context.clock.timestamp()
         try await context.withStore { store in
@@ -184,7 +188,7 @@ public struct Accounts: Sendable {
                 district = row.district
                 enterpriseID = row.id
             }
-            try await store.accounts.createToken(tokenSHA256: Self.sha256(token), user: user.name, role: role, district: district, enterpriseID: enterpriseID, createdAt: now)
+            try await store.accounts.createToken(tokenSHA256: Self.sha256(token), user: user.name, role: role, district: district, enterpriseID: enterpriseID, createdAt: now, by: actor)
         }
         return token
     }

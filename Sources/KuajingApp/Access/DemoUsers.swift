@@ -42,7 +42,7 @@ public struct DemoUsers: Sendable {
             ("demo-auditor", "演示·审计员", .auditor, nil, nil),
         ]
         for (name, display, role, district, ent) in specs {
-            users.append(try await accounts.addUser(Accounts.NewUser(name: name, displayName: display, role: role, city: Self.city, district: district, enterpriseID: ent, password: password)))
+            users.append(try await accounts.addUser(Accounts.NewUser(name: name, displayName: display, role: role, city: Self.city, district: district, enterpriseID: ent, password: password, actor: "演示数据")))
         }
         return Created(users: users, password: password, enterpriseID: enterprise.id, enterpriseName: enterprise.name)
     }

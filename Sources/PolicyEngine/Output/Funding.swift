@@ -55,3 +55,20 @@ public struct FundingSplit: Sendable {
                             basis: "市区两级按现行财政体制共同承担\(clause)；\(district)市级承担 \(percent)%（已配置：\(basis)），市级部分四舍五入到分")
     }
 }
+
+extension PolicySet {
+    /// How `award` of a measure splits between the city's and the district's budget, by the same
+    /// rule as a claim's `funding` (a reviewer's reduced amount is split as the award would be).
+    /// Nil when the policy or measure is unknown.
+    public func funding(award: Fen, policy policyID: String, measure measureID: String, district: String, config: FundingConfiguration) -> FundingSplit? {
+        guard let entry = entries.first(where: { policies[$0.policy].id == policyID && $0.measure.id == measureID }) else { return nil }
+        return FundingSplit.compute(award: award, entry: entry, policy: policies[entry.policy], district: district, config: config)
+    }
+
+    /// A measure's `cap` parameter in fen, if it has a fixed one.
+    public func capFen(policy policyID: String, measure measureID: String) -> Int64? {
+        guard let entry = entries.first(where: { policies[$0.policy].id == policyID && $0.measure.id == measureID }),
+              case let .money(cap)? = entry.measure.parameters.first(where: { $0.name == "cap" })?.value, cap.denominator == 1 else { return nil }
+        return cap.numerator
+    }
+}

@@ -132,8 +132,17 @@ public struct LogisticsVoucherPool: Sendable {
             let room = try pool.int("limit_fen") - pool.int("batches_fen")
             guard amountFen <= room else { return (nil, room) }
             try db.execute("UPDATE voucher_pool SET batches_fen = batches_fen + ? WHERE policy = ?", [.integer(amountFen), .text(rules.policy)])
-            let id = try db.rows("INSERT INTO voucher_batch (policy, label, amount_fen, opens_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                                 [.text(rules.policy), .text(label), .integer(amountFen), .text(opensAt), .text(by), .text(now)]).first?.int("id")
+            guard let id = try db.rows("INSERT INTO voucher_batch (policy, label, amount_fen, opens_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                       [.text(rules.policy), .text(label), .integer(amountFen), .text(opensAt), .text(by), .text(now)]).first?.int("id") else {
+                throw StorageError.decoding(column: "voucher_batch", expected: "the inserted row", found: "none")
+            }
+            try AuditTrail.append(db, AuditEvent(
+                actor: by, action: "voucher.batch_opened", subject: "voucher_batch:\(id)",
+                details: ["policy": .text(rules.policy), "label": .text(label), "amount_fen": .integer(amountFen), "opens_at": .text(opensAt)],
+                effects: [.set("voucher_pool", rules.policy, "limit_fen", .integer(rules.poolLimitFen)),
+                          .add("voucher_pool", rules.policy, "batches_fen", amountFen),
+                          .set("voucher_batch", String(id), "amount_fen", .integer(amountFen)),
+                          .set("voucher_batch", String(id), "opens_at", .text(opensAt))]), at: now)
             return (id, room - amountFen)
         }
     }
@@ -165,6 +174,10 @@ public struct LogisticsVoucherPool: Sendable {
             }
             if released != (try pool.int("released_fen")) {
                 try db.execute("UPDATE voucher_pool SET released_fen = ? WHERE policy = ?", [.integer(released), .text(rules.policy)])
+                try AuditTrail.append(db, AuditEvent(
+                    actor: "system", action: "voucher.batches_released", subject: "voucher_pool:\(rules.policy)",
+                    details: ["released_fen": .integer(released), "at": .text(now)],
+                    effects: [.set("voucher_pool", rules.policy, "released_fen", .integer(released))]), at: now)
             }
             if !(try db.rows("SELECT 1 AS x FROM voucher WHERE policy = ? AND enterprise_id = ? AND contract_no = ?",
                              [.text(rules.policy), .text(q.enterpriseID), .text(q.contractNo)]).isEmpty) {
@@ -213,7 +226,19 @@ public struct LogisticsVoucherPool: Sendable {
                       .text(q.contractDate), .integer(year), .text(status), .integer(award), .integer(entitled), .text(text), .text(q.idempotencyKey),
                       .text(q.requestSHA256), .text(q.requestedBy), .text(now)]).first
             guard let row else { throw StorageError.decoding(column: "voucher", expected: "the inserted row", found: "none") }
-            return .answered(try Self.voucher(row), replayed: false)
+            let voucher = try Self.voucher(row)
+            let key = String(voucher.id)
+            try AuditTrail.append(db, AuditEvent(
+                actor: q.requestedBy, action: "voucher.requested", subject: "voucher:\(key)",
+                details: ["policy": .text(rules.policy), "enterprise_id": .text(q.enterpriseID), "contract_no": .text(q.contractNo), "contract_fen": .integer(q.contractFen),
+                          "sequence": .integer(sequence), "status": .text(status), "amount_fen": .integer(award), "entitled_fen": .integer(entitled),
+                          "idempotency_key": .text(q.idempotencyKey), "explanation": .text(text)],
+                effects: [.add("voucher_pool", rules.policy, "reserved_fen", award),
+                          .set("voucher_pool", rules.policy, "next_sequence", .integer(sequence + 1)),
+                          .set("voucher", key, "status", .text(status)),
+                          .set("voucher", key, "amount_fen", .integer(award)),
+                          .set("voucher", key, "sequence", .integer(sequence))]), at: now)
+            return .answered(voucher, replayed: false)
         }
     }
 

@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import KuajingDomain
+import TradeData
+import TradeStore
+
+/// 免申即享: an insurer's 出口信保 premium list or a logistics provider's 运力 contracts (the CSV
+/// files of web-api.md), imported by the 市级管理员. Each premium becomes a proposal that the
+/// enterprise only confirms (数据比对 → 意愿确认); each contract becomes a prefilled 运力券 request
+/// that the enterprise confirms in one step. The file is checked whole first: a bad row refuses the
+/// file with every bad row's line and field, and nothing is stored.
+public struct ProposalImport: Sendable {
+    public let context: AppContext
+    public init(_ context: AppContext) { self.context = context }
+
+    public enum Kind: String, Sendable, CaseIterable {
+        case creditInsurancePremiums = "credit_insurance_premiums"
+        case logisticsContracts = "logistics_contracts"
+        var header: [String] {
+            switch self {
+            case .creditInsurancePremiums: return ["enterprise_id", "enterprise_name", "policy_no", "premium", "paid_date", "insurer"]
+            case .logisticsContracts: return ["enterprise_id", "enterprise_name", "contract_no", "contract_amount", "provider", "signed_date"]
+            }
+        }
+    }
+
+    public static let maximumBytes = 5 << 20
+    public static let maximumRows = 10_000
+
+    public struct Report: Sendable {
+        public var kind: Kind
+        public var rows: Int
+        public var added: Int
+        public var alreadyHeld: Int
+        public var proposals: [Int64]
+        public var encoding: String
+    }
+
+    public func run(_ viewer: Viewer, kind kindText: String, bytes: [UInt8], fileName: String) async throws(AppError) -> Report {
+        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以导入免申即享数据") }
+        guard let kind = Kind(rawValue: kindText) else {
+            throw .invalidInput(field: "kind", location: nil, message: "kind 应为 \(Kind.allCases.map(\.rawValue).joined(separator: " 或 "))，实为“\(kindText.prefix(40))”")
+        }
+        guard bytes.count <= Self.maximumBytes else { throw .tooLarge(message: "文件至多 \(Self.maximumBytes >> 20) MiB") }
+        guard let (text, encoding) = DeclarationReader.decode(Data(bytes)) else {
+            throw .invalidInput(field: "file", location: fileName, message: "文件既不是 UTF-8 也不是 GBK/GB18030 文本")
+        }
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
+        guard let headerLine = lines.first, !headerLine.isEmpty else { throw .invalidInput(field: "file", location: fileName, message: "文件为空") }
+        let header = DivisionCatalog.splitCSVLine(headerLine).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard header == kind.header else {
+            throw .invalidInput(field: "header", location: "\(fileName):1", message: "表头应为 \(kind.header.joined(separator: ","))，实为 \(header.joined(separator: ","))")
+        }
+        let today = context.clock.today()
+        var facts: [ApplicationBook.NewFact] = [], problems: [String] = []
+        var seen = Set<String>()
+        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let n = i + 1
+            guard facts.count < Self.maximumRows else { throw .tooLarge(message: "一次至多导入 \(Self.maximumRows) 行") }
+            let f = DivisionCatalog.splitCSVLine(line).map { $0.trimmingCharacters(in: .whitespaces) }
+            func bad(_ column: Int, _ message: String) { problems.append("\(fileName):\(n) 列 \(column + 1)（\(kind.header[column])）：\(message)") }
+            guard f.count == kind.header.count else { problems.append("\(fileName):\(n)：应有 \(kind.header.count) 列，实为 \(f.count) 列"); continue }
+            var ok = true
+            if f[0].count != 18 || !CreditCode.isValid(f[0]) { bad(0, "不是有效的统一社会信用代码（“\(f[0].prefix(20))”）"); ok = false }
+            if f[2].isEmpty || f[2].count > 60 { bad(2, "应为 1 到 60 个字符"); ok = false }
+            var fen: Int64 = 0
+            do { fen = try VoucherDesk.fen(f[3], field: kind.header[3]) } catch { bad(3, "金额应为元，至多两位小数，实为“\(f[3].prefix(20))”"); ok = false }
+            if ok && (fen <= 0 || fen > 10_000_000_000_00) { bad(3, "金额应大于 0 且不超过 100 亿元"); ok = false }
+            let day = Day.parse(f[4 + (kind == .creditInsurancePremiums ? 0 : 1)])
+            let dateColumn = kind == .creditInsurancePremiums ? 4 : 5
+            if f[dateColumn].count != 10 || day == nil { bad(dateColumn, "日期应为 YYYY-MM-DD"); ok = false } else if let day, day > today { bad(dateColumn, "日期晚于今天"); ok = false }
+            let counterparty = kind == .creditInsurancePremiums ? f[5] : f[4]
+            if counterparty.isEmpty || counterparty.count > 100 { bad(kind == .creditInsurancePremiums ? 5 : 4, "应为 1 到 100 个字符"); ok = false }
+            if !seen.insert(f[0] + "\u{1F}" + f[2]).inserted { bad(2, "与前面的行重复"); ok = false }
+            if ok, let day {
+                facts.append(ApplicationBook.NewFact(kind: kind.rawValue, enterpriseID: f[0], enterpriseName: f[1], referenceNo: f[2], amountFen: fen, date: day.iso,
+                                                     counterparty: counterparty, line: n))
+            }
+        }
+        let reach = EnterpriseRegistry.Reach(districts: viewer.districts)
+        let known = try await context.withStore { store in
+            var ids = Set<String>()
+            for id in Set(facts.map(\.enterpriseID)) where try await store.registry.enterprise(id: id, reach: reach) != nil { ids.insert(id) }
+            return ids
+        }
+        for f in facts where !known.contains(f.enterpriseID) { problems.append("\(fileName):\(f.line) 列 1（enterprise_id）：企业库中没有\(viewer.city)的企业 \(f.enterpriseID)") }
+        guard problems.isEmpty else {
+            throw .invalidInput(field: "file", location: fileName, message: "\(problems.count) 行有误，整份文件未导入", problems: Array(problems.prefix(50)))
+        }
+        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let now = context.clock.timestamp()
+        let stored = try await context.withStore { store in
+            try await store.applications.storeEvidence(sha256: sha, name: fileName, mediaType: "text/csv", content: bytes, by: viewer.name, at: now)
+            return try await store.applications.importFacts(facts, sourceSHA256: sha, by: viewer.name, at: now)
+        }
+        var proposals: [Int64] = []
+        if kind == .creditInsurancePremiums {
+            let desk = ApplicationDesk(context)
+            for (fact, id) in stored {
+                guard let id else { continue }
+                // A premium the policies pay nothing for (say, before they were in force) is held as a fact, not proposed.
+                do {
+                    let filed = try await desk.file(nil, ApplicationDesk.Submission(enterpriseID: fact.enterpriseID, matter: "credit_insurance", date: fact.date,
+                                                                                    amount: Fen(fact.amountFen).plain, evidence: [sha]),
+                                                    origin: "proposed", factID: id, filedBy: "免申即享")
+                    proposals.append(filed.application.id)
+                } catch let e where e.isInvalidInput { continue }
+            }
+        }
+        let added = stored.filter { $0.id != nil }.count
+        return Report(kind: kind, rows: facts.count, added: added, alreadyHeld: facts.count - added, proposals: proposals, encoding: encoding)
+    }
+}
+
+extension AppError {
+    var isInvalidInput: Bool { if case .invalidInput = self { return true } else { return false } }
+}

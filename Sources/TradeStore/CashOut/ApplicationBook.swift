@@ -1,0 +1,435 @@
+import Foundation
+import KuajingDomain
+
+/// One application (申报) or 免申即享 proposal, as stored.
+public struct ApplicationRow: Sendable, Equatable {
+    public var id: Int64
+    public var enterpriseID: String
+    public var enterpriseName: String
+    public var district: String
+    public var matter: String
+    public var claimDate: String
+    public var amountFen: Int64
+    /// Canonical JSON of the claim's other attributes.
+    public var attributes: String
+    public var origin: String
+    public var factID: Int64?
+    public var status: String
+    public var engineStatus: String
+    public var engineAwardFen: Int64
+    public var policy: String?
+    public var measure: String?
+    public var clause: String?
+    public var year: Int64
+    public var explanation: String
+    public var decidedFen: Int64?
+    public var cityFen: Int64?
+    public var districtFen: Int64?
+    public var fundingBasis: String?
+    /// JSON list of the abuse checks that fired: `[{"rule", "message", "evidence"}]`.
+    public var flags: String
+    public var holder: String
+    public var holderSince: String
+    public var dueAt: String?
+    public var firstReviewer: String?
+    public var secondReviewer: String?
+    public var filedBy: String
+    public var filedAt: String
+}
+
+/// What an application is filed with: the claim, the engine's result for it, the checks that fired.
+public struct NewApplication: Sendable {
+    public var enterpriseID: String
+    public var district: String
+    public var matter: String
+    public var claimDate: String
+    public var amountFen: Int64
+    public var attributes: String
+    public var origin: String
+    public var factID: Int64?
+    public var engineStatus: String
+    public var engineAwardFen: Int64
+    public var policy: String?
+    public var measure: String?
+    public var clause: String?
+    public var year: Int64
+    public var explanation: String
+    public var fundingCityFen: Int64?
+    public var fundingDistrictFen: Int64?
+    public var fundingBasis: String?
+    public var flags: String
+    public var evidence: [String]
+    public var filedBy: String
+    public var dueAt: String?
+
+    public init(enterpriseID: String, district: String, matter: String, claimDate: String, amountFen: Int64, attributes: String, origin: String, factID: Int64?,
+                engineStatus: String, engineAwardFen: Int64, policy: String?, measure: String?, clause: String?, year: Int64, explanation: String,
+                fundingCityFen: Int64?, fundingDistrictFen: Int64?, fundingBasis: String?, flags: String, evidence: [String], filedBy: String, dueAt: String?) {
+        self.enterpriseID = enterpriseID
+        self.district = district
+        self.matter = matter
+        self.claimDate = claimDate
+        self.amountFen = amountFen
+        self.attributes = attributes
+        self.origin = origin
+        self.factID = factID
+        self.engineStatus = engineStatus
+        self.engineAwardFen = engineAwardFen
+        self.policy = policy
+        self.measure = measure
+        self.clause = clause
+        self.year = year
+        self.explanation = explanation
+        self.fundingCityFen = fundingCityFen
+        self.fundingDistrictFen = fundingDistrictFen
+        self.fundingBasis = fundingBasis
+        self.flags = flags
+        self.evidence = evidence
+        self.filedBy = filedBy
+        self.dueAt = dueAt
+    }
+}
+
+public struct ReviewRow: Sendable, Equatable {
+    public var stage: String
+    public var reviewer: String
+    public var decision: String
+    public var amountFen: Int64
+    public var reason: String
+    public var decidedAt: String
+}
+
+/// A decision to record: the stage (`review`, or `objection` for the second reviewer), what was
+/// decided, and how the amount splits between the city's and the district's budget.
+public struct ReviewDecision: Sendable {
+    public var stage: String
+    public var reviewer: String
+    public var decision: String
+    public var amountFen: Int64
+    public var cityFen: Int64
+    public var districtFen: Int64
+    public var fundingBasis: String
+    public var reason: String
+    /// The status the application moves to, who holds it next and until when (the objection period).
+    public var status: String
+    public var holder: String
+    public var dueAt: String?
+
+    public init(stage: String, reviewer: String, decision: String, amountFen: Int64, cityFen: Int64, districtFen: Int64, fundingBasis: String, reason: String,
+                status: String, holder: String, dueAt: String?) {
+        self.stage = stage
+        self.reviewer = reviewer
+        self.decision = decision
+        self.amountFen = amountFen
+        self.cityFen = cityFen
+        self.districtFen = districtFen
+        self.fundingBasis = fundingBasis
+        self.reason = reason
+        self.status = status
+        self.holder = holder
+        self.dueAt = dueAt
+    }
+}
+
+/// Why a state change was refused by the rows as they stood in its transaction.
+public enum CashOutRefusal: Error, Sendable, Equatable {
+    /// The row was not in the state the change needs (someone else moved it first).
+    case wrongState(found: String)
+    /// A budget would pass what was released: its figures.
+    case budgetExceeded(payer: String, releasedFen: Int64, usedFen: Int64, askedFen: Int64)
+    /// No budget is set for this policy, measure, year and payer.
+    case noBudget(payer: String)
+    case notFound
+    case other(String)
+}
+
+/// Applications, their evidence, reviews and 免申即享 facts (tables `application`,
+/// `application_evidence`, `application_review`, `proposal_fact`, `evidence_file`). Every change is
+/// one transaction with its audit entry; budget moves happen in the same transaction through
+/// `BudgetBook.move`, whose conditional UPDATE refuses a move past what was released.
+public struct ApplicationBook: Sendable {
+    public let backend: any StoreBackend
+    public init(backend: any StoreBackend) { self.backend = backend }
+
+    static let columns = """
+        a.id, a.enterprise_id, e.name AS enterprise_name, a.district, a.matter, a.claim_date, a.amount_fen, a.attributes, a.origin, a.fact_id, a.status, a.engine_status,
+        a.engine_award_fen, a.policy, a.measure, a.clause, a.year, a.explanation, a.decided_fen, a.city_fen, a.district_fen, a.funding_basis, a.flags, a.holder,
+        a.holder_since, a.due_at, a.first_reviewer, a.second_reviewer, a.filed_by, a.filed_at
+        """
+
+    static func row(_ r: SQLRow) throws -> ApplicationRow {
+        ApplicationRow(id: try r.int("id"), enterpriseID: try r.text("enterprise_id"), enterpriseName: try r.text("enterprise_name"), district: try r.text("district"),
+                       matter: try r.text("matter"), claimDate: try r.text("claim_date"), amountFen: try r.int("amount_fen"), attributes: try r.text("attributes"),
+                       origin: try r.text("origin"), factID: try r.optionalInt("fact_id"), status: try r.text("status"), engineStatus: try r.text("engine_status"),
+                       engineAwardFen: try r.int("engine_award_fen"), policy: try r.optionalText("policy"), measure: try r.optionalText("measure"),
+                       clause: try r.optionalText("clause"), year: try r.int("year"), explanation: try r.text("explanation"), decidedFen: try r.optionalInt("decided_fen"),
+                       cityFen: try r.optionalInt("city_fen"), districtFen: try r.optionalInt("district_fen"), fundingBasis: try r.optionalText("funding_basis"),
+                       flags: try r.text("flags"), holder: try r.text("holder"), holderSince: try r.text("holder_since"), dueAt: try r.optionalText("due_at"),
+                       firstReviewer: try r.optionalText("first_reviewer"), secondReviewer: try r.optionalText("second_reviewer"),
+                       filedBy: try r.text("filed_by"), filedAt: try r.text("filed_at"))
+    }
+
+    static func lockApplication(_ db: any SQLExecutor, _ id: Int64) throws -> ApplicationRow? {
+        let sql = "SELECT \(columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id WHERE a.id = ?"
+        return try db.rows(db.dialect == .postgres ? sql + " FOR UPDATE OF a" : sql, [.integer(id)]).first.map(row)
+    }
+
+    static func stateEffects(_ id: Int64, status: String, decided: Int64?, city: Int64?, district: Int64?) -> [AuditEffect] {
+        let key = String(id)
+        return [.set("application", key, "status", .text(status)), .set("application", key, "decided_fen", AuditValue(decided)),
+                .set("application", key, "city_fen", AuditValue(city)), .set("application", key, "district_fen", AuditValue(district))]
+    }
+
+    // MARK: evidence
+
+    /// Stores a file under its SHA-256 (a file already stored is kept as it was).
+    public func storeEvidence(sha256: String, name: String, mediaType: String, content: [UInt8], by: String, at: String) async throws {
+        try await backend.write { db in
+            let sql = "INSERT INTO evidence_file (sha256, size, name, media_type, content, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            try db.execute(db.dialect == .sqlite ? sql.replacingOccurrences(of: "INSERT INTO", with: "INSERT OR IGNORE INTO") : sql + " ON CONFLICT DO NOTHING",
+                           [.text(sha256), .integer(Int64(content.count)), .text(name), .text(mediaType), .blob(content), .text(by), .text(at)])
+        }
+    }
+
+    public struct EvidenceInfo: Sendable, Equatable {
+        public var sha256: String
+        public var size: Int64
+        public var name: String
+        public var mediaType: String
+        public var uploadedBy: String
+    }
+
+    public func evidenceInfo(_ sha256: [String]) async throws -> [EvidenceInfo] {
+        guard !sha256.isEmpty else { return [] }
+        return try await backend.read { db in
+            try db.rows("SELECT sha256, size, name, media_type, uploaded_by FROM evidence_file WHERE sha256 IN (\(SQLText.placeholders(sha256.count))) ORDER BY sha256",
+                        sha256.map(SQLValue.text)).map {
+                EvidenceInfo(sha256: try $0.text("sha256"), size: try $0.int("size"), name: try $0.text("name"), mediaType: try $0.text("media_type"), uploadedBy: try $0.text("uploaded_by"))
+            }
+        }
+    }
+
+    public func evidenceContent(_ sha256: String) async throws -> (info: EvidenceInfo, content: [UInt8])? {
+        try await backend.read { db in
+            guard let r = try db.rows("SELECT sha256, size, name, media_type, uploaded_by, content FROM evidence_file WHERE sha256 = ?", [.text(sha256)]).first else { return nil }
+            return (EvidenceInfo(sha256: try r.text("sha256"), size: try r.int("size"), name: try r.text("name"), mediaType: try r.text("media_type"), uploadedBy: try r.text("uploaded_by")),
+                    try r.bytes("content"))
+        }
+    }
+
+    public func evidence(of application: Int64) async throws -> [String] {
+        try await backend.read { db in
+            try db.rows("SELECT sha256 FROM application_evidence WHERE application_id = ? ORDER BY sha256", [.integer(application)]).map { try $0.text("sha256") }
+        }
+    }
+
+    /// Other applications (of any enterprise) that cite one of these files: the same evidence behind two claims.
+    public func applicationsCiting(_ sha256: [String], except: Int64?) async throws -> [(application: Int64, enterprise: String, sha256: String)] {
+        guard !sha256.isEmpty else { return [] }
+        return try await backend.read { db in
+            try db.rows("""
+                SELECT x.application_id, a.enterprise_id, x.sha256 FROM application_evidence x JOIN application a ON a.id = x.application_id
+                WHERE x.sha256 IN (\(SQLText.placeholders(sha256.count))) AND a.id <> ? AND a.status NOT IN ('rejected', 'declined') ORDER BY x.application_id
+                """, sha256.map(SQLValue.text) + [.integer(except ?? -1)]).map { (try $0.int("application_id"), try $0.text("enterprise_id"), try $0.text("sha256")) }
+        }
+    }
+
+    // MARK: filing
+
+    /// Files an application (`submitted`, held by the reviewers) or a proposal (`proposed`, held by
+    /// the enterprise), with its evidence, in one transaction with its audit entry.
+    public func file(_ a: NewApplication, at now: String) async throws -> ApplicationRow {
+        try await backend.write { db in
+            let status = a.origin == "proposed" ? "proposed" : "submitted"
+            let holder = a.origin == "proposed" ? "enterprise" : "reviewer"
+            guard let id = try db.rows("""
+                INSERT INTO application (enterprise_id, district, matter, claim_date, amount_fen, attributes, origin, fact_id, status, engine_status, engine_award_fen,
+                                         policy, measure, clause, year, explanation, funding_basis, flags, holder, holder_since, due_at, filed_by, filed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, [.text(a.enterpriseID), .text(a.district), .text(a.matter), .text(a.claimDate), .integer(a.amountFen), .text(a.attributes), .text(a.origin),
+                      a.factID.map(SQLValue.integer) ?? .null, .text(status), .text(a.engineStatus), .integer(a.engineAwardFen), a.policy.map(SQLValue.text) ?? .null,
+                      a.measure.map(SQLValue.text) ?? .null, a.clause.map(SQLValue.text) ?? .null, .integer(a.year), .text(a.explanation),
+                      a.fundingBasis.map(SQLValue.text) ?? .null, .text(a.flags), .text(holder), .text(now), a.dueAt.map(SQLValue.text) ?? .null,
+                      .text(a.filedBy), .text(now)]).first?.int("id") else {
+                throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none")
+            }
+            for sha in Set(a.evidence).sorted() {
+                try db.execute("INSERT INTO application_evidence (application_id, sha256) VALUES (?, ?)", [.integer(id), .text(sha)])
+            }
+            try AuditTrail.append(db, AuditEvent(
+                actor: a.filedBy, action: a.origin == "proposed" ? "application.proposed" : "application.filed", subject: "application:\(id)",
+                details: ["enterprise_id": .text(a.enterpriseID), "matter": .text(a.matter), "date": .text(a.claimDate), "amount_fen": .integer(a.amountFen),
+                          "attributes": .text(a.attributes), "engine_status": .text(a.engineStatus), "engine_award_fen": .integer(a.engineAwardFen),
+                          "policy": AuditValue(a.policy), "measure": AuditValue(a.measure), "explanation": .text(a.explanation),
+                          "evidence": .list(Set(a.evidence).sorted().map(AuditValue.text)), "flags": .text(a.flags), "fact_id": AuditValue(a.factID),
+                          "due_at": AuditValue(a.dueAt)],
+                effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
+            guard let row = try Self.lockApplication(db, id) else { throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none") }
+            return row
+        }
+    }
+
+    /// The enterprise confirms (意愿确认) or declines a proposal.
+    public func answerProposal(_ id: Int64, confirm: Bool, by: String, at now: String, dueAt: String?) async throws -> Result<ApplicationRow, CashOutRefusal> {
+        try await backend.write { db in
+            guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
+            guard a.status == "proposed" else { return .failure(.wrongState(found: a.status)) }
+            let status = confirm ? "submitted" : "declined", holder = confirm ? "reviewer" : "closed"
+            try db.execute("UPDATE application SET status = ?, holder = ?, holder_since = ?, due_at = ?, version = version + 1 WHERE id = ?",
+                           [.text(status), .text(holder), .text(now), confirm ? (dueAt.map(SQLValue.text) ?? .null) : .null, .integer(id)])
+            try AuditTrail.append(db, AuditEvent(actor: by, action: confirm ? "application.confirmed" : "application.declined", subject: "application:\(id)",
+                                                 details: ["due_at": AuditValue(confirm ? dueAt : nil)],
+                                                 effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
+            return .success(try Self.lockApplication(db, id)!)
+        }
+    }
+
+    // MARK: review
+
+    /// A reviewer's decision (first review on `submitted`, second on `objected`), with the budget
+    /// reservation of its amount, all in one transaction; refused with the figures when a budget
+    /// would pass what was released.
+    public func decide(_ id: Int64, _ d: ReviewDecision, at now: String) async throws -> Result<ApplicationRow, CashOutRefusal> {
+        try await backend.writeRefusable { db in
+            guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
+            let expected = d.stage == "review" ? "submitted" : "objected"
+            guard a.status == expected else { return .failure(.wrongState(found: a.status)) }
+            guard let policy = a.policy, let measure = a.measure else { return .failure(.other("本申报没有适用的政策措施")) }
+            var effects: [AuditEffect] = []
+            if d.decision != "reject" {
+                for (payer, fen) in [(BudgetBook.cityPayer, d.cityFen), (a.district, d.districtFen)] where fen > 0 {
+                    switch try BudgetBook.move(db, policy: policy, measure: measure, year: a.year, payer: payer, from: nil, to: "reserved_fen", amount: fen) {
+                    case let .success(effect): effects += effect
+                    case let .failure(refusal): throw RefusedInTransaction(refusal: refusal)
+                    }
+                }
+            }
+            try db.execute("INSERT INTO application_review (application_id, stage, reviewer, decision, amount_fen, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [.integer(id), .text(d.stage), .text(d.reviewer), .text(d.decision), .integer(d.amountFen), .text(d.reason), .text(now)])
+            let decided: Int64? = d.decision == "reject" ? nil : d.amountFen
+            let city: Int64? = d.decision == "reject" ? nil : d.cityFen, district: Int64? = d.decision == "reject" ? nil : d.districtFen
+            try db.execute("""
+                UPDATE application SET status = ?, decided_fen = ?, city_fen = ?, district_fen = ?, funding_basis = ?, holder = ?, holder_since = ?, due_at = ?,
+                       \(d.stage == "review" ? "first_reviewer" : "second_reviewer") = ?, version = version + 1 WHERE id = ?
+                """, [.text(d.status), decided.map(SQLValue.integer) ?? .null, city.map(SQLValue.integer) ?? .null, district.map(SQLValue.integer) ?? .null,
+                      .text(d.fundingBasis), .text(d.holder), .text(now), d.dueAt.map(SQLValue.text) ?? .null, .text(d.reviewer), .integer(id)])
+            try AuditTrail.append(db, AuditEvent(
+                actor: d.reviewer, action: d.stage == "review" ? "application.reviewed" : "application.objection_decided", subject: "application:\(id)",
+                details: ["decision": .text(d.decision), "amount_fen": .integer(d.amountFen), "city_fen": .integer(d.cityFen), "district_fen": .integer(d.districtFen),
+                          "funding_basis": .text(d.fundingBasis), "reason": .text(d.reason), "due_at": AuditValue(d.dueAt)],
+                effects: effects + Self.stateEffects(id, status: d.status, decided: decided, city: city, district: district)), at: now)
+            return .success(try Self.lockApplication(db, id)!)
+        }
+    }
+
+    /// 异议: the enterprise objects to a reduction or a rejection within the period; the reservation
+    /// of a reduced amount is released until the second reviewer decides.
+    public func object(_ id: Int64, by: String, reason: String, at now: String, dueAt: String?) async throws -> Result<ApplicationRow, CashOutRefusal> {
+        try await backend.write { db in
+            guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
+            guard a.status == "reduced" || a.status == "rejected" else { return .failure(.wrongState(found: a.status)) }
+            guard let due = a.dueAt, now <= due else { return .failure(.other("异议期已过（截止 \(a.dueAt ?? "—")）")) }
+            guard try db.rows("SELECT 1 AS x FROM application_review WHERE application_id = ? AND stage = 'objection'", [.integer(id)]).isEmpty else {
+                return .failure(.other("本申报已经过异议复核，不能再次提出异议"))
+            }
+            var effects: [AuditEffect] = []
+            if a.status == "reduced", let policy = a.policy, let measure = a.measure {
+                for (payer, fen) in [(BudgetBook.cityPayer, a.cityFen ?? 0), (a.district, a.districtFen ?? 0)] where fen > 0 {
+                    effects += try BudgetBook.release(db, policy: policy, measure: measure, year: a.year, payer: payer, column: "reserved_fen", amount: fen)
+                }
+            }
+            try db.execute("UPDATE application SET status = 'objected', decided_fen = NULL, city_fen = NULL, district_fen = NULL, holder = 'second_reviewer', holder_since = ?, due_at = ?, version = version + 1 WHERE id = ?",
+                           [.text(now), dueAt.map(SQLValue.text) ?? .null, .integer(id)])
+            try AuditTrail.append(db, AuditEvent(actor: by, action: "application.objected", subject: "application:\(id)",
+                                                 details: ["reason": .text(reason), "due_at": AuditValue(dueAt)],
+                                                 effects: effects + Self.stateEffects(id, status: "objected", decided: nil, city: nil, district: nil)), at: now)
+            return .success(try Self.lockApplication(db, id)!)
+        }
+    }
+
+    // MARK: reading
+
+    public func application(_ id: Int64, reach: EnterpriseRegistry.Reach) async throws -> ApplicationRow? {
+        try await backend.read { db in
+            let scope = reach.condition(idColumn: "a.enterprise_id", districtColumn: "a.district")
+            return try db.rows("SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id WHERE a.id = ? AND \(scope.sql)",
+                               [.integer(id)] + scope.arguments).first.map(Self.row)
+        }
+    }
+
+    /// Applications within reach, newest first; `statuses` narrows them.
+    public func applications(reach: EnterpriseRegistry.Reach, statuses: [String] = [], enterprise: String? = nil, limit: Int, offset: Int) async throws -> [ApplicationRow] {
+        try await backend.read { db in
+            let scope = reach.condition(idColumn: "a.enterprise_id", districtColumn: "a.district")
+            var sql = "SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id WHERE \(scope.sql)", args = scope.arguments
+            if !statuses.isEmpty { sql += " AND a.status IN (\(SQLText.placeholders(statuses.count)))"; args += statuses.map(SQLValue.text) }
+            if let enterprise { sql += " AND a.enterprise_id = ?"; args.append(.text(enterprise)) }
+            return try db.rows(sql + " ORDER BY a.id DESC LIMIT ? OFFSET ?", args + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.row)
+        }
+    }
+
+    public func reviews(of id: Int64) async throws -> [ReviewRow] {
+        try await backend.read { db in
+            try db.rows("SELECT stage, reviewer, decision, amount_fen, reason, decided_at FROM application_review WHERE application_id = ? ORDER BY id", [.integer(id)]).map {
+                ReviewRow(stage: try $0.text("stage"), reviewer: try $0.text("reviewer"), decision: try $0.text("decision"), amountFen: try $0.int("amount_fen"),
+                          reason: try $0.text("reason"), decidedAt: try $0.text("decided_at"))
+            }
+        }
+    }
+
+    // MARK: 免申即享 facts
+
+    public struct NewFact: Sendable, Equatable {
+        public var kind: String
+        public var enterpriseID: String
+        public var enterpriseName: String
+        public var referenceNo: String
+        public var amountFen: Int64
+        public var date: String
+        public var counterparty: String
+        public var line: Int
+        public init(kind: String, enterpriseID: String, enterpriseName: String, referenceNo: String, amountFen: Int64, date: String, counterparty: String, line: Int) {
+            self.kind = kind
+            self.enterpriseID = enterpriseID
+            self.enterpriseName = enterpriseName
+            self.referenceNo = referenceNo
+            self.amountFen = amountFen
+            self.date = date
+            self.counterparty = counterparty
+            self.line = line
+        }
+    }
+
+    /// Stores imported facts (a fact already held, same kind, enterprise and number, is skipped);
+    /// the ids of the new ones, in input order. One transaction with one audit entry.
+    public func importFacts(_ facts: [NewFact], sourceSHA256: String, by: String, at now: String) async throws -> [(fact: NewFact, id: Int64?)] {
+        try await backend.write { db in
+            var out: [(NewFact, Int64?)] = []
+            for f in facts {
+                if !(try db.rows("SELECT 1 AS x FROM proposal_fact WHERE kind = ? AND enterprise_id = ? AND reference_no = ?",
+                                 [.text(f.kind), .text(f.enterpriseID), .text(f.referenceNo)]).isEmpty) { out.append((f, nil)); continue }
+                let id = try db.rows("""
+                    INSERT INTO proposal_fact (kind, enterprise_id, enterprise_name, reference_no, amount_fen, fact_date, counterparty, source_sha256, source_line, imported_by, imported_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """, [.text(f.kind), .text(f.enterpriseID), .text(f.enterpriseName), .text(f.referenceNo), .integer(f.amountFen), .text(f.date), .text(f.counterparty),
+                          .text(sourceSHA256), .integer(Int64(f.line)), .text(by), .text(now)]).first?.int("id")
+                out.append((f, id))
+            }
+            let added = out.compactMap(\.1)
+            try AuditTrail.append(db, AuditEvent(actor: by, action: "facts.imported", subject: "proposal_fact:\(sourceSHA256.prefix(16))",
+                                                 details: ["source_sha256": .text(sourceSHA256), "rows": .integer(Int64(facts.count)),
+                                                           "added": .list(added.map(AuditValue.integer))]), at: now)
+            return out
+        }
+    }
+}
+
+/// Carries a refusal out of a write transaction so that the transaction rolls back.
+struct RefusedInTransaction: Error { let refusal: CashOutRefusal }
+
+extension StoreBackend {
+    /// A write transaction whose body may refuse: the refusal rolls everything back and is returned.
+    func writeRefusable<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> Result<T, CashOutRefusal>) async throws -> Result<T, CashOutRefusal> {
+        do { return try await write(body) } catch let r as RefusedInTransaction { return .failure(r.refusal) }
+    }
+}
