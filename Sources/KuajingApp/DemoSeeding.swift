@@ -83,6 +83,7 @@ public struct DemoSeeding: Sendable {
         // The 杭州 world holds 滨江区 enterprises only when it is not shrunk to nothing.
         if report.world.enterprises.contains(where: { $0.district == DemoUsers.district }) {
             report.users = try await DemoUsers(context).create()
+            if let id = report.users?.enterpriseID { try await CashOutDemo(context).seed(enterpriseID: id) }
         }
         return report
     }

@@ -87,7 +87,7 @@ public struct Kuajing: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
-        subcommands: [Policies.self, Calc.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self,
+        subcommands: [Policies.self, Calc.self, Audit.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self,
                       Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self, Migrate.self, Config.self, Serve.self, Users.self])
 
     public init() {}

@@ -14,7 +14,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         try await runCommand { () async throws(AppError) in
-            let base = try options.context()
+            var base = try options.context()
+            if demo && base.configuration.funding == nil {
+                // The demo's example split (模拟数据), only where none is configured.
+                var configuration = base.configuration
+                configuration.funding = configuration.home + "/" + CashOutDemo.demoFunding
+                base = AppContext(configuration: configuration, clock: base.clock)
+            }
             let store = try await base.openStore()
             let context = AppContext(configuration: base.configuration, clock: base.clock, store: store)
             var lines: [String] = []
@@ -35,6 +41,15 @@ struct Serve: AsyncParsableCommand {
                 }
             }
             let server = WebServer(context: context, host: host, port: port)
+            // The chain head is signed every ten minutes while entries are added, and at a clean stop.
+            let periodic = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(600))
+                    if Task.isCancelled { break }
+                    _ = try? await AuditDesk(context).checkpointIfMoved(reason: "定时检查点")
+                }
+            }
+            defer { periodic.cancel() }
             let printed = lines
             let location = base.configuration.storeLocation.description
             do {
@@ -46,6 +61,10 @@ struct Serve: AsyncParsableCommand {
             } catch {
                 try? await store.close()
                 throw AppError.unavailable(message: "服务无法启动：\(error)")
+            }
+            periodic.cancel()
+            if let c = try? await AuditDesk(context).checkpointIfMoved(reason: "正常停止") {
+                standardError("已签署审计检查点：第 \(c.sequence) 条，链头 \(c.headHash.prefix(16))…\n")
             }
             try? await store.close()
         }
@@ -97,6 +116,53 @@ struct Users: AsyncParsableCommand {
                 for u in try await Accounts(options.context()).users(for: admin) {
                     print("\(u.name)\t\(u.role.label)\t\(u.role == .enterprise ? (u.enterpriseID ?? "") : u.scopeName)\t\(u.displayName)")
                 }
+            }
+        }
+    }
+}
+
+/// `kuajing audit verify|checkpoint|key`: the audit trail, as an auditor checks it.
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The audit trail (审计记录): verify the chain, sign a checkpoint, print the public key.",
+                                                    subcommands: [Verify.self, Checkpoint.self, Key.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recompute every hash, the sequence, the links, the head and the signed checkpoints, and replay every balance and state; exit 0 when intact, else name the first bad entry.")
+        @Option(name: .customLong("public-key"), help: "The audit public key (base64) to check checkpoints with, instead of the configured key file.") var publicKey: String?
+        @OptionGroup var options: AppOptions
+
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let v = try await AuditDesk(options.context()).verify(publicKey: publicKey)
+                if v.intact {
+                    print("审计记录完整：\(v.entries) 条记录，链头第 \(v.head) 条；\(v.checkpoints) 个已签名检查点均相符；按记录重放核对 \(v.rowsReplayed) 行余额与状态，全部一致")
+                    return
+                }
+                print("审计记录不完整：\(v.problems.count) 处问题" + (v.firstBad.map { "，第一条有问题的记录为第 \($0) 条" } ?? ""))
+                for p in v.problems.prefix(50) { print("  \(p)") }
+                throw AppError.conflict(message: "审计校验未通过" + (v.firstBad.map { "（第 \($0) 条）" } ?? ""))
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign the present chain head with the audit key (kept outside the database).")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let c = try await AuditDesk(options.context()).checkpoint(reason: "命令行")
+                print("检查点 #\(c.id)：第 \(c.sequence) 条，链头 \(c.headHash)\n签名 \(c.signature)\n公钥 \(c.publicKey)")
+            }
+        }
+    }
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the audit public key (base64), creating the key file if there is none.")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let key = try AuditDesk(options.context()).signingKey()
+                print(key.publicKey)
             }
         }
     }

@@ -26,10 +26,10 @@ struct API: Sendable {
         (.get, "/api/v1/voucher-pool", "getVoucherPool"),
         (.post, "/api/v1/vouchers", "requestVoucher"),
         (.get, "/api/v1/vouchers", "listVouchers"),
-    ]
+    ] + cashOutOperations
 
     static func routerPath(_ openAPIPath: String) -> String {
-        openAPIPath.replacingOccurrences(of: "{enterprise_id}", with: ":enterprise_id")
+        openAPIPath.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
     }
 
     func add(to router: Router<WebContext>) {
@@ -45,6 +45,7 @@ struct API: Sendable {
         router.get("/api/v1/voucher-pool") { r, c in try await getVoucherPool(r, c) }
         router.post("/api/v1/vouchers") { r, c in try await requestVoucher(r, c) }
         router.get("/api/v1/vouchers") { r, c in try await listVouchers(r, c) }
+        addCashOut(to: router)
     }
 
     /// The methods an API path accepts (empty: no such path). A request with any other method is a

@@ -29,6 +29,12 @@ extension Site {
         router.get(Route.users.pattern) { request, context in try await users(request, context, message: nil) }
         router.post(Route.users.pattern) { request, context in try await addUser(request, context) }
         router.get(Route.accessLog.pattern) { request, context in try await accessLog(request, context) }
+        router.get(Route.applications.pattern) { request, context in try await applications(request, context, message: nil) }
+        router.post(Route.applications.pattern) { request, context in try await fileApplication(request, context) }
+        router.get(Route.application(0).pattern) { request, context in try await application(request, context, message: nil) }
+        router.post(Route.application(0).pattern) { request, context in try await actOnApplication(request, context) }
+        router.get(Route.evidence("").pattern) { request, context in try await evidence(request, context) }
+        router.get(Route.auditTrail.pattern) { request, context in try await auditTrail(request, context) }
     }
 
     // MARK: sign-in

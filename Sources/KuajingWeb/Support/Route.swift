@@ -22,6 +22,10 @@ enum Route: Hashable {
     case quarantine(Int64)
     case users
     case accessLog
+    case applications
+    case application(Int64)
+    case evidence(String)
+    case auditTrail
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -45,6 +49,10 @@ enum Route: Hashable {
         case let .quarantine(id): return "/imports/quarantine/\(id)"
         case .users: return "/admin/users"
         case .accessLog: return "/audit/access-log"
+        case .applications: return "/applications"
+        case let .application(id): return "/applications/\(id)"
+        case let .evidence(sha): return "/evidence/" + Route.encode(sha)
+        case .auditTrail: return "/audit/trail"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }
@@ -55,6 +63,8 @@ enum Route: Hashable {
         case .enterprise: return "/enterprises/:id"
         case .policy: return "/policies/:id"
         case .quarantine: return "/imports/quarantine/:id"
+        case .application: return "/applications/:id"
+        case .evidence: return "/evidence/:sha"
         default: return RouterPath(link)
         }
     }
@@ -89,8 +99,10 @@ extension NavigationItem {
         NavigationItem(title: "企业库", route: .enterprises, roles: Set(Role.allCases)),
         NavigationItem(title: "政策库", route: .policies, roles: Set(Role.allCases)),
         NavigationItem(title: "政策计算器", route: .calculator, roles: Set(Role.allCases)),
+        NavigationItem(title: "申报与审核", route: .applications, roles: Set(Role.allCases)),
         NavigationItem(title: "数据导入", route: .imports, roles: [.admin, .analyst, .district]),
         NavigationItem(title: "用户管理", route: .users, roles: [.admin, .auditor]),
         NavigationItem(title: "访问日志", route: .accessLog, roles: [.admin, .auditor]),
+        NavigationItem(title: "审计记录", route: .auditTrail, roles: [.admin, .auditor]),
     ]
 }

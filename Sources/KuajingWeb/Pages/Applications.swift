@@ -1,0 +1,183 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import KuajingDomain
+import PolicyEngine
+import TradeStore
+
+/// 申报与审核: an enterprise files a claim with its evidence and sees the engine's amount and
+/// reasons at once, confirms 免申即享 proposals and objects within the period; a reviewer in scope
+/// decides with a reason; everyone sees the timeline (who holds it, since when, until when). And
+/// 审计记录 for the auditor: the chain, its head and the signed checkpoints.
+extension Site {
+    func applications(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        let desk = ApplicationDesk(app)
+        let rows = try await access.run(request, context) { () async throws(AppError) in try await desk.list(viewer, limit: 500) }
+        let set: PolicySet
+        do { set = try app.policySet() } catch { throw WebFailure(error) }
+        let matters = set.matters.filter { $0.key != VoucherDesk.matter }.map { ["key": $0.key, "label": $0.chinese] }
+        let model: [String: Any] = [
+            "message": message ?? "", "action": Route.applications.link, "canFile": viewer.role == .enterprise, "enterprise": viewer.enterpriseID ?? "",
+            "matters": matters, "today": app.clock.today().iso,
+            "rows": rows.map { a -> [String: Any] in
+                ["id": a.id, "link": Route.application(a.id).link, "enterprise": a.enterpriseName, "district": a.district, "matter": set.matters.first { $0.key == a.matter }?.chinese ?? a.matter,
+                 "date": a.claimDate, "amount": Fen(a.amountFen).grouped, "award": Fen(a.decidedFen ?? a.engineAwardFen).grouped, "status": ApplicationDesk.statusLabel(a.status),
+                 "holder": ApplicationDesk.holderLabel(a.holder), "due": a.dueAt.map { String($0.prefix(10)) } ?? "—", "proposed": a.origin == "proposed",
+                 "flagged": !ApplicationDesk.Flag.parse(a.flags).isEmpty && viewer.role != .enterprise]
+            },
+        ]
+        return try views.page("applications", title: "申报与审核", current: .applications, model: model, context: context, synthetic: await synthetic(), status: status)
+    }
+
+    /// The enterprise's filing form: multipart, the claim's fields and up to five evidence files.
+    func fileApplication(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        var request = request
+        let type = request.headers[.contentType] ?? ""
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: 5 * ApplicationDesk.maximumEvidenceBytes + (1 << 16)) } catch {
+            return try await applications(request, context, message: "证明材料合计超过 \(5 * (ApplicationDesk.maximumEvidenceBytes >> 20)) MiB，未受理", status: .contentTooLarge)
+        }
+        let parts = try MultipartForm.parse(Array(buffer: body), contentType: type)
+        try Form.requireCSRF(parts.fields["_csrf"], context: context)
+        let desk = ApplicationDesk(app)
+        do {
+            var evidence: [String] = []
+            for f in parts.files where !f.content.isEmpty { evidence.append(try await desk.uploadEvidence(viewer, name: f.filename, mediaType: f.type, content: f.content)) }
+            var attributes: [String: String] = [:]
+            for (k, v) in parts.fields where k.hasPrefix("attr_") && !v.isEmpty { attributes[String(k.dropFirst(5))] = v }
+            let filed = try await desk.submit(viewer, .init(enterpriseID: viewer.enterpriseID ?? "", matter: parts.fields["matter"] ?? "", date: parts.fields["date"] ?? "",
+                                                            amount: parts.fields["amount"] ?? "", attributes: attributes, evidence: evidence))
+            return try await application(request, context, id: filed.application.id, message: "已受理第 \(filed.application.id) 号申报：政策核定 \(filed.result.award.grouped) 元。\(filed.result.explanation)")
+        } catch let e as AppError {
+            return try await applications(request, context, message: e.message, status: WebFailure(e).status)
+        }
+    }
+
+    func application(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这笔申报") }
+        return try await application(request, context, id: id, message: message, status: status)
+    }
+
+    func application(_ request: Request, _ context: WebContext, id: Int64, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        let d = try await access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(app).detail(viewer, id: id) }
+        let a = d.application
+        let reviewable = (viewer.role == .analyst || viewer.role == .district) && (a.status == "submitted" || a.status == "objected")
+        let objectable = viewer.role == .enterprise && (a.status == "reduced" || a.status == "rejected") && (a.dueAt.map { app.clock.timestamp() <= $0 } ?? false)
+            && !d.reviews.contains { $0.stage == "objection" }
+        let model: [String: Any] = [
+            "message": message ?? "", "id": a.id, "action": Route.application(a.id).link, "back": Route.applications.link,
+            "enterprise": a.enterpriseName, "enterpriseID": a.enterpriseID, "district": a.district, "matter": a.matter, "date": a.claimDate,
+            "amount": Fen(a.amountFen).grouped, "engineStatus": a.engineStatus, "engineAward": Fen(a.engineAwardFen).grouped, "explanation": a.explanation,
+            "clause": "\(a.policy ?? "")\(a.clause.map { " \($0)" } ?? "")", "status": ApplicationDesk.statusLabel(a.status), "holder": ApplicationDesk.holderLabel(a.holder),
+            "since": a.holderSince, "due": a.dueAt ?? "—", "decided": a.decidedFen.map { Fen($0).grouped } ?? "",
+            "split": a.cityFen.map { "市级 \(Fen($0).grouped) 元，\(a.district) \(Fen(a.districtFen ?? 0).grouped) 元" } ?? "", "basis": a.fundingBasis ?? "",
+            "proposed": a.origin == "proposed", "needsReview": a.engineStatus == ClaimStatus.needsReview.rawValue,
+            "flags": d.flags.map { ["rule": $0.rule, "message": $0.message, "evidence": $0.evidence] },
+            "evidence": d.evidence.map { ["name": $0.name, "sha": $0.sha256, "short": String($0.sha256.prefix(16)), "size": $0.size, "link": Route.evidence($0.sha256).link] },
+            "reviews": d.reviews.map { ["stage": $0.stage == "review" ? "初审" : "异议复核", "reviewer": $0.reviewer, "decision": ApplicationDesk.Decision(rawValue: $0.decision)?.label ?? $0.decision,
+                                        "amount": Fen($0.amountFen).grouped, "reason": $0.reason, "at": $0.decidedAt] },
+            "timeline": d.timeline.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": Self.actionLabel($0.action)] },
+            "reviewable": reviewable, "objectable": objectable, "confirmable": viewer.role == .enterprise && a.status == "proposed",
+            "decisions": ApplicationDesk.Decision.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+        ]
+        return try views.page("application", title: "第 \(a.id) 号申报", current: .applications, model: model, context: context, synthetic: await synthetic(), status: status)
+    }
+
+    /// One form for the actions on an application: review, objection, confirmation of a proposal.
+    func actOnApplication(_ request: Request, _ context: WebContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这笔申报") }
+        let viewer = try await access.viewer(request, context)
+        let form = try await Form.read(request, context: context)
+        let desk = ApplicationDesk(app)
+        do {
+            switch form["act"] ?? "" {
+            case "review":
+                guard let decision = ApplicationDesk.Decision(rawValue: form["decision"] ?? "") else { throw AppError.invalidInput(field: "decision", location: nil, message: "请选择审核结论") }
+                let row = try await desk.review(viewer, id: id, .init(decision: decision, amount: form["amount"], reason: form["reason"] ?? ""))
+                return try await application(request, context, id: id, message: "已审核：\(ApplicationDesk.statusLabel(row.status))")
+            case "object":
+                _ = try await desk.object(viewer, id: id, reason: form["reason"] ?? "")
+                return try await application(request, context, id: id, message: "已提出异议，将由另一名审核人复核")
+            case "confirm", "decline":
+                let row = try await desk.answerProposal(viewer, id: id, confirm: form["act"] == "confirm")
+                return try await application(request, context, id: id, message: row.status == "submitted" ? "已确认，进入审核" : "已放弃本项免申即享")
+            default:
+                throw AppError.invalidInput(field: "act", location: nil, message: "未知操作")
+            }
+        } catch let e as AppError {
+            return try await application(request, context, id: id, message: e.message, status: WebFailure(e).status)
+        }
+    }
+
+    func evidence(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        let sha = context.parameters.get("sha") ?? ""
+        let found = try await access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(app).evidenceFile(viewer, sha256: sha) }
+        // Served as an attachment: an uploaded file never runs as a page of this site.
+        return Reply.download(found.content, name: found.info.name, type: "application/octet-stream")
+    }
+
+    func auditTrail(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.auditor, .admin])
+        let before = request.uri.queryParameters.get("before").flatMap(Int64.init)
+        let t = try await access.run(request, context) { () async throws(AppError) in try await AuditDesk(app).trail(viewer, limit: 200, before: before) }
+        let model: [String: Any] = [
+            "headSequence": t.head.sequence, "headHash": t.head.hash,
+            "entries": t.entries.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": Self.actionLabel($0.action), "code": $0.action, "subject": $0.subject,
+                                        "content": String($0.content.prefix(400)), "hash": String($0.hash.prefix(16))] },
+            "checkpoints": t.checkpoints.reversed().map { ["sequence": $0.sequence, "head": $0.headHash, "at": $0.signedAt, "reason": $0.reason, "key": $0.publicKey, "signature": $0.signature] },
+            "next": (t.entries.last.map { $0.sequence > 1 ? Route.auditTrail.link + "?before=\($0.sequence)" : "" }) ?? "",
+        ]
+        return try views.page("audit-trail", title: "审计记录", current: .auditTrail, model: model, context: context, synthetic: await synthetic())
+    }
+
+    static func actionLabel(_ action: String) -> String {
+        [
+            "application.filed": "提交申报", "application.proposed": "免申即享：平台生成建议", "application.confirmed": "企业确认", "application.declined": "企业放弃",
+            "application.reviewed": "初审", "application.objected": "提出异议", "application.objection_decided": "异议复核",
+            "budget.allocated": "设置预算", "budget.released": "下达预算", "payee.entered": "填报收款账户", "payee.confirmed": "确认收款账户",
+            "payout.exported": "导出支付批次", "payout.paid": "登记已支付", "payout.reversed": "退票或追回（冲销）",
+            "voucher.batch_opened": "开放运力券批次", "voucher.batches_released": "运力券批次到时开放", "voucher.requested": "申领运力券",
+            "user.saved": "添加或重设用户", "token.issued": "签发令牌", "facts.imported": "导入免申即享数据",
+        ][action] ?? action
+    }
+}
+
+/// A multipart/form-data body held in memory (the filing form: its fields and its evidence files,
+/// bounded by the caller).
+enum MultipartForm {
+    struct File { var field: String; var filename: String; var type: String; var content: [UInt8] }
+
+    static func parse(_ bytes: [UInt8], contentType: String) throws -> (fields: [String: String], files: [File]) {
+        guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), !b.isEmpty, b.count <= 200,
+              contentType.lowercased().hasPrefix("multipart/form-data") else {
+            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "表单格式不对（应为 multipart/form-data）")
+        }
+        let data = Data(bytes)
+        let delimiter = Data(("--" + b).utf8), separator = Data("\r\n\r\n".utf8)
+        var fields: [String: String] = [:], files: [File] = []
+        var cursor = data.range(of: delimiter)?.upperBound
+        while let start = cursor, let headerEnd = data.range(of: separator, in: start..<data.endIndex) {
+            guard let next = data.range(of: Data("\r\n".utf8) + delimiter, in: headerEnd.upperBound..<data.endIndex) else { break }
+            let headers = String(decoding: data[start..<headerEnd.lowerBound], as: UTF8.self)
+            let body = data[headerEnd.upperBound..<next.lowerBound]
+            func value(_ key: String) -> String? {
+                guard let r = headers.range(of: key + "=\"") else { return nil }
+                return String(headers[r.upperBound...].prefix { $0 != "\"" })
+            }
+            if let name = value("name") {
+                if let filename = value("filename") {
+                    let type = headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-type:") }.map { String($0.dropFirst("content-type:".count)).trimmingCharacters(in: .whitespaces) }
+                    files.append(File(field: name, filename: (filename as NSString).lastPathComponent, type: type ?? "application/octet-stream", content: [UInt8](body)))
+                } else {
+                    fields[name] = String(decoding: body, as: UTF8.self)
+                }
+            }
+            cursor = next.upperBound
+        }
+        return (fields, files)
+    }
+}
