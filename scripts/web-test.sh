@@ -47,6 +47,8 @@ export KUAJING_ENTERPRISE=$(grep demo-enterprise "$work/server.out" | awk '{prin
 export KUAJING_OTHER_ENTERPRISE=$(curl -sf -H "Authorization: Bearer $admin" "$base/api/v1/enterprises?district=%E8%90%A7%E5%B1%B1%E5%8C%BA&limit=1" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["enterprise_id"])')
 export CHROMIUM="$(command -v chromium)"
+# A claim dated today (UTC is never ahead of Beijing): inside the policy period and the demo budgets.
+export KUAJING_CLAIM_DATE=$(date -u +%F)
 
 "$venv/bin/python" "$root/scripts/web/browser_test.py" "$base" "$KUAJING_DEMO_PASSWORD" "$root/docs/screenshots" "$root"
 

@@ -32,6 +32,7 @@ struct Serve: AsyncParsableCommand {
                     created = try await DemoSeeding(context).seed(.init(directory: NSTemporaryDirectory() + "kuajing-demo")).users
                 } else if try await !DemoUsers(context).exist() || ProcessInfo.processInfo.environment["KUAJING_DEMO_PASSWORD"] != nil {
                     created = try await DemoUsers(context).create()
+                    if let id = created?.enterpriseID { try await CashOutDemo(context).seed(enterpriseID: id) }
                 }
                 if let created {
                     lines.append("演示用户（密码均为 \(created.password)）：")

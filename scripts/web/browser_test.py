@@ -30,11 +30,11 @@ def check(condition, what):
 
 PAGES = {
     "demo-admin": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
-                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log"],
-    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports"],
+                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/audit/trail"],
+    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications"],
     "demo-binjiang": ["/", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports"],
-    "demo-enterprise": ["/", "/monitor", "/enterprises", "/policies", "/calculator"],
-    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log"],
+    "demo-enterprise": ["/", "/monitor", "/enterprises", "/policies", "/calculator", "/applications"],
+    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log", "/applications", "/audit/trail"],
 }
 # The screenshots the README shows: (user, path, file).
 SHOTS = [("demo-admin", "/", "dashboard"), ("demo-admin", "/monitor?by=month&by=code", "monitor"), ("demo-analyst", "/report", "report"),
@@ -137,6 +137,48 @@ with sync_playwright() as p:
             page.wait_for_load_state("networkidle")
             check("文件类型不对" in page.content(), "a file of the wrong kind is refused with a clear message")
         context.close()
+    # Cash-out in the browser: the enterprise files with an evidence file and sees the engine's amount
+    # at once; the analyst approves with a reason; the auditor sees both steps in the audit trail.
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-enterprise")
+    invoice = tempfile.NamedTemporaryFile("wb", suffix=".pdf", delete=False)
+    invoice.write(b"%PDF-1.4 browser test invoice")
+    invoice.close()
+    page.goto(base + "/applications")
+    page.select_option("#file-application select[name=matter]", "trademark_registration")
+    page.fill("#file-application input[name=date]", os.environ.get("KUAJING_CLAIM_DATE", "2026-03-10"))
+    page.fill("#file-application input[name=amount]", "300000")
+    page.set_input_files("#file-application input[name=evidence]", invoice.name)
+    page.click("#file-application button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    text = page.inner_text("main")
+    check("已受理" in text and "200,000.00" in text, "the enterprise's application is accepted with the engine's 200,000.00 yuan")
+    match = re.search(r"/applications/(\d+)", page.url) or re.search(r"第 (\d+) 号申报", text)
+    application = match.group(1) if match else "1"
+    page.screenshot(path=f"{shots}/application-filed.png", full_page=True)
+    response = page.goto(base + "/audit/trail")
+    check(response.status == 403, f"an enterprise user is refused the audit trail ({response.status})")
+    context.close()
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-analyst")
+    page.goto(base + "/applications/" + application)
+    page.select_option("#review select[name=decision]", "approve")
+    page.fill("#review textarea[name=reason]", "材料齐全，按政策核准")
+    page.click("#review button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    check("已核准" in page.inner_text("main"), "the analyst approves the application")
+    page.screenshot(path=f"{shots}/application-review.png", full_page=True)
+    context.close()
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-auditor")
+    page.goto(base + "/audit/trail")
+    trail = page.inner_text("#audit-entries")
+    check("提交申报" in trail and "初审" in trail, "the auditor sees the filing and the review in the audit trail")
+    page.screenshot(path=f"{shots}/audit-trail.png", full_page=False)
+    context.close()
     # Print: the monthly report on A4.
     context = browser.new_context(locale="zh-CN")
     page = context.new_page()

@@ -27,7 +27,13 @@ public struct DemoUsers: Sendable {
     public func create(password given: String? = nil) async throws(AppError) -> Created {
         let password = given ?? ProcessInfo.processInfo.environment["KUAJING_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.readablePassword()
         let enterprise = try await context.withStore { store in
-            try await store.registry.search(text: "", district: Self.district, reach: EnterpriseRegistry.Reach(districts: [Self.district]), limit: 1, offset: 0).rows.first
+            // The first 滨江区 enterprise in good standing (not listed as seriously dishonest), so
+            // that the demo enterprise can file claims; the first one otherwise.
+            let rows = try await store.registry.search(text: "", district: Self.district, reach: EnterpriseRegistry.Reach(districts: [Self.district]), limit: 50, offset: 0).rows
+            for row in rows where try await !store.registry.creditFacts(enterprise: row.id).contains(where: { $0.kind == .seriousDishonesty && $0.value != "false" && $0.value != "否" }) {
+                return Optional(row)
+            }
+            return rows.first
         }
         guard let enterprise, enterprise.synthetic else {
             throw .unavailable(message: "企业库中没有\(Self.district)的模拟企业：请先生成模拟数据（kuajing demo seed）")

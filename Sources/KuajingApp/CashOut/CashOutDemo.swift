@@ -16,7 +16,7 @@ public struct CashOutDemo: Sendable {
         let year = context.clock.today().year
         let now = context.clock.timestamp()
         try await context.withStore { store in
-            guard try await store.budgets.budgets(policy: policy.id).isEmpty else { return }
+            if try await store.budgets.budgets(policy: policy.id).isEmpty {
             for y in [year - 1, year] where y >= policy.inForce.from.year && y <= policy.inForce.to.year {
                 for m in policy.measures where m.matter != VoucherDesk.matter {
                     for payer in [BudgetBook.cityPayer, DemoUsers.district] {
@@ -26,6 +26,8 @@ public struct CashOutDemo: Sendable {
                     }
                 }
             }
+            }
+            guard try await store.payouts.payees(enterprise: enterpriseID, statuses: ["confirmed"]).isEmpty else { return }
             let account = "6222" + String(enterpriseID.suffix(12).compactMap { $0.wholeNumberValue }.map(String.init).joined().prefix(12))
             let row = try await store.payouts.enterPayee(enterpriseID: enterpriseID, bank: "模拟银行滨江支行", accountNo: account.count >= 6 ? account : "622200000001",
                                                          holder: "模拟企业（演示）", evidence: nil, by: "演示数据", at: now)

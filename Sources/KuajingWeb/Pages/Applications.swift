@@ -67,10 +67,13 @@ extension Site {
         let reviewable = (viewer.role == .analyst || viewer.role == .district) && (a.status == "submitted" || a.status == "objected")
         let objectable = viewer.role == .enterprise && (a.status == "reduced" || a.status == "rejected") && (a.dueAt.map { app.clock.timestamp() <= $0 } ?? false)
             && !d.reviews.contains { $0.stage == "objection" }
+        let matterName: String
+        do { matterName = try app.policySet().matters.first { $0.key == a.matter }?.chinese ?? a.matter } catch { matterName = a.matter }
         let model: [String: Any] = [
             "message": message ?? "", "id": a.id, "action": Route.application(a.id).link, "back": Route.applications.link,
-            "enterprise": a.enterpriseName, "enterpriseID": a.enterpriseID, "district": a.district, "matter": a.matter, "date": a.claimDate,
-            "amount": Fen(a.amountFen).grouped, "engineStatus": a.engineStatus, "engineAward": Fen(a.engineAwardFen).grouped, "explanation": a.explanation,
+            "hasFlags": !d.flags.isEmpty, "hasReviews": !d.reviews.isEmpty,
+            "enterprise": a.enterpriseName, "enterpriseID": a.enterpriseID, "district": a.district, "matter": matterName, "date": a.claimDate,
+            "amount": Fen(a.amountFen).grouped, "engineStatus": ClaimStatus(rawValue: a.engineStatus)?.chinese ?? a.engineStatus, "engineAward": Fen(a.engineAwardFen).grouped, "explanation": a.explanation,
             "clause": "\(a.policy ?? "")\(a.clause.map { " \($0)" } ?? "")", "status": ApplicationDesk.statusLabel(a.status), "holder": ApplicationDesk.holderLabel(a.holder),
             "since": a.holderSince, "due": a.dueAt ?? "—", "decided": a.decidedFen.map { Fen($0).grouped } ?? "",
             "split": a.cityFen.map { "市级 \(Fen($0).grouped) 元，\(a.district) \(Fen(a.districtFen ?? 0).grouped) 元" } ?? "", "basis": a.fundingBasis ?? "",
