@@ -53,6 +53,40 @@ enum VoucherPoolChecks {
         try await store.close()
     }
 
+    /// A cancelled voucher's amount goes to the waitlist in sequence order, within each one's
+    /// entitlement and yearly cap, in the same transaction; a second batch serves the rest first.
+    static func theWaitlistIsServedInOrder(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let context = try testContext(store: store)
+        let desk = VoucherDesk(context)
+        _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "1000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "小批"))
+        func ask(_ e: String, _ n: Int, _ contract: String) async throws -> VoucherRow {
+            guard case let .issued(row, _) = try await desk.request(enterprise(e), .init(enterpriseID: e, contractNo: "W\(n)", contractAmount: contract, provider: "物流", date: "2025-05-01", idempotencyKey: "w-\(n)")) else {
+                throw AppError.conflict(message: "refused")
+            }
+            return row
+        }
+        let first = try await ask("A", 1, "20000.00")   // 5% = 1000: the whole batch
+        let second = try await ask("B", 2, "8000.00")   // 400, waitlisted
+        let third = try await ask("C", 3, "30000.00")   // 1500, waitlisted
+        #expect(first.status == "issued" && first.amountFen == 100_000)
+        #expect(second.status == "waitlisted" && third.status == "waitlisted")
+        await #expect(throws: AppError.self, "another enterprise cannot cancel it") { _ = try await desk.cancel(enterprise("B"), voucher: first.id, reason: "误操作") }
+        _ = try await desk.cancel(enterprise("A"), voucher: first.id, reason: "合同解除")
+        let after = Dictionary(uniqueKeysWithValues: try await store.vouchers.vouchers(policy: "hangzhou-2024", reach: .init(), limit: 10, offset: 0).map { ($0.id, $0) })
+        #expect(after[first.id]?.status == "cancelled")
+        #expect(after[second.id]?.status == "issued" && after[second.id]?.amountFen == 40_000, "the first in line gets its full 400")
+        #expect(after[third.id]?.status == "issued" && after[third.id]?.amountFen == 60_000, "the next gets what remains, 600")
+        let balance = try await desk.balance(policy: "hangzhou-2024")
+        #expect(balance.reservedFen == 100_000 && balance.remainingFen == 0)
+        // A second batch: nobody is waiting any more, so a new request is served from it (a voucher issued for a remainder is not topped up, as in calc).
+        _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "5000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "第二批"))
+        let fourth = try await ask("D", 4, "2000.00")
+        #expect(fourth.status == "issued" && fourth.amountFen == 10_000)
+        #expect(try await AuditDesk(context).verify().intact)
+        try await store.close()
+    }
+
     static func theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: TestEngine) async throws {
         let store = try await engine.store()
         let desk = VoucherDesk(try testContext(store: store))
@@ -71,11 +105,13 @@ enum VoucherPoolChecks {
 @Suite struct VoucherPoolOnSQLite {
     @Test func concurrentRequests() async throws { try await VoucherPoolChecks.concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: .sqlite) }
     @Test func constraints() async throws { try await VoucherPoolChecks.theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: .sqlite) }
+    @Test func waitlist() async throws { try await VoucherPoolChecks.theWaitlistIsServedInOrder(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct VoucherPoolOnPostgreSQL {
     @Test func concurrentRequests() async throws { try await VoucherPoolChecks.concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: .postgres) }
     @Test func constraints() async throws { try await VoucherPoolChecks.theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: .postgres) }
+    @Test func waitlist() async throws { try await VoucherPoolChecks.theWaitlistIsServedInOrder(engine: .postgres) }
 }
 
 /// The server's vouchers equal `kuajing calc`'s for the same requests, dated in the server's sequence,

@@ -121,6 +121,21 @@ public struct VoucherDesk: Sendable {
         }
     }
 
+    /// An enterprise gives up its own issued voucher, or the 市级管理员 withdraws one, with a reason;
+    /// the amount returns to the pool and the waitlist is served from it at once, in sequence order.
+    public func cancel(_ viewer: Viewer, policy: String = "hangzhou-2024", voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
+        guard viewer.role == .enterprise || viewer.role == .admin else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
+        let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明取消原因（2 到 200 字）") }
+        let rules = try rules(policy: policy)
+        let now = context.clock.timestamp()
+        let own = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : nil
+        guard let row = try await context.withStore({ try await $0.vouchers.cancel(voucher: id, enterprise: own, reason: text, rules: rules, by: viewer.name, now: now) }) else {
+            throw .notFound(message: "没有可取消的第 \(id) 号运力券（只有本企业已发放的运力券可以取消）")
+        }
+        return row
+    }
+
     public func balance(policy: String) async throws(AppError) -> VoucherPoolBalance {
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()

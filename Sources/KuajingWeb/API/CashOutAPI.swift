@@ -26,6 +26,7 @@ extension API {
         (.post, "/api/v1/payout-batches", "exportPayoutBatch"),
         (.post, "/api/v1/payout-batches/{batch_id}/payment", "markPayoutPaid"),
         (.get, "/api/v1/audit/entries", "listAuditEntries"),
+        (.post, "/api/v1/vouchers/{voucher_id}/cancellation", "cancelVoucher"),
     ]
 
     func addCashOut(to router: Router<WebContext>) {
@@ -45,6 +46,16 @@ extension API {
         router.post("/api/v1/payout-batches") { r, c in try await exportPayoutBatch(r, c) }
         router.post("/api/v1/payout-batches/:batch_id/payment") { r, c in try await markPayoutPaid(r, c) }
         router.get("/api/v1/audit/entries") { r, c in try await listAuditEntries(r, c) }
+        router.post("/api/v1/vouchers/:voucher_id/cancellation") { r, c in try await cancelVoucher(r, c) }
+    }
+
+    func cancelVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context, roles: [.enterprise, .admin])
+        let id = try Self.id(context, "voucher_id")
+        let o = try await Self.document(request)
+        let reason = try Self.scalar(o["reason"], "reason")!
+        let row = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).cancel(viewer, voucher: id, reason: reason) }
+        return try Reply.json(Self.answer(row))
     }
 
     static func id(_ context: WebContext, _ name: String) throws(AppError) -> Int64 {

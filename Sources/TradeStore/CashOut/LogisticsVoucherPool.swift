@@ -178,6 +178,8 @@ public struct LogisticsVoucherPool: Sendable {
                     actor: "system", action: "voucher.batches_released", subject: "voucher_pool:\(rules.policy)",
                     details: ["released_fen": .integer(released), "at": .text(now)],
                     effects: [.set("voucher_pool", rules.policy, "released_fen", .integer(released))]), at: now)
+                // Those waiting are served first, in sequence order, from what was just released.
+                try Self.promoteWaitlist(db, rules: rules, now: now)
             }
             if !(try db.rows("SELECT 1 AS x FROM voucher WHERE policy = ? AND enterprise_id = ? AND contract_no = ?",
                              [.text(rules.policy), .text(q.enterpriseID), .text(q.contractNo)]).isEmpty) {
@@ -200,7 +202,8 @@ public struct LogisticsVoucherPool: Sendable {
                 award = capRoom
                 text += "，超过单家企业每年申领上限 \(cap) 元（\(year) 年已核定 \(Fen(used).plain) 元，剩余 \(Fen(capRoom).plain) 元）"
             }
-            let remaining = released - (try pool.int("reserved_fen")) - (try pool.int("committed_fen")) - (try pool.int("paid_fen"))
+            let current = try Self.lockPool(db, rules.policy)!
+            let remaining = released - (try current.int("reserved_fen")) - (try current.int("committed_fen")) - (try current.int("paid_fen"))
             let status: String
             if remaining <= 0 {
                 status = "waitlisted"
@@ -215,7 +218,7 @@ public struct LogisticsVoucherPool: Sendable {
                 text += "，核定 \(Fen(award).plain) 元"
             }
             text += "（依据\(rules.citation)）"
-            let sequence = try pool.int("next_sequence")
+            let sequence = try current.int("next_sequence")
             try db.execute("UPDATE voucher_pool SET next_sequence = next_sequence + 1, reserved_fen = reserved_fen + ? WHERE policy = ?",
                            [.integer(award), .text(rules.policy)])
             let row = try db.rows("""
@@ -239,6 +242,53 @@ public struct LogisticsVoucherPool: Sendable {
                           .set("voucher", key, "amount_fen", .integer(award)),
                           .set("voucher", key, "sequence", .integer(sequence))]), at: now)
             return .answered(voucher, replayed: false)
+        }
+    }
+
+    /// Serves the waitlist in sequence order from what remains: each waiting voucher gets what its
+    /// contract entitles it to, within its enterprise's yearly cap and what remains; one whose cap is
+    /// used up stays waiting (named in its explanation) and is passed over. Inside the caller's
+    /// transaction, with the pool's row locked.
+    static func promoteWaitlist(_ db: any SQLExecutor, rules: VoucherRules, now: String) throws {
+        guard let pool = try lockPool(db, rules.policy) else { return }
+        var remaining = try pool.int("released_fen") - pool.int("reserved_fen") - pool.int("committed_fen") - pool.int("paid_fen")
+        guard remaining > 0 else { return }
+        for w in try db.rows("SELECT \(voucherColumns) FROM voucher WHERE policy = ? AND status = 'waitlisted' ORDER BY sequence", [.text(rules.policy)]).map(voucher) {
+            guard remaining > 0 else { break }
+            let used = try db.rows("""
+                SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS s FROM voucher
+                WHERE policy = ? AND enterprise_id = ? AND year = ? AND status IN ('issued', 'paid')
+                """, [.text(rules.policy), .text(w.enterpriseID), .integer(w.year)]).first?.int("s") ?? 0
+            let capRoom = rules.yearlyCapFen - used
+            guard capRoom > 0 else { continue }
+            let award = min(w.entitledFen, capRoom, remaining)
+            var text = w.explanation + "；\(now) 有额度释放，按候补顺序转为发放：核定 \(Fen(award).plain) 元"
+            if award < w.entitledFen { text += "（\(award == remaining ? "以剩余额度为限" : "以年度上限剩余为限")）" }
+            try db.execute("UPDATE voucher SET status = 'issued', amount_fen = ?, explanation = ? WHERE id = ?", [.integer(award), .text(text), .integer(w.id)])
+            try db.execute("UPDATE voucher_pool SET reserved_fen = reserved_fen + ? WHERE policy = ?", [.integer(award), .text(rules.policy)])
+            remaining -= award
+            let key = String(w.id)
+            try AuditTrail.append(db, AuditEvent(
+                actor: "system", action: "voucher.promoted", subject: "voucher:\(key)",
+                details: ["sequence": .integer(w.sequence), "amount_fen": .integer(award), "explanation": .text(text)],
+                effects: [.add("voucher_pool", rules.policy, "reserved_fen", award), .set("voucher", key, "status", "issued"), .set("voucher", key, "amount_fen", .integer(award))]), at: now)
+        }
+    }
+
+    /// Cancels an issued voucher (its enterprise gives it up, or the bureau withdraws it): its amount
+    /// goes back to the pool and the waitlist is served from it, in the same transaction.
+    public func cancel(voucher id: Int64, enterprise: String?, reason: String, rules: VoucherRules, by: String, now: String) async throws -> VoucherRow? {
+        try await backend.write { db in
+            guard try Self.lockPool(db, rules.policy) != nil,
+                  let v = try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ? AND id = ?", [.text(rules.policy), .integer(id)]).first.map(Self.voucher),
+                  enterprise == nil || v.enterpriseID == enterprise, v.status == "issued" else { return nil }
+            try db.execute("UPDATE voucher SET status = 'cancelled', explanation = ? WHERE id = ?", [.text(v.explanation + "；\(now) 已取消：\(reason)"), .integer(id)])
+            try db.execute("UPDATE voucher_pool SET reserved_fen = reserved_fen - ? WHERE policy = ?", [.integer(v.amountFen), .text(rules.policy)])
+            try AuditTrail.append(db, AuditEvent(
+                actor: by, action: "voucher.cancelled", subject: "voucher:\(id)", details: ["reason": .text(reason), "amount_fen": .integer(v.amountFen)],
+                effects: [.add("voucher_pool", rules.policy, "reserved_fen", -v.amountFen), .set("voucher", String(id), "status", "cancelled")]), at: now)
+            try Self.promoteWaitlist(db, rules: rules, now: now)
+            return try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE id = ?", [.integer(id)]).first.map(Self.voucher)
         }
     }
 
