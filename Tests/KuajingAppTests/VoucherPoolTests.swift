@@ -9,6 +9,8 @@ import TradeStore
 /// a batch smaller than the demand, on each engine; idempotency; the same vouchers as `kuajing calc`.
 enum VoucherPoolChecks {
     static let admin = Viewer(name: "admin", displayName: "admin", role: .admin, city: "杭州市")
+    /// A valid 统一社会信用代码 standing for a test's short name ("E12", "A").
+    static func code(_ key: String) -> String { CashOutChecks.code(key.unicodeScalars.reduce(7) { ($0 * 131 + Int($1.value)) % 9_000_000 }) }
     static func enterprise(_ id: String) -> Viewer { Viewer(name: "e-\(id)", displayName: id, role: .enterprise, city: "杭州市", district: "滨江区", enterpriseID: id) }
 
     static func concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: TestEngine) async throws {
@@ -20,7 +22,7 @@ enum VoucherPoolChecks {
         var rng = SplitMix64(seed: 11)
         var requests: [VoucherDesk.RequestInput] = []
         for n in 0..<300 {
-            let id = "E\(rng.below(60))"
+            let id = code("E\(rng.below(60))")
             let yuan = 100_000 + rng.below(40_000_000)
             requests.append(.init(enterpriseID: id, contractNo: "C\(n)", contractAmount: "\(yuan).\(rng.below(100))", provider: "物流", date: "2025-0\(1 + rng.below(9))-15",
                                   idempotencyKey: "key-\(n)"))
@@ -60,7 +62,8 @@ enum VoucherPoolChecks {
         let context = try testContext(store: store)
         let desk = VoucherDesk(context)
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "1000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "小批"))
-        func ask(_ e: String, _ n: Int, _ contract: String) async throws -> VoucherRow {
+        func ask(_ name: String, _ n: Int, _ contract: String) async throws -> VoucherRow {
+            let e = code(name)
             guard case let .issued(row, _) = try await desk.request(enterprise(e), .init(enterpriseID: e, contractNo: "W\(n)", contractAmount: contract, provider: "物流", date: "2025-05-01", idempotencyKey: "w-\(n)")) else {
                 throw AppError.conflict(message: "refused")
             }
@@ -71,8 +74,8 @@ enum VoucherPoolChecks {
         let third = try await ask("C", 3, "30000.00")   // 1500, waitlisted
         #expect(first.status == "issued" && first.amountFen == 100_000)
         #expect(second.status == "waitlisted" && third.status == "waitlisted")
-        await #expect(throws: AppError.self, "another enterprise cannot cancel it") { _ = try await desk.cancel(enterprise("B"), voucher: first.id, reason: "误操作") }
-        _ = try await desk.cancel(enterprise("A"), voucher: first.id, reason: "合同解除")
+        await #expect(throws: AppError.self, "another enterprise cannot cancel it") { _ = try await desk.cancel(enterprise(code("B")), voucher: first.id, reason: "误操作") }
+        _ = try await desk.cancel(enterprise(code("A")), voucher: first.id, reason: "合同解除")
         let after = Dictionary(uniqueKeysWithValues: try await store.vouchers.vouchers(policy: "hangzhou-2024", reach: .init(), limit: 10, offset: 0).map { ($0.id, $0) })
         #expect(after[first.id]?.status == "cancelled")
         #expect(after[second.id]?.status == "issued" && after[second.id]?.amountFen == 40_000, "the first in line gets its full 400")
@@ -126,7 +129,7 @@ enum VoucherPoolChecks {
         var lines = ["claim_id,enterprise_id,district,matter,date,amount"]
         var server: [String: (String, Int64)] = [:]
         for n in 0..<120 {
-            let id = "E\(rng.below(50))"
+            let id = VoucherPoolChecks.code("E\(rng.below(50))")
             let yuan = "\(5_000_000 + rng.below(35_000_000)).\(rng.below(100))"
             let date = Day(year: 2025, month: 1 + n / 28 % 12, day: 1 + n % 28)!.iso
             let answer = try await desk.request(VoucherPoolChecks.enterprise(id), .init(enterpriseID: id, contractNo: "C\(n)", contractAmount: yuan, provider: "物流", date: date, idempotencyKey: "k\(n)"))

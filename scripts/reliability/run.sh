@@ -19,18 +19,21 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-case "$engine" in
-  sqlite) db="$work/kuajing.sqlite" ;;
-  postgres)
-    pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-    pgdata="$work/pg"; mkdir -p "$pgdata"; chown postgres:postgres "$pgdata"
-    pgport=$(free_port)
-    runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --no-locale >/dev/null
-    runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$pgdata/server.log" -o "-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-    db="postgres://postgres@127.0.0.1:$pgport/postgres" ;;
-  *) echo "engine: sqlite or postgres" >&2; exit 2 ;;
-esac
+if [ "$engine" = postgres ]; then
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  pgdata="$work/pg"; mkdir -p "$pgdata"; chown postgres:postgres "$pgdata"
+  pgport=$(free_port)
+  runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -A trust -U postgres -E UTF8 --no-locale >/dev/null
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -w -l "$pgdata/server.log" -o "-p $pgport -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+elif [ "$engine" != sqlite ]; then echo "engine: sqlite or postgres" >&2; exit 2; fi
 export KUAJING_DEMO_PASSWORD="reliability-$(date +%s)" KUAJING_AUDIT_KEY="$work/audit.key" KUAJING_BCRYPT_COST=4
+# Each phase on a store of its own (a fresh pool): `load`, then `kill`.
+for phase in load kill; do
+if [ "$engine" = sqlite ]; then db="$work/$phase.sqlite"; else
+  runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres "$phase"
+  db="postgres://postgres@127.0.0.1:$pgport/$phase"
+fi
+echo "== $phase on $engine"
 port=$(free_port)
 base="http://127.0.0.1:$port"
 # Starts the server and waits until it answers, killing a running one with -9 first. Only the first
@@ -38,7 +41,10 @@ base="http://127.0.0.1:$port"
 cat >"$work/start.sh" <<START
 #!/usr/bin/env bash
 set -euo pipefail
-[ -f "$work/pid" ] && kill -9 "\$(cat "$work/pid")" 2>/dev/null || true
+if [ -f "$work/pid" ]; then
+  old=\$(cat "$work/pid"); kill -9 "\$old" 2>/dev/null || true
+  while kill -0 "\$old" 2>/dev/null; do sleep 0.02; done   # gone, and its port with it
+fi
 rm -f "$work/server.out"
 (cd "$work" && exec "$kuajing" serve \${1:-} --port "$port" --db "$db" >"$work/server.out" 2>>"$work/server.err") &
 echo \$! >"$work/pid"
@@ -56,7 +62,7 @@ while read -r id; do
   printf '%s\t%s\n' "$id" "$("$kuajing" users token demo-admin --enterprise "$id" --db "$db")"
 done <"$work/enterprises" >"$work/tokens"
 echo "$(wc -l <"$work/tokens") enterprise tokens"
-python3 "$root/scripts/reliability/voucher_run.py" "$base" "$admin" "$work/tokens" load
-python3 "$root/scripts/reliability/voucher_run.py" "$base" "$admin" "$work/tokens" kill "$work/start.sh"
-kill -TERM "$(cat "$work/pid")"; sleep 2
+python3 "$root/scripts/reliability/voucher_run.py" "$base" "$admin" "$work/tokens" "$phase" "$work/start.sh"
+old=$(cat "$work/pid"); kill -TERM "$old"; while kill -0 "$old" 2>/dev/null; do sleep 0.1; done; rm -f "$work/pid"
 "$kuajing" audit verify --db "$db"
+done

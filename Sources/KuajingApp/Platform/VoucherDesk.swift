@@ -89,6 +89,7 @@ public struct VoucherDesk: Sendable {
     /// with the same body is the first answer; with another body, a conflict.
     public func request(_ viewer: Viewer, _ input: RequestInput) async throws(AppError) -> Answer {
         guard viewer.role == .enterprise, let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以为本企业申领运力券") }
+        try ApplicationDesk.checkCreditCode(input.enterpriseID, field: "enterprise_id")
         guard input.enterpriseID == own else { throw .forbidden(message: "只能为本企业（\(own)）申领运力券") }
         let key = input.idempotencyKey
         guard !key.isEmpty, key.count <= 100, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
