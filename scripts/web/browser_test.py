@@ -30,11 +30,11 @@ def check(condition, what):
 
 PAGES = {
     "demo-admin": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
-                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/audit/trail"],
-    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications"],
-    "demo-binjiang": ["/", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports"],
+                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/audit/trail", "/payouts"],
+    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/payouts"],
+    "demo-binjiang": ["/", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/payouts"],
     "demo-enterprise": ["/", "/monitor", "/enterprises", "/policies", "/calculator", "/applications"],
-    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log", "/applications", "/audit/trail"],
+    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log", "/applications", "/audit/trail", "/payouts"],
 }
 # The screenshots the README shows: (user, path, file).
 SHOTS = [("demo-admin", "/", "dashboard"), ("demo-admin", "/monitor?by=month&by=code", "monitor"), ("demo-analyst", "/report", "report"),
@@ -171,12 +171,34 @@ with sync_playwright() as p:
     check("已核准" in page.inner_text("main"), "the analyst approves the application")
     page.screenshot(path=f"{shots}/application-review.png", full_page=True)
     context.close()
+    # The administrator freezes the approved award into a payment batch and records it paid.
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-admin")
+    page.goto(base + "/payouts")
+    page.click("#export button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    text = page.inner_text("main")
+    check("已导出第" in text and "200,000.00" in text, "the administrator exports the payment batch with the approved 200,000.00 yuan")
+    with page.expect_download() as download:
+        page.click("#batches a:has-text('CSV')")
+    csv = open(download.value.path(), encoding="utf-8-sig").read()
+    check("国库集中支付文件" in csv and "200000.00" in csv and "Ed25519" in csv, "the payment file has its lines, the total and the signed checkpoint")
+    page.fill("#batches input[name=reference]", "国库支付-浏览器测试-001")
+    page.click("#batches button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    check("已登记" in page.inner_text("main"), "the batch is recorded as paid")
+    page.screenshot(path=f"{shots}/payouts.png", full_page=False)
+    with page.expect_download() as download:
+        page.click("#batches a:has-text('Excel')")
+    check(open(download.value.path(), "rb").read(2) == b"PK", "the batch downloads as a workbook (.xlsx)")
+    context.close()
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
     page = context.new_page()
     sign_in(page, "demo-auditor")
     page.goto(base + "/audit/trail")
     trail = page.inner_text("#audit-entries")
-    check("提交申报" in trail and "初审" in trail, "the auditor sees the filing and the review in the audit trail")
+    check("提交申报" in trail and "初审" in trail and "导出支付批次" in trail and "登记已支付" in trail, "the auditor sees the filing, the review, the export and the payment in the audit trail")
     page.screenshot(path=f"{shots}/audit-trail.png", full_page=False)
     context.close()
     # Print: the monthly report on A4.

@@ -91,7 +91,7 @@ public struct AuditDesk: Sendable {
                     count += 1
                     if !chainBroken {
                         if e.sequence != expected {
-                            problems.append(Problem(sequence: expected, message: e.sequence > expected ? "缺少第 \(expected) 至 \(e.sequence - 1) 条（序号不连续）" : "序号重复或倒序（实为 \(e.sequence)）"))
+                            problems.append(Problem(sequence: expected, message: e.sequence > expected ? "缺少第 \(expected)\(e.sequence - 1 > expected ? " 至 \(e.sequence - 1)" : "") 条（序号不连续）" : "序号重复或倒序（实为 \(e.sequence)）"))
                             chainBroken = true
                         } else if e.previousHash != previousHash {
                             problems.append(Problem(sequence: e.sequence, message: "与前一条的哈希链接不符（记录的前哈希 \(e.previousHash.prefix(12))…，实际前一条 \(previousHash.prefix(12))…）"))

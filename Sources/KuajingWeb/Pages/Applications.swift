@@ -17,8 +17,11 @@ extension Site {
         let set: PolicySet
         do { set = try app.policySet() } catch { throw WebFailure(error) }
         let matters = set.matters.filter { $0.key != VoucherDesk.matter }.map { ["key": $0.key, "label": $0.chinese] }
+        let payees = viewer.role == .enterprise ? try await access.run(request, context) { () async throws(AppError) in try await PayoutDesk(app).payees(viewer) } : []
         let model: [String: Any] = [
             "message": message ?? "", "action": Route.applications.link, "canFile": viewer.role == .enterprise, "enterprise": viewer.enterpriseID ?? "",
+            "payeeAction": Route.payee.link,
+            "payees": payees.filter { $0.status != "superseded" }.map { ["bank": $0.bank, "account": $0.accountNo, "holder": $0.holder, "status": $0.status == "confirmed" ? "已确认" : "待市级管理员确认"] },
             "matters": matters, "today": app.clock.today().iso,
             "rows": rows.map { a -> [String: Any] in
                 ["id": a.id, "link": Route.application(a.id).link, "enterprise": a.enterpriseName, "district": a.district, "matter": set.matters.first { $0.key == a.matter }?.chinese ?? a.matter,

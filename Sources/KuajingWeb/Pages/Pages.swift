@@ -35,6 +35,10 @@ extension Site {
         router.post(Route.application(0).pattern) { request, context in try await actOnApplication(request, context) }
         router.get(Route.evidence("").pattern) { request, context in try await evidence(request, context) }
         router.get(Route.auditTrail.pattern) { request, context in try await auditTrail(request, context) }
+        router.get(Route.payouts.pattern) { request, context in try await payouts(request, context, message: nil) }
+        router.post(Route.payouts.pattern) { request, context in try await actOnPayouts(request, context) }
+        router.get(Route.payoutFile(0, "").pattern) { request, context in try await payoutFile(request, context) }
+        router.post(Route.payee.pattern) { request, context in try await enterPayee(request, context) }
     }
 
     // MARK: sign-in

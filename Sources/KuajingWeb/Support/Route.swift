@@ -26,6 +26,9 @@ enum Route: Hashable {
     case application(Int64)
     case evidence(String)
     case auditTrail
+    case payouts
+    case payoutFile(Int64, String)
+    case payee
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -53,6 +56,9 @@ enum Route: Hashable {
         case let .application(id): return "/applications/\(id)"
         case let .evidence(sha): return "/evidence/" + Route.encode(sha)
         case .auditTrail: return "/audit/trail"
+        case .payouts: return "/payouts"
+        case let .payoutFile(id, format): return "/payouts/\(id)/file.\(format)"
+        case .payee: return "/payee"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }
@@ -65,6 +71,7 @@ enum Route: Hashable {
         case .quarantine: return "/imports/quarantine/:id"
         case .application: return "/applications/:id"
         case .evidence: return "/evidence/:sha"
+        case .payoutFile: return "/payouts/:id/:file"
         default: return RouterPath(link)
         }
     }
@@ -100,6 +107,7 @@ extension NavigationItem {
         NavigationItem(title: "政策库", route: .policies, roles: Set(Role.allCases)),
         NavigationItem(title: "政策计算器", route: .calculator, roles: Set(Role.allCases)),
         NavigationItem(title: "申报与审核", route: .applications, roles: Set(Role.allCases)),
+        NavigationItem(title: "预算与支付", route: .payouts, roles: [.admin, .analyst, .district, .auditor]),
         NavigationItem(title: "数据导入", route: .imports, roles: [.admin, .analyst, .district]),
         NavigationItem(title: "用户管理", route: .users, roles: [.admin, .auditor]),
         NavigationItem(title: "访问日志", route: .accessLog, roles: [.admin, .auditor]),

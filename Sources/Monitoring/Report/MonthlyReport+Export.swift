@@ -62,6 +62,7 @@ extension MonthlyReport {
         for (name, rows) in tables(countryNames: countryNames) {
             for (k, row) in rows.enumerated() { out += ([k == 0 ? "表" : name] + row.map(field)).joined(separator: ",") + "\r\n" }
         }
+        if let c = auditCheckpoint { out += "审计检查点," + CSVText.field(c) + "\r\n" }
         return out
     }
 }

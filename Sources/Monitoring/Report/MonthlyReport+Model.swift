@@ -22,6 +22,9 @@ public struct MonthlyReport: Sendable {
     public var tiers: [(label: String, enterprises: Int)]
     public var targets: [TargetProgress]
     public var generatedBy: String
+    /// The latest signed checkpoint of the audit chain when the report was built, as one line
+    /// (sequence, chain head, time, public key); nil where none was signed yet.
+    public var auditCheckpoint: String? = nil
 
     /// Growth of this year so far over the same months last year, in basis points.
     public var growthBasisPoints: Int? {

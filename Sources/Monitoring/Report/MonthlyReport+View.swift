@@ -71,6 +71,7 @@ public struct MonthlyReportView {
         }
         h += section("目标进展") + targetsTable()
         h += "<p class=\"note\">\(e(TargetStatus.rule))</p>\n"
+        if let c = r.auditCheckpoint { h += "<p class=\"note\">\(e(c))</p>\n" }
         h += "<p class=\"note\">生成：\(e(r.generatedBy))。金额由分（整数）汇总，展示时四舍五入到 0.01 亿元。</p>\n</body></html>\n"
         return h
     }

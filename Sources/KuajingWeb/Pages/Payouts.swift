@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import KuajingApp
+import KuajingDomain
+import PolicyEngine
+import TradeStore
+
+/// 预算与支付: budgets with their live balances (released, reserved, committed, paid kept apart);
+/// for the 市级管理员 the forms to set and release budgets, confirm payee accounts, freeze approved
+/// awards into a payment batch, record it paid and record a bank return. Batches are downloaded as
+/// the CSV of record (its SHA-256 shown) or as a workbook. And the enterprise's payee account form.
+extension Site {
+    func payouts(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let budgets = try await access.run(request, context) { () async throws(AppError) in try await BudgetDesk(app).budgets(viewer) }
+        let desk = PayoutDesk(app)
+        let seesPayments = viewer.role == .admin || viewer.role == .auditor
+        let batches = seesPayments ? try await access.run(request, context) { () async throws(AppError) in try await desk.batches(viewer) } : []
+        var lines: [[String: Any]] = []
+        for b in batches.prefix(5) {
+            let f = try await access.run(request, context) { () async throws(AppError) in try await desk.file(viewer, batch: b.id) }
+            for l in f.lines {
+                lines.append(["batch": b.id, "line": l.id, "kind": l.kind == "reversal" ? "冲销" : l.kind == "reissue" ? "重新支付" : "支付", "payee": l.payee, "account": l.accountNo,
+                              "amount": Fen(l.amountFen).grouped, "application": l.applicationID, "reversible": viewer.administers && b.status == "paid" && l.kind != "reversal"])
+            }
+        }
+        let payees = viewer.role == .admin || viewer.role == .auditor || viewer.role == .analyst
+            ? try await access.run(request, context) { () async throws(AppError) in try await desk.payees(viewer) } : []
+        let set: PolicySet
+        do { set = try app.policySet() } catch { throw WebFailure(error) }
+        let hangzhou = set.policies.first { $0.id == "hangzhou-2024" }
+        let model: [String: Any] = [
+            "message": message ?? "", "action": Route.payouts.link, "admin": viewer.administers, "seesPayments": seesPayments,
+            "budgets": budgets.map { b -> [String: Any] in
+                ["id": b.id, "policy": b.policy, "measure": hangzhou?.measures.first { $0.id == b.measure }?.name ?? b.measure, "year": b.year, "payer": b.payer,
+                 "allocated": Fen(b.allocatedFen).grouped, "released": Fen(b.releasedFen).grouped, "reserved": Fen(b.reservedFen).grouped,
+                 "committed": Fen(b.committedFen).grouped, "paid": Fen(b.paidFen).grouped, "available": Fen(b.availableFen).grouped]
+            },
+            "measures": (hangzhou?.measures ?? []).filter { $0.matter != VoucherDesk.matter }.map { ["id": $0.id, "name": $0.name] },
+            "payers": [BudgetBook.cityPayer] + viewer.districts, "year": app.clock.today().year,
+            "payees": payees.filter { $0.status != "superseded" }.map { p -> [String: Any] in
+                ["id": p.id, "enterprise": p.enterpriseID, "bank": p.bank, "account": p.accountNo, "holder": p.holder, "status": p.status == "confirmed" ? "已确认" : "待确认",
+                 "confirmable": viewer.administers && p.status == "entered", "evidence": p.evidenceSHA256.map { Route.evidence($0).link } ?? ""]
+            },
+            "batches": batches.map { b -> [String: Any] in
+                ["id": b.id, "status": b.status == "paid" ? "已支付（\(b.paidReference ?? "")）" : "已冻结，待支付", "total": Fen(b.totalFen).grouped, "lines": b.lines,
+                 "sha": b.fileSHA256, "checkpoint": "第 \(b.auditSequence) 条，链头 \(b.auditHead.prefix(16))…", "csv": Route.payoutFile(b.id, "csv").link,
+                 "xlsx": Route.payoutFile(b.id, "xlsx").link, "payable": viewer.administers && b.status == "frozen", "at": b.createdAt]
+            },
+            "lines": lines,
+        ]
+        return try views.page("payouts", title: "预算与支付", current: .payouts, model: model, context: context, synthetic: await synthetic(), status: status)
+    }
+
+    func actOnPayouts(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin])
+        let form = try await Form.read(request, context: context)
+        func id(_ name: String) throws -> Int64 {
+            guard let v = form[name].flatMap(Int64.init) else { throw AppError.invalidInput(field: name, location: nil, message: "缺少编号") }
+            return v
+        }
+        do {
+            let message: String
+            switch form["act"] ?? "" {
+            case "allocate":
+                let b = try await BudgetDesk(app).allocate(viewer, .init(policy: "hangzhou-2024", measure: form["measure"] ?? "", year: Int(form["year"] ?? "") ?? 0,
+                                                                         payer: form["payer"] ?? "", amount: form["amount"] ?? ""))
+                message = "已设置第 \(b.id) 号预算：\(b.payer) \(b.year) 年 \(Fen(b.allocatedFen).grouped) 元"
+            case "release":
+                let b = try await BudgetDesk(app).release(viewer, id: try id("budget"), amount: form["amount"] ?? "")
+                message = "已下达：第 \(b.id) 号预算已下达 \(Fen(b.releasedFen).grouped) 元"
+            case "confirm":
+                let p = try await PayoutDesk(app).confirmPayee(viewer, id: try id("payee"))
+                message = "已确认 \(p.enterpriseID) 的收款账户 \(p.accountNo)"
+            case "export":
+                let e = try await PayoutDesk(app).export(viewer)
+                message = "已导出第 \(e.batch.id) 号支付批次：\(e.lines.count) 笔，合计 \(Fen(e.batch.totalFen).grouped) 元；文件 SHA-256 \(e.batch.fileSHA256)"
+                    + (e.skipped.isEmpty ? "" : "；\(e.skipped.count) 笔因收款账户未确认暂未列入")
+            case "paid":
+                let b = try await PayoutDesk(app).markPaid(viewer, batch: try id("batch"), reference: form["reference"] ?? "")
+                message = "已登记第 \(b.id) 号支付批次已支付（\(b.paidReference ?? "")）"
+            case "reverse":
+                let l = try await PayoutDesk(app).reverse(viewer, line: try id("line"), reason: form["reason"] ?? "")
+                message = "已冲销第 \(l.applicationID) 号申报的支付（\(Fen(l.amountFen).grouped) 元），将在下一批次重新支付"
+            default: throw AppError.invalidInput(field: "act", location: nil, message: "未知操作")
+            }
+            try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: message)
+            return try await payouts(request, context, message: message)
+        } catch let e as AppError {
+            return try await payouts(request, context, message: e.message, status: WebFailure(e).status)
+        }
+    }
+
+    func payoutFile(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这一支付批次") }
+        let desk = PayoutDesk(app)
+        switch context.parameters.get("file") ?? "" {
+        case "file.csv":
+            let f = try await access.run(request, context) { () async throws(AppError) in try await desk.file(viewer, batch: id) }
+            return Reply.download(Array(f.csv.utf8), name: "支付批次\(id).csv", type: Reply.csvType)
+        case "file.xlsx":
+            let w = try await access.run(request, context) { () async throws(AppError) in try await desk.workbook(viewer, batch: id) }
+            return Reply.download(w.bytes, name: "支付批次\(id).xlsx", type: Reply.xlsxType)
+        default: throw WebFailure(status: .notFound, code: "not_found", message: "没有这一文件")
+        }
+    }
+
+    /// The enterprise enters its payee account with its bank certificate (multipart).
+    func enterPayee(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: ApplicationDesk.maximumEvidenceBytes + (1 << 16)) } catch {
+            return try await applications(request, context, message: "证明材料超过 \(ApplicationDesk.maximumEvidenceBytes >> 20) MiB，未受理", status: .contentTooLarge)
+        }
+        let parts = try MultipartForm.parse(Array(buffer: body), contentType: request.headers[.contentType] ?? "")
+        try Form.requireCSRF(parts.fields["_csrf"], context: context)
+        do {
+            var evidence: String?
+            if let f = parts.files.first(where: { !$0.content.isEmpty }) {
+                evidence = try await ApplicationDesk(app).uploadEvidence(viewer, name: f.filename, mediaType: f.type, content: f.content)
+            }
+            let p = try await PayoutDesk(app).enterPayee(viewer, .init(enterpriseID: viewer.enterpriseID ?? "", bank: parts.fields["bank"] ?? "", accountNo: parts.fields["account"] ?? "",
+                                                                        holder: parts.fields["holder"] ?? "", evidence: evidence))
+            return try await applications(request, context, message: "已填报收款账户 \(p.accountNo)，待市级管理员确认后方可支付")
+        } catch let e as AppError {
+            return try await applications(request, context, message: e.message, status: WebFailure(e).status)
+        }
+    }
+}
