@@ -161,6 +161,36 @@ enum CashOutChecks {
         try await w.store.close()
     }
 
+    /// 免申即享: a premium list becomes proposals the enterprise only confirms; a logistics provider's
+    /// contracts become 运力券 requests made on one confirmation, once.
+    static func proposalsFromImportedFacts(engine: TestEngine) async throws {
+        let w = try await world(engine)
+        let me = enterprise(w.company)
+        let premiums = "enterprise_id,enterprise_name,policy_no,premium,paid_date,insurer\r\n\(w.company),杭州测试跨境有限公司,P-1,12000.00,2025-02-01,中国信保\r\n"
+        let report = try await ProposalImport(w.context).run(admin, kind: "credit_insurance_premiums", bytes: Array(premiums.utf8), fileName: "premiums.csv")
+        #expect(report.added == 1 && report.proposals.count == 1)
+        let again = try await ProposalImport(w.context).run(admin, kind: "credit_insurance_premiums", bytes: Array(premiums.utf8), fileName: "premiums.csv")
+        #expect(again.added == 0 && again.alreadyHeld == 1, "a fact already held is not proposed twice")
+        let desk = ApplicationDesk(w.context)
+        let proposal = try await desk.detail(me, id: report.proposals[0]).application
+        #expect(proposal.status == "proposed" && proposal.engineAwardFen == 720_000, "60% of the premium, proposed by the platform")
+        let confirmed = try await desk.answerProposal(me, id: proposal.id, confirm: true)
+        #expect(confirmed.status == "submitted" && confirmed.holder == "reviewer")
+
+        let contracts = "enterprise_id,enterprise_name,contract_no,contract_amount,provider,signed_date\n\(w.company),杭州测试跨境有限公司,L-9,400000.00,某物流,2025-03-01\n"
+        _ = try await ProposalImport(w.context).run(admin, kind: "logistics_contracts", bytes: Array(contracts.utf8), fileName: "contracts.csv")
+        let vouchers = VoucherDesk(w.context)
+        _ = try await vouchers.openBatch(admin, .init(policy: "hangzhou-2024", amount: "100000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "第一批"))
+        let held = try await vouchers.proposedContracts(me)
+        #expect(held.map(\.referenceNo) == ["L-9"])
+        guard case let .issued(first, _) = try await vouchers.requestFromFact(me, fact: held[0].id) else { Issue.record("the voucher is issued"); return }
+        #expect(first.amountFen == 2_000_000, "5% of 40万")
+        #expect(try await vouchers.proposedContracts(me).isEmpty, "a contract is confirmed once")
+        await #expect(throws: AppError.self) { _ = try await vouchers.requestFromFact(enterprise(w.other), fact: held[0].id) }
+        #expect(try await AuditDesk(w.context).verify().intact)
+        try await w.store.close()
+    }
+
     /// Every kind of offline tampering fails verification and names the first bad entry.
     static func tamperingIsFound(engine: TestEngine) async throws {
         let w = try await world(engine)
@@ -243,10 +273,12 @@ enum CashOutChecks {
     @Test func applicationToPayout() async throws { try await CashOutChecks.applicationToPayout(engine: .sqlite) }
     @Test func budgets() async throws { try await CashOutChecks.budgetsAreNeverExceeded(engine: .sqlite) }
     @Test func tampering() async throws { try await CashOutChecks.tamperingIsFound(engine: .sqlite) }
+    @Test func proposals() async throws { try await CashOutChecks.proposalsFromImportedFacts(engine: .sqlite) }
 }
 
 @Suite("Cash-out on PostgreSQL", .postgresRequired) struct CashOutPostgresTests {
     @Test func applicationToPayout() async throws { try await CashOutChecks.applicationToPayout(engine: .postgres) }
     @Test func budgets() async throws { try await CashOutChecks.budgetsAreNeverExceeded(engine: .postgres) }
     @Test func tampering() async throws { try await CashOutChecks.tamperingIsFound(engine: .postgres) }
+    @Test func proposals() async throws { try await CashOutChecks.proposalsFromImportedFacts(engine: .postgres) }
 }

@@ -137,6 +137,23 @@ public struct VoucherDesk: Sendable {
         return row
     }
 
+    /// The logistics contracts the platform holds for the viewer's enterprise (imported from a
+    /// provider's 运力 contracts, 免申即享) that no voucher was requested for yet.
+    public func proposedContracts(_ viewer: Viewer) async throws(AppError) -> [ApplicationBook.FactRow] {
+        guard viewer.role == .enterprise, let own = viewer.enterpriseID else { return [] }
+        return try await context.withStore { try await $0.applications.facts(enterprise: own, kind: "logistics_contracts", withoutVoucher: true) }
+    }
+
+    /// 免申即享 for 运力券: the enterprise confirms a contract the platform holds, and the request is
+    /// made with its figures; the fact's id is the idempotency key, so confirming twice requests once.
+    public func requestFromFact(_ viewer: Viewer, fact id: Int64) async throws(AppError) -> Answer {
+        guard let fact = try await proposedContracts(viewer).first(where: { $0.id == id }) else {
+            throw .notFound(message: "没有待确认的第 \(id) 号运力合同")
+        }
+        return try await request(viewer, RequestInput(enterpriseID: fact.enterpriseID, contractNo: fact.referenceNo, contractAmount: Fen(fact.amountFen).plain,
+                                                      provider: fact.counterparty, date: fact.date, idempotencyKey: "fact-\(fact.id)"))
+    }
+
     public func balance(policy: String) async throws(AppError) -> VoucherPoolBalance {
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()

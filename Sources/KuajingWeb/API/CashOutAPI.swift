@@ -27,6 +27,7 @@ extension API {
         (.post, "/api/v1/payout-batches/{batch_id}/payment", "markPayoutPaid"),
         (.get, "/api/v1/audit/entries", "listAuditEntries"),
         (.post, "/api/v1/vouchers/{voucher_id}/cancellation", "cancelVoucher"),
+        (.post, "/api/v1/facts/{fact_id}/voucher", "requestVoucherFromFact"),
     ]
 
     func addCashOut(to router: Router<WebContext>) {
@@ -47,6 +48,17 @@ extension API {
         router.post("/api/v1/payout-batches/:batch_id/payment") { r, c in try await markPayoutPaid(r, c) }
         router.get("/api/v1/audit/entries") { r, c in try await listAuditEntries(r, c) }
         router.post("/api/v1/vouchers/:voucher_id/cancellation") { r, c in try await cancelVoucher(r, c) }
+        router.post("/api/v1/facts/:fact_id/voucher") { r, c in try await requestVoucherFromFact(r, c) }
+    }
+
+    func requestVoucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let id = try Self.id(context, "fact_id")
+        let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).requestFromFact(viewer, fact: id) }
+        switch answer {
+        case let .issued(row, replayed): return try Reply.json(Self.answer(row), status: replayed ? .ok : .created)
+        case let .refused(code, message): return WebFailure(status: .unprocessableContent, code: code, message: message).jsonResponse
+        }
     }
 
     func cancelVoucher(_ request: Request, _ context: WebContext) async throws -> Response {

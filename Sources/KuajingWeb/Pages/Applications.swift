@@ -18,9 +18,11 @@ extension Site {
         do { set = try app.policySet() } catch { throw WebFailure(error) }
         let matters = set.matters.filter { $0.key != VoucherDesk.matter }.map { ["key": $0.key, "label": $0.chinese] }
         let payees = viewer.role == .enterprise ? try await access.run(request, context) { () async throws(AppError) in try await PayoutDesk(app).payees(viewer) } : []
+        let contracts = try await access.run(request, context) { () async throws(AppError) in try await VoucherDesk(app).proposedContracts(viewer) }
         let model: [String: Any] = [
             "message": message ?? "", "action": Route.applications.link, "canFile": viewer.role == .enterprise, "enterprise": viewer.enterpriseID ?? "",
             "payeeAction": Route.payee.link,
+            "contracts": contracts.map { ["no": $0.referenceNo, "amount": Fen($0.amountFen).grouped, "provider": $0.counterparty, "date": $0.date, "action": Route.factVoucher($0.id).link] },
             "payees": payees.filter { $0.status != "superseded" }.map { ["bank": $0.bank, "account": $0.accountNo, "holder": $0.holder, "status": $0.status == "confirmed" ? "已确认" : "待市级管理员确认"] },
             "matters": matters, "today": app.clock.today().iso,
             "rows": rows.map { a -> [String: Any] in
@@ -115,6 +117,23 @@ extension Site {
             }
         } catch let e as AppError {
             return try await application(request, context, id: id, message: e.message, status: WebFailure(e).status)
+        }
+    }
+
+    /// The enterprise confirms a logistics contract the platform holds: the 运力券 request is made.
+    func voucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这份合同") }
+        _ = try await Form.read(request, context: context)
+        do {
+            switch try await VoucherDesk(app).requestFromFact(viewer, fact: id) {
+            case let .issued(row, _):
+                return try await applications(request, context, message: "运力券第 \(row.sequence) 号：\(row.status == "issued" ? "已发放 \(Fen(row.amountFen).grouped) 元" : "已列入候补")。\(row.explanation)")
+            case let .refused(_, message):
+                return try await applications(request, context, message: message, status: .unprocessableContent)
+            }
+        } catch let e as AppError {
+            return try await applications(request, context, message: e.message, status: WebFailure(e).status)
         }
     }
 

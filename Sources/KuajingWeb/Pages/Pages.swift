@@ -39,6 +39,7 @@ extension Site {
         router.post(Route.payouts.pattern) { request, context in try await actOnPayouts(request, context) }
         router.get(Route.payoutFile(0, "").pattern) { request, context in try await payoutFile(request, context) }
         router.post(Route.payee.pattern) { request, context in try await enterPayee(request, context) }
+        router.post(Route.factVoucher(0).pattern) { request, context in try await voucherFromFact(request, context) }
     }
 
     // MARK: sign-in

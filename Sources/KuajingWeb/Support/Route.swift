@@ -29,6 +29,7 @@ enum Route: Hashable {
     case payouts
     case payoutFile(Int64, String)
     case payee
+    case factVoucher(Int64)
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -59,6 +60,7 @@ enum Route: Hashable {
         case .payouts: return "/payouts"
         case let .payoutFile(id, format): return "/payouts/\(id)/file.\(format)"
         case .payee: return "/payee"
+        case let .factVoucher(id): return "/facts/\(id)/voucher"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }
@@ -72,6 +74,7 @@ enum Route: Hashable {
         case .application: return "/applications/:id"
         case .evidence: return "/evidence/:sha"
         case .payoutFile: return "/payouts/:id/:file"
+        case .factVoucher: return "/facts/:id/voucher"
         default: return RouterPath(link)
         }
     }

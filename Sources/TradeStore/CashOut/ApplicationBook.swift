@@ -400,6 +400,29 @@ public struct ApplicationBook: Sendable {
         }
     }
 
+    public struct FactRow: Sendable, Equatable {
+        public var id: Int64
+        public var kind: String
+        public var enterpriseID: String
+        public var referenceNo: String
+        public var amountFen: Int64
+        public var date: String
+        public var counterparty: String
+    }
+
+    /// The facts of one enterprise, of one kind, newest first; `withoutVoucher` keeps the logistics
+    /// contracts that no 运力券 was requested for yet.
+    public func facts(enterprise: String, kind: String, withoutVoucher: Bool = false) async throws -> [FactRow] {
+        try await backend.read { db in
+            var sql = "SELECT id, kind, enterprise_id, reference_no, amount_fen, fact_date, counterparty FROM proposal_fact f WHERE enterprise_id = ? AND kind = ?"
+            if withoutVoucher { sql += " AND NOT EXISTS (SELECT 1 FROM voucher v WHERE v.enterprise_id = f.enterprise_id AND v.contract_no = f.reference_no)" }
+            return try db.rows(sql + " ORDER BY id DESC LIMIT 200", [.text(enterprise), .text(kind)]).map {
+                FactRow(id: try $0.int("id"), kind: try $0.text("kind"), enterpriseID: try $0.text("enterprise_id"), referenceNo: try $0.text("reference_no"),
+                        amountFen: try $0.int("amount_fen"), date: try $0.text("fact_date"), counterparty: try $0.text("counterparty"))
+            }
+        }
+    }
+
     /// Stores imported facts (a fact already held, same kind, enterprise and number, is skipped);
     /// the ids of the new ones, in input order. One transaction with one audit entry.
     public func importFacts(_ facts: [NewFact], sourceSHA256: String, by: String, at now: String) async throws -> [(fact: NewFact, id: Int64?)] {
