@@ -46,6 +46,9 @@ public struct AuditDesk: Sendable {
         /// The first entry found bad (nil where the problem is not one entry's, e.g. a row no entry made).
         public var sequence: Int64?
         public var message: String
+        /// A problem of the chain itself (hash, link, sequence, head, checkpoint), as against a row
+        /// whose state the replay disagrees with (often a consequence of a chain problem).
+        public var inChain: Bool = true
         public var description: String { sequence.map { "第 \($0) 条：\(message)" } ?? message }
     }
 
@@ -57,8 +60,11 @@ public struct AuditDesk: Sendable {
         public var publicKey: String
         public var problems: [Problem]
         public var intact: Bool { problems.isEmpty }
-        /// The lowest sequence named by a problem.
-        public var firstBad: Int64? { problems.compactMap(\.sequence).min() }
+        /// The first bad entry: the lowest sequence named by a problem of the chain; where the chain
+        /// holds, the lowest named by the replay.
+        public var firstBad: Int64? {
+            problems.filter(\.inChain).compactMap(\.sequence).min() ?? problems.compactMap(\.sequence).min()
+        }
     }
 
     /// The tables whose rows the entries' effects replay, with their key column.
@@ -151,17 +157,17 @@ public struct AuditDesk: Sendable {
                 let columns = Set(expectedRows.values.flatMap(\.keys)).sorted()
                 let actual = try await store.audit.rows(table: table, keyColumn: keyColumn, columns: columns.isEmpty ? [keyColumn] : columns)
                 for key in actual.keys.sorted() where expectedRows[key] == nil {
-                    problems.append(Problem(sequence: nil, message: "\(table) 的记录 \(key) 不是经审计记录写入的"))
+                    problems.append(Problem(sequence: nil, message: "\(table) 的记录 \(key) 不是经审计记录写入的", inChain: false))
                 }
                 for (key, values) in expectedRows.sorted(by: { $0.key < $1.key }) {
                     guard let row = actual[key] else {
-                        problems.append(Problem(sequence: lastTouch.filter { $0.key.hasPrefix(table + "\u{1F}" + key + "\u{1F}") }.values.max(), message: "\(table) 的记录 \(key) 已不存在"))
+                        problems.append(Problem(sequence: lastTouch.filter { $0.key.hasPrefix(table + "\u{1F}" + key + "\u{1F}") }.values.max(), message: "\(table) 的记录 \(key) 已不存在", inChain: false))
                         continue
                     }
                     replayedRows += 1
                     for (column, value) in values.sorted(by: { $0.key < $1.key }) where row[column] != value {
                         problems.append(Problem(sequence: lastTouch[table + "\u{1F}" + key + "\u{1F}" + column],
-                                                message: "\(table) 记录 \(key) 的 \(column) 按审计记录应为 \(Self.show(value))，实为 \(Self.show(row[column] ?? .null))"))
+                                                message: "\(table) 记录 \(key) 的 \(column) 按审计记录应为 \(Self.show(value))，实为 \(Self.show(row[column] ?? .null))", inChain: false))
                     }
                 }
             }

@@ -78,6 +78,8 @@ struct WebFailure: Error {
     var jsonResponse: Response {
         var r = (try? Reply.json(Body(code: code, message: message, field: field), status: status)) ?? Reply.json("{}", status: status)
         if let allow { r.headers[.allow] = allow }
+        // The store is down or busy: a client (a voucher request) may retry with its idempotency key.
+        if status == .serviceUnavailable { r.headers[.retryAfter] = "2" }
         return r
     }
 }
