@@ -23,3 +23,15 @@ public typealias MonitorDimension = TradeStore.TradeRollups.MonitorDimension
 public typealias MonitorFilter = TradeStore.TradeRollups.MonitorFilter
 public typealias VoucherRow = TradeStore.VoucherRow
 public typealias VoucherPoolBalance = TradeStore.VoucherPoolBalance
+public typealias ApplicationRow = TradeStore.ApplicationRow
+public typealias ReviewRow = TradeStore.ReviewRow
+public typealias EvidenceInfo = TradeStore.ApplicationBook.EvidenceInfo
+public typealias ProposedFact = TradeStore.ApplicationBook.FactRow
+public typealias BudgetRow = TradeStore.BudgetRow
+public typealias PayeeAccountRow = TradeStore.PayeeAccountRow
+public typealias PayoutLineRow = TradeStore.PayoutLineRow
+public typealias PayoutBatchRow = TradeStore.PayoutBatchRow
+public typealias AuditEntry = TradeStore.AuditEntry
+public typealias AuditCheckpoint = TradeStore.AuditCheckpoint
+/// 市级: the payer of a budget that is the city's own.
+public let cityPayer = TradeStore.BudgetBook.cityPayer

@@ -206,6 +206,6 @@ check(before["head_sequence"] == after["head_sequence"], "no bad request wrote a
 
 summary = {"mode": mode, "requests": len(sends), "distinct": len(requests), "seconds": round(elapsed, 2), "statuses": statuses,
            "issued": len(issued), "waitlisted": sum(v["status"] == "waitlisted" for v in mine), "issued_fen_this_run": total, "issued_fen_all": all_issued, "released": pool_now["released"], "retries": retries[0],
-           "kills": len(killer_log), "restart_seconds": killer_log, "acknowledged": len(acknowledged), "lost": len(lost), "failures": len(failures)}
+           "refusal_codes": {c: sum(1 for p in refused if p.get("code") == c) for c in sorted({p.get("code") for p in refused})}, "kills": len(killer_log), "restart_seconds": killer_log, "acknowledged": len(acknowledged), "lost": len(lost), "failures": len(failures)}
 print(json.dumps(summary, ensure_ascii=False))
 sys.exit(1 if failures else 0)

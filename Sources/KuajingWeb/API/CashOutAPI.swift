@@ -4,7 +4,6 @@ import Hummingbird
 import KuajingApp
 import KuajingDomain
 import PolicyEngine
-import TradeStore
 
 /// The cash-out operations of web-api.md: evidence, applications and their review, 免申即享 facts,
 /// budgets, payee accounts, payout batches, the audit trail.

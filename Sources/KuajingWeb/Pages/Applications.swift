@@ -3,7 +3,6 @@ import Hummingbird
 import KuajingApp
 import KuajingDomain
 import PolicyEngine
-import TradeStore
 
 /// 申报与审核: an enterprise files a claim with its evidence and sees the engine's amount and
 /// reasons at once, confirms 免申即享 proposals and objects within the period; a reviewer in scope

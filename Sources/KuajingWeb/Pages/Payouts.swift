@@ -3,7 +3,6 @@ import Hummingbird
 import KuajingApp
 import KuajingDomain
 import PolicyEngine
-import TradeStore
 
 /// 预算与支付: budgets with their live balances (released, reserved, committed, paid kept apart);
 /// for the 市级管理员 the forms to set and release budgets, confirm payee accounts, freeze approved
@@ -37,7 +36,7 @@ extension Site {
                  "committed": Fen(b.committedFen).grouped, "paid": Fen(b.paidFen).grouped, "available": Fen(b.availableFen).grouped]
             },
             "measures": (hangzhou?.measures ?? []).filter { $0.matter != VoucherDesk.matter }.map { ["id": $0.id, "name": $0.name] },
-            "payers": [BudgetBook.cityPayer] + viewer.districts, "year": app.clock.today().year,
+            "payers": [cityPayer] + viewer.districts, "year": app.clock.today().year,
             "payees": payees.filter { $0.status != "superseded" }.map { p -> [String: Any] in
                 ["id": p.id, "enterprise": p.enterpriseID, "bank": p.bank, "account": p.accountNo, "holder": p.holder, "status": p.status == "confirmed" ? "已确认" : "待确认",
                  "confirmable": viewer.administers && p.status == "entered", "evidence": p.evidenceSHA256.map { Route.evidence($0).link } ?? ""]
