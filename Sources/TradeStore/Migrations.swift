@@ -371,7 +371,13 @@ enum Migrations {
                 + Migrations.cashOut(serial: "INTEGER PRIMARY KEY AUTOINCREMENT", integer: "INTEGER", blob: "BLOB"),
             postgres: Migrations.auditTrail(integer: "BIGINT", serial: "BIGSERIAL PRIMARY KEY", dialect: .postgres)
                 + Migrations.cashOut(serial: "BIGSERIAL PRIMARY KEY", integer: "BIGINT", blob: "BYTEA")),
+        Migration(
+            version: 11, name: "免申即享 from the 梯度培育库: at most one proposal per enterprise, matter and date that no imported fact stands behind",
+            sqlite: [Migrations.oneProposalWithoutFact], postgres: [Migrations.oneProposalWithoutFact]),
     ]
+
+    static let oneProposalWithoutFact =
+        "CREATE UNIQUE INDEX application_one_proposal ON application(enterprise_id, matter, claim_date) WHERE origin = 'proposed' AND fact_id IS NULL"
 
     /// Migration 10, the audit chain. Entries are numbered by the head row (locked in the writing
     /// transaction), so the sequence has no gaps; each entry's hash covers the one before it; triggers

@@ -65,4 +65,20 @@ import Testing
         }
         #expect(try await AuditDesk(world.context).verify().intact)
     }
+
+    /// 免申即享 from the 梯度培育库: the enterprises that moved up a tier are proposed the 杭州 附件（一）
+    /// incentive, once; the amount is the reviewer's (the text gives only the maximum).
+    @Test func tierMovesBecomeProposalsOnce() async throws {
+        let world = try await WebWorld.get()
+        let admin = Viewer(name: "demo-admin", displayName: "admin", role: .admin, city: "杭州市")
+        let desk = ApplicationDesk(world.context)
+        let made = try await desk.proposeFromTiers(admin)
+        #expect(!made.isEmpty, "the demo world has enterprises that moved up a tier")
+        let again = try await desk.proposeFromTiers(admin)
+        #expect(again.isEmpty, "a proposal is made once")
+        let one = try await desk.detail(admin, id: made[0]).application
+        #expect(one.status == "proposed" && one.matter == "tier_incentive" && one.origin == "proposed")
+        #expect(one.engineStatus == "needs_review" && one.engineAwardFen == 10_000_000_00, "the maximum the text allows, for a reviewer to decide")
+        await #expect(throws: AppError.self) { _ = try await desk.proposeFromTiers(Viewer(name: "a", displayName: "a", role: .analyst, city: "杭州市")) }
+    }
 }

@@ -174,7 +174,7 @@ public struct ApplicationDesk: Sendable {
         if marginal < result.award.value {
             result.explanation += "；本企业此前的申报已占用同一上限，本项实际可核定 \(Fen(marginal).grouped) 元"
             result.award = Fen(marginal)
-            if result.status == .awarded { result.status = .capped }
+            if result.status == .awarded || (result.status == .needsReview && marginal == 0) { result.status = .capped }
             if let policy = result.policy, let measure = result.measure {
                 result.funding = set.funding(award: result.award, policy: policy, measure: measure, district: district, config: funding)
             }
@@ -231,6 +231,33 @@ public struct ApplicationDesk: Sendable {
     }
 
     // MARK: 免申即享
+
+    /// 免申即享 from the 梯度培育库: every enterprise of the viewer's city that moved up a tier gets a
+    /// proposed `tier_incentive` claim (杭州 附件（一）), dated the first day of the month of the move,
+    /// with the tier as an attribute; the measure needs a reviewer's amount (the text gives only the
+    /// 1000 万 maximum). A move that the policies pay nothing for (before they were in force, or after
+    /// the enterprise's cap is used) is not proposed; a proposal already made is not made again (a
+    /// unique index, migration 11). Returns the new proposals' ids.
+    public func proposeFromTiers(_ viewer: Viewer) async throws(AppError) -> [Int64] {
+        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以生成免申即享建议") }
+        guard let ladder = try context.ladders().first(where: { $0.city == viewer.city }) else { return [] }
+        let moves = try await context.withStore { try await $0.rollups.tierMoves(ladder: ladder.city) }.filter { $0.to > $0.from && $0.to >= 1 }
+        var made: [Int64] = []
+        for move in moves {
+            let day = move.month.count == 7 ? move.month + "-01" : String(move.month.prefix(10))
+            let input = Submission(enterpriseID: move.enterprise, matter: "tier_incentive", date: day, amount: "0",
+                                   attributes: ["tier": ladder.name(move.to), "trailing_twelve_months": Fen(move.trailingFen).plain], evidence: [])
+            do {
+                made.append(try await file(nil, input, origin: "proposed", factID: nil, filedBy: "免申即享").application.id)
+            } catch {
+                // Nothing to propose (an invalid input: no amount under the policies), or proposed before (a conflict).
+                if case .invalidInput = error { continue }
+                if case .conflict = error { continue }
+                throw error
+            }
+        }
+        return made
+    }
 
     /// The enterprise confirms (意愿确认) or declines what the platform proposed.
     public func answerProposal(_ viewer: Viewer, id: Int64, confirm: Bool) async throws(AppError) -> ApplicationRow {

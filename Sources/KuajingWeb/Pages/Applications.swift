@@ -20,7 +20,7 @@ extension Site {
         let contracts = try await access.run(request, context) { () async throws(AppError) in try await VoucherDesk(app).proposedContracts(viewer) }
         let model: [String: Any] = [
             "message": message ?? "", "action": Route.applications.link, "canFile": viewer.role == .enterprise, "enterprise": viewer.enterpriseID ?? "",
-            "payeeAction": Route.payee.link,
+            "payeeAction": Route.payee.link, "canPropose": viewer.administers, "proposeAction": Route.tierProposals.link,
             "contracts": contracts.map { ["no": $0.referenceNo, "amount": Fen($0.amountFen).grouped, "provider": $0.counterparty, "date": $0.date, "action": Route.factVoucher($0.id).link] },
             "payees": payees.filter { $0.status != "superseded" }.map { ["bank": $0.bank, "account": $0.accountNo, "holder": $0.holder, "status": $0.status == "confirmed" ? "已确认" : "待市级管理员确认"] },
             "matters": matters, "today": app.clock.today().iso,
@@ -116,6 +116,19 @@ extension Site {
             }
         } catch let e as AppError {
             return try await application(request, context, id: id, message: e.message, status: WebFailure(e).status)
+        }
+    }
+
+    /// The administrator has the platform propose 梯度培育库 incentives (免申即享).
+    func proposeFromTiers(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context, roles: [.admin])
+        _ = try await Form.read(request, context: context)
+        do {
+            let made = try await ApplicationDesk(app).proposeFromTiers(viewer)
+            try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "生成梯度培育库免申即享建议 \(made.count) 笔")
+            return try await applications(request, context, message: made.isEmpty ? "没有新的建议：入库升档的企业均已生成过，或政策对其不予支持" : "已为 \(made.count) 家升档企业生成免申即享建议，待企业确认")
+        } catch let e as AppError {
+            return try await applications(request, context, message: e.message, status: WebFailure(e).status)
         }
     }
 

@@ -40,6 +40,7 @@ extension Site {
         router.get(Route.payoutFile(0, "").pattern) { request, context in try await payoutFile(request, context) }
         router.post(Route.payee.pattern) { request, context in try await enterPayee(request, context) }
         router.post(Route.factVoucher(0).pattern) { request, context in try await voucherFromFact(request, context) }
+        router.post(Route.tierProposals.pattern) { request, context in try await proposeFromTiers(request, context) }
     }
 
     // MARK: sign-in

@@ -30,6 +30,7 @@ enum Route: Hashable {
     case payoutFile(Int64, String)
     case payee
     case factVoucher(Int64)
+    case tierProposals
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -61,6 +62,7 @@ enum Route: Hashable {
         case let .payoutFile(id, format): return "/payouts/\(id)/file.\(format)"
         case .payee: return "/payee"
         case let .factVoucher(id): return "/facts/\(id)/voucher"
+        case .tierProposals: return "/applications-from-tiers"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }
