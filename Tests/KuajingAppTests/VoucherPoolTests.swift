@@ -90,6 +90,25 @@ enum VoucherPoolChecks {
         try await store.close()
     }
 
+    /// The same key sent many times at once: one voucher, and every answer is that voucher.
+    static func oneKeyAtOnceIsOneVoucher(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let desk = VoucherDesk(try testContext(store: store))
+        _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "100000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "批"))
+        let e = code("K")
+        let input = VoucherDesk.RequestInput(enterpriseID: e, contractNo: "K-1", contractAmount: "20000.00", provider: "物流", date: "2025-05-01", idempotencyKey: "same-key")
+        let answers = try await withThrowingTaskGroup(of: VoucherDesk.Answer.self) { group in
+            for _ in 0..<16 { group.addTask { try await desk.request(enterprise(e), input) } }
+            var out: [VoucherDesk.Answer] = []
+            for try await a in group { out.append(a) }
+            return out
+        }
+        let ids = Set(answers.compactMap { a -> Int64? in if case let .issued(row, _) = a { return row.id } else { return nil } })
+        #expect(answers.count == 16 && ids.count == 1, "16 answers, all the one voucher")
+        #expect(try await store.vouchers.vouchers(policy: "hangzhou-2024", reach: .init(), limit: 10, offset: 0).count == 1)
+        try await store.close()
+    }
+
     static func theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: TestEngine) async throws {
         let store = try await engine.store()
         let desk = VoucherDesk(try testContext(store: store))
@@ -109,12 +128,14 @@ enum VoucherPoolChecks {
     @Test func concurrentRequests() async throws { try await VoucherPoolChecks.concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: .sqlite) }
     @Test func constraints() async throws { try await VoucherPoolChecks.theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: .sqlite) }
     @Test func waitlist() async throws { try await VoucherPoolChecks.theWaitlistIsServedInOrder(engine: .sqlite) }
+    @Test func oneKeyAtOnce() async throws { try await VoucherPoolChecks.oneKeyAtOnceIsOneVoucher(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct VoucherPoolOnPostgreSQL {
     @Test func concurrentRequests() async throws { try await VoucherPoolChecks.concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: .postgres) }
     @Test func constraints() async throws { try await VoucherPoolChecks.theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: .postgres) }
     @Test func waitlist() async throws { try await VoucherPoolChecks.theWaitlistIsServedInOrder(engine: .postgres) }
+    @Test func oneKeyAtOnce() async throws { try await VoucherPoolChecks.oneKeyAtOnceIsOneVoucher(engine: .postgres) }
 }
 
 /// The server's vouchers equal `kuajing calc`'s for the same requests, dated in the server's sequence,

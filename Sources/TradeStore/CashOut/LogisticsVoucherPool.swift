@@ -158,13 +158,16 @@ public struct LogisticsVoucherPool: Sendable {
     /// One request, judged and recorded in one transaction (see the type's comment).
     public func request(_ q: VoucherRequest, rules: VoucherRules, now: String) async throws -> VoucherOutcome {
         try await backend.write { db in
+            // The pool's row is locked first and the key looked up after: two requests with one key
+            // at once then meet in order, and the second finds the first's voucher (on PostgreSQL a
+            // lookup before the lock would miss a voucher committed while it waited).
+            guard let pool = try Self.lockPool(db, rules.policy) else {
+                return .refused(code: "pool_not_open", message: "运力券资金池尚未开放（尚无批次）")
+            }
             if let earlier = try db.rows("SELECT \(Self.voucherColumns), request_sha256 FROM voucher WHERE policy = ? AND idempotency_key = ?",
                                          [.text(rules.policy), .text(q.idempotencyKey)]).first {
                 let row = try Self.voucher(earlier)
                 return try earlier.text("request_sha256") == q.requestSHA256 ? .answered(row, replayed: true) : .keyReused(row)
-            }
-            guard let pool = try Self.lockPool(db, rules.policy) else {
-                return .refused(code: "pool_not_open", message: "运力券资金池尚未开放（尚无批次）")
             }
             let released = try db.rows("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS s FROM voucher_batch WHERE policy = ? AND opens_at <= ?",
                                        [.text(rules.policy), .text(now)]).first?.int("s") ?? 0
