@@ -50,7 +50,6 @@ let package = Package(
             name: "TradeStore",
             dependencies: [
                 "TradeData", "KuajingDomain",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -78,6 +78,11 @@ public struct AppContext: Sendable {
 
     /// The policies, loaded once per process and again whenever a policy file changes (its size or
     /// modification time): a server does not parse YAML on every request.
+    /// The configured city/district funding split (none configured: every split says so).
+    func funding() throws(AppError) -> FundingConfiguration {
+        try AppError.wrappingSync { try configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration() }
+    }
+
     public func policySet(only ids: [String] = []) throws(AppError) -> PolicySet {
         try AppError.wrappingSync { try PolicySetCache.shared.set(directory: configuration.policies, only: ids) }
     }

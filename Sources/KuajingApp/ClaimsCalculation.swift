@@ -26,7 +26,7 @@ public struct ClaimsCalculation: Sendable {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet(only: policyIDs)
-            let funding = try context.configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
+            let funding = try context.funding()
             timer.mark("load policies")
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
             let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions)
@@ -41,11 +41,19 @@ public struct ClaimsCalculation: Sendable {
     /// the store, so it reveals nothing of any stored enterprise. At most `maximumClaims` claims.
     public static let maximumClaims = 1_000
 
+    /// Claims composed by the platform (the calculator, an application among the enterprise's
+    /// earlier ones) as rows of claims.md's columns, read by the same JSON reader.
+    public func evaluate(claimRows rows: [[String: String]], source: String) throws(AppError) -> Result {
+        let bytes: [UInt8]
+        do { bytes = Array(try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])) } catch { throw .invalidInput(field: nil, location: nil, message: "无法组成申报数据") }
+        return try evaluate(claimsJSON: bytes, source: source)
+    }
+
     public func evaluate(claimsJSON bytes: [UInt8], source: String = "请求正文") throws(AppError) -> Result {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet()
-            let funding = try context.configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration()
+            let funding = try context.funding()
             let ledger = try LedgerReader.readJSON(bytes, source: source, matterKeys: set.matterKeys, divisions: set.divisions)
             guard ledger.count <= Self.maximumClaims else {
                 throw AppError.tooLarge(message: "一次至多计算 \(Self.maximumClaims) 条申报，实为 \(ledger.count) 条")

@@ -89,7 +89,7 @@ public struct MonthlyReporting: Sendable {
         return try await context.withStore { store in
             let synthetic = try await store.registry.holdsSyntheticEnterprises()
             var report = try await MonthlyReport.build(scope: scope, month: month, plans: plans, ladders: ladders, queries: RollupQueries(store: store), synthetic: synthetic)
-            if let c = try await store.audit.checkpoints().last {
+            if let c = try await store.audit.latestCheckpoint() {
                 report.auditCheckpoint = "审计检查点：第 \(c.sequence) 条，链头 \(c.headHash)，\(c.signedAt) 由 Ed25519 密钥签名（公钥 \(c.publicKey)；kuajing audit verify 可核对）"
             }
             return report

@@ -1,4 +1,4 @@
-import Crypto
+import TradeData
 import Foundation
 import HummingbirdBcrypt
 import KuajingDomain
@@ -239,7 +239,7 @@ public struct Accounts: Sendable {
 
     static func looksLikeToken(_ s: String) -> Bool { s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
 
-    static func sha256(_ s: String) -> String { SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined() }
+    static func sha256(_ s: String) -> String { CEBReader.digest(Data(s.utf8)) }
 
     /// Runs CPU-heavy work (bcrypt) on a Dispatch thread, off the cooperative pool and the event loops.
     static func offThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import KuajingDomain
 import PolicyEngine
+import TradeData
 import TradeStore
 
 /// 申报, 免申即享 and 审核: an enterprise files a claim with its evidence and sees at once what the
@@ -27,7 +27,7 @@ public struct ApplicationDesk: Sendable {
         guard content.count <= Self.maximumEvidenceBytes else {
             throw .tooLarge(message: "证明材料每个至多 \(Self.maximumEvidenceBytes >> 20) MiB，实为 \(String(format: "%.1f", Double(content.count) / 1_048_576)) MiB")
         }
-        let sha = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+        let sha = CEBReader.digest(Data(content))
         let cleanName = String(name.split(separator: "/").last ?? "证明材料").prefix(120)
         let now = context.clock.timestamp()
         try await context.withStore { try await $0.applications.storeEvidence(sha256: sha, name: String(cleanName), mediaType: String(mediaType.prefix(100)), content: content, by: viewer.name, at: now) }
@@ -115,7 +115,7 @@ public struct ApplicationDesk: Sendable {
                 }
             }
             let prior = try await store.applications.applications(reach: EnterpriseRegistry.Reach(), statuses: ApplicationDesk.liveStatuses, enterprise: enterprise.id, limit: 10_000, offset: 0)
-            let result = try ApplicationDesk.entitlement(set: set, funding: try context.funding(), enterprise: enterprise.id, district: enterprise.district,
+            let result = try ApplicationDesk.entitlement(enterprise: enterprise.id, district: enterprise.district,
                                                          prior: prior.reversed(), matter: input.matter, date: day.iso, amount: input.amount, attributes: input.attributes,
                                                          context: context)
             guard result.status == .needsReview || result.award.value > 0 else {
@@ -142,7 +142,7 @@ public struct ApplicationDesk: Sendable {
     /// claim is evaluated last in a ledger of them all (as `kuajing calc` would take a ledger in
     /// date order), and its award is what it adds to their total, so that an earlier-dated claim
     /// filed later can never take a cap twice.
-    static func entitlement(set: PolicySet, funding: FundingConfiguration, enterprise: String, district: String, prior: [ApplicationRow], matter: String, date: String,
+    static func entitlement(enterprise: String, district: String, prior: [ApplicationRow], matter: String, date: String,
                             amount: String, attributes: [String: String], context: AppContext) throws(AppError) -> ClaimResult {
         func row(_ id: String, matter: String, date: String, amount: String, attributes: [String: String]) -> [String: String] {
             var r = attributes
@@ -160,14 +160,10 @@ public struct ApplicationDesk: Sendable {
             if let object = try? JSONSerialization.jsonObject(with: Data(p.attributes.utf8)) as? [String: String] { attrs = object }
             rows.append(row("A\(p.id)", matter: p.matter, date: p.claimDate, amount: Fen(p.amountFen).plain, attributes: attrs))
         }
-        func evaluate(_ rows: [[String: String]]) throws(AppError) -> ClaimsCalculation.Result {
-            let bytes: [UInt8]
-            do { bytes = Array(try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])) } catch { throw .invalidInput(field: nil, location: nil, message: "无法组成申报数据") }
-            return try ClaimsCalculation(context).evaluate(claimsJSON: bytes, source: "申报")
-        }
-        let without = rows.isEmpty ? Fen(0) : try evaluate(rows).evaluation.total
+        let calculation = ClaimsCalculation(context)
+        let without = rows.isEmpty ? Fen(0) : try calculation.evaluate(claimRows: rows, source: "申报").evaluation.total
         rows.append(row("NEW", matter: matter, date: date, amount: amount, attributes: attributes))
-        let with = try evaluate(rows)
+        let with = try calculation.evaluate(claimRows: rows, source: "申报")
         let index = with.evaluation.ledger.count - 1
         var result = with.evaluation.result((0..<with.evaluation.ledger.count).first { with.evaluation.ledger.claimID($0) == "NEW" } ?? index, funding: with.funding, trace: false)
         let marginal = max(0, with.evaluation.total.value - without.value)
@@ -176,7 +172,7 @@ public struct ApplicationDesk: Sendable {
             result.award = Fen(marginal)
             if result.status == .awarded || (result.status == .needsReview && marginal == 0) { result.status = .capped }
             if let policy = result.policy, let measure = result.measure {
-                result.funding = set.funding(award: result.award, policy: policy, measure: measure, district: district, config: funding)
+                result.funding = with.evaluation.policies.funding(award: result.award, policy: policy, measure: measure, district: district, config: with.funding)
             }
         }
         return result
@@ -266,7 +262,7 @@ public struct ApplicationDesk: Sendable {
         let now = context.clock.timestamp()
         return try await context.withStore { store in
             guard try await store.applications.application(id, reach: Self.reach(viewer)) != nil else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
-            return try Self.unwrap(try await store.applications.answerProposal(id, confirm: confirm, by: viewer.name, at: now, dueAt: due), id: id)
+            return try (try await store.applications.answerProposal(id, confirm: confirm, by: viewer.name, at: now, dueAt: due)).orThrow("第 \(id) 号申报")
         }
     }
 
@@ -362,7 +358,7 @@ public struct ApplicationDesk: Sendable {
             }
             let decision = ReviewDecision(stage: stage, reviewer: viewer.name, decision: input.decision.rawValue, amountFen: amount, cityFen: city, districtFen: district,
                                           fundingBasis: basis, reason: reason, status: status, holder: holder, dueAt: due)
-            return try Self.unwrap(try await store.applications.decide(id, decision, at: now), id: id)
+            return try (try await store.applications.decide(id, decision, at: now)).orThrow("第 \(id) 号申报")
         }
     }
 
@@ -375,7 +371,7 @@ public struct ApplicationDesk: Sendable {
         let due = AppClock.timestamp(endOf: context.clock.today().adding(days: context.configuration.reviewDays))
         return try await context.withStore { store in
             guard try await store.applications.application(id, reach: Self.reach(viewer)) != nil else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
-            return try Self.unwrap(try await store.applications.object(id, by: viewer.name, reason: text, at: now, dueAt: due), id: id)
+            return try (try await store.applications.object(id, by: viewer.name, reason: text, at: now, dueAt: due)).orThrow("第 \(id) 号申报")
         }
     }
 
@@ -423,13 +419,6 @@ public struct ApplicationDesk: Sendable {
         }
     }
 
-    static func unwrap(_ r: Result<ApplicationRow, CashOutRefusal>, id: Int64) throws -> ApplicationRow {
-        switch r {
-        case let .success(row): return row
-        case let .failure(f): throw AppError(refusal: f, subject: "第 \(id) 号申报")
-        }
-    }
-
     public static func statusLabel(_ s: String) -> String {
         switch s {
         case "proposed": return "待企业确认（免申即享）"
@@ -457,6 +446,16 @@ public struct ApplicationDesk: Sendable {
     }
 }
 
+extension Result where Failure == CashOutRefusal {
+    /// The stored row, or the refusal as the error a user reads (`subject` names what was refused).
+    func orThrow(_ subject: String) throws(AppError) -> Success {
+        switch self {
+        case let .success(value): return value
+        case let .failure(refusal): throw AppError(refusal: refusal, subject: subject)
+        }
+    }
+}
+
 extension AppError {
     init(refusal: CashOutRefusal, subject: String) {
         switch refusal {
@@ -467,11 +466,5 @@ extension AppError {
         case .notFound: self = .notFound(message: "没有\(subject)")
         case let .other(m): self = .conflict(message: m)
         }
-    }
-}
-
-extension AppContext {
-    func funding() throws(AppError) -> FundingConfiguration {
-        try AppError.wrappingSync { try configuration.funding.map { try FundingConfiguration.load(path: $0) } ?? FundingConfiguration() }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KuajingDomain
 import TradeStore
@@ -21,7 +20,7 @@ public struct AuditDesk: Sendable {
 
     /// A checkpoint only if entries were added since the last one (the periodic one of a server).
     public func checkpointIfMoved(reason: String) async throws(AppError) -> AuditCheckpoint? {
-        let (head, last) = try await context.withStore { store in (try await store.audit.head(), try await store.audit.checkpoints().last) }
+        let (head, last) = try await context.withStore { store in (try await store.audit.head(), try await store.audit.latestCheckpoint()) }
         if let last, last.sequence == head.sequence { return nil }
         if last == nil && head.sequence == 0 { return nil }
         return try await checkpoint(reason: reason)

@@ -39,10 +39,7 @@ public struct BudgetDesk: Sendable {
         guard amount <= 100_000_000_000_00 else { throw .invalidInput(field: "amount", location: nil, message: "预算额度超过 1000 亿元") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            switch try await store.budgets.allocate(policy: input.policy, measure: input.measure, year: Int64(input.year), payer: input.payer, allocatedFen: amount, by: viewer.name, at: now) {
-            case let .success(b): return b
-            case let .failure(f): throw AppError(refusal: f, subject: "预算")
-            }
+            return try (try await store.budgets.allocate(policy: input.policy, measure: input.measure, year: Int64(input.year), payer: input.payer, allocatedFen: amount, by: viewer.name, at: now)).orThrow("预算")
         }
     }
 
@@ -52,10 +49,7 @@ public struct BudgetDesk: Sendable {
         guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "下达金额应为正数") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            switch try await store.budgets.release(id: id, amountFen: amount, by: viewer.name, at: now) {
-            case let .success(b): return b
-            case let .failure(f): throw AppError(refusal: f, subject: "第 \(id) 号预算")
-            }
+            return try (try await store.budgets.release(id: id, amountFen: amount, by: viewer.name, at: now)).orThrow("第 \(id) 号预算")
         }
     }
 

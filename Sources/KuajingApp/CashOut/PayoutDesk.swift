@@ -1,7 +1,7 @@
-import Crypto
 import Foundation
 import KuajingDomain
 import Monitoring
+import TradeData
 import TradeStore
 
 /// Payouts: the enterprise enters its payee account with evidence, the bureau confirms it; the
@@ -53,9 +53,6 @@ public struct PayoutDesk: Sendable {
             if let sha = input.evidence, !sha.isEmpty, try await store.applications.evidenceInfo([sha]).isEmpty {
                 throw AppError.invalidInput(field: "evidence", location: nil, message: "证明材料 \(sha.prefix(16))… 尚未上传")
             }
-            if input.holder.trimmingCharacters(in: .whitespaces) != e.name {
-                // Kept, but the bureau sees it: the holder should be the enterprise itself.
-            }
             return try await store.payouts.enterPayee(enterpriseID: e.id, bank: input.bank.trimmingCharacters(in: .whitespaces), accountNo: account,
                                                       holder: input.holder.trimmingCharacters(in: .whitespaces), evidence: input.evidence?.nilIfEmpty, by: by, at: now)
         }
@@ -65,10 +62,7 @@ public struct PayoutDesk: Sendable {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以确认收款账户") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            switch try await store.payouts.confirmPayee(id: id, by: viewer.name, at: now) {
-            case let .success(p): return p
-            case let .failure(f): throw AppError(refusal: f, subject: "第 \(id) 号收款账户")
-            }
+            return try (try await store.payouts.confirmPayee(id: id, by: viewer.name, at: now)).orThrow("第 \(id) 号收款账户")
         }
     }
 
@@ -93,10 +87,7 @@ public struct PayoutDesk: Sendable {
     public func export(_ viewer: Viewer) async throws(AppError) -> Exported {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以导出支付批次") }
         let key = try AuditDesk(context).signingKey()
-        let catalog = try context.policySet()
-        var names: [String: String] = [:]
-        for p in catalog.policies { for m in p.measures { names[p.id + "/" + m.id] = "\(m.name)（\(p.docNumber)\(m.clause)）" } }
-        let purposes = names
+        let purposes = try purposes()
         let now = context.clock.timestamp()
         let outcome = try await context.withStore { store in
             try await store.payouts.exportBatch(by: viewer.name, at: now, publicKey: key.publicKey, sign: key.sign,
@@ -108,6 +99,13 @@ public struct PayoutDesk: Sendable {
         case let .exported(batch, csv, lines, checkpoint, skipped):
             return Exported(batch: batch, csv: csv, lines: lines, checkpoint: checkpoint, skipped: skipped)
         }
+    }
+
+    /// A payment's purpose (用途) per "policy/measure": the measure's name and its clause.
+    func purposes() throws(AppError) -> [String: String] {
+        var names: [String: String] = [:]
+        for p in try context.policySet().policies { for m in p.measures { names[p.id + "/" + m.id] = "\(m.name)（\(p.docNumber)\(m.clause)）" } }
+        return names
     }
 
     public static let csvHeader = ["序号", "收款人", "收款账号", "开户银行", "金额（元）", "用途", "预算年度", "项目", "市级承担（元）", "区县承担（元）", "区县", "申报编号", "支付类型", "统一社会信用代码"]
@@ -130,14 +128,12 @@ public struct PayoutDesk: Sendable {
     }
 
     /// The SHA-256 of a payment file's bytes (UTF-8), as recorded at export.
-    public static func fileDigest(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined() }
+    public static func fileDigest(_ text: String) -> String { CEBReader.digest(Data(text.utf8)) }
 
     /// The same batch as a workbook (amounts as numbers, A4 landscape); the CSV stays the file of record.
     public func workbook(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> (bytes: [UInt8], batch: PayoutBatchRow) {
         let (batch, _, lines) = try await file(viewer, batch: id)
-        let catalog = try context.policySet()
-        var names: [String: String] = [:]
-        for p in catalog.policies { for m in p.measures { names[p.id + "/" + m.id] = "\(m.name)（\(p.docNumber)\(m.clause)）" } }
+        let names = try purposes()
         var rows: [[Workbook.Cell]] = [Self.csvHeader.map { .text($0) }]
         var total: Int64 = 0
         for (i, l) in lines.enumerated() where l.kind != "reversal" {
@@ -159,6 +155,12 @@ public struct PayoutDesk: Sendable {
         return found
     }
 
+    /// A batch's lines (payments, re-issues, reversals), without its file.
+    public func lines(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> [PayoutLineRow] {
+        guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
+        return try await context.withStore { try await $0.payouts.lines(batch: id) }
+    }
+
     public func batches(_ viewer: Viewer) async throws(AppError) -> [PayoutBatchRow] {
         guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
         return try await context.withStore { try await $0.payouts.batches() }
@@ -170,10 +172,7 @@ public struct PayoutDesk: Sendable {
         guard !ref.isEmpty, ref.count <= 80 else { throw .invalidInput(field: "reference", location: nil, message: "请填写支付凭证号（1 到 80 个字符）") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            switch try await store.payouts.markPaid(batch: id, reference: ref, by: viewer.name, at: now) {
-            case let .success(b): return b
-            case let .failure(f): throw AppError(refusal: f, subject: "第 \(id) 号支付批次")
-            }
+            return try (try await store.payouts.markPaid(batch: id, reference: ref, by: viewer.name, at: now)).orThrow("第 \(id) 号支付批次")
         }
     }
 
@@ -184,10 +183,7 @@ public struct PayoutDesk: Sendable {
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明退票或追回的原因") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            switch try await store.payouts.reverse(line: id, reason: text, by: viewer.name, at: now) {
-            case let .success(l): return l
-            case let .failure(f): throw AppError(refusal: f, subject: "第 \(id) 号支付行")
-            }
+            return try (try await store.payouts.reverse(line: id, reason: text, by: viewer.name, at: now)).orThrow("第 \(id) 号支付行")
         }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import KuajingDomain
 import TradeData
@@ -66,11 +65,12 @@ public struct ProposalImport: Sendable {
             var fen: Int64 = 0
             do { fen = try VoucherDesk.fen(f[3], field: kind.header[3]) } catch { bad(3, "金额应为元，至多两位小数，实为“\(f[3].prefix(20))”"); ok = false }
             if ok && (fen <= 0 || fen > 10_000_000_000_00) { bad(3, "金额应大于 0 且不超过 100 亿元"); ok = false }
-            let day = Day.parse(f[4 + (kind == .creditInsurancePremiums ? 0 : 1)])
             let dateColumn = kind == .creditInsurancePremiums ? 4 : 5
+            let day = Day.parse(f[dateColumn])
             if f[dateColumn].count != 10 || day == nil { bad(dateColumn, "日期应为 YYYY-MM-DD"); ok = false } else if let day, day > today { bad(dateColumn, "日期晚于今天"); ok = false }
-            let counterparty = kind == .creditInsurancePremiums ? f[5] : f[4]
-            if counterparty.isEmpty || counterparty.count > 100 { bad(kind == .creditInsurancePremiums ? 5 : 4, "应为 1 到 100 个字符"); ok = false }
+            let counterpartyColumn = kind == .creditInsurancePremiums ? 5 : 4
+            let counterparty = f[counterpartyColumn]
+            if counterparty.isEmpty || counterparty.count > 100 { bad(counterpartyColumn, "应为 1 到 100 个字符"); ok = false }
             if !seen.insert(f[0] + "\u{1F}" + f[2]).inserted { bad(2, "与前面的行重复"); ok = false }
             if ok, let day {
                 facts.append(ApplicationBook.NewFact(kind: kind.rawValue, enterpriseID: f[0], enterpriseName: f[1], referenceNo: f[2], amountFen: fen, date: day.iso,
@@ -87,7 +87,7 @@ public struct ProposalImport: Sendable {
         guard problems.isEmpty else {
             throw .invalidInput(field: "file", location: fileName, message: "\(problems.count) 行有误，整份文件未导入", problems: Array(problems.prefix(50)))
         }
-        let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        let sha = CEBReader.digest(Data(bytes))
         let now = context.clock.timestamp()
         let stored = try await context.withStore { store in
             try await store.applications.storeEvidence(sha256: sha, name: fileName, mediaType: "text/csv", content: bytes, by: viewer.name, at: now)

@@ -41,9 +41,7 @@ public struct PolicyCalculator: Sendable {
             row["amount"] = f.amount
             rows.append(row)
         }
-        let bytes: [UInt8]
-        do { bytes = Array(try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])) } catch { throw .invalidInput(field: nil, location: nil, message: "无法组成申报数据") }
-        let result = try ClaimsCalculation(context).evaluate(claimsJSON: bytes, source: "计算器")
+        let result = try ClaimsCalculation(context).evaluate(claimRows: rows, source: "计算器")
         return (0..<result.evaluation.ledger.count).map { result.evaluation.result($0, funding: result.funding, trace: false) }
     }
 

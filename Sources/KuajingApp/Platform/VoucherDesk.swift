@@ -1,4 +1,4 @@
-import Crypto
+import TradeData
 import Foundation
 import KuajingDomain
 import PolicyEngine
@@ -109,7 +109,7 @@ public struct VoucherDesk: Sendable {
             throw .invalidInput(field: "date", location: nil, message: "合同日期 \(day.iso) 不在政策有效期（\(policy.inForce.from.iso) 至 \(policy.inForce.to.iso)）内")
         }
         let body = [input.policy, input.enterpriseID, input.contractNo, String(contract), input.provider, day.iso].joined(separator: "\u{1F}")
-        let hash = SHA256.hash(data: Data(body.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hash = CEBReader.digest(Data(body.utf8))
         let request = VoucherRequest(enterpriseID: own, contractNo: input.contractNo, contractFen: contract, provider: input.provider, contractDate: day.iso,
                                      idempotencyKey: key, requestSHA256: hash, requestedBy: viewer.name)
         let now = context.clock.timestamp()
@@ -169,14 +169,13 @@ public struct VoucherDesk: Sendable {
         return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: reach, limit: limit, offset: offset) }
     }
 
-    /// Yuan with at most two decimals (a string as `claims.md` accepts it) into fen, exactly.
+    /// Yuan with at most two decimals into fen, exactly, by the claims ledger's own parser
+    /// (`Fen.parseYuan`, as `kuajing calc` reads an amount); a negative amount is named as such.
     static func fen(_ text: String, field: String) throws(AppError) -> Int64 {
-        guard let d = ExactDecimal(text.trimmingCharacters(in: .whitespaces)), d.scale <= 2, d.units.magnitude < 1 << 60 else {
-            throw .invalidInput(field: field, location: nil, message: "金额应为元，至多两位小数，实为“\(text.prefix(30))”")
-        }
-        let f = Int64(d.units) * (d.scale == 2 ? 1 : d.scale == 1 ? 10 : 100)
-        guard f >= 0 else { throw .invalidInput(field: field, location: nil, message: "金额不能为负数") }
-        return f
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let f = Fen.parseYuan(t) { return f.value }
+        if t.hasPrefix("-"), Fen.parseYuan(String(t.dropFirst())) != nil { throw .invalidInput(field: field, location: nil, message: "金额不能为负数") }
+        throw .invalidInput(field: field, location: nil, message: "金额应为元，至多两位小数，实为“\(text.prefix(30))”")
     }
 
     /// An ISO 8601 time with its offset, as the clock writes it (+08:00), for comparison as text.

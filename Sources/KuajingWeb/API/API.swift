@@ -194,19 +194,10 @@ struct API: Sendable {
 
     /// A JSON object body (at most 1 MiB) with string or number fields; a malformed body is a 422.
     static func object(_ request: Request) async throws -> [String: String] {
-        var request = request
-        let body = try await request.collectBody(upTo: WebLimits.formBytes)
-        guard let any = try? JSONSerialization.jsonObject(with: Data(buffer: body)), let object = any as? [String: Any] else {
-            throw AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")
-        }
         var out: [String: String] = [:]
-        for (k, v) in object {
-            switch v {
-            case let s as String: out[k] = s
-            case is Bool: throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字")
-            case let n as NSNumber: out[k] = n.stringValue
-            default: throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字")
-            }
+        for (k, v) in try await document(request) {
+            guard !(v is NSNull) else { throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字") }
+            out[k] = try scalar(v, k)
         }
         return out
     }

@@ -76,7 +76,8 @@ extension API {
         return id
     }
 
-    /// A JSON object body whose values may also be lists of strings or objects of strings.
+    /// A JSON object body (at most 1 MiB) as parsed: values may be scalars, lists or objects; a
+    /// malformed body is a 422.
     static func document(_ request: Request) async throws -> [String: Any] {
         var request = request
         let body = try await request.collectBody(upTo: WebLimits.formBytes)

@@ -37,14 +37,9 @@ extension Site {
     /// The enterprise's filing form: multipart, the claim's fields and up to five evidence files.
     func fileApplication(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, roles: [.enterprise])
-        var request = request
-        let type = request.headers[.contentType] ?? ""
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: 5 * ApplicationDesk.maximumEvidenceBytes + (1 << 16)) } catch {
+        guard let parts = try await MultipartForm.read(request, context: context, files: 5) else {
             return try await applications(request, context, message: "证明材料合计超过 \(5 * (ApplicationDesk.maximumEvidenceBytes >> 20)) MiB，未受理", status: .contentTooLarge)
         }
-        let parts = try MultipartForm.parse(Array(buffer: body), contentType: type)
-        try Form.requireCSRF(parts.fields["_csrf"], context: context)
         let desk = ApplicationDesk(app)
         do {
             var evidence: [String] = []
@@ -187,6 +182,17 @@ extension Site {
 /// bounded by the caller).
 enum MultipartForm {
     struct File { var field: String; var filename: String; var type: String; var content: [UInt8] }
+
+    /// The body of a form with at most `files` evidence files, its CSRF token checked; nil when the
+    /// body is larger than those files may be.
+    static func read(_ request: Request, context: WebContext, files: Int) async throws -> (fields: [String: String], files: [File])? {
+        var request = request
+        let body: ByteBuffer
+        do { body = try await request.collectBody(upTo: files * ApplicationDesk.maximumEvidenceBytes + (1 << 16)) } catch { return nil }
+        let parts = try parse(Array(buffer: body), contentType: request.headers[.contentType] ?? "")
+        try Form.requireCSRF(parts.fields["_csrf"], context: context)
+        return parts
+    }
 
     static func parse(_ bytes: [UInt8], contentType: String) throws -> (fields: [String: String], files: [File]) {
         guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), !b.isEmpty, b.count <= 200,

@@ -17,8 +17,7 @@ extension Site {
         let batches = seesPayments ? try await access.run(request, context) { () async throws(AppError) in try await desk.batches(viewer) } : []
         var lines: [[String: Any]] = []
         for b in batches.prefix(5) {
-            let f = try await access.run(request, context) { () async throws(AppError) in try await desk.file(viewer, batch: b.id) }
-            for l in f.lines {
+            for l in try await access.run(request, context, { () async throws(AppError) in try await desk.lines(viewer, batch: b.id) }) {
                 lines.append(["batch": b.id, "line": l.id, "kind": l.kind == "reversal" ? "冲销" : l.kind == "reissue" ? "重新支付" : "支付", "payee": l.payee, "account": l.accountNo,
                               "amount": Fen(l.amountFen).grouped, "application": l.applicationID, "reversible": viewer.administers && b.status == "paid" && l.kind != "reversal"])
             }
@@ -108,13 +107,9 @@ extension Site {
     /// The enterprise enters its payee account with its bank certificate (multipart).
     func enterPayee(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, roles: [.enterprise])
-        var request = request
-        let body: ByteBuffer
-        do { body = try await request.collectBody(upTo: ApplicationDesk.maximumEvidenceBytes + (1 << 16)) } catch {
+        guard let parts = try await MultipartForm.read(request, context: context, files: 1) else {
             return try await applications(request, context, message: "证明材料超过 \(ApplicationDesk.maximumEvidenceBytes >> 20) MiB，未受理", status: .contentTooLarge)
         }
-        let parts = try MultipartForm.parse(Array(buffer: body), contentType: request.headers[.contentType] ?? "")
-        try Form.requireCSRF(parts.fields["_csrf"], context: context)
         do {
             var evidence: String?
             if let f = parts.files.first(where: { !$0.content.isEmpty }) {

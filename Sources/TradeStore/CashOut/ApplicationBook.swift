@@ -199,21 +199,24 @@ public struct ApplicationBook: Sendable {
         public var uploadedBy: String
     }
 
+    static let evidenceColumns = "sha256, size, name, media_type, uploaded_by"
+
+    static func evidenceInfo(_ r: SQLRow) throws -> EvidenceInfo {
+        EvidenceInfo(sha256: try r.text("sha256"), size: try r.int("size"), name: try r.text("name"), mediaType: try r.text("media_type"), uploadedBy: try r.text("uploaded_by"))
+    }
+
     public func evidenceInfo(_ sha256: [String]) async throws -> [EvidenceInfo] {
         guard !sha256.isEmpty else { return [] }
         return try await backend.read { db in
-            try db.rows("SELECT sha256, size, name, media_type, uploaded_by FROM evidence_file WHERE sha256 IN (\(SQLText.placeholders(sha256.count))) ORDER BY sha256",
-                        sha256.map(SQLValue.text)).map {
-                EvidenceInfo(sha256: try $0.text("sha256"), size: try $0.int("size"), name: try $0.text("name"), mediaType: try $0.text("media_type"), uploadedBy: try $0.text("uploaded_by"))
-            }
+            try db.rows("SELECT \(Self.evidenceColumns) FROM evidence_file WHERE sha256 IN (\(SQLText.placeholders(sha256.count))) ORDER BY sha256",
+                        sha256.map(SQLValue.text)).map(Self.evidenceInfo)
         }
     }
 
     public func evidenceContent(_ sha256: String) async throws -> (info: EvidenceInfo, content: [UInt8])? {
         try await backend.read { db in
-            guard let r = try db.rows("SELECT sha256, size, name, media_type, uploaded_by, content FROM evidence_file WHERE sha256 = ?", [.text(sha256)]).first else { return nil }
-            return (EvidenceInfo(sha256: try r.text("sha256"), size: try r.int("size"), name: try r.text("name"), mediaType: try r.text("media_type"), uploadedBy: try r.text("uploaded_by")),
-                    try r.bytes("content"))
+            guard let r = try db.rows("SELECT \(Self.evidenceColumns), content FROM evidence_file WHERE sha256 = ?", [.text(sha256)]).first else { return nil }
+            return (try Self.evidenceInfo(r), try r.bytes("content"))
         }
     }
 
@@ -295,15 +298,8 @@ public struct ApplicationBook: Sendable {
             let expected = d.stage == "review" ? "submitted" : "objected"
             guard a.status == expected else { return .failure(.wrongState(found: a.status)) }
             guard let policy = a.policy, let measure = a.measure else { return .failure(.other("本申报没有适用的政策措施")) }
-            var effects: [AuditEffect] = []
-            if d.decision != "reject" {
-                for (payer, fen) in [(BudgetBook.cityPayer, d.cityFen), (a.district, d.districtFen)] where fen > 0 {
-                    switch try BudgetBook.move(db, policy: policy, measure: measure, year: a.year, payer: payer, from: nil, to: "reserved_fen", amount: fen) {
-                    case let .success(effect): effects += effect
-                    case let .failure(refusal): throw RefusedInTransaction(refusal: refusal)
-                    }
-                }
-            }
+            let effects = d.decision == "reject" ? [] : try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
+                                                                                  cityFen: d.cityFen, districtFen: d.districtFen, from: nil, to: "reserved_fen")
             try db.execute("INSERT INTO application_review (application_id, stage, reviewer, decision, amount_fen, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [.integer(id), .text(d.stage), .text(d.reviewer), .text(d.decision), .integer(d.amountFen), .text(d.reason), .text(now)])
             let decided: Int64? = d.decision == "reject" ? nil : d.amountFen
@@ -325,7 +321,7 @@ public struct ApplicationBook: Sendable {
     /// 异议: the enterprise objects to a reduction or a rejection within the period; the reservation
     /// of a reduced amount is released until the second reviewer decides.
     public func object(_ id: Int64, by: String, reason: String, at now: String, dueAt: String?) async throws -> Result<ApplicationRow, CashOutRefusal> {
-        try await backend.write { db in
+        try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
             guard a.status == "reduced" || a.status == "rejected" else { return .failure(.wrongState(found: a.status)) }
             guard let due = a.dueAt, now <= due else { return .failure(.other("异议期已过（截止 \(a.dueAt ?? "—")）")) }
@@ -334,9 +330,8 @@ public struct ApplicationBook: Sendable {
             }
             var effects: [AuditEffect] = []
             if a.status == "reduced", let policy = a.policy, let measure = a.measure {
-                for (payer, fen) in [(BudgetBook.cityPayer, a.cityFen ?? 0), (a.district, a.districtFen ?? 0)] where fen > 0 {
-                    effects += try BudgetBook.release(db, policy: policy, measure: measure, year: a.year, payer: payer, column: "reserved_fen", amount: fen)
-                }
+                effects = try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
+                                                   cityFen: a.cityFen ?? 0, districtFen: a.districtFen ?? 0, from: "reserved_fen", to: nil)
             }
             try db.execute("UPDATE application SET status = 'objected', decided_fen = NULL, city_fen = NULL, district_fen = NULL, holder = 'second_reviewer', holder_since = ?, due_at = ?, version = version + 1 WHERE id = ?",
                            [.text(now), dueAt.map(SQLValue.text) ?? .null, .integer(id)])

@@ -1,5 +1,5 @@
-import Crypto
 import Foundation
+import TradeData
 
 /// A value in an audit entry's content: text, an integer (fen, ids, sequences), null, a list or an object.
 public indirect enum AuditValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
@@ -140,17 +140,24 @@ public struct AuditTrail: Sendable {
 
     public static func hash(sequence: Int64, recordedAt: String, actor: String, action: String, subject: String, content: String, previous: String) -> String {
         let text = "kuajing-audit-v1\n\(sequence)\n\(recordedAt)\n\(actor)\n\(action)\n\(subject)\n\(content)\n\(previous)"
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return CEBReader.digest(Data(text.utf8))
     }
 
-    @discardableResult
-    public static func append(_ db: any SQLExecutor, _ event: AuditEvent, at: String) throws -> AuditEntry {
+    /// The head row, locked for the rest of the transaction (FOR UPDATE on PostgreSQL; SQLite's
+    /// write transaction already holds the database).
+    static func lockHead(_ db: any SQLExecutor) throws -> (sequence: Int64, hash: String) {
         let lock = "SELECT sequence, hash FROM audit_head WHERE id = 1"
         guard let head = try db.rows(db.dialect == .postgres ? lock + " FOR UPDATE" : lock, []).first else {
             throw StorageError.decoding(column: "audit_head", expected: "its one row", found: "none")
         }
-        let sequence = try head.int("sequence") + 1
-        let previous = try head.text("hash")
+        return (try head.int("sequence"), try head.text("hash"))
+    }
+
+    @discardableResult
+    public static func append(_ db: any SQLExecutor, _ event: AuditEvent, at: String) throws -> AuditEntry {
+        let head = try lockHead(db)
+        let sequence = head.sequence + 1
+        let previous = head.hash
         let content = event.content
         let hash = Self.hash(sequence: sequence, recordedAt: at, actor: event.actor, action: event.action, subject: event.subject, content: content, previous: previous)
         try db.execute("INSERT INTO audit_entry (sequence, recorded_at, actor, action, subject, content, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -196,6 +203,13 @@ public struct AuditTrail: Sendable {
         }
     }
 
+    /// The newest checkpoint, if any (one indexed row, however many were signed).
+    public func latestCheckpoint() async throws -> AuditCheckpoint? {
+        try await backend.read { db in
+            try db.rows("SELECT id, sequence, head_hash, signed_at, reason, public_key, signature FROM audit_checkpoint ORDER BY id DESC LIMIT 1", []).first.map(Self.checkpoint)
+        }
+    }
+
     static func checkpoint(_ r: SQLRow) throws -> AuditCheckpoint {
         AuditCheckpoint(id: try r.int("id"), sequence: try r.int("sequence"), headHash: try r.text("head_hash"), signedAt: try r.text("signed_at"),
                         reason: try r.text("reason"), publicKey: try r.text("public_key"), signature: try r.text("signature"))
@@ -210,11 +224,7 @@ public struct AuditTrail: Sendable {
     }
 
     static func checkpoint(_ db: any SQLExecutor, reason: String, at: String, publicKey: String, sign: (String) throws -> String) throws -> AuditCheckpoint {
-        let lock = "SELECT sequence, hash FROM audit_head WHERE id = 1"
-        guard let head = try db.rows(db.dialect == .postgres ? lock + " FOR UPDATE" : lock, []).first else {
-            throw StorageError.decoding(column: "audit_head", expected: "its one row", found: "none")
-        }
-        let sequence = try head.int("sequence"), hash = try head.text("hash")
+        let (sequence, hash) = try lockHead(db)
         let signature = try sign(AuditCheckpoint.message(sequence: sequence, headHash: hash, signedAt: at))
         guard let row = try db.rows("""
             INSERT INTO audit_checkpoint (sequence, head_hash, signed_at, reason, public_key, signature) VALUES (?, ?, ?, ?, ?, ?)
@@ -230,8 +240,7 @@ public struct AuditTrail: Sendable {
     public func rows(table: String, keyColumn: String, columns: [String]) async throws -> [String: [String: AuditValue]] {
         try await backend.read { db in
             var out: [String: [String: AuditValue]] = [:]
-            let keySQL = db.dialect == .postgres ? "CAST(\(keyColumn) AS TEXT)" : "CAST(\(keyColumn) AS TEXT)"
-            for r in try db.rows("SELECT \(keySQL) AS audit_key, \(columns.joined(separator: ", ")) FROM \(table)", []) {
+            for r in try db.rows("SELECT CAST(\(keyColumn) AS TEXT) AS audit_key, \(columns.joined(separator: ", ")) FROM \(table)", []) {
                 var values: [String: AuditValue] = [:]
                 for (i, c) in columns.enumerated() {
                     switch r.rawValues[i + 1] {

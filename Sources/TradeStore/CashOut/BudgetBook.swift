@@ -41,30 +41,43 @@ public struct BudgetBook: Sendable {
                     [.text(policy), .text(measure), .integer(year), .text(payer)]).first.map(row)
     }
 
-    /// Moves `amount` into `to` (from `from`, or from what is available when `from` is nil) with one
-    /// conditional statement; the refusal carries the figures as they stood.
-    static func move(_ db: any SQLExecutor, policy: String, measure: String, year: Int64, payer: String, from: String?, to: String, amount: Int64) throws -> Result<[AuditEffect], CashOutRefusal> {
+    /// Moves `amount` from the balance `from` into `to` with one conditional statement: from nil, out
+    /// of what is available (released − reserved − committed − paid); to nil, back to what is
+    /// available. The refusal carries the figures as they stood.
+    static func move(_ db: any SQLExecutor, policy: String, measure: String, year: Int64, payer: String, from: String?, to: String?, amount: Int64) throws -> Result<[AuditEffect], CashOutRefusal> {
         guard let b = try find(db, policy: policy, measure: measure, year: year, payer: payer) else { return .failure(.noBudget(payer: payer)) }
-        let n: Int64
-        if let from {
+        let n: Int
+        switch (from, to) {
+        case let (from?, to?):
             n = try db.rows("UPDATE budget SET \(from) = \(from) - ?, \(to) = \(to) + ? WHERE id = ? AND \(from) >= ? RETURNING id",
-                            [.integer(amount), .integer(amount), .integer(b.id), .integer(amount)]).count.int64
-        } else {
+                            [.integer(amount), .integer(amount), .integer(b.id), .integer(amount)]).count
+        case let (nil, to?):
             n = try db.rows("UPDATE budget SET \(to) = \(to) + ? WHERE id = ? AND reserved_fen + committed_fen + paid_fen + ? <= released_fen RETURNING id",
-                            [.integer(amount), .integer(b.id), .integer(amount)]).count.int64
+                            [.integer(amount), .integer(b.id), .integer(amount)]).count
+        case let (from?, nil):
+            n = try db.rows("UPDATE budget SET \(from) = \(from) - ? WHERE id = ? AND \(from) >= ? RETURNING id", [.integer(amount), .integer(b.id), .integer(amount)]).count
+        case (nil, nil):
+            return .success([])
         }
         guard n == 1 else {
             return .failure(.budgetExceeded(payer: payer, releasedFen: b.releasedFen, usedFen: b.reservedFen + b.committedFen + b.paidFen, askedFen: amount))
         }
         let key = String(b.id)
-        return .success((from.map { [AuditEffect.add("budget", key, $0, -amount)] } ?? []) + [.add("budget", key, to, amount)])
+        return .success((from.map { [AuditEffect.add("budget", key, $0, -amount)] } ?? []) + (to.map { [AuditEffect.add("budget", key, $0, amount)] } ?? []))
     }
 
-    /// Gives back a reservation (or a commitment) to what is available.
-    static func release(_ db: any SQLExecutor, policy: String, measure: String, year: Int64, payer: String, column: String, amount: Int64) throws -> [AuditEffect] {
-        guard let b = try find(db, policy: policy, measure: measure, year: year, payer: payer) else { throw StorageError.constraint("budget \(policy)/\(measure)/\(year)/\(payer) missing") }
-        try db.execute("UPDATE budget SET \(column) = \(column) - ? WHERE id = ?", [.integer(amount), .integer(b.id)])
-        return [.add("budget", String(b.id), column, -amount)]
+    /// An amount split between the city's budget and the district's, moved as `move` does, each part
+    /// that is not zero; a refusal rolls the whole transaction back (`RefusedInTransaction`).
+    static func moveSplit(_ db: any SQLExecutor, policy: String, measure: String, year: Int64, district: String, cityFen: Int64, districtFen: Int64,
+                          from: String?, to: String?) throws -> [AuditEffect] {
+        var effects: [AuditEffect] = []
+        for (payer, fen) in [(cityPayer, cityFen), (district, districtFen)] where fen > 0 {
+            switch try move(db, policy: policy, measure: measure, year: year, payer: payer, from: from, to: to, amount: fen) {
+            case let .success(e): effects += e
+            case let .failure(refusal): throw RefusedInTransaction(refusal: refusal)
+            }
+        }
+        return effects
     }
 
     /// Sets a budget's allocation (creating it); refused below what was already released.
@@ -113,8 +126,4 @@ public struct BudgetBook: Sendable {
     public func budget(policy: String, measure: String, year: Int64, payer: String) async throws -> BudgetRow? {
         try await backend.read { db in try Self.find(db, policy: policy, measure: measure, year: year, payer: payer) }
     }
-}
-
-extension Int {
-    var int64: Int64 { Int64(self) }
 }

@@ -26,6 +26,7 @@ public struct PayoutLineRow: Sendable, Equatable {
     public var cityFen: Int64
     public var districtFen: Int64
     public var enterpriseID: String
+    public var payeeAccountID: Int64
     public var payee: String
     public var accountNo: String
     public var bank: String
@@ -132,14 +133,14 @@ public struct PayoutBook: Sendable {
     // MARK: batches
 
     static let lineColumns = """
-        l.id, l.batch_id, l.application_id, l.kind, l.amount_fen, l.city_fen, l.district_fen, a.enterprise_id, p.holder AS payee, p.account_no, p.bank,
+        l.id, l.batch_id, l.application_id, l.kind, l.amount_fen, l.city_fen, l.district_fen, a.enterprise_id, l.payee_account_id, p.holder AS payee, p.account_no, p.bank,
         a.district, a.year, a.policy, a.measure, a.clause, a.matter, l.reason
         """
 
     static func line(_ r: SQLRow) throws -> PayoutLineRow {
         PayoutLineRow(id: try r.int("id"), batchID: try r.int("batch_id"), applicationID: try r.int("application_id"), kind: try r.text("kind"),
                       amountFen: try r.int("amount_fen"), cityFen: try r.int("city_fen"), districtFen: try r.int("district_fen"), enterpriseID: try r.text("enterprise_id"),
-                      payee: try r.text("payee"), accountNo: try r.text("account_no"), bank: try r.text("bank"), district: try r.text("district"), year: try r.int("year"),
+                      payeeAccountID: try r.int("payee_account_id"), payee: try r.text("payee"), accountNo: try r.text("account_no"), bank: try r.text("bank"), district: try r.text("district"), year: try r.int("year"),
                       policy: try r.optionalText("policy") ?? "", measure: try r.optionalText("measure") ?? "", clause: try r.optionalText("clause") ?? "",
                       matter: try r.text("matter"), reason: try r.optionalText("reason"))
     }
@@ -214,18 +215,14 @@ public struct PayoutBook: Sendable {
                 try db.execute("UPDATE application SET status = 'committed', holder = 'finance', holder_since = ?, due_at = NULL, version = version + 1 WHERE id = ?",
                                [.text(now), .integer(app)])
                 effects += [.set("application", String(app), "status", "committed"), .set("payout_line", String(lineID), "amount_fen", .integer(amount))]
-                let policy = try r.text("policy"), measure = try r.text("measure"), year = try r.int("year"), payer = try r.text("district")
-                for (p, fen) in [(BudgetBook.cityPayer, city), (payer, district)] where fen > 0 {
-                    switch try BudgetBook.move(db, policy: policy, measure: measure, year: year, payer: p, from: "reserved_fen", to: "committed_fen", amount: fen) {
-                    case let .success(e): effects += e
-                    case let .failure(refusal): throw StorageError.constraint("budget move refused at export: \(refusal)")
-                    }
+                do {
+                    effects += try BudgetBook.moveSplit(db, policy: try r.text("policy"), measure: try r.text("measure"), year: try r.int("year"), district: try r.text("district"),
+                                                        cityFen: city, districtFen: district, from: "reserved_fen", to: "committed_fen")
+                } catch let refused as RefusedInTransaction {
+                    throw StorageError.constraint("budget move refused at export: \(refused.refusal)")
                 }
             }
-            let lines = try db.rows("""
-                SELECT \(Self.lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id
-                WHERE l.batch_id = ? ORDER BY l.id
-                """, [.integer(batchID)]).map(Self.line)
+            let lines = try Self.lines(db, "l.batch_id = ?", batchID)
             let csv = render(Draft(batchID: batchID, lines: lines, checkpoint: checkpoint, createdAt: now, createdBy: by))
             let digest = sha256(csv)
             try db.execute("UPDATE payout_batch SET total_fen = ?, file_sha256 = ?, file_csv = ? WHERE id = ?", [.integer(total), .text(digest), .text(csv), .integer(batchID)])
@@ -249,13 +246,9 @@ public struct PayoutBook: Sendable {
             }
             guard b.status == "frozen" else { return .failure(.wrongState(found: b.status)) }
             var effects: [AuditEffect] = []
-            for l in try self.lines(db, batch: id) where l.kind != "reversal" {
-                for (p, fen) in [(BudgetBook.cityPayer, l.cityFen), (l.district, l.districtFen)] where fen > 0 {
-                    switch try BudgetBook.move(db, policy: l.policy, measure: l.measure, year: l.year, payer: p, from: "committed_fen", to: "paid_fen", amount: fen) {
-                    case let .success(e): effects += e
-                    case let .failure(refusal): throw RefusedInTransaction(refusal: refusal)
-                    }
-                }
+            for l in try Self.lines(db, "l.batch_id = ?", id) where l.kind != "reversal" {
+                effects += try BudgetBook.moveSplit(db, policy: l.policy, measure: l.measure, year: l.year, district: l.district,
+                                                    cityFen: l.cityFen, districtFen: l.districtFen, from: "committed_fen", to: "paid_fen")
                 try db.execute("UPDATE application SET status = 'paid', holder = 'closed', holder_since = ?, version = version + 1 WHERE id = ? AND status = 'committed'",
                                [.text(now), .integer(l.applicationID)])
                 effects.append(.set("application", String(l.applicationID), "status", "paid"))
@@ -271,43 +264,39 @@ public struct PayoutBook: Sendable {
     /// from paid back to reserved, and the application is approved again, to be re-issued.
     public func reverse(line id: Int64, reason: String, by: String, at now: String) async throws -> Result<PayoutLineRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
-            guard let l = try db.rows("""
-                SELECT \(Self.lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id WHERE l.id = ?
-                """, [.integer(id)]).first.map(Self.line) else { return .failure(.notFound) }
+            guard let l = try Self.lines(db, "l.id = ?", id).first else { return .failure(.notFound) }
             guard l.kind != "reversal" else { return .failure(.other("冲销行不能再冲销")) }
             guard let status = try db.rows("SELECT status FROM payout_batch WHERE id = ?", [.integer(l.batchID)]).first?.text("status"), status == "paid" else {
                 return .failure(.other("只有已支付批次的支付行可以冲销（退票或追回）"))
             }
             guard try db.rows("SELECT 1 AS x FROM payout_line WHERE reverses_line = ?", [.integer(id)]).isEmpty else { return .failure(.other("该支付行已冲销")) }
-            let payee = try db.rows("SELECT payee_account_id FROM payout_line WHERE id = ?", [.integer(id)]).first!.int("payee_account_id")
             guard let rid = try db.rows("""
                 INSERT INTO payout_line (batch_id, application_id, kind, amount_fen, city_fen, district_fen, payee_account_id, reverses_line, reason)
                 VALUES (?, ?, 'reversal', ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [.integer(l.batchID), .integer(l.applicationID), .integer(-l.amountFen), .integer(-l.cityFen), .integer(-l.districtFen), .integer(payee), .integer(id),
+                """, [.integer(l.batchID), .integer(l.applicationID), .integer(-l.amountFen), .integer(-l.cityFen), .integer(-l.districtFen), .integer(l.payeeAccountID), .integer(id),
                       .text(reason)]).first?.int("id") else { throw StorageError.decoding(column: "payout_line", expected: "the inserted row", found: "none") }
             var effects: [AuditEffect] = [.set("payout_line", String(rid), "amount_fen", .integer(-l.amountFen))]
-            for (p, fen) in [(BudgetBook.cityPayer, l.cityFen), (l.district, l.districtFen)] where fen > 0 {
-                switch try BudgetBook.move(db, policy: l.policy, measure: l.measure, year: l.year, payer: p, from: "paid_fen", to: "reserved_fen", amount: fen) {
-                case let .success(e): effects += e
-                case let .failure(refusal): throw RefusedInTransaction(refusal: refusal)
-                }
-            }
+            effects += try BudgetBook.moveSplit(db, policy: l.policy, measure: l.measure, year: l.year, district: l.district,
+                                                cityFen: l.cityFen, districtFen: l.districtFen, from: "paid_fen", to: "reserved_fen")
             try db.execute("UPDATE application SET status = 'approved', holder = 'finance', holder_since = ?, version = version + 1 WHERE id = ?", [.text(now), .integer(l.applicationID)])
             effects.append(.set("application", String(l.applicationID), "status", "approved"))
             try AuditTrail.append(db, AuditEvent(actor: by, action: "payout.reversed", subject: "payout_line:\(id)",
                                                  details: ["reason": .text(reason), "reversal_line": .integer(rid), "application_id": .integer(l.applicationID)],
                                                  effects: effects), at: now)
-            return .success(try db.rows("""
-                SELECT \(Self.lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id WHERE l.id = ?
-                """, [.integer(rid)]).first.map(Self.line)!)
+            return .success(try Self.lines(db, "l.id = ?", rid)[0])
         }
     }
 
-    func lines(_ db: any SQLExecutor, batch: Int64) throws -> [PayoutLineRow] {
+    /// Payout lines with their application and payee, where `condition` (on `l`) holds for `id`, by line.
+    static func lines(_ db: any SQLExecutor, _ condition: String, _ id: Int64) throws -> [PayoutLineRow] {
         try db.rows("""
-            SELECT \(Self.lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id
-            WHERE l.batch_id = ? ORDER BY l.id
-            """, [.integer(batch)]).map(Self.line)
+            SELECT \(lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id
+            WHERE \(condition) ORDER BY l.id
+            """, [.integer(id)]).map(line)
+    }
+
+    public func lines(batch id: Int64) async throws -> [PayoutLineRow] {
+        try await backend.read { db in try Self.lines(db, "l.batch_id = ?", id) }
     }
 
     public func batches() async throws -> [PayoutBatchRow] {
@@ -317,7 +306,7 @@ public struct PayoutBook: Sendable {
     public func batch(_ id: Int64) async throws -> (batch: PayoutBatchRow, csv: String, lines: [PayoutLineRow])? {
         try await backend.read { db in
             guard let r = try db.rows("SELECT \(Self.batchColumns), file_csv FROM payout_batch WHERE id = ?", [.integer(id)]).first else { return nil }
-            return (try Self.batch(r), try r.text("file_csv"), try self.lines(db, batch: id))
+            return (try Self.batch(r), try r.text("file_csv"), try Self.lines(db, "l.batch_id = ?", id))
         }
     }
 }
