@@ -22,13 +22,14 @@ extension Site {
                               "amount": Fen(l.amountFen).grouped, "application": l.applicationID, "reversible": viewer.administers && b.status == "paid" && l.kind != "reversal"])
             }
         }
-        let payees = viewer.role == .admin || viewer.role == .auditor || viewer.role == .analyst
+        let seesPayees = viewer.role == .admin || viewer.role == .auditor || viewer.role == .analyst
+        let payees = seesPayees
             ? try await access.run(request, context) { () async throws(AppError) in try await desk.payees(viewer) } : []
         let set: PolicySet
         do { set = try app.policySet() } catch { throw WebFailure(error) }
         let hangzhou = set.policies.first { $0.id == "hangzhou-2024" }
         let model: [String: Any] = [
-            "message": message ?? "", "action": Route.payouts.link, "admin": viewer.administers, "seesPayments": seesPayments,
+            "message": message ?? "", "action": Route.payouts.link, "admin": viewer.administers, "seesPayments": seesPayments, "seesPayees": seesPayees,
             "budgets": budgets.map { b -> [String: Any] in
                 ["id": b.id, "policy": b.policy, "measure": hangzhou?.measures.first { $0.id == b.measure }?.name ?? b.measure, "year": b.year, "payer": b.payer,
                  "allocated": Fen(b.allocatedFen).grouped, "released": Fen(b.releasedFen).grouped, "reserved": Fen(b.reservedFen).grouped,
