@@ -14,7 +14,14 @@ public struct ClaimsCalculation: Sendable {
         /// Time per phase (load policies, read ledger, evaluate) for KUAJING_TIMING.
         public var timer: PhaseTimer
 
-        /// Every result in a format (`kuajing calc --format`), streamed to `sink` in chunks.
+        /// Every result in a format (`kuajing calc --format`), streamed to `sink` as UTF-8 in blocks of
+        /// claims rendered on `threads` threads (all cores by default), in ledger order.
+        public func write(_ format: OutputFormat, trace: Bool = false, threads: Int? = nil, bytes sink: (UnsafeRawBufferPointer) -> Void) {
+            ResultWriter(evaluation: evaluation, funding: funding, trace: trace,
+                         threads: threads ?? ProcessInfo.processInfo.activeProcessorCount).write(format, bytes: sink)
+        }
+
+        /// The same as text chunks (small outputs: an API answer, a test).
         public func write(_ format: OutputFormat, trace: Bool = false, to sink: (String) -> Void) {
             ResultWriter(evaluation: evaluation, funding: funding, trace: trace).write(format, to: sink)
         }
@@ -22,7 +29,8 @@ public struct ClaimsCalculation: Sendable {
 
     /// Reads and validates the whole ledger first: a malformed ledger is an `invalidInput` naming
     /// every problem by file, line, column and field, and nothing is evaluated.
-    public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true) throws(AppError) -> Result {
+    /// `trace`: keep every limit each claim tested (for `--trace`).
+    public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true, trace: Bool = false) throws(AppError) -> Result {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet(only: policyIDs)
@@ -31,7 +39,7 @@ public struct ClaimsCalculation: Sendable {
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
             let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions)
             timer.mark("read ledger")
-            let evaluation = Engine.evaluate(ledger, with: set, details: details)
+            let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace)
             timer.mark("evaluate")
             return Result(evaluation: evaluation, funding: funding, timer: timer)
         }

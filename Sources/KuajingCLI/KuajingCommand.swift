@@ -14,6 +14,24 @@ final class StandardOutput: @unchecked Sendable {
         buffer.append(contentsOf: bytes)
         if buffer.count > 1 << 20 { flush() }
     }
+    /// Large buffers go straight to the descriptor, small ones through the buffer.
+    func write(raw: UnsafeRawBufferPointer) {
+        if raw.count < 1 << 16 {
+            buffer.append(contentsOf: raw)
+            if buffer.count > 1 << 20 { flush() }
+            return
+        }
+        flush()
+        writeAll(raw)
+    }
+    private func writeAll(_ p: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < p.count {
+            let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
+            if n <= 0 { break }
+            offset += n
+        }
+    }
     func flush() {
         buffer.withUnsafeBytes { p in
             var offset = 0

@@ -115,7 +115,7 @@ public enum Synthetic {
 
 /// `kuajing calc --format json` as the application layer and the engine's writer give it.
 public func calculatedJSON(claimsFile: String, policyIDs: [String] = [], context: AppContext? = nil, trace: Bool = false) throws -> String {
-    let result = try ClaimsCalculation(context ?? testContext()).evaluate(claimsFile: claimsFile, policyIDs: policyIDs)
+    let result = try ClaimsCalculation(context ?? testContext()).evaluate(claimsFile: claimsFile, policyIDs: policyIDs, trace: trace)
     var json = ""
     result.write(.json, trace: trace, to: { json += $0 })
     return json

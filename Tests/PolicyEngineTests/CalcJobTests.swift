@@ -7,7 +7,7 @@ import KuajingTestSupport
 /// `kuajing calc` as a function: the output contract of shared/spec/claims.md.
 @Suite struct CalcJobTests {
     func calc(_ csv: String, format: OutputFormat, trace: Bool = false) throws -> String {
-        let result = try ClaimsCalculation(testContext()).evaluate(claimsFile: writeTemp("claims.csv", csv), details: format != .summary)
+        let result = try ClaimsCalculation(testContext()).evaluate(claimsFile: writeTemp("claims.csv", csv), details: format != .summary, trace: trace)
         var out = ""
         result.write(format, trace: trace, to: { out += $0 })
         return out

@@ -140,7 +140,7 @@ import Testing
             + "c2,E2,滨江区,trademark_registration,2025-03-01,20000\n"   // 杭州 14000; 区 16000
             + "c3,E3,西湖区,trademark_registration,2025-03-01,20000\n"   // 区 policy does not cover 西湖区
         let ledger = try LedgerReader.read(path: writeTemp("c.csv", csv), matterKeys: set.matterKeys)
-        let ev = Engine.evaluate(ledger, with: set)
+        let ev = Engine.evaluate(ledger, with: set, trace: true)
         let r1 = ev.result(0, funding: .init(), trace: true)
         #expect(r1.policy == "hangzhou-2024" && r1.award == Fen(7_000_000))
         #expect(r1.alternatives.count == 1 && r1.alternatives[0].status == .excludedByHigher && r1.alternatives[0].award == Fen(5_000_000))

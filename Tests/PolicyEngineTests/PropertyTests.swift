@@ -28,7 +28,7 @@ import Testing
             let ev = Engine.evaluate(ledger, with: Self.set)
             var perEnterpriseYear: [String: Int64] = [:]
             for row in 0..<ledger.count {
-                guard let o = ev.chosen[row] else { continue }
+                guard let o = ev.chosen(row) else { continue }
                 let m = Self.set.entries[o.entry].measure
                 for cap in m.caps { #expect(ev.award[row] <= cap.limit.value) }
                 #expect(ev.award[row] >= 0)

@@ -7,15 +7,66 @@ public struct Evaluation: Sendable {
     public var status: [ClaimStatus]
     /// Fen.
     public var award: [Int64]
-    /// The chosen outcome per claim (nil for not_applicable), and the others it beat (就高不重复);
-    /// filled only when details were requested.
-    public var chosen: [CandidateOutcome?]
-    public var alternatives: [[CandidateOutcome]]
     /// Entry index of the chosen measure, -1 if none (always filled).
     public var chosenEntry: [Int32]
     public var detailed: Bool
 
+    // Details, filled only when requested, in flat arrays (a million claims cost no allocation each).
+    /// The candidate measures of claim r are candidates `candidateStart[r]..<candidateStart[r + 1]`.
+    var candidateStart: [Int32] = []
+    /// The formula's exact value per candidate, in fen, before limits.
+    var candidateRaw: [Rational] = []
+    /// What each candidate gave at its claim's turn (`excludedByHigher` for the losers of 就高不重复).
+    var outcome: [CompactOutcome] = []
+    /// The candidate that pays per claim, -1 for not_applicable.
+    var chosenCandidate: [Int32] = []
+    /// Messages of formulas that failed on a candidate (rare).
+    var failMessages: [Int: String] = [:]
+    /// Every limit tested per candidate, kept only for traces (`Engine.evaluate(trace: true)`).
+    var limitTrace: [[LimitCheck]] = []
+    /// The fixed parts of each measure's explanations, compiled once per evaluation.
+    var templates: [Explainer.MeasureTemplate] = []
+
     public var total: Fen { Fen(award.reduce(0, +)) }
+
+    /// The chosen outcome of a claim (nil for not_applicable). Requires details.
+    public func chosen(_ row: Int) -> CandidateOutcome? {
+        let c = Int(chosenCandidate[row])
+        return c < 0 ? nil : candidateOutcome(c)
+    }
+
+    /// The other candidates of a claim, which the chosen one beat (就高不重复) or which were ineligible.
+    public func alternatives(_ row: Int) -> [CandidateOutcome] {
+        let chosen = Int(chosenCandidate[row])
+        return (Int(candidateStart[row])..<Int(candidateStart[row + 1])).filter { $0 != chosen }.map(candidateOutcome)
+    }
+
+    func candidateOutcome(_ c: Int) -> CandidateOutcome {
+        let o = outcome[c]
+        let limits: [LimitCheck]
+        if !limitTrace.isEmpty { limits = limitTrace[c] }
+        else if o.binding >= 0 {
+            var check = LimitState.limitDefinitions(policies, entry: Int(o.entry))[Int(o.binding)]
+            check.room = Fen(o.room)
+            check.binding = true
+            limits = [check]
+        } else { limits = [] }
+        return CandidateOutcome(entry: Int(o.entry), status: o.status, award: o.award, raw: candidateRaw[c],
+                                reason: LimitState.reason(o.reason, message: failMessages[c]), limits: limits)
+    }
+}
+
+/// One candidate's outcome in trivially copyable form (24 bytes).
+struct CompactOutcome {
+    var award: Int64
+    /// Room of the limit that bound (meaningful when `binding >= 0`).
+    var room: Int64
+    var entry: Int32
+    /// `ReasonCode` / `FailCode` of an ineligible outcome, -1 otherwise.
+    var reason: Int16
+    var status: ClaimStatus
+    /// Position of the binding limit in `LimitState.limitDefinitions`, -1 when none bound.
+    var binding: Int8
 }
 
 /// Evaluates a ledger of claims against a policy set.
@@ -30,7 +81,8 @@ public struct Evaluation: Sendable {
 ///    applicant by applicant (each applicant's claims still in ledger order), which gives the same
 ///    results and reads memory front to back; see "Processing order" below.
 public enum Engine {
-    public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true) -> Evaluation {
+    /// `details`: keep each candidate's outcome (for explanations); `trace`: keep every limit tested too.
+    public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false) -> Evaluation {
         let n = ledger.count
         let entries = set.entries
         var timer = PhaseTimer()
@@ -141,9 +193,17 @@ public enum Engine {
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
                                 award: [Int64](repeating: 0, count: n),
-                                chosen: details ? [CandidateOutcome?](repeating: nil, count: n) : [],
-                                alternatives: details ? [[CandidateOutcome]](repeating: [], count: n) : [],
                                 chosenEntry: [Int32](repeating: -1, count: n), detailed: details)
+        let keepTrace = details && trace
+        var outcome: [CompactOutcome] = []
+        var chosenCandidate: [Int32] = []
+        var limitTrace: [[LimitCheck]] = []
+        if details {
+            outcome = [CompactOutcome](repeating: CompactOutcome(award: 0, room: 0, entry: -1, reason: -1, status: .notApplicable, binding: -1),
+                                       count: candEntry.count)
+            chosenCandidate = [Int32](repeating: -1, count: n)
+            if keepTrace { limitTrace = [[LimitCheck]](repeating: [], count: candEntry.count) }
+        }
         for r32 in order {
             let r = Int(r32)
             let lo = Int(candStart[r]), hi = Int(candStart[r + 1])
@@ -151,14 +211,13 @@ public enum Engine {
             let enterprise = Int(ledger.enterprise[r])
             let year = yearOfDay[Int(ledger.day[r] - minDay)]
             // Every candidate decided once, before anything is consumed; the best one pays.
-            var decisions: [(Decision, Int)] = []
             var best = state.decide(entry: Int(candEntry[lo]), raw: candRaw[lo], fail: candFail[lo], enterprise: enterprise, year: year)
             var bestCandidate = lo
-            if details { decisions.append((best, lo)) }
+            if details { outcome[lo] = state.compact(best, enterprise: enterprise, year: year) }
             if hi - lo > 1 {
                 for c in (lo + 1)..<hi {
                     let d = state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year)
-                    if details { decisions.append((d, c)) }
+                    if details { outcome[c] = state.compact(d, enterprise: enterprise, year: year) }
                     if d.isBetter(than: best) {
                         best = d
                         bestCandidate = c
@@ -166,22 +225,29 @@ public enum Engine {
                 }
             }
             if details {
-                func outcome(_ d: Decision, _ c: Int) -> CandidateOutcome {
-                    CandidateOutcome(entry: Int(d.entry), status: d.status, award: d.award, raw: candRaw[c],
-                                     reason: LimitState.reason(d.reason, message: failMessages[c]),
-                                     limits: d.status == .ineligible ? [] : state.limitChecks(d, enterprise: enterprise, year: year))
-                }
-                result.chosen[r] = outcome(best, bestCandidate)
-                for (d, c) in decisions where c != bestCandidate {
-                    var o = outcome(d, c)
-                    if best.status != .ineligible && o.status != .ineligible { o.status = .excludedByHigher }
-                    result.alternatives[r].append(o)
+                chosenCandidate[r] = Int32(bestCandidate)
+                for c in lo..<hi {
+                    if keepTrace {
+                        limitTrace[c] = outcome[c].status == .ineligible ? []
+                            : state.limitChecks(state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year),
+                                                enterprise: enterprise, year: year)
+                    }
+                    if c != bestCandidate && best.status != .ineligible && outcome[c].status != .ineligible { outcome[c].status = .excludedByHigher }
                 }
             }
             if best.status != .ineligible { state.commit(best, enterprise: enterprise, year: year) }
             result.status[r] = best.status
             result.award[r] = best.award
             result.chosenEntry[r] = best.entry
+        }
+        if details {
+            result.candidateStart = candStart
+            result.candidateRaw = candRaw
+            result.outcome = outcome
+            result.chosenCandidate = chosenCandidate
+            result.failMessages = failMessages
+            result.limitTrace = limitTrace
+            result.templates = set.entries.indices.map { Explainer.template(set, entry: $0) }
         }
         timer.mark("limits in ledger order")
         return result

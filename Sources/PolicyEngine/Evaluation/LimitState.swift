@@ -138,27 +138,64 @@ struct LimitState {
         for k in Int(poolStart[e])..<Int(poolStart[e + 1]) { pools[Int(poolList[k])].draw(d.award) }
     }
 
-    /// Every limit the measure tested, with what was left of it and which one bound (for explanations
-    /// and traces). Call before `commit`.
-    func limitChecks(_ d: Decision, enterprise a: Int, year y: Int32) -> [LimitCheck] {
-        let e = Int(d.entry)
+    /// Every limit the measure of entry `e` tests, in the order traces list them (its caps, shared
+    /// caps with an amount, pools), with room = limit and nothing binding.
+    static func limitDefinitions(_ set: PolicySet, entry e: Int) -> [LimitCheck] {
         let entry = set.entries[e]
         let m = entry.measure
-        var limits: [LimitCheck] = []
-        for (i, cap) in m.caps.enumerated() {
-            let c = Int(capCounter[Int(capStart[e]) + i])
-            let left = max(0, cap.limit.value - (c >= 0 ? counters.value(c, a, y) : 0))
-            limits.append(LimitCheck(kind: .cap, label: cap.label, scope: cap.scope.chinese, limit: cap.limit, room: Fen(left), clause: m.clause, binding: false))
+        var limits: [LimitCheck] = m.caps.map {
+            LimitCheck(kind: .cap, label: $0.label, scope: $0.scope.chinese, limit: $0.limit, room: $0.limit, clause: m.clause, binding: false)
         }
         for g in entry.groups {
             let group = set.groups[g].group
             guard let limit = group.limit else { continue }
-            let left = max(0, limit.value - counters.value(Int(groupAmountCounter[g]), a, y))
-            limits.append(LimitCheck(kind: .group, label: group.name, scope: group.scope.chinese, limit: limit, room: Fen(left), clause: group.clause, binding: false))
+            limits.append(LimitCheck(kind: .group, label: group.name, scope: group.scope.chinese, limit: limit, room: limit, clause: group.clause, binding: false))
         }
         for q in entry.pools {
             let pool = set.pools[q].pool
-            limits.append(LimitCheck(kind: .pool, label: pool.name, scope: "全部申请人先到先得", limit: pool.limit, room: Fen(max(0, pools[q].remaining)), clause: pool.clause, binding: false))
+            limits.append(LimitCheck(kind: .pool, label: pool.name, scope: "全部申请人先到先得", limit: pool.limit, room: pool.limit, clause: pool.clause, binding: false))
+        }
+        return limits
+    }
+
+    /// What was left of each limit of a decision's measure, in `limitDefinitions` order (no allocation).
+    private func forEachRoom(_ e: Int, enterprise a: Int, year y: Int32, _ body: (Int64) -> Bool) {
+        for k in Int(capStart[e])..<Int(capStart[e + 1]) {
+            let c = Int(capCounter[k])
+            if !body(max(0, capLimit[k] - (c >= 0 ? counters.value(c, a, y) : 0))) { return }
+        }
+        for k in Int(groupStart[e])..<Int(groupStart[e + 1]) {
+            let g = Int(groupList[k])
+            let c = Int(groupAmountCounter[g])
+            if c >= 0, !body(max(0, groupLimit[g] - counters.value(c, a, y))) { return }
+        }
+        for k in Int(poolStart[e])..<Int(poolStart[e + 1]) where !body(max(0, pools[Int(poolList[k])].remaining)) { return }
+    }
+
+    /// A decision as the evaluation keeps it: with the position of the limit that bound, if one did
+    /// (the first whose room is the decision's). Call before `commit`.
+    func compact(_ d: Decision, enterprise a: Int, year y: Int32) -> CompactOutcome {
+        var binding: Int8 = -1
+        if d.capped {
+            var k: Int8 = 0
+            forEachRoom(Int(d.entry), enterprise: a, year: y) { room in
+                if room == d.room { binding = k; return false }
+                k += 1
+                return true
+            }
+        }
+        return CompactOutcome(award: d.award, room: d.room, entry: d.entry, reason: d.reason, status: d.status, binding: binding)
+    }
+
+    /// Every limit the measure tested, with what was left of it and which one bound (for traces).
+    /// Call before `commit`.
+    func limitChecks(_ d: Decision, enterprise a: Int, year y: Int32) -> [LimitCheck] {
+        var limits = LimitState.limitDefinitions(set, entry: Int(d.entry))
+        var k = 0
+        forEachRoom(Int(d.entry), enterprise: a, year: y) { room in
+            limits[k].room = Fen(room)
+            k += 1
+            return true
         }
         if d.capped, let i = limits.firstIndex(where: { $0.room.value == d.room }) { limits[i].binding = true }
         return limits

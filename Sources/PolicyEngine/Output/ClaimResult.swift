@@ -42,49 +42,56 @@ public struct ClaimResult: Sendable {
 }
 
 extension Evaluation {
-    /// Builds the shown result of claim `row`. Requires an evaluation run with details.
+    /// Builds the shown result of claim `row`. Requires an evaluation run with details (and with
+    /// `trace: true` for a trace).
     public func result(_ row: Int, funding config: FundingConfiguration, trace: Bool) -> ClaimResult {
         precondition(detailed, "result(_:) needs an evaluation with details")
+        precondition(!trace || !limitTrace.isEmpty || outcome.isEmpty, "a trace needs an evaluation run with trace: true")
         let explainer = Explainer(evaluation: self)
         var r = ClaimResult(claimID: ledger.claimID(row), enterpriseID: ledger.enterpriseID(row), matter: ledger.matter(row),
                             status: status[row], award: Fen(award[row]), explanation: "", alternatives: [], trace: [])
-        guard let chosen = chosen[row] else {
+        let chosen = Int(chosenCandidate[row])
+        guard chosen >= 0 else {
             r.explanation = explainer.notApplicable(row: row)
             return r
         }
-        let entry = policies.entries[chosen.entry]
+        let o = outcome[chosen]
+        let entry = policies.entries[Int(o.entry)]
         let policy = policies.policies[entry.policy]
         r.policy = policy.id
         r.measure = entry.measure.id
         r.measureName = entry.measure.name
         r.clause = entry.measure.clause
-        r.explanation = explainer.sentence(chosen, row: row)
-        if chosen.status != .ineligible {
+        r.explanation = explainer.sentence(candidate: chosen, row: row)
+        if o.status != .ineligible {
             let district = policies.divisions.divisions[ledger.districtIndex(row)].name
-            r.funding = FundingSplit.compute(award: r.award, entry: entry, policy: policy, district: district, config: config)
+            r.funding = FundingRule(entry: entry, policy: policy, district: district, config: config).split(r.award)
         }
-        for o in alternatives[row] {
-            let e = policies.entries[o.entry]
+        let candidates = Int(candidateStart[row])..<Int(candidateStart[row + 1])
+        for c in candidates where c != chosen {
+            let a = outcome[c]
+            let e = policies.entries[Int(a.entry)]
             r.alternatives.append(.init(policy: policies.policies[e.policy].id, measure: e.measure.id, clause: e.measure.clause,
-                                        status: o.status, award: Fen(o.award),
-                                        explanation: explainer.sentence(o, row: row, winner: chosen)))
+                                        status: a.status, award: Fen(a.award),
+                                        explanation: explainer.sentence(candidate: c, row: row, winner: chosen)))
         }
         if trace {
-            for (o, isChosen) in [(chosen, true)] + alternatives[row].map({ ($0, false) }) {
+            for c in [chosen] + candidates.filter({ $0 != chosen }) {
+                let o = candidateOutcome(c)
                 let e = policies.entries[o.entry]
                 let m = e.measure
                 var conditions: [(String, Bool?)] = []
-                for (k, c) in m.conditions.enumerated() {
+                for (k, cond) in m.conditions.enumerated() {
                     var passed: Bool? = true
                     if case let .condition(failed)? = o.reason { passed = k < failed ? true : (k == failed ? false : nil) }
                     else if o.reason != nil { passed = nil }
-                    conditions.append((c.source, passed))
+                    conditions.append((cond.source, passed))
                 }
-                r.trace.append(.init(policy: policies.policies[e.policy].id, measure: m.id, clause: m.clause, chosen: isChosen,
+                r.trace.append(.init(policy: policies.policies[e.policy].id, measure: m.id, clause: m.clause, chosen: c == chosen,
                                      status: o.status,
                                      parameters: m.parameters.map { ($0.name, $0.value.display, $0.clause, $0.text) },
                                      conditions: conditions,
-                                     formula: "\(m.awardSource) → \(explainer.calculation(o, row: row))",
+                                     formula: "\(m.awardSource) → \(explainer.calculation(candidate: c, row: row))",
                                      raw: Explainer.yuan(o.raw), limits: o.limits, award: Fen(o.award)))
             }
         }

@@ -1,52 +1,212 @@
 import KuajingDomain
 
 /// Chinese explanations: one sentence per claim with the arithmetic, the limit that bound, and the
-/// clause, in words a reviewer can sign.
-struct Explainer {
+/// clause, in words a reviewer can sign. Written as UTF-8 bytes from per-measure templates compiled
+/// once, so that a million claims' explanations cost a million appends, not a million string
+/// interpolations; `ClaimResult` (the web, the API) and the streamed formats use this one writer.
+struct Explainer: Sendable {
     let evaluation: Evaluation
+    let templates: [MeasureTemplate]
     var ledger: ClaimsLedger { evaluation.ledger }
     var set: PolicySet { evaluation.policies }
 
-    func citation(_ entry: PolicySet.Entry) -> String {
-        let p = set.policies[entry.policy]
-        return "依据\(p.docNumber)\(entry.measure.clause)"
+    /// The parts of a measure's sentences that do not depend on the claim.
+    struct MeasureTemplate: Sendable {
+        /// `（依据杭政办函〔2024〕1号第二条第（一）项）`
+        let citation: [UInt8]
+        /// The award formula with holes for the claim's values; nil for a fixed amount (`定额`).
+        let formula: [Segment]?
+        /// `需人工审核：…。`
+        let review: [UInt8]
+        /// `超过…上限 ` per limit, in `LimitState.limitDefinitions` order, with what the phrase needs.
+        let limits: [(label: [UInt8], kind: LimitCheck.Kind, scope: [UInt8], limit: Int64)]
+        /// How a winner of 就高不重复 is named: `杭政办函〔2024〕1号第二条“自主品牌推广”`.
+        let nameAsWinner: [UInt8]
     }
 
-    /// Exact yuan of a fen rational: `210,000.00 元`, or `1,234.565 元（四舍五入为 1,234.57 元）`.
-    static func yuan(_ r: Rational) -> String {
-        if r.isInteger { return Fen(r.numerator).grouped + " 元" }
-        let y = (try? r.divided(by: Rational(100)))?.decimalText(maxDecimals: 8) ?? "\(r)"
-        return "\(y) 元（四舍五入为 \(Fen(r.roundedHalfUp()).grouped) 元）"
+    enum Segment: Sendable {
+        case text([UInt8])
+        case amount([UInt8])
+        case claimDate
+        case attribute(Expression, label: [UInt8])
     }
 
-    /// The formula of a measure with this claim's values in place of its names.
-    func render(_ e: Expression, row: Int, entry: PolicySet.Entry, top: Bool = true) -> String {
+    init(evaluation: Evaluation) {
+        self.evaluation = evaluation
+        templates = evaluation.templates
+    }
+
+    static func template(_ set: PolicySet, entry e: Int) -> MeasureTemplate {
+        let entry = set.entries[e]
         let m = entry.measure
+        let p = set.policies[entry.policy]
+        var formula: [Segment]? = nil
+        if case .name = m.award.kind, case .parameter? = m.award.binding {} else {
+            var segments: [Segment] = []
+            compile(m.award, measure: m, top: true, into: &segments)
+            formula = segments
+        }
+        let limits = LimitState.limitDefinitions(set, entry: e).map {
+            (label: Array("超过\($0.label) ".utf8), kind: $0.kind, scope: Array($0.scope.utf8), limit: $0.limit.value)
+        }
+        return MeasureTemplate(citation: Array("（依据\(p.docNumber)\(m.clause)）".utf8), formula: formula,
+                               review: Array("需人工审核：\(m.review ?? "")。".utf8), limits: limits,
+                               nameAsWinner: Array("\(p.docNumber)\(m.clause)“\(m.name)”".utf8))
+    }
+
+    /// The formula of a measure as text with holes, parenthesised as it reads: `（a + b）× 25%`.
+    static func compile(_ e: Expression, measure m: Measure, top: Bool, into out: inout [Segment]) {
+        func text(_ s: String) {
+            if case let .text(t)? = out.last { out[out.count - 1] = .text(t + Array(s.utf8)) } else { out.append(.text(Array(s.utf8))) }
+        }
         switch e.kind {
-        case let .literal(v): return v.display
+        case let .literal(v): text(v.display)
         case let .name(name):
             switch e.binding! {
-            case .amount: return "\(m.baseLabel) \(ledger.amount(row).grouped) 元"
-            case .claimDate: return "申报日期 \(ledger.date(row).chinese)"
-            case let .parameter(v): return v.display
+            case .amount: out.append(.amount(Array("\(m.baseLabel) ".utf8)))
+            case .claimDate: out.append(.claimDate)
+            case let .parameter(v): text(v.display)
             case .attribute:
-                let input = m.inputs.first { $0.name == name }
-                let v = value(of: e, row: row, entry: entry)
-                return "\(input?.label ?? name) \(v.display)"
+                let label = m.inputs.first { $0.name == name }?.label ?? name
+                out.append(.attribute(e, label: Array("\(label) ".utf8)))
             }
-        case let .negate(x): return "−" + render(x, row: row, entry: entry, top: false)
+        case let .negate(x):
+            text("−")
+            compile(x, measure: m, top: false, into: &out)
         case let .binary(op, l, r):
-            let s = "\(render(l, row: row, entry: entry, top: false)) \(op.symbol) \(render(r, row: row, entry: entry, top: false))"
-            return top ? s : "（\(s)）"
+            if !top { text("（") }
+            compile(l, measure: m, top: false, into: &out)
+            text(" \(op.symbol) ")
+            compile(r, measure: m, top: false, into: &out)
+            if !top { text("）") }
         case let .call(name, args):
-            let inner = args.map { render($0, row: row, entry: entry, top: true) }.joined(separator: "，")
             switch name {
-            case "min": return "取较小值（\(inner)）"
-            case "max": return "取较大值（\(inner)）"
-            default: return "\(name)（\(inner)）"
+            case "min": text("取较小值（")
+            case "max": text("取较大值（")
+            default: text("\(name)（")
             }
-        case .not, .membership: return "…"
+            for (k, a) in args.enumerated() {
+                if k > 0 { text("，") }
+                compile(a, measure: m, top: true, into: &out)
+            }
+            text("）")
+        case .not, .membership: text("…")
         }
+    }
+
+    // MARK: Sentences
+
+    /// The sentence of candidate `c` (an index into the evaluation's candidates) of claim `row`,
+    /// appended to `out`. `winner`: the candidate that beat it (就高不重复).
+    func sentence(candidate c: Int, row: Int, winner: Int? = nil, into out: inout [UInt8]) {
+        let o = evaluation.outcome[c]
+        let t = templates[Int(o.entry)]
+        let bound = o.binding >= 0
+        func limitPhrase() {
+            let k = t.limits[Int(o.binding)]
+            out += k.label
+            ByteText.grouped(k.limit, into: &out)
+            out += ByteText.yuanUnit
+            if o.room < k.limit {
+                if k.kind == .pool {
+                    out.append(contentsOf: "（资金池剩余 ".utf8)
+                } else {
+                    out += ByteText.fullOpen
+                    out += k.scope
+                    out.append(contentsOf: "已核定 ".utf8)
+                    ByteText.grouped(k.limit - o.room, into: &out)
+                    out.append(contentsOf: " 元，剩余 ".utf8)
+                }
+                ByteText.grouped(o.room, into: &out)
+                out.append(contentsOf: " 元）".utf8)
+            }
+        }
+        func granted() {
+            out.append(contentsOf: "，核定 ".utf8)
+            ByteText.grouped(o.award, into: &out)
+            out += ByteText.yuanUnit
+        }
+        switch o.status {
+        case .awarded:
+            calculation(candidate: c, row: row, into: &out)
+            granted()
+            out += t.citation
+        case .capped:
+            calculation(candidate: c, row: row, into: &out)
+            out += ByteText.fullComma
+            if bound { limitPhrase() } else { out.append(contentsOf: "受上限限制".utf8) }
+            granted()
+            out += t.citation
+        case .needsReview:
+            out += t.review
+            calculation(candidate: c, row: row, into: &out)
+            if bound { out += ByteText.fullComma; limitPhrase() }
+            if o.award > 0 {
+                out.append(contentsOf: "，文本允许的最高金额为 ".utf8)
+                ByteText.grouped(o.award, into: &out)
+                out += ByteText.yuanUnit
+            } else {
+                out.append(contentsOf: "，文本未规定金额，暂列 0.00 元".utf8)
+            }
+            out += t.citation
+        case .ineligible:
+            out.append(contentsOf: "不符合条件：".utf8)
+            if let r = LimitState.reason(o.reason, message: evaluation.failMessages[c]) {
+                out.append(contentsOf: reasonText(r, entry: set.entries[Int(o.entry)], row: row).utf8)
+            }
+            out += t.citation
+        case .excludedByHigher:
+            out.append(contentsOf: "就高不重复：".utf8)
+            let w = winner.map { evaluation.outcome[$0] }
+            if let w { out += templates[Int(w.entry)].nameAsWinner } else { out.append(contentsOf: "另一项政策".utf8) }
+            out.append(contentsOf: "核定 ".utf8)
+            ByteText.grouped(w?.award ?? 0, into: &out)
+            out.append(contentsOf: " 元，高于本项可得的 ".utf8)
+            ByteText.grouped(o.award, into: &out)
+            out.append(contentsOf: " 元，本项不重复享受".utf8)
+            out += t.citation
+        case .notApplicable:
+            break
+        }
+    }
+
+    func sentence(candidate c: Int, row: Int, winner: Int? = nil) -> String {
+        var out: [UInt8] = []
+        sentence(candidate: c, row: row, winner: winner, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `自主品牌推广费用 1,000,000.00 元 × 25% = 250,000.00 元`, or `定额 50,000.00 元`.
+    func calculation(candidate c: Int, row: Int, into out: inout [UInt8]) {
+        let entry = Int(evaluation.outcome[c].entry)
+        let raw = evaluation.candidateRaw[c]
+        guard let formula = templates[entry].formula else {
+            out.append(contentsOf: "定额 ".utf8)
+            Explainer.yuan(raw, into: &out)
+            return
+        }
+        for s in formula {
+            switch s {
+            case let .text(t): out += t
+            case let .amount(label):
+                out += label
+                ByteText.grouped(ledger.amount[row], into: &out)
+                out += ByteText.yuanUnit
+            case .claimDate:
+                out.append(contentsOf: "申报日期 \(ledger.date(row).chinese)".utf8)
+            case let .attribute(e, label):
+                out += label
+                out.append(contentsOf: value(of: e, row: row, entry: set.entries[entry]).display.utf8)
+            }
+        }
+        out.append(contentsOf: " = ".utf8)
+        Explainer.yuan(raw, into: &out)
+    }
+
+    func calculation(candidate c: Int, row: Int) -> String {
+        var out: [UInt8] = []
+        calculation(candidate: c, row: row, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     func value(of e: Expression, row: Int, entry: PolicySet.Entry) -> Value {
@@ -55,23 +215,21 @@ struct Explainer {
         return ev.evaluate(e).value(0, type: e.type)
     }
 
-    func calculation(_ o: CandidateOutcome, row: Int) -> String {
-        let entry = set.entries[o.entry]
-        if case .name = entry.measure.award.kind, case .parameter? = entry.measure.award.binding {
-            return "定额 \(Explainer.yuan(o.raw))"
+    /// Exact yuan of a fen rational: `210,000.00 元`, or `1,234.565 元（四舍五入为 1,234.57 元）`.
+    static func yuan(_ r: Rational, into out: inout [UInt8]) {
+        if r.isInteger {
+            ByteText.grouped(r.numerator, into: &out)
+            out += ByteText.yuanUnit
+            return
         }
-        return "\(render(entry.measure.award, row: row, entry: entry)) = \(Explainer.yuan(o.raw))"
+        let y = (try? r.divided(by: Rational(100)))?.decimalText(maxDecimals: 8) ?? "\(r)"
+        out.append(contentsOf: "\(y) 元（四舍五入为 \(Fen(r.roundedHalfUp()).grouped) 元）".utf8)
     }
 
-    func limitPhrase(_ l: LimitCheck) -> String {
-        var s = "超过\(l.label) \(l.limit.grouped) 元"
-        if l.room < l.limit {
-            switch l.kind {
-            case .pool: s += "（资金池剩余 \(l.room.grouped) 元）"
-            default: s += "（\(l.scope)已核定 \((l.limit - l.room).grouped) 元，剩余 \(l.room.grouped) 元）"
-            }
-        }
-        return s
+    static func yuan(_ r: Rational) -> String {
+        var out: [UInt8] = []
+        yuan(r, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     func reasonText(_ r: IneligibleReason, entry: PolicySet.Entry, row: Int) -> String {
@@ -96,31 +254,6 @@ struct Explainer {
         }
     }
 
-    func sentence(_ o: CandidateOutcome, row: Int, winner: CandidateOutcome? = nil) -> String {
-        let entry = set.entries[o.entry]
-        let cite = citation(entry)
-        let binding = o.limits.first { $0.binding }
-        switch o.status {
-        case .awarded:
-            return "\(calculation(o, row: row))，核定 \(Fen(o.award).grouped) 元（\(cite)）"
-        case .capped:
-            return "\(calculation(o, row: row))，\(binding.map(limitPhrase) ?? "受上限限制")，核定 \(Fen(o.award).grouped) 元（\(cite)）"
-        case .needsReview:
-            var s = "需人工审核：\(entry.measure.review ?? "")。\(calculation(o, row: row))"
-            if let b = binding { s += "，\(limitPhrase(b))" }
-            s += o.award > 0 ? "，文本允许的最高金额为 \(Fen(o.award).grouped) 元（\(cite)）" : "，文本未规定金额，暂列 0.00 元（\(cite)）"
-            return s
-        case .ineligible:
-            return "不符合条件：\(o.reason.map { reasonText($0, entry: entry, row: row) } ?? "")（\(cite)）"
-        case .excludedByHigher:
-            let w = winner.map { set.entries[$0.entry] }
-            let by = w.map { "\(set.policies[$0.policy].docNumber)\($0.measure.clause)“\($0.measure.name)”" } ?? "另一项政策"
-            return "就高不重复：\(by)核定 \(Fen(winner?.award ?? 0).grouped) 元，高于本项可得的 \(Fen(o.award).grouped) 元，本项不重复享受（\(cite)）"
-        case .notApplicable:
-            return ""
-        }
-    }
-
     func notApplicable(row: Int) -> String {
         let key = ledger.matter(row)
         let name = set.matter(key)?.chinese ?? key
@@ -136,5 +269,91 @@ struct Explainer {
         }
         if reasons.isEmpty { return "无适用政策：已加载的政策均不涵盖事项“\(name)”" }
         return "无适用政策：事项“\(name)”" + reasons.joined(separator: "；")
+    }
+}
+
+/// Numbers and fixed pieces of output as UTF-8 bytes.
+enum ByteText {
+    static let yuanUnit = Array(" 元".utf8)
+    static let fullComma = Array("，".utf8)
+    static let fullOpen = Array("（".utf8)
+
+    /// Yuan with thousands separators and two decimals, as `Fen.grouped`: `1,234,567.89`.
+    static func grouped(_ fen: Int64, into out: inout [UInt8]) { money(fen, separators: true, into: &out) }
+
+    /// Yuan with two decimals and no separators, as `Fen.plain`: `1234567.89`.
+    static func plain(_ fen: Int64, into out: inout [UInt8]) { money(fen, separators: false, into: &out) }
+
+    /// Written backwards into a small buffer on the stack, then appended in one copy.
+    static func money(_ fen: Int64, separators: Bool, into out: inout [UInt8]) {
+        var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let d = raw.bindMemory(to: UInt8.self)
+            var i = d.count
+            let m = fen.magnitude
+            var yuan = m / 100
+            let cents = m % 100
+            i -= 1; d[i] = UInt8(truncatingIfNeeded: cents % 10) + 48
+            i -= 1; d[i] = UInt8(truncatingIfNeeded: cents / 10) + 48
+            i -= 1; d[i] = UInt8(ascii: ".")
+            var digits = 0
+            repeat {
+                if separators && digits > 0 && digits % 3 == 0 { i -= 1; d[i] = UInt8(ascii: ",") }
+                i -= 1
+                d[i] = UInt8(truncatingIfNeeded: yuan % 10) + 48
+                yuan /= 10
+                digits += 1
+            } while yuan > 0
+            if fen < 0 { i -= 1; d[i] = UInt8(ascii: "-") }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: d[i...]))
+        }
+    }
+
+    /// A CSV field as `CSVText.field` writes it: quoted, inner quotes doubled, when it holds a comma,
+    /// a quote or a line break. Runs without a quote are copied whole.
+    static func csvField(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var needs = false
+        for c in p where c == 0x2C || c == 0x22 || c == 0x0A || c == 0x0D { needs = true; break }
+        if !needs { out.append(contentsOf: p); return }
+        out.append(0x22)
+        var start = 0
+        for i in 0..<p.count where p[i] == 0x22 {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...i]))
+            start = i
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...]))
+        out.append(0x22)
+    }
+
+    static func csvField(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { csvField($0, into: &out) }
+    }
+
+    /// A JSON string literal, as `JSONText.quote` writes it. Runs that need no escape are copied whole.
+    static func jsonString(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(0x22)
+        var start = 0
+        for i in 0..<p.count {
+            let c = p[i]
+            guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+            if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i])) }
+            start = i + 1
+            switch c {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            default:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]]
+            }
+        }
+        if start < p.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...])) }
+        out.append(0x22)
+    }
+
+    static func jsonString(_ bytes: [UInt8], into out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { jsonString($0, into: &out) }
     }
 }

@@ -36,23 +36,53 @@ public struct FundingSplit: Sendable {
     public var district: Fen?
     public var basis: String
 
-    /// The city's part is rounded half up to the fen; the district's is the rest, so the parts add up exactly.
     static func compute(award: Fen, entry: PolicySet.Entry, policy: Policy, district: String, config: FundingConfiguration) -> FundingSplit {
+        FundingRule(entry: entry, policy: policy, district: district, config: config).split(award)
+    }
+}
+
+/// How the awards of one measure in one district split between budgets: worked out once per
+/// (measure, district), then applied to each award.
+struct FundingRule: Sendable {
+    enum Share: Sendable {
+        /// The whole award from one budget (a single-level policy, a city-funded measure).
+        case single
+        /// Not configured: no figures, the basis says so.
+        case unconfigured
+        /// The city's share of a configured split.
+        case city(Rational)
+    }
+
+    let share: Share
+    let basis: String
+
+    init(entry: PolicySet.Entry, policy: Policy, district: String, config: FundingConfiguration) {
         let clause = policy.funding.clause.map { "（\($0)）" } ?? ""
         if policy.funding.rule == "single_level" {
-            return FundingSplit(city: award, district: .zero, basis: "\(policy.funding.payer)本级财政承担\(clause)")
+            share = .single
+            basis = "\(policy.funding.payer)本级财政承担\(clause)"
+        } else if entry.measure.fundedByCityOnly {
+            share = .single
+            basis = "本项由市级财政承担\(clause)"
+        } else if let (s, recorded) = config.cityShare[district] {
+            share = .city(s)
+            let percent = ((try? s.multiplied(by: Rational(100))) ?? .zero).decimalText()
+            basis = "市区两级按现行财政体制共同承担\(clause)；\(district)市级承担 \(percent)%（已配置：\(recorded)），市级部分四舍五入到分"
+        } else {
+            share = .unconfigured
+            basis = "市区两级按现行财政体制共同承担\(clause)；\(district)的市级分担比例未配置（config/funding.yaml），不作推定"
         }
-        if entry.measure.fundedByCityOnly {
-            return FundingSplit(city: award, district: .zero, basis: "本项由市级财政承担\(clause)")
+    }
+
+    /// The city's part is rounded half up to the fen; the district's is the rest, so the parts add up exactly.
+    func split(_ award: Fen) -> FundingSplit {
+        switch share {
+        case .single: return FundingSplit(city: award, district: .zero, basis: basis)
+        case .unconfigured: return FundingSplit(city: nil, district: nil, basis: basis)
+        case let .city(s):
+            let city = ((try? Rational(award.value).multiplied(by: s)) ?? .zero).roundedHalfUp()
+            return FundingSplit(city: Fen(city), district: Fen(award.value - city), basis: basis)
         }
-        guard let (share, basis) = config.cityShare[district] else {
-            return FundingSplit(city: nil, district: nil,
-                                basis: "市区两级按现行财政体制共同承担\(clause)；\(district)的市级分担比例未配置（config/funding.yaml），不作推定")
-        }
-        let city = ((try? Rational(award.value).multiplied(by: share)) ?? .zero).roundedHalfUp()
-        let percent = ((try? share.multiplied(by: Rational(100))) ?? .zero).decimalText()
-        return FundingSplit(city: Fen(city), district: Fen(award.value - city),
-                            basis: "市区两级按现行财政体制共同承担\(clause)；\(district)市级承担 \(percent)%（已配置：\(basis)），市级部分四舍五入到分")
     }
 }
 

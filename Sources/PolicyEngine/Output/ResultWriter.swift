@@ -7,68 +7,75 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case summary
 }
 
-/// Writes an evaluation in one of the output formats, streaming to a sink in chunks.
-public struct ResultWriter {
+/// Writes an evaluation in one of the output formats. The per-claim formats are rendered as UTF-8
+/// bytes in blocks of claims, on `threads` threads, and handed to the sink in ledger order: memory
+/// stays bounded by a few blocks whatever the size of the output (`OrderedBlocks`).
+public struct ResultWriter: Sendable {
     public let evaluation: Evaluation
     public let funding: FundingConfiguration
     public let trace: Bool
+    /// Threads that render blocks (1: the calling thread alone).
+    public let threads: Int
+    /// Claims per block.
+    static let blockSize = 8_192
 
-    public init(evaluation: Evaluation, funding: FundingConfiguration = .init(), trace: Bool = false) {
+    public init(evaluation: Evaluation, funding: FundingConfiguration = .init(), trace: Bool = false,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.evaluation = evaluation
         self.funding = funding
         self.trace = trace
+        self.threads = max(1, threads)
     }
 
-    public func write(_ format: OutputFormat, to sink: (String) -> Void) {
-        switch format {
-        case .json: writeJSON(sink)
-        case .csv: writeCSV(sink)
-        case .table: writeTable(sink)
-        case .summary: writeSummary(sink)
+    /// Streams the output as UTF-8 bytes; each buffer is valid only during the call.
+    public func write(_ format: OutputFormat, bytes sink: (UnsafeRawBufferPointer) -> Void) {
+        func emit(_ s: String) {
+            var s = s
+            s.withUTF8 { sink(UnsafeRawBufferPointer($0)) }
         }
+        switch format {
+        case .summary:
+            emit(summary())
+            return
+        case .json: emit("{\n  \"results\": [")
+        case .csv: emit("\u{FEFF}claim_id,enterprise_id,matter,status,status_zh,award,policy,measure,clause,funding_city,funding_district,funding_basis,explanation\n")
+        case .table: break
+        }
+        let n = evaluation.ledger.count
+        let blocks = (n + Self.blockSize - 1) / Self.blockSize
+        let writer = self
+        OrderedBlocks.run(count: blocks, threads: threads, render: { b, out in
+            var rows = RowRenderer(writer)
+            for row in (b * Self.blockSize)..<min(n, (b + 1) * Self.blockSize) {
+                switch format {
+                case .csv: rows.csv(row, into: &out)
+                case .json: rows.json(row, into: &out)
+                case .table: rows.table(row, into: &out)
+                case .summary: break
+                }
+            }
+        }, consume: { bytes in bytes.withUnsafeBytes { sink($0) } })
+        switch format {
+        case .json: emit("\n  ],\n  \"total\": \(JSONText.quote(evaluation.total.plain))\n}\n")
+        case .csv: emit(",,,,合计,\(evaluation.total.plain),,,,,,,\n")
+        case .table: emit("合计核定 \(evaluation.total.grouped) 元（\(n) 笔申报）\n")
+        case .summary: break
+        }
+    }
+
+    /// The same output as text chunks (for small outputs: a request's answer, a test).
+    public func write(_ format: OutputFormat, to sink: (String) -> Void) {
+        write(format, bytes: { sink(String(decoding: $0, as: UTF8.self)) })
     }
 
     public func render(_ format: OutputFormat) -> String {
-        var s = ""
-        write(format) { s += $0 }
-        return s
+        var bytes: [UInt8] = []
+        write(format, bytes: { bytes.append(contentsOf: $0) })
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func json(_ s: String) -> String { JSONText.quote(s) }
-
-    static func jsonAmount(_ f: Fen?) -> String { f.map { json($0.plain) } ?? "null" }
-
-    func writeJSON(_ sink: (String) -> Void) {
-        let j: (String) -> String = ResultWriter.json
-        sink("{\n  \"results\": [")
-        var buffer = ""
-        for row in 0..<evaluation.ledger.count {
-            let r = evaluation.result(row, funding: funding, trace: trace)
-            var o = (row == 0 ? "\n    {" : ",\n    {")
-            o += "\"claim_id\": \(j(r.claimID)), \"status\": \(j(r.status.rawValue)), \"award\": \(j(r.award.plain)), "
-            o += "\"policy\": \(r.policy.map(j) ?? "null"), \"measure\": \(r.measure.map(j) ?? "null"), \"clause\": \(r.clause.map(j) ?? "null"), "
-            o += "\"explanation\": \(j(r.explanation)), "
-            if let f = r.funding {
-                o += "\"funding\": {\"city\": \(ResultWriter.jsonAmount(f.city)), \"district\": \(ResultWriter.jsonAmount(f.district)), \"basis\": \(j(f.basis))}"
-            } else {
-                o += "\"funding\": null"
-            }
-            if !r.alternatives.isEmpty {
-                o += ", \"alternatives\": [" + r.alternatives.map {
-                    "{\"policy\": \(j($0.policy)), \"measure\": \(j($0.measure)), \"clause\": \(j($0.clause)), \"status\": \(j($0.status.rawValue)), \"award\": \(j($0.award.plain)), \"explanation\": \(j($0.explanation))}"
-                }.joined(separator: ", ") + "]"
-            }
-            if trace { o += ", \"trace\": " + traceJSON(r.trace) }
-            o += "}"
-            buffer += o
-            if buffer.utf8.count > 1 << 16 { sink(buffer); buffer = "" }
-        }
-        sink(buffer)
-        sink("\n  ],\n  \"total\": \(j(evaluation.total.plain))\n}\n")
-    }
-
-    func traceJSON(_ steps: [ClaimResult.TraceStep]) -> String {
-        let j: (String) -> String = ResultWriter.json
+    static func traceJSON(_ steps: [ClaimResult.TraceStep]) -> String {
+        let j: (String) -> String = JSONText.quote
         return "[" + steps.map { s in
             var o = "{\"policy\": \(j(s.policy)), \"measure\": \(j(s.measure)), \"clause\": \(j(s.clause)), \"chosen\": \(s.chosen), \"status\": \(j(s.status.rawValue)), "
             o += "\"parameters\": [" + s.parameters.map { "{\"name\": \(j($0.name)), \"value\": \(j($0.value)), \"clause\": \(j($0.clause)), \"text\": \(j($0.text))}" }.joined(separator: ", ") + "], "
@@ -80,38 +87,7 @@ public struct ResultWriter {
         }.joined(separator: ", ") + "]"
     }
 
-    /// CSV with a BOM so that Excel and WPS read the Chinese correctly.
-    func writeCSV(_ sink: (String) -> Void) {
-        let f = CSVText.field
-        sink("\u{FEFF}claim_id,enterprise_id,matter,status,status_zh,award,policy,measure,clause,funding_city,funding_district,funding_basis,explanation\n")
-        var buffer = ""
-        for row in 0..<evaluation.ledger.count {
-            let r = evaluation.result(row, funding: funding, trace: false)
-            buffer += [r.claimID, r.enterpriseID, r.matter, r.status.rawValue, r.status.chinese, r.award.plain, r.policy ?? "", r.measure ?? "",
-                       r.clause ?? "", r.funding?.city?.plain ?? "", r.funding?.district?.plain ?? "", r.funding?.basis ?? "", r.explanation]
-                .map(f).joined(separator: ",") + "\n"
-            if buffer.utf8.count > 1 << 16 { sink(buffer); buffer = "" }
-        }
-        sink(buffer)
-        sink(",,,,合计,\(evaluation.total.plain),,,,,,,\n")
-    }
-
-    func writeTable(_ sink: (String) -> Void) {
-        for row in 0..<evaluation.ledger.count {
-            let r = evaluation.result(row, funding: funding, trace: false)
-            sink("【\(r.claimID)】\(r.status.chinese)（\(r.status.rawValue)） 核定 \(r.award.grouped) 元")
-            if let p = r.policy, let m = r.measureName, let c = r.clause { sink("  \(p) \(c) \(m)") }
-            sink("\n  \(r.explanation)\n")
-            if let fu = r.funding {
-                sink("  资金来源：市级 \(fu.city?.grouped ?? "未定") 元，区级 \(fu.district?.grouped ?? "未定") 元；\(fu.basis)\n")
-            }
-            for a in r.alternatives { sink("  · \(a.explanation)\n") }
-            if trace { sink("  trace: " + traceJSON(r.trace) + "\n") }
-        }
-        sink("合计核定 \(evaluation.total.grouped) 元（\(evaluation.ledger.count) 笔申报）\n")
-    }
-
-    func writeSummary(_ sink: (String) -> Void) {
+    func summary() -> String {
         // Counts and sums in flat arrays indexed by (chosen measure + 1, status): no hashing per claim.
         let statuses = ClaimStatus.allCases
         let width = statuses.count
@@ -123,7 +99,7 @@ public struct ResultWriter {
             count[k] += 1
             sum[k] += evaluation.award[row]
         }
-        sink("policy,measure,clause,status,claims,award\n")
+        var s = "policy,measure,clause,status,claims,award\n"
         for k in 0..<slots where count[k] > 0 {
             let entry = k / width - 1
             let (p, m, c): (String, String, String)
@@ -131,8 +107,278 @@ public struct ResultWriter {
                 let e = evaluation.policies.entries[entry]
                 (p, m, c) = (evaluation.policies.policies[e.policy].id, e.measure.id, e.measure.clause)
             } else { (p, m, c) = ("", "", "") }
-            sink("\(p),\(m),\(c),\(statuses[k % width].rawValue),\(count[k]),\(Fen(sum[k]).plain)\n")
+            s += "\(p),\(m),\(c),\(statuses[k % width].rawValue),\(count[k]),\(Fen(sum[k]).plain)\n"
         }
-        sink("total,,,,\(evaluation.ledger.count),\(evaluation.total.plain)\n")
+        s += "total,,,,\(evaluation.ledger.count),\(evaluation.total.plain)\n"
+        return s
+    }
+}
+
+/// One claim's line (csv), object (json) or paragraph (table) as bytes; one per rendering thread,
+/// with its own cache of the funding rule per (measure, district).
+struct RowRenderer {
+    let evaluation: Evaluation
+    let explainer: Explainer
+    let config: FundingConfiguration
+    let trace: Bool
+    let divisions: Int
+    /// Per entry: `policy,measure,clause` as CSV, and each as a JSON string.
+    let csvNames: [[UInt8]]
+    let jsonNames: [(policy: [UInt8], measure: [UInt8], clause: [UInt8])]
+    let matterCSV: [[UInt8]]
+    let statusCSV: [[UInt8]]
+    let statusJSON: [[UInt8]]
+    /// Funding rules by entry × district, worked out when first needed, with the basis as CSV and JSON.
+    var rules: [Int: (rule: FundingRule, csv: [UInt8], json: [UInt8])] = [:]
+    var sentence: [UInt8] = []
+
+    init(_ w: ResultWriter) {
+        evaluation = w.evaluation
+        explainer = Explainer(evaluation: w.evaluation)
+        config = w.funding
+        trace = w.trace
+        let set = w.evaluation.policies
+        divisions = set.divisions.divisions.count
+        func csv(_ s: String) -> [UInt8] { Array(CSVText.field(s).utf8) }
+        func json(_ s: String) -> [UInt8] { Array(JSONText.quote(s).utf8) }
+        csvNames = set.entries.map { e in
+            Array([set.policies[e.policy].id, e.measure.id, e.measure.clause].map(CSVText.field).joined(separator: ",").utf8)
+        }
+        jsonNames = set.entries.map { (json(set.policies[$0.policy].id), json($0.measure.id), json($0.measure.clause)) }
+        matterCSV = w.evaluation.ledger.matterKeys.map(csv)
+        statusCSV = ClaimStatus.allCases.map { Array("\($0.rawValue),\(CSVText.field($0.chinese))".utf8) }
+        statusJSON = ClaimStatus.allCases.map(\.rawValue).map(json)
+    }
+
+    var ledger: ClaimsLedger { evaluation.ledger }
+
+    /// The funding of claim `row` (nil when its measure is ineligible or none applies).
+    mutating func funding(_ row: Int) -> (split: FundingSplit, csv: [UInt8], json: [UInt8])? {
+        let c = Int(evaluation.chosenCandidate[row])
+        guard c >= 0 else { return nil }
+        let o = evaluation.outcome[c]
+        guard o.status != .ineligible else { return nil }
+        let d = ledger.districtIndex(row)
+        let k = Int(o.entry) * divisions + d
+        if rules[k] == nil {
+            let set = evaluation.policies
+            let entry = set.entries[Int(o.entry)]
+            let rule = FundingRule(entry: entry, policy: set.policies[entry.policy], district: set.divisions.divisions[d].name, config: config)
+            rules[k] = (rule, Array(CSVText.field(rule.basis).utf8), Array(JSONText.quote(rule.basis).utf8))
+        }
+        let r = rules[k]!
+        return (r.rule.split(Fen(evaluation.award[row])), r.csv, r.json)
+    }
+
+    /// The chosen candidate's sentence (or the not-applicable one) into `sentence`.
+    mutating func explain(_ row: Int) {
+        sentence.removeAll(keepingCapacity: true)
+        let c = Int(evaluation.chosenCandidate[row])
+        if c >= 0 { explainer.sentence(candidate: c, row: row, into: &sentence) }
+        else { sentence.append(contentsOf: explainer.notApplicable(row: row).utf8) }
+    }
+
+    func bytes(_ r: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        ledger.storage.withUnsafeBufferPointer { p in body(UnsafeBufferPointer(rebasing: p[r.offset..<(r.offset + r.length)])) }
+    }
+
+    mutating func csv(_ row: Int, into out: inout [UInt8]) {
+        let comma = UInt8(ascii: ",")
+        bytes(ledger.claimID[row]) { ByteText.csvField($0, into: &out) }
+        out.append(comma)
+        bytes(ledger.enterpriseKeys[Int(ledger.enterprise[row])]) { ByteText.csvField($0, into: &out) }
+        out.append(comma)
+        out += matterCSV[Int(ledger.matter[row])]
+        out.append(comma)
+        out += statusCSV[evaluation.status[row].index]
+        out.append(comma)
+        ByteText.plain(evaluation.award[row], into: &out)
+        out.append(comma)
+        let entry = Int(evaluation.chosenEntry[row])
+        if entry >= 0 { out += csvNames[entry] } else { out += [comma, comma] }
+        out.append(comma)
+        if let (f, basis, _) = funding(row) {
+            if let city = f.city { ByteText.plain(city.value, into: &out) }
+            out.append(comma)
+            if let district = f.district { ByteText.plain(district.value, into: &out) }
+            out.append(comma)
+            out += basis
+        } else { out += [comma, comma] }
+        out.append(comma)
+        explain(row)
+        ByteText.csvField(sentence, into: &out)
+        out.append(0x0A)
+    }
+
+    mutating func json(_ row: Int, into out: inout [UInt8]) {
+        out.append(contentsOf: row == 0 ? "\n    {\"claim_id\": ".utf8 : ",\n    {\"claim_id\": ".utf8)
+        bytes(ledger.claimID[row]) { ByteText.jsonString($0, into: &out) }
+        out.append(contentsOf: ", \"status\": ".utf8)
+        out += statusJSON[evaluation.status[row].index]
+        out.append(contentsOf: ", \"award\": \"".utf8)
+        ByteText.plain(evaluation.award[row], into: &out)
+        out.append(contentsOf: "\", ".utf8)
+        let entry = Int(evaluation.chosenEntry[row])
+        if entry >= 0 {
+            let names = jsonNames[entry]
+            out.append(contentsOf: "\"policy\": ".utf8)
+            out += names.policy
+            out.append(contentsOf: ", \"measure\": ".utf8)
+            out += names.measure
+            out.append(contentsOf: ", \"clause\": ".utf8)
+            out += names.clause
+        } else {
+            out.append(contentsOf: "\"policy\": null, \"measure\": null, \"clause\": null".utf8)
+        }
+        out.append(contentsOf: ", \"explanation\": ".utf8)
+        explain(row)
+        ByteText.jsonString(sentence, into: &out)
+        out.append(contentsOf: ", \"funding\": ".utf8)
+        if let (f, _, basis) = funding(row) {
+            func amount(_ a: Fen?) {
+                guard let a else { out.append(contentsOf: "null".utf8); return }
+                out.append(0x22)
+                ByteText.plain(a.value, into: &out)
+                out.append(0x22)
+            }
+            out.append(contentsOf: "{\"city\": ".utf8)
+            amount(f.city)
+            out.append(contentsOf: ", \"district\": ".utf8)
+            amount(f.district)
+            out.append(contentsOf: ", \"basis\": ".utf8)
+            out += basis
+            out.append(0x7D)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        let chosen = Int(evaluation.chosenCandidate[row])
+        let lo = Int(evaluation.candidateStart[row]), hi = Int(evaluation.candidateStart[row + 1])
+        if hi - lo > 1 {
+            out.append(contentsOf: ", \"alternatives\": [".utf8)
+            var first = true
+            for c in lo..<hi where c != chosen {
+                let o = evaluation.outcome[c]
+                let names = jsonNames[Int(o.entry)]
+                out.append(contentsOf: first ? "{\"policy\": ".utf8 : ", {\"policy\": ".utf8)
+                first = false
+                out += names.policy
+                out.append(contentsOf: ", \"measure\": ".utf8)
+                out += names.measure
+                out.append(contentsOf: ", \"clause\": ".utf8)
+                out += names.clause
+                out.append(contentsOf: ", \"status\": ".utf8)
+                out += statusJSON[o.status.index]
+                out.append(contentsOf: ", \"award\": \"".utf8)
+                ByteText.plain(o.award, into: &out)
+                out.append(contentsOf: "\", \"explanation\": ".utf8)
+                sentence.removeAll(keepingCapacity: true)
+                explainer.sentence(candidate: c, row: row, winner: chosen, into: &sentence)
+                ByteText.jsonString(sentence, into: &out)
+                out.append(0x7D)
+            }
+            out.append(0x5D)
+        }
+        if trace {
+            out.append(contentsOf: ", \"trace\": ".utf8)
+            out.append(contentsOf: ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace).utf8)
+        }
+        out.append(0x7D)
+    }
+
+    mutating func table(_ row: Int, into out: inout [UInt8]) {
+        let status = evaluation.status[row]
+        out.append(contentsOf: "【".utf8)
+        bytes(ledger.claimID[row]) { out.append(contentsOf: $0) }
+        out.append(contentsOf: "】\(status.chinese)（\(status.rawValue)） 核定 ".utf8)
+        ByteText.grouped(evaluation.award[row], into: &out)
+        out += ByteText.yuanUnit
+        let c = Int(evaluation.chosenCandidate[row])
+        if c >= 0 {
+            let e = evaluation.policies.entries[Int(evaluation.outcome[c].entry)]
+            out.append(contentsOf: "  \(evaluation.policies.policies[e.policy].id) \(e.measure.clause) \(e.measure.name)".utf8)
+        }
+        out.append(contentsOf: "\n  ".utf8)
+        explain(row)
+        out += sentence
+        out.append(0x0A)
+        if let (f, _, _) = funding(row) {
+            out.append(contentsOf: "  资金来源：市级 ".utf8)
+            if let city = f.city { ByteText.grouped(city.value, into: &out) } else { out.append(contentsOf: "未定".utf8) }
+            out.append(contentsOf: " 元，区级 ".utf8)
+            if let district = f.district { ByteText.grouped(district.value, into: &out) } else { out.append(contentsOf: "未定".utf8) }
+            out.append(contentsOf: " 元；\(f.basis)\n".utf8)
+        }
+        let lo = Int(evaluation.candidateStart[row]), hi = Int(evaluation.candidateStart[row + 1])
+        for a in lo..<hi where a != c {
+            out.append(contentsOf: "  · ".utf8)
+            explainer.sentence(candidate: a, row: row, winner: c, into: &out)
+            out.append(0x0A)
+        }
+        if trace {
+            out.append(contentsOf: "  trace: \(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))\n".utf8)
+        }
+    }
+}
+
+/// Renders blocks 0..<count on up to `threads` threads, at most a few blocks ahead of the consumer,
+/// and hands them to `consume` in order on the calling thread: the output keeps its order and
+/// memory holds only the blocks in flight. Buffers are reused (fresh pages cost the kernel a clear).
+enum OrderedBlocks {
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var next = 0
+        var consumed = 0
+        var ready: [Int: [UInt8]] = [:]
+        var spare: [[UInt8]] = []
+    }
+
+    static func run(count: Int, threads: Int, render: @escaping @Sendable (Int, inout [UInt8]) -> Void, consume: ([UInt8]) -> Void) {
+        if threads <= 1 || count <= 1 {
+            var buffer: [UInt8] = []
+            for b in 0..<count {
+                buffer.removeAll(keepingCapacity: true)
+                render(b, &buffer)
+                consume(buffer)
+            }
+            return
+        }
+        let window = threads * 2
+        let shared = Shared()
+        let group = DispatchGroup()
+        for _ in 0..<threads {
+            DispatchQueue.global().async(group: group) {
+                while true {
+                    shared.condition.lock()
+                    while shared.next < count && shared.next >= shared.consumed + window { shared.condition.wait() }
+                    if shared.next >= count {
+                        shared.condition.unlock()
+                        return
+                    }
+                    let b = shared.next
+                    shared.next += 1
+                    var buffer = shared.spare.popLast() ?? []
+                    shared.condition.unlock()
+                    buffer.removeAll(keepingCapacity: true)
+                    render(b, &buffer)
+                    shared.condition.lock()
+                    shared.ready[b] = buffer
+                    shared.condition.broadcast()
+                    shared.condition.unlock()
+                }
+            }
+        }
+        for b in 0..<count {
+            shared.condition.lock()
+            while shared.ready[b] == nil { shared.condition.wait() }
+            let buffer = shared.ready.removeValue(forKey: b)!
+            shared.condition.unlock()
+            consume(buffer)
+            shared.condition.lock()
+            shared.spare.append(buffer)
+            shared.consumed = b + 1
+            shared.condition.broadcast()
+            shared.condition.unlock()
+        }
+        group.wait()
     }
 }
