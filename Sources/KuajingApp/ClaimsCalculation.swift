@@ -29,15 +29,18 @@ public struct ClaimsCalculation: Sendable {
 
     /// Reads and validates the whole ledger first: a malformed ledger is an `invalidInput` naming
     /// every problem by file, line, column and field, and nothing is evaluated.
-    /// `trace`: keep every limit each claim tested (for `--trace`).
-    public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true, trace: Bool = false) throws(AppError) -> Result {
+    /// `trace`: keep every limit each claim tested (for `--trace`). `threads`: how many threads read
+    /// the ledger (all cores by default).
+    public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true, trace: Bool = false,
+                         threads: Int? = nil) throws(AppError) -> Result {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet(only: policyIDs)
             let funding = try context.funding()
             timer.mark("load policies")
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
-            let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions)
+            let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions,
+                                               threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             timer.mark("read ledger")
             let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace)
             timer.mark("evaluate")

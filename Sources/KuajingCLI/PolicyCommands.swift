@@ -129,7 +129,7 @@ struct Calc: AsyncParsableCommand {
     @Option(name: .customLong("policy"), help: "Only this policy (repeatable); all policies when omitted.") var policyIDs: [String] = []
     @Option(help: "table, json, csv or summary.") var format: String = "table"
     @Flag(help: "Include the structured steps: parameters with clauses, conditions, every limit tested.") var trace = false
-    @Option(help: "Threads that render the results (default: every core this process may use).") var threads: Int?
+    @Option(help: "Threads that read the ledger and render the results (default: every core this process may use).") var threads: Int?
     @OptionGroup var options: AppOptions
 
     func run() async throws {
@@ -137,7 +137,7 @@ struct Calc: AsyncParsableCommand {
             guard let f = OutputFormat(rawValue: format) else {
                 throw .invalidInput(field: "format", location: nil, message: "未知格式 \(format)；可用 table、json、csv、summary")
             }
-            var result = try ClaimsCalculation(options.context()).evaluate(claimsFile: claims, policyIDs: policyIDs, details: f != .summary, trace: trace)
+            var result = try ClaimsCalculation(options.context()).evaluate(claimsFile: claims, policyIDs: policyIDs, details: f != .summary, trace: trace, threads: threads)
             let out = StandardOutput()
             result.write(f, trace: trace, threads: threads, bytes: out.write(raw:))
             result.timer.mark("write")

@@ -8,8 +8,13 @@ import KuajingDomain
 /// JSON array of objects. Either the whole ledger is valid and returned, or `LedgerError` lists
 /// the problems with file, line and column and nothing is returned.
 public enum LedgerReader {
-    public static func read(path: String, matterKeys: [String], divisions: DivisionCatalog = .standard) throws -> ClaimsLedger {
+    /// `threads`: a CSV ledger of more than a few megabytes is read in that many parts at once;
+    /// the result, and every problem reported, is the same as reading it front to back.
+    public static func read(path: String, matterKeys: [String], divisions: DivisionCatalog = .standard,
+                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> ClaimsLedger {
+        var timer = PhaseTimer()
         let bytes = try readFile(path)
+        timer.mark("load file")
         var start = 0
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
         var i = start
@@ -18,7 +23,7 @@ public enum LedgerReader {
             return try JSONLedgerReader.read(bytes, source: path, matterKeys: matterKeys, divisions: divisions)
         }
         // Hand the buffer over without a copy: the CSV reader unescapes quoted fields in place.
-        return try CSVLedgerReader.read(consume bytes, source: path, matterKeys: matterKeys, divisions: divisions)
+        return try CSVLedgerReader.read(consume bytes, source: path, matterKeys: matterKeys, divisions: divisions, threads: threads)
     }
 
     /// A JSON ledger given as bytes (a request body); `source` names it in every problem.
@@ -67,7 +72,13 @@ enum CSVLedgerReader {
         let p: UnsafeMutablePointer<UInt8>
         let n: Int
         var i: Int
+        /// No record starts at or after `stop` (a part's end); one that starts before it is read whole.
+        var stop: Int
         var line = 1
+        /// Whether quoted fields with "" may be unescaped in place; when not, such a field sets
+        /// `aborted` and ends the scan.
+        var writes = true
+        var aborted = false
         var fields: UnsafeMutableBufferPointer<ByteRange>
         var count = 0
         var problem: (line: Int, column: Int, message: String)?
@@ -76,7 +87,17 @@ enum CSVLedgerReader {
             self.p = p
             self.n = n
             i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
+            stop = n
             fields = .allocate(capacity: 64)
+        }
+
+        /// A scanner over the records that start in `start..<stop`, counting lines from `line`.
+        init(_ p: UnsafeMutablePointer<UInt8>, _ n: Int, start: Int, stop: Int, line: Int, writes: Bool) {
+            self.init(p, n)
+            i = start
+            self.stop = stop
+            self.line = line
+            self.writes = writes
         }
 
         func release() { fields.deallocate() }
@@ -95,30 +116,53 @@ enum CSVLedgerReader {
         /// Scans one record; false at the end of the input.
         mutating func next() -> Bool {
             count = 0
-            if i >= n { return false }
+            if i >= stop { return false }
             while true {
                 if p[i] == UInt8(ascii: "\"") {
-                    // Quoted field: copy its content down over the opening quote, unescaping "".
+                    // Quoted field. Without "" inside, its range is its content where it lies (nothing
+                    // written); with "", the content is copied down over the opening quote, unescaped,
+                    // unless writing is off (a part read beside others), which stops the scan.
                     let startLine = line
                     let start = i
-                    var w = i
                     i += 1
                     var closed = false
+                    var escaped = false
                     while i < n {
                         let c = p[i]
                         if c == UInt8(ascii: "\"") {
-                            if i + 1 < n && p[i + 1] == UInt8(ascii: "\"") { p[w] = c; w += 1; i += 2; continue }
-                            i += 1
+                            if i + 1 < n && p[i + 1] == UInt8(ascii: "\"") { escaped = true; break }
                             closed = true
                             break
                         }
                         if c == 0x0A { line += 1 }
-                        p[w] = c
-                        w += 1
                         i += 1
                     }
+                    if escaped {
+                        guard writes else {
+                            aborted = true
+                            return false
+                        }
+                        i = start + 1
+                        line = startLine
+                        var w = start
+                        while i < n {
+                            let c = p[i]
+                            if c == UInt8(ascii: "\"") {
+                                if i + 1 < n && p[i + 1] == UInt8(ascii: "\"") { p[w] = c; w += 1; i += 2; continue }
+                                closed = true
+                                break
+                            }
+                            if c == 0x0A { line += 1 }
+                            p[w] = c
+                            w += 1
+                            i += 1
+                        }
+                        append(ByteRange(offset: start, length: w - start))
+                    } else {
+                        append(ByteRange(offset: start + 1, length: i - start - 1))
+                    }
+                    if closed { i += 1 }
                     if !closed && problem == nil { problem = (startLine, count + 1, "引号未闭合") }
-                    append(ByteRange(offset: start, length: w - start))
                 } else {
                     let start = i
                     while i < n {
@@ -151,8 +195,53 @@ enum CSVLedgerReader {
         }
     }
 
-    static func read(_ input: consuming [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog) throws -> ClaimsLedger {
+    /// One part of the body: the rows of the records that start in it, where its scanner ended, and
+    /// its first syntax error. Lines count from `firstLine` (0 for a part read before its start line
+    /// is known: its lines are shifted when the parts are joined).
+    struct Part {
+        var builder: LedgerBuilder
+        var end: Int
+        var endLine: Int
+        var syntax: LedgerError.Problem?
+        /// Met a quoted field with "" while not allowed to write: to be read again, alone.
+        var aborted = false
+    }
+
+    static func readPart(_ base: UnsafeMutablePointer<UInt8>, _ n: Int, start: Int, stop: Int, firstLine: Int, writes: Bool,
+                         source: String, header: [String], matterKeys: [String], divisions: DivisionCatalog, expectedRows: Int) -> Part {
+        var scanner = Scanner(base, n, start: start, stop: stop, line: firstLine, writes: writes)
+        defer { scanner.release() }
+        var b = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
+                              divisions: divisions, expectedRows: expectedRows)
+        let constBase = UnsafePointer(base)
+        while true {
+            let recordLine = scanner.line
+            guard scanner.next() else {
+                if scanner.aborted { return Part(builder: b, end: scanner.i, endLine: scanner.line, syntax: nil, aborted: true) }
+                break
+            }
+            if let p = scanner.problem {
+                return Part(builder: b, end: scanner.i, endLine: scanner.line,
+                            syntax: .init(file: source, line: p.line, column: p.column, field: "?", message: p.message))
+            }
+            if scanner.count == 1 && scanner.fields[0].isEmpty { continue } // blank line
+            if scanner.count != header.count {
+                b.problem(recordLine, scanner.count - 1, "本行有 \(scanner.count) 列，表头有 \(header.count) 列", column: min(scanner.count, header.count))
+            } else {
+                b.addRow(constBase, UnsafeBufferPointer(start: scanner.fields.baseAddress, count: scanner.count), line: recordLine)
+            }
+            if b.shouldStop { break }
+        }
+        return Part(builder: b, end: scanner.i, endLine: scanner.line, syntax: nil)
+    }
+
+    /// Parts start after a line break near equal shares of the body. A part is read on a guess that a
+    /// record starts there; the guess is checked against where the part before it ended (a quoted
+    /// field may span the break), and a part guessed wrong is read again from the right place.
+    static func read(_ input: consuming [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog, threads: Int,
+                     minimumPartBytes: Int = 4 << 20) throws -> ClaimsLedger {
         var bytes = input
+        var timer = PhaseTimer()
         // Size the tables once: one row per newline.
         let expectedRows = max(16, bytes.withUnsafeBufferPointer { p in
             var lines = 0
@@ -168,38 +257,88 @@ enum CSVLedgerReader {
         var builder: LedgerBuilder?
         var syntax: LedgerError.Problem?
         bytes.withUnsafeMutableBufferPointer { buf in
-            var scanner = Scanner(buf.baseAddress!, buf.count)
+            let base = buf.baseAddress!, n = buf.count
+            var scanner = Scanner(base, n)
             defer { scanner.release() }
             guard scanner.next(), !(scanner.count == 1 && scanner.fields[0].isEmpty) else {
                 syntax = .init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")
                 return
             }
-            let base = UnsafePointer(buf.baseAddress!)
             let header = (0..<scanner.count).map { k in
                 let r = scanner.fields[k]
                 return String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
             }
-            var b = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
-                                  divisions: divisions, expectedRows: expectedRows)
-            defer { builder = b }
-            guard b.isHeaderValid else { return }
-            while true {
-                let recordLine = scanner.line
-                guard scanner.next() else { break }
-                if let p = scanner.problem {
-                    syntax = .init(file: source, line: p.line, column: p.column, field: "?", message: p.message)
-                    return
-                }
-                if scanner.count == 1 && scanner.fields[0].isEmpty { continue } // blank line
-                if scanner.count != header.count {
-                    b.problem(recordLine, scanner.count - 1, "本行有 \(scanner.count) 列，表头有 \(header.count) 列", column: min(scanner.count, header.count))
-                } else {
-                    b.addRow(base, UnsafeBufferPointer(start: scanner.fields.baseAddress, count: scanner.count), line: recordLine)
-                }
-                if b.shouldStop { break }
+            let headerCheck = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
+                                            divisions: divisions, expectedRows: 0)
+            guard headerCheck.isHeaderValid else {
+                builder = headerCheck
+                return
             }
+            let bodyStart = scanner.i, bodyLine = scanner.line
+            // Part boundaries: just after a line break at or past each equal share.
+            var guesses = [bodyStart]
+            let partCount = max(1, min(threads, (n - bodyStart) / minimumPartBytes))
+            for k in 1..<max(1, partCount) {
+                var q = bodyStart + (n - bodyStart) * k / partCount
+                while q < n && base[q - 1] != 0x0A { q += 1 }
+                if q < n && q > guesses.last! { guesses.append(q) }
+            }
+            let starts = guesses
+            let stops = Array(starts.dropFirst()) + [n]
+            let share = expectedRows / starts.count + 16
+            let alone = starts.count == 1
+            let shared = Pointer(base: base)
+            var parts = [Part?](repeating: nil, count: starts.count)
+            parts.withUnsafeMutableBufferPointer { slots in
+                let slotsPointer = PartSlots(base: slots.baseAddress!)
+                // Beside each other, parts only read the bytes (no unescaping in place).
+                DispatchQueue.concurrentPerform(iterations: starts.count) { k in
+                    slotsPointer.base[k] = readPart(shared.base, n, start: starts[k], stop: stops[k], firstLine: k == 0 ? bodyLine : 0, writes: alone,
+                                                    source: source, header: header, matterKeys: matterKeys, divisions: divisions,
+                                                    expectedRows: k == 0 ? expectedRows : share)
+                }
+            }
+            timer.mark("parts (\(starts.count))")
+            // Join in order, checking each part's start against where the one before it ended; a part
+            // that started in the wrong place, or stopped at a "" it could not unescape, is read again.
+            var joined: Part? = nil
+            for k in 0..<starts.count {
+                if let j = joined, j.syntax != nil || j.builder.shouldStop { break }
+                let start = joined?.end ?? bodyStart, line = joined?.endLine ?? bodyLine
+                var part = parts[k]!
+                parts[k] = nil
+                var shift = k == 0 ? 0 : line
+                if part.aborted || start != starts[k] {
+                    part = readPart(base, n, start: start, stop: stops[k], firstLine: line, writes: true,
+                                    source: source, header: header, matterKeys: matterKeys, divisions: divisions,
+                                    expectedRows: k == 0 ? expectedRows : share)
+                    shift = 0
+                }
+                if var s = part.syntax {
+                    s.line += shift
+                    part.syntax = s
+                }
+                guard var j = joined else {
+                    joined = part
+                    continue
+                }
+                j.builder.append(&part.builder, lineShift: Int32(shift), base: UnsafePointer(base))
+                j.end = part.end
+                j.endLine = part.endLine + shift
+                j.syntax = part.syntax
+                joined = j
+            }
+            let result = joined!
+            if let s = result.syntax, !result.builder.reachedLimit(before: s.line) { syntax = s }
+            builder = result.builder
         }
+        timer.mark("join")
         if let syntax { throw LedgerError(problems: [syntax], truncated: false) }
+        defer { timer.mark("duplicate ids") }
         return try builder!.finish(storage: bytes)
     }
+
+    /// Addresses shared by the threads that read disjoint parts of one buffer.
+    struct Pointer: @unchecked Sendable { let base: UnsafeMutablePointer<UInt8> }
+    struct PartSlots: @unchecked Sendable { let base: UnsafeMutablePointer<Part?> }
 }
