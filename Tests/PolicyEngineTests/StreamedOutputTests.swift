@@ -122,7 +122,7 @@ import KuajingDomain
     func blocksArriveInOrder(count: Int) {
         var got: [Int] = []
         OrderedBlocks.run(count: count, threads: 3, render: { b, out in out += Array(repeating: UInt8(b % 251), count: 1 + b % 5) },
-                          consume: { bytes in got.append(Int(bytes[0])); #expect(bytes.count >= 1) })
+                          consume: { buffer in got.append(Int(buffer.bytes[0])); #expect(buffer.count >= 1) })
         #expect(got == (0..<count).map { $0 % 251 })
     }
 }

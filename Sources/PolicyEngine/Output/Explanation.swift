@@ -98,72 +98,72 @@ struct Explainer: Sendable {
 
     /// The sentence of candidate `c` (an index into the evaluation's candidates) of claim `row`,
     /// appended to `out`. `winner`: the candidate that beat it (就高不重复).
-    func sentence(candidate c: Int, row: Int, winner: Int? = nil, into out: inout [UInt8]) {
+    func sentence(candidate c: Int, row: Int, winner: Int? = nil, into out: ByteBuffer) {
         let o = evaluation.outcome[c]
         let t = templates[Int(o.entry)]
         let bound = o.binding >= 0
         func limitPhrase() {
             let k = t.limits[Int(o.binding)]
             out += k.label
-            ByteText.grouped(k.limit, into: &out)
+            ByteText.grouped(k.limit, into: out)
             out += ByteText.yuanUnit
             if o.room < k.limit {
                 if k.kind == .pool {
-                    out.append(contentsOf: "（资金池剩余 ".utf8)
+                    out.literal("（资金池剩余 ")
                 } else {
                     out += ByteText.fullOpen
                     out += k.scope
-                    out.append(contentsOf: "已核定 ".utf8)
-                    ByteText.grouped(k.limit - o.room, into: &out)
-                    out.append(contentsOf: " 元，剩余 ".utf8)
+                    out.literal("已核定 ")
+                    ByteText.grouped(k.limit - o.room, into: out)
+                    out.literal(" 元，剩余 ")
                 }
-                ByteText.grouped(o.room, into: &out)
-                out.append(contentsOf: " 元）".utf8)
+                ByteText.grouped(o.room, into: out)
+                out.literal(" 元）")
             }
         }
         func granted() {
-            out.append(contentsOf: "，核定 ".utf8)
-            ByteText.grouped(o.award, into: &out)
+            out.literal("，核定 ")
+            ByteText.grouped(o.award, into: out)
             out += ByteText.yuanUnit
         }
         switch o.status {
         case .awarded:
-            calculation(candidate: c, row: row, into: &out)
+            calculation(candidate: c, row: row, into: out)
             granted()
             out += t.citation
         case .capped:
-            calculation(candidate: c, row: row, into: &out)
+            calculation(candidate: c, row: row, into: out)
             out += ByteText.fullComma
-            if bound { limitPhrase() } else { out.append(contentsOf: "受上限限制".utf8) }
+            if bound { limitPhrase() } else { out.literal("受上限限制") }
             granted()
             out += t.citation
         case .needsReview:
             out += t.review
-            calculation(candidate: c, row: row, into: &out)
+            calculation(candidate: c, row: row, into: out)
             if bound { out += ByteText.fullComma; limitPhrase() }
             if o.award > 0 {
-                out.append(contentsOf: "，文本允许的最高金额为 ".utf8)
-                ByteText.grouped(o.award, into: &out)
+                out.literal("，文本允许的最高金额为 ")
+                ByteText.grouped(o.award, into: out)
                 out += ByteText.yuanUnit
             } else {
-                out.append(contentsOf: "，文本未规定金额，暂列 0.00 元".utf8)
+                out.literal("，文本未规定金额，暂列 0.00 元")
             }
             out += t.citation
         case .ineligible:
-            out.append(contentsOf: "不符合条件：".utf8)
+            out.literal("不符合条件：")
             if let r = LimitState.reason(o.reason, message: evaluation.failMessages[c]) {
-                out.append(contentsOf: reasonText(r, entry: set.entries[Int(o.entry)], row: row).utf8)
+                out.append(reasonText(r, entry: set.entries[Int(o.entry)], row: row))
             }
             out += t.citation
         case .excludedByHigher:
-            out.append(contentsOf: "就高不重复：".utf8)
+            out.literal("就高不重复：")
             let w = winner.map { evaluation.outcome[$0] }
-            if let w { out += templates[Int(w.entry)].nameAsWinner } else { out.append(contentsOf: "另一项政策".utf8) }
-            out.append(contentsOf: "核定 ".utf8)
-            ByteText.grouped(w?.award ?? 0, into: &out)
-            out.append(contentsOf: " 元，高于本项可得的 ".utf8)
-            ByteText.grouped(o.award, into: &out)
-            out.append(contentsOf: " 元，本项不重复享受".utf8)
+            if let w { out += templates[Int(w.entry)].nameAsWinner } else { out.literal("另一项政策") }
+            out.literal("核定 ")
+            ByteText.grouped(w?.award ?? 0, into: out)
+            out.literal(" 元，高于本项可得的 ")
+            ByteText.grouped(o.award, into: out)
+            out.literal(" 元，本项不重复享受")
             out += t.citation
         case .notApplicable:
             break
@@ -171,18 +171,18 @@ struct Explainer: Sendable {
     }
 
     func sentence(candidate c: Int, row: Int, winner: Int? = nil) -> String {
-        var out: [UInt8] = []
-        sentence(candidate: c, row: row, winner: winner, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer(capacity: 512)
+        sentence(candidate: c, row: row, winner: winner, into: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     /// `自主品牌推广费用 1,000,000.00 元 × 25% = 250,000.00 元`, or `定额 50,000.00 元`.
-    func calculation(candidate c: Int, row: Int, into out: inout [UInt8]) {
+    func calculation(candidate c: Int, row: Int, into out: ByteBuffer) {
         let entry = Int(evaluation.outcome[c].entry)
         let raw = evaluation.candidateRaw[c]
         guard let formula = templates[entry].formula else {
-            out.append(contentsOf: "定额 ".utf8)
-            Explainer.yuan(raw, into: &out)
+            out.literal("定额 ")
+            Explainer.yuan(raw, into: out)
             return
         }
         for s in formula {
@@ -190,23 +190,23 @@ struct Explainer: Sendable {
             case let .text(t): out += t
             case let .amount(label):
                 out += label
-                ByteText.grouped(ledger.amount[row], into: &out)
+                ByteText.grouped(ledger.amount[row], into: out)
                 out += ByteText.yuanUnit
             case .claimDate:
-                out.append(contentsOf: "申报日期 \(ledger.date(row).chinese)".utf8)
+                out.append("申报日期 \(ledger.date(row).chinese)")
             case let .attribute(e, label):
                 out += label
-                out.append(contentsOf: value(of: e, row: row, entry: set.entries[entry]).display.utf8)
+                out.append(value(of: e, row: row, entry: set.entries[entry]).display)
             }
         }
-        out.append(contentsOf: " = ".utf8)
-        Explainer.yuan(raw, into: &out)
+        out.literal(" = ")
+        Explainer.yuan(raw, into: out)
     }
 
     func calculation(candidate c: Int, row: Int) -> String {
-        var out: [UInt8] = []
-        calculation(candidate: c, row: row, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer(capacity: 512)
+        calculation(candidate: c, row: row, into: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     func value(of e: Expression, row: Int, entry: PolicySet.Entry) -> Value {
@@ -216,20 +216,20 @@ struct Explainer: Sendable {
     }
 
     /// Exact yuan of a fen rational: `210,000.00 元`, or `1,234.565 元（四舍五入为 1,234.57 元）`.
-    static func yuan(_ r: Rational, into out: inout [UInt8]) {
+    static func yuan(_ r: Rational, into out: ByteBuffer) {
         if r.isInteger {
-            ByteText.grouped(r.numerator, into: &out)
+            ByteText.grouped(r.numerator, into: out)
             out += ByteText.yuanUnit
             return
         }
         let y = (try? r.divided(by: Rational(100)))?.decimalText(maxDecimals: 8) ?? "\(r)"
-        out.append(contentsOf: "\(y) 元（四舍五入为 \(Fen(r.roundedHalfUp()).grouped) 元）".utf8)
+        out.append("\(y) 元（四舍五入为 \(Fen(r.roundedHalfUp()).grouped) 元）")
     }
 
     static func yuan(_ r: Rational) -> String {
-        var out: [UInt8] = []
-        yuan(r, into: &out)
-        return String(decoding: out, as: UTF8.self)
+        let out = ByteBuffer(capacity: 64)
+        yuan(r, into: out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     func reasonText(_ r: IneligibleReason, entry: PolicySet.Entry, row: Int) -> String {
@@ -279,13 +279,13 @@ enum ByteText {
     static let fullOpen = Array("（".utf8)
 
     /// Yuan with thousands separators and two decimals, as `Fen.grouped`: `1,234,567.89`.
-    static func grouped(_ fen: Int64, into out: inout [UInt8]) { money(fen, separators: true, into: &out) }
+    static func grouped(_ fen: Int64, into out: ByteBuffer) { money(fen, separators: true, into: out) }
 
     /// Yuan with two decimals and no separators, as `Fen.plain`: `1234567.89`.
-    static func plain(_ fen: Int64, into out: inout [UInt8]) { money(fen, separators: false, into: &out) }
+    static func plain(_ fen: Int64, into out: ByteBuffer) { money(fen, separators: false, into: out) }
 
     /// Written backwards into a small buffer on the stack, then appended in one copy.
-    static func money(_ fen: Int64, separators: Bool, into out: inout [UInt8]) {
+    static func money(_ fen: Int64, separators: Bool, into out: ByteBuffer) {
         var scratch: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &scratch) { raw in
             let d = raw.bindMemory(to: UInt8.self)
@@ -334,7 +334,7 @@ enum ByteText {
 
     /// A CSV field as `CSVText.field` writes it: quoted, inner quotes doubled, when it holds a comma,
     /// a quote or a line break. Scanned 8 bytes at a time; runs without a quote are copied whole.
-    static func csvField(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    static func csvField(_ p: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         guard p.count > 0 else { return }
         let needsQuotes: (UInt8) -> Bool = { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         let first = firstSpecial(p, from: 0, anyIn: { hasByte($0, 0x2C) || hasByte($0, 0x22) || hasByte($0, 0x0A) || hasByte($0, 0x0D) },
@@ -354,13 +354,17 @@ enum ByteText {
         out.append(0x22)
     }
 
-    static func csvField(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { csvField($0, into: &out) }
+    static func csvField(_ bytes: [UInt8], into out: ByteBuffer) {
+        bytes.withUnsafeBufferPointer { csvField($0, into: out) }
+    }
+
+    static func csvField(_ bytes: ByteBuffer, into out: ByteBuffer) {
+        csvField(UnsafeBufferPointer(start: bytes.base, count: bytes.count), into: out)
     }
 
     /// A JSON string literal, as `JSONText.quote` writes it. Scanned 8 bytes at a time; runs that need
     /// no escape are copied whole.
-    static func jsonString(_ p: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+    static func jsonString(_ p: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         out.append(0x22)
         guard p.count > 0 else { out.append(0x22); return }
         let special: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
@@ -379,21 +383,25 @@ enum ByteText {
             start = i + 1
             i += 1
             switch c {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0x22: out.append(0x5C, 0x22)
+            case 0x5C: out.append(0x5C, 0x5C)
+            case 0x0A: out.append(0x5C, UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C, UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C, UInt8(ascii: "t"))
             default:
                 let hex = Array("0123456789abcdef".utf8)
-                out += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]]
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
             }
         }
         if start < p.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...])) }
         out.append(0x22)
     }
 
-    static func jsonString(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { jsonString($0, into: &out) }
+    static func jsonString(_ bytes: [UInt8], into out: ByteBuffer) {
+        bytes.withUnsafeBufferPointer { jsonString($0, into: out) }
+    }
+
+    static func jsonString(_ bytes: ByteBuffer, into out: ByteBuffer) {
+        jsonString(UnsafeBufferPointer(start: bytes.base, count: bytes.count), into: out)
     }
 }

@@ -48,13 +48,13 @@ public struct ResultWriter: Sendable {
             var rows = RowRenderer(writer)
             for row in (b * Self.blockSize)..<min(n, (b + 1) * Self.blockSize) {
                 switch format {
-                case .csv: rows.csv(row, into: &out)
-                case .json: rows.json(row, into: &out)
-                case .table: rows.table(row, into: &out)
+                case .csv: rows.csv(row, into: out)
+                case .json: rows.json(row, into: out)
+                case .table: rows.table(row, into: out)
                 case .summary: break
                 }
             }
-        }, consume: { bytes in bytes.withUnsafeBytes { sink($0) } })
+        }, consume: { buffer in sink(buffer.bytes) })
         switch format {
         case .json: emit("\n  ],\n  \"total\": \(JSONText.quote(evaluation.total.plain))\n}\n")
         case .csv: emit(",,,,合计,\(evaluation.total.plain),,,,,,,\n")
@@ -130,7 +130,7 @@ struct RowRenderer {
     let statusJSON: [[UInt8]]
     /// Funding rules by entry × district, worked out when first needed, with the basis as CSV and JSON.
     var rules: [Int: (rule: FundingRule, csv: [UInt8], json: [UInt8])] = [:]
-    var sentence: [UInt8] = []
+    let sentence = ByteBuffer(capacity: 4096)
 
     init(_ w: ResultWriter) {
         evaluation = w.evaluation
@@ -172,150 +172,150 @@ struct RowRenderer {
 
     /// The chosen candidate's sentence (or the not-applicable one) into `sentence`.
     mutating func explain(_ row: Int) {
-        sentence.removeAll(keepingCapacity: true)
+        sentence.removeAll()
         let c = Int(evaluation.chosenCandidate[row])
-        if c >= 0 { explainer.sentence(candidate: c, row: row, into: &sentence) }
-        else { sentence.append(contentsOf: explainer.notApplicable(row: row).utf8) }
+        if c >= 0 { explainer.sentence(candidate: c, row: row, into: sentence) }
+        else { sentence.append(explainer.notApplicable(row: row)) }
     }
 
     func bytes(_ r: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         ledger.storage.withUnsafeBufferPointer { p in body(UnsafeBufferPointer(rebasing: p[r.offset..<(r.offset + r.length)])) }
     }
 
-    mutating func csv(_ row: Int, into out: inout [UInt8]) {
+    mutating func csv(_ row: Int, into out: ByteBuffer) {
         let comma = UInt8(ascii: ",")
-        bytes(ledger.claimID[row]) { ByteText.csvField($0, into: &out) }
+        bytes(ledger.claimID[row]) { ByteText.csvField($0, into: out) }
         out.append(comma)
-        bytes(ledger.enterpriseKeys[Int(ledger.enterprise[row])]) { ByteText.csvField($0, into: &out) }
+        bytes(ledger.enterpriseKeys[Int(ledger.enterprise[row])]) { ByteText.csvField($0, into: out) }
         out.append(comma)
         out += matterCSV[Int(ledger.matter[row])]
         out.append(comma)
         out += statusCSV[evaluation.status[row].index]
         out.append(comma)
-        ByteText.plain(evaluation.award[row], into: &out)
+        ByteText.plain(evaluation.award[row], into: out)
         out.append(comma)
         let entry = Int(evaluation.chosenEntry[row])
-        if entry >= 0 { out += csvNames[entry] } else { out += [comma, comma] }
+        if entry >= 0 { out += csvNames[entry] } else { out.append(comma, comma) }
         out.append(comma)
         if let (f, basis, _) = funding(row) {
-            if let city = f.city { ByteText.plain(city.value, into: &out) }
+            if let city = f.city { ByteText.plain(city.value, into: out) }
             out.append(comma)
-            if let district = f.district { ByteText.plain(district.value, into: &out) }
+            if let district = f.district { ByteText.plain(district.value, into: out) }
             out.append(comma)
             out += basis
-        } else { out += [comma, comma] }
+        } else { out.append(comma, comma) }
         out.append(comma)
         explain(row)
-        ByteText.csvField(sentence, into: &out)
+        ByteText.csvField(sentence, into: out)
         out.append(0x0A)
     }
 
-    mutating func json(_ row: Int, into out: inout [UInt8]) {
-        out.append(contentsOf: row == 0 ? "\n    {\"claim_id\": ".utf8 : ",\n    {\"claim_id\": ".utf8)
-        bytes(ledger.claimID[row]) { ByteText.jsonString($0, into: &out) }
-        out.append(contentsOf: ", \"status\": ".utf8)
+    mutating func json(_ row: Int, into out: ByteBuffer) {
+        if row == 0 { out.literal("\n    {\"claim_id\": ") } else { out.literal(",\n    {\"claim_id\": ") }
+        bytes(ledger.claimID[row]) { ByteText.jsonString($0, into: out) }
+        out.literal(", \"status\": ")
         out += statusJSON[evaluation.status[row].index]
-        out.append(contentsOf: ", \"award\": \"".utf8)
-        ByteText.plain(evaluation.award[row], into: &out)
-        out.append(contentsOf: "\", ".utf8)
+        out.literal(", \"award\": \"")
+        ByteText.plain(evaluation.award[row], into: out)
+        out.literal("\", ")
         let entry = Int(evaluation.chosenEntry[row])
         if entry >= 0 {
             let names = jsonNames[entry]
-            out.append(contentsOf: "\"policy\": ".utf8)
+            out.literal("\"policy\": ")
             out += names.policy
-            out.append(contentsOf: ", \"measure\": ".utf8)
+            out.literal(", \"measure\": ")
             out += names.measure
-            out.append(contentsOf: ", \"clause\": ".utf8)
+            out.literal(", \"clause\": ")
             out += names.clause
         } else {
-            out.append(contentsOf: "\"policy\": null, \"measure\": null, \"clause\": null".utf8)
+            out.literal("\"policy\": null, \"measure\": null, \"clause\": null")
         }
-        out.append(contentsOf: ", \"explanation\": ".utf8)
+        out.literal(", \"explanation\": ")
         explain(row)
-        ByteText.jsonString(sentence, into: &out)
-        out.append(contentsOf: ", \"funding\": ".utf8)
+        ByteText.jsonString(sentence, into: out)
+        out.literal(", \"funding\": ")
         if let (f, _, basis) = funding(row) {
             func amount(_ a: Fen?) {
-                guard let a else { out.append(contentsOf: "null".utf8); return }
+                guard let a else { out.literal("null"); return }
                 out.append(0x22)
-                ByteText.plain(a.value, into: &out)
+                ByteText.plain(a.value, into: out)
                 out.append(0x22)
             }
-            out.append(contentsOf: "{\"city\": ".utf8)
+            out.literal("{\"city\": ")
             amount(f.city)
-            out.append(contentsOf: ", \"district\": ".utf8)
+            out.literal(", \"district\": ")
             amount(f.district)
-            out.append(contentsOf: ", \"basis\": ".utf8)
+            out.literal(", \"basis\": ")
             out += basis
             out.append(0x7D)
         } else {
-            out.append(contentsOf: "null".utf8)
+            out.literal("null")
         }
         let chosen = Int(evaluation.chosenCandidate[row])
         let lo = Int(evaluation.candidateStart[row]), hi = Int(evaluation.candidateStart[row + 1])
         if hi - lo > 1 {
-            out.append(contentsOf: ", \"alternatives\": [".utf8)
+            out.literal(", \"alternatives\": [")
             var first = true
             for c in lo..<hi where c != chosen {
                 let o = evaluation.outcome[c]
                 let names = jsonNames[Int(o.entry)]
-                out.append(contentsOf: first ? "{\"policy\": ".utf8 : ", {\"policy\": ".utf8)
+                if first { out.literal("{\"policy\": ") } else { out.literal(", {\"policy\": ") }
                 first = false
                 out += names.policy
-                out.append(contentsOf: ", \"measure\": ".utf8)
+                out.literal(", \"measure\": ")
                 out += names.measure
-                out.append(contentsOf: ", \"clause\": ".utf8)
+                out.literal(", \"clause\": ")
                 out += names.clause
-                out.append(contentsOf: ", \"status\": ".utf8)
+                out.literal(", \"status\": ")
                 out += statusJSON[o.status.index]
-                out.append(contentsOf: ", \"award\": \"".utf8)
-                ByteText.plain(o.award, into: &out)
-                out.append(contentsOf: "\", \"explanation\": ".utf8)
-                sentence.removeAll(keepingCapacity: true)
-                explainer.sentence(candidate: c, row: row, winner: chosen, into: &sentence)
-                ByteText.jsonString(sentence, into: &out)
+                out.literal(", \"award\": \"")
+                ByteText.plain(o.award, into: out)
+                out.literal("\", \"explanation\": ")
+                sentence.removeAll()
+                explainer.sentence(candidate: c, row: row, winner: chosen, into: sentence)
+                ByteText.jsonString(sentence, into: out)
                 out.append(0x7D)
             }
             out.append(0x5D)
         }
         if trace {
-            out.append(contentsOf: ", \"trace\": ".utf8)
-            out.append(contentsOf: ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace).utf8)
+            out.literal(", \"trace\": ")
+            out.append(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))
         }
         out.append(0x7D)
     }
 
-    mutating func table(_ row: Int, into out: inout [UInt8]) {
+    mutating func table(_ row: Int, into out: ByteBuffer) {
         let status = evaluation.status[row]
-        out.append(contentsOf: "【".utf8)
+        out.literal("【")
         bytes(ledger.claimID[row]) { out.append(contentsOf: $0) }
-        out.append(contentsOf: "】\(status.chinese)（\(status.rawValue)） 核定 ".utf8)
-        ByteText.grouped(evaluation.award[row], into: &out)
+        out.append("】\(status.chinese)（\(status.rawValue)） 核定 ")
+        ByteText.grouped(evaluation.award[row], into: out)
         out += ByteText.yuanUnit
         let c = Int(evaluation.chosenCandidate[row])
         if c >= 0 {
             let e = evaluation.policies.entries[Int(evaluation.outcome[c].entry)]
-            out.append(contentsOf: "  \(evaluation.policies.policies[e.policy].id) \(e.measure.clause) \(e.measure.name)".utf8)
+            out.append("  \(evaluation.policies.policies[e.policy].id) \(e.measure.clause) \(e.measure.name)")
         }
-        out.append(contentsOf: "\n  ".utf8)
+        out.literal("\n  ")
         explain(row)
-        out += sentence
+        out.append(contentsOf: sentence)
         out.append(0x0A)
         if let (f, _, _) = funding(row) {
-            out.append(contentsOf: "  资金来源：市级 ".utf8)
-            if let city = f.city { ByteText.grouped(city.value, into: &out) } else { out.append(contentsOf: "未定".utf8) }
-            out.append(contentsOf: " 元，区级 ".utf8)
-            if let district = f.district { ByteText.grouped(district.value, into: &out) } else { out.append(contentsOf: "未定".utf8) }
-            out.append(contentsOf: " 元；\(f.basis)\n".utf8)
+            out.literal("  资金来源：市级 ")
+            if let city = f.city { ByteText.grouped(city.value, into: out) } else { out.literal("未定") }
+            out.literal(" 元，区级 ")
+            if let district = f.district { ByteText.grouped(district.value, into: out) } else { out.literal("未定") }
+            out.append(" 元；\(f.basis)\n")
         }
         let lo = Int(evaluation.candidateStart[row]), hi = Int(evaluation.candidateStart[row + 1])
         for a in lo..<hi where a != c {
-            out.append(contentsOf: "  · ".utf8)
-            explainer.sentence(candidate: a, row: row, winner: c, into: &out)
+            out.literal("  · ")
+            explainer.sentence(candidate: a, row: row, winner: c, into: out)
             out.append(0x0A)
         }
         if trace {
-            out.append(contentsOf: "  trace: \(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))\n".utf8)
+            out.append("  trace: \(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))\n")
         }
     }
 }
@@ -328,16 +328,16 @@ enum OrderedBlocks {
         let condition = NSCondition()
         var next = 0
         var consumed = 0
-        var ready: [Int: [UInt8]] = [:]
-        var spare: [[UInt8]] = []
+        var ready: [Int: ByteBuffer] = [:]
+        var spare: [ByteBuffer] = []
     }
 
-    static func run(count: Int, threads: Int, render: @escaping @Sendable (Int, inout [UInt8]) -> Void, consume: ([UInt8]) -> Void) {
+    static func run(count: Int, threads: Int, render: @escaping @Sendable (Int, ByteBuffer) -> Void, consume: (ByteBuffer) -> Void) {
         if threads <= 1 || count <= 1 {
-            var buffer: [UInt8] = []
+            let buffer = ByteBuffer(capacity: 1 << 20)
             for b in 0..<count {
-                buffer.removeAll(keepingCapacity: true)
-                render(b, &buffer)
+                buffer.removeAll()
+                render(b, buffer)
                 consume(buffer)
             }
             return
@@ -356,10 +356,10 @@ enum OrderedBlocks {
                     }
                     let b = shared.next
                     shared.next += 1
-                    var buffer = shared.spare.popLast() ?? []
+                    let buffer = shared.spare.popLast() ?? ByteBuffer(capacity: 1 << 20)
                     shared.condition.unlock()
-                    buffer.removeAll(keepingCapacity: true)
-                    render(b, &buffer)
+                    buffer.removeAll()
+                    render(b, buffer)
                     shared.condition.lock()
                     shared.ready[b] = buffer
                     shared.condition.broadcast()
