@@ -17,7 +17,7 @@ import KuajingDomain
     /// The ledger or the problems, as text.
     static func outcome(_ csv: String, threads: Int, matterKeys: [String]) -> [String] {
         do {
-            return dump(try CSVLedgerReader.read(Array(csv.utf8), source: "t.csv", matterKeys: matterKeys, divisions: .standard,
+            return dump(try CSVLedgerReader.read(LedgerBytes(copying: Array(csv.utf8)), source: "t.csv", matterKeys: matterKeys, divisions: .standard,
                                                  threads: threads, minimumPartBytes: 64))
         } catch {
             return ["error", "\(error)"]

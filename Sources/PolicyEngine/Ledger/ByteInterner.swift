@@ -94,3 +94,28 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Dense indices for a column with few distinct values (districts, matters, applicant types): up to
+/// 16 values are found by a short scan, without hashing each row's bytes; beyond that a hash table
+/// takes over with the same indices.
+struct FewValuesInterner {
+    private var keys: [ByteRange] = []
+    private var table: ByteInterner?
+    static let scanLimit = 16
+
+    mutating func intern(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> (index: Int32, inserted: Bool) {
+        if table != nil { return table!.intern(base, r) }
+        let n = r.length
+        let p = base + r.offset
+        for (i, k) in keys.enumerated() where k.length == n && memcmp(base + k.offset, p, n) == 0 {
+            return (Int32(i), false)
+        }
+        keys.append(r)
+        if keys.count > FewValuesInterner.scanLimit {
+            var t = ByteInterner(expected: 64)
+            for k in keys { _ = t.intern(base, k) }
+            table = t
+        }
+        return (Int32(keys.count - 1), true)
+    }
+}

@@ -4,7 +4,7 @@ import KuajingDomain
 /// Strings (claim ids, names, extra columns) stay as ranges into the file's bytes until shown.
 public struct ClaimsLedger: @unchecked Sendable {
     public let source: String
-    var storage: [UInt8]
+    var storage: LedgerBytes
     public internal(set) var count = 0
     var claimID: [ByteRange] = []
     /// Dense applicant index per claim; `enterpriseKeys[i]` is applicant i's id.
@@ -26,21 +26,19 @@ public struct ClaimsLedger: @unchecked Sendable {
     var attributeIndex: [String: Int] = [:]
     var attributeRanges: [[ByteRange]] = []
 
-    init(source: String, storage: [UInt8], matterKeys: [String]) {
+    init(source: String, storage: LedgerBytes, matterKeys: [String]) {
         self.source = source
         self.storage = storage
         self.matterKeys = matterKeys
     }
 
     func text(_ r: ByteRange) -> String {
-        if r.isEmpty { return "" }
-        return storage.withUnsafeBufferPointer { p in
-            String(decoding: UnsafeBufferPointer(rebasing: p[r.offset..<(r.offset + r.length)]), as: UTF8.self)
-        }
+        r.isEmpty ? "" : storage.text(r)
     }
 
-    func text(_ r: ByteRange, in bytes: [UInt8]) -> String {
-        String(decoding: bytes[r.offset..<(r.offset + r.length)], as: UTF8.self)
+    /// The bytes of a string of the ledger (valid while the ledger lives).
+    func bytes(_ r: ByteRange) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: storage.base + r.offset, count: r.length)
     }
 
     public var enterpriseCount: Int { enterpriseKeys.count }

@@ -27,17 +27,17 @@ struct LedgerBuilder {
     /// The previous row's applicant id, to skip the table when rows of one applicant follow each other.
     private var lastEnterprise = ByteRange.empty
     private var lastEnterpriseIndex: Int32 = -1
-    private var districtCache = ByteInterner()
+    private var districtCache = FewValuesInterner()
     private var districtOf: [Int16] = []
-    private var matterCache = ByteInterner()
+    private var matterCache = FewValuesInterner()
     private var matterOf: [Int32] = []
-    private var applicantCache = ByteInterner()
+    private var applicantCache = FewValuesInterner()
     private var applicantOf: [Int16] = []
     private let matterIndex: [String: Int32]
 
     init(source: String, header: [String], headerLine: Int, matterKeys: [String],
          divisions: DivisionCatalog, expectedRows: Int) {
-        ledger = ClaimsLedger(source: source, storage: [], matterKeys: matterKeys)
+        ledger = ClaimsLedger(source: source, storage: LedgerBytes(copying: []), matterKeys: matterKeys)
         self.divisions = divisions
         self.header = header
         var columns: [String: Int] = [:]
@@ -235,11 +235,11 @@ struct LedgerBuilder {
     }
 
     /// Hands over the bytes the ranges point into; throws every problem found instead of a ledger.
-    mutating func finish(storage: consuming [UInt8]) throws -> ClaimsLedger {
-        let duplicates = storage.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, ledger.claimID) }
+    mutating func finish(storage: LedgerBytes) throws -> ClaimsLedger {
+        let duplicates = DuplicateFinder.duplicates(UnsafePointer(storage.base), ledger.claimID)
         for (first, again) in duplicates {
             problem(Int(ledger.line[again]), claimIDColumn,
-                    "claim_id“\(ledger.text(ledger.claimID[again], in: storage))”在本文件中重复（第 \(ledger.line[first]) 行已出现）",
+                    "claim_id“\(storage.text(ledger.claimID[again]))”在本文件中重复（第 \(ledger.line[first]) 行已出现）",
                     column: claimColumns.isEmpty ? claimIDColumn + 1 : Int(claimColumns[again]))
         }
         if !problems.isEmpty {

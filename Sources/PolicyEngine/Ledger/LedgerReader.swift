@@ -13,22 +13,37 @@ public enum LedgerReader {
     public static func read(path: String, matterKeys: [String], divisions: DivisionCatalog = .standard,
                             threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> ClaimsLedger {
         var timer = PhaseTimer()
-        let bytes = try readFile(path)
+        let bytes = try load(path)
         timer.mark("load file")
+        let b = bytes.buffer
         var start = 0
-        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { start = 3 }
+        if b.count >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { start = 3 }
         var i = start
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-        if i < bytes.count && bytes[i] == UInt8(ascii: "[") || path.lowercased().hasSuffix(".json") {
-            return try JSONLedgerReader.read(bytes, source: path, matterKeys: matterKeys, divisions: divisions)
+        while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
+        if i < b.count && b[i] == UInt8(ascii: "[") || path.lowercased().hasSuffix(".json") {
+            return try JSONLedgerReader.read(Array(b), source: path, matterKeys: matterKeys, divisions: divisions)
         }
-        // Hand the buffer over without a copy: the CSV reader unescapes quoted fields in place.
-        return try CSVLedgerReader.read(consume bytes, source: path, matterKeys: matterKeys, divisions: divisions, threads: threads)
+        return try CSVLedgerReader.read(bytes, source: path, matterKeys: matterKeys, divisions: divisions, threads: threads)
     }
 
     /// A JSON ledger given as bytes (a request body); `source` names it in every problem.
     public static func readJSON(_ bytes: [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog = .standard) throws -> ClaimsLedger {
         try JSONLedgerReader.read(bytes, source: source, matterKeys: matterKeys, divisions: divisions)
+    }
+
+    /// A regular file is mapped; anything else (a pipe, an empty file) is read into memory.
+    static func load(_ path: String) throws -> LedgerBytes {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw LedgerError(problems: [.init(file: path, line: 0, column: 0, field: "-", message: "无法打开文件")], truncated: false)
+        }
+        var info = stat()
+        let regular = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        let size = regular ? Int(info.st_size) : 0
+        let mapped = regular ? LedgerBytes(mapping: fd, size: size) : nil
+        Glibc.close(fd)
+        if let mapped { return mapped }
+        return LedgerBytes(copying: try readFile(path))
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {
@@ -238,42 +253,38 @@ enum CSVLedgerReader {
     /// Parts start after a line break near equal shares of the body. A part is read on a guess that a
     /// record starts there; the guess is checked against where the part before it ended (a quoted
     /// field may span the break), and a part guessed wrong is read again from the right place.
-    static func read(_ input: consuming [UInt8], source: String, matterKeys: [String], divisions: DivisionCatalog, threads: Int,
+    static func read(_ input: LedgerBytes, source: String, matterKeys: [String], divisions: DivisionCatalog, threads: Int,
                      minimumPartBytes: Int = 4 << 20) throws -> ClaimsLedger {
-        var bytes = input
+        let bytes = input.count == 0 ? LedgerBytes(copying: [0x0A]) : input
         var timer = PhaseTimer()
         // Size the tables once: one row per newline.
-        let expectedRows = max(16, bytes.withUnsafeBufferPointer { p in
+        let expectedRows = max(16, { (p: UnsafeMutableBufferPointer<UInt8>) -> Int in
             var lines = 0
-            var q = p.baseAddress!
-            let end = p.baseAddress! + p.count
+            var q = UnsafePointer(p.baseAddress!)
+            let end = q + p.count
             while q < end, let hit = memchr(q, 0x0A, end - q) {
                 lines += 1
                 q = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) + 1
             }
             return lines
-        })
-        if bytes.isEmpty { bytes.append(0x0A) }
+        }(bytes.buffer))
         var builder: LedgerBuilder?
         var syntax: LedgerError.Problem?
-        bytes.withUnsafeMutableBufferPointer { buf in
+        do {
+            let buf = bytes.buffer
             let base = buf.baseAddress!, n = buf.count
             var scanner = Scanner(base, n)
             defer { scanner.release() }
             guard scanner.next(), !(scanner.count == 1 && scanner.fields[0].isEmpty) else {
-                syntax = .init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")
-                return
+                throw LedgerError(problems: [.init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")], truncated: false)
             }
             let header = (0..<scanner.count).map { k in
                 let r = scanner.fields[k]
                 return String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
             }
-            let headerCheck = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
+            var headerCheck = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
                                             divisions: divisions, expectedRows: 0)
-            guard headerCheck.isHeaderValid else {
-                builder = headerCheck
-                return
-            }
+            guard headerCheck.isHeaderValid else { return try headerCheck.finish(storage: bytes) }
             let bodyStart = scanner.i, bodyLine = scanner.line
             // Part boundaries: just after a line break at or past each equal share.
             var guesses = [bodyStart]

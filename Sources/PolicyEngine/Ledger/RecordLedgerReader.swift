@@ -56,7 +56,7 @@ public enum RecordLedgerReader {
                 }
             }
         }
-        return try builder.finish(storage: storage)
+        return try builder.finish(storage: LedgerBytes(copying: storage))
     }
 }
 

@@ -10,8 +10,9 @@ struct Explainer: Sendable {
     var ledger: ClaimsLedger { evaluation.ledger }
     var set: PolicySet { evaluation.policies }
 
-    /// The parts of a measure's sentences that do not depend on the claim.
-    struct MeasureTemplate: Sendable {
+    /// The parts of a measure's sentences that do not depend on the claim (a class: one reference
+    /// to take per sentence, not one per part).
+    final class MeasureTemplate: Sendable {
         /// `（依据杭政办函〔2024〕1号第二条第（一）项）`
         let citation: [UInt8]
         /// The award formula with holes for the claim's values; nil for a fixed amount (`定额`).
@@ -22,6 +23,15 @@ struct Explainer: Sendable {
         let limits: [(label: [UInt8], kind: LimitCheck.Kind, scope: [UInt8], limit: Int64)]
         /// How a winner of 就高不重复 is named: `杭政办函〔2024〕1号第二条“自主品牌推广”`.
         let nameAsWinner: [UInt8]
+
+        init(citation: [UInt8], formula: [Segment]?, review: [UInt8],
+             limits: [(label: [UInt8], kind: LimitCheck.Kind, scope: [UInt8], limit: Int64)], nameAsWinner: [UInt8]) {
+            self.citation = citation
+            self.formula = formula
+            self.review = review
+            self.limits = limits
+            self.nameAsWinner = nameAsWinner
+        }
     }
 
     enum Segment: Sendable {

@@ -74,6 +74,17 @@ struct FundingRule: Sendable {
         }
     }
 
+    /// The parts in fen (nil when not configured), as `split`.
+    func parts(_ award: Int64) -> (city: Int64?, district: Int64?) {
+        switch share {
+        case .single: return (award, 0)
+        case .unconfigured: return (nil, nil)
+        case let .city(s):
+            let city = ((try? Rational(award).multiplied(by: s)) ?? .zero).roundedHalfUp()
+            return (city, award - city)
+        }
+    }
+
     /// The city's part is rounded half up to the fen; the district's is the rest, so the parts add up exactly.
     func split(_ award: Fen) -> FundingSplit {
         switch share {

@@ -129,7 +129,18 @@ struct RowRenderer {
     let statusCSV: [[UInt8]]
     let statusJSON: [[UInt8]]
     /// Funding rules by entry × district, worked out when first needed, with the basis as CSV and JSON.
-    var rules: [Int: (rule: FundingRule, csv: [UInt8], json: [UInt8])] = [:]
+    var rules: [FundingBasis?]
+
+    final class FundingBasis {
+        let rule: FundingRule
+        let text: [UInt8], csv: [UInt8], json: [UInt8]
+        init(_ rule: FundingRule) {
+            self.rule = rule
+            text = Array(rule.basis.utf8)
+            csv = Array(CSVText.field(rule.basis).utf8)
+            json = Array(JSONText.quote(rule.basis).utf8)
+        }
+    }
     let sentence = ByteBuffer(capacity: 4096)
 
     init(_ w: ResultWriter) {
@@ -148,26 +159,28 @@ struct RowRenderer {
         matterCSV = w.evaluation.ledger.matterKeys.map(csv)
         statusCSV = ClaimStatus.allCases.map { Array("\($0.rawValue),\(CSVText.field($0.chinese))".utf8) }
         statusJSON = ClaimStatus.allCases.map(\.rawValue).map(json)
+        rules = [FundingBasis?](repeating: nil, count: set.entries.count * divisions)
     }
 
     var ledger: ClaimsLedger { evaluation.ledger }
 
-    /// The funding of claim `row` (nil when its measure is ineligible or none applies).
-    mutating func funding(_ row: Int) -> (split: FundingSplit, csv: [UInt8], json: [UInt8])? {
+    /// The funding of claim `row` in fen, with its basis (nil when its measure is ineligible or none applies).
+    mutating func funding(_ row: Int) -> (city: Int64?, district: Int64?, basis: FundingBasis)? {
         let c = Int(evaluation.chosenCandidate[row])
         guard c >= 0 else { return nil }
         let o = evaluation.outcome[c]
         guard o.status != .ineligible else { return nil }
         let d = ledger.districtIndex(row)
         let k = Int(o.entry) * divisions + d
-        if rules[k] == nil {
+        let basis: FundingBasis
+        if let known = rules[k] { basis = known } else {
             let set = evaluation.policies
             let entry = set.entries[Int(o.entry)]
-            let rule = FundingRule(entry: entry, policy: set.policies[entry.policy], district: set.divisions.divisions[d].name, config: config)
-            rules[k] = (rule, Array(CSVText.field(rule.basis).utf8), Array(JSONText.quote(rule.basis).utf8))
+            basis = FundingBasis(FundingRule(entry: entry, policy: set.policies[entry.policy], district: set.divisions.divisions[d].name, config: config))
+            rules[k] = basis
         }
-        let r = rules[k]!
-        return (r.rule.split(Fen(evaluation.award[row])), r.csv, r.json)
+        let parts = basis.rule.parts(evaluation.award[row])
+        return (parts.city, parts.district, basis)
     }
 
     /// The chosen candidate's sentence (or the not-applicable one) into `sentence`.
@@ -178,9 +191,7 @@ struct RowRenderer {
         else { sentence.append(explainer.notApplicable(row: row)) }
     }
 
-    func bytes(_ r: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        ledger.storage.withUnsafeBufferPointer { p in body(UnsafeBufferPointer(rebasing: p[r.offset..<(r.offset + r.length)])) }
-    }
+    func bytes(_ r: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) -> Void) { body(ledger.bytes(r)) }
 
     mutating func csv(_ row: Int, into out: ByteBuffer) {
         let comma = UInt8(ascii: ",")
@@ -197,12 +208,12 @@ struct RowRenderer {
         let entry = Int(evaluation.chosenEntry[row])
         if entry >= 0 { out += csvNames[entry] } else { out.append(comma, comma) }
         out.append(comma)
-        if let (f, basis, _) = funding(row) {
-            if let city = f.city { ByteText.plain(city.value, into: out) }
+        if let (city, district, basis) = funding(row) {
+            if let city { ByteText.plain(city, into: out) }
             out.append(comma)
-            if let district = f.district { ByteText.plain(district.value, into: out) }
+            if let district { ByteText.plain(district, into: out) }
             out.append(comma)
-            out += basis
+            out += basis.csv
         } else { out.append(comma, comma) }
         out.append(comma)
         explain(row)
@@ -234,19 +245,19 @@ struct RowRenderer {
         explain(row)
         ByteText.jsonString(sentence, into: out)
         out.literal(", \"funding\": ")
-        if let (f, _, basis) = funding(row) {
-            func amount(_ a: Fen?) {
+        if let (city, district, basis) = funding(row) {
+            func amount(_ a: Int64?) {
                 guard let a else { out.literal("null"); return }
                 out.append(0x22)
-                ByteText.plain(a.value, into: out)
+                ByteText.plain(a, into: out)
                 out.append(0x22)
             }
             out.literal("{\"city\": ")
-            amount(f.city)
+            amount(city)
             out.literal(", \"district\": ")
-            amount(f.district)
+            amount(district)
             out.literal(", \"basis\": ")
-            out += basis
+            out += basis.json
             out.append(0x7D)
         } else {
             out.literal("null")
@@ -301,12 +312,14 @@ struct RowRenderer {
         explain(row)
         out.append(contentsOf: sentence)
         out.append(0x0A)
-        if let (f, _, _) = funding(row) {
+        if let (city, district, basis) = funding(row) {
             out.literal("  资金来源：市级 ")
-            if let city = f.city { ByteText.grouped(city.value, into: out) } else { out.literal("未定") }
+            if let city { ByteText.grouped(city, into: out) } else { out.literal("未定") }
             out.literal(" 元，区级 ")
-            if let district = f.district { ByteText.grouped(district.value, into: out) } else { out.literal("未定") }
-            out.append(" 元；\(f.basis)\n")
+            if let district { ByteText.grouped(district, into: out) } else { out.literal("未定") }
+            out.literal(" 元；")
+            out += basis.text
+            out.append(0x0A)
         }
         let lo = Int(evaluation.candidateStart[row]), hi = Int(evaluation.candidateStart[row + 1])
         for a in lo..<hi where a != c {
