@@ -42,7 +42,8 @@ public struct ClaimsCalculation: Sendable {
             let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions,
                                                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             timer.mark("read ledger")
-            let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace)
+            let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace,
+                                             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
             timer.mark("evaluate")
             return Result(evaluation: evaluation, funding: funding, timer: timer)
         }

@@ -71,4 +71,22 @@ import KuajingDomain
         #expect(first("characters after a quote").last?.contains("引号后出现多余字符") == true)
         #expect(first("duplicate id").last?.contains("重复") == true)
     }
+
+    @Test func duplicateIDsAreTheSameOnSeveralThreads() {
+        // 400,000 ids, some repeated two or three times, far apart.
+        var text: [UInt8] = []
+        var keys: [ByteRange] = []
+        var rng = SplitMix64(seed: 5)
+        for k in 0..<400_000 {
+            let id = rng.below(50) == 0 ? "id\(rng.below(UInt64(k + 1)))" : "id\(k)"
+            keys.append(ByteRange(offset: text.count, length: id.utf8.count))
+            text += Array(id.utf8)
+        }
+        let one = text.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, keys, threads: 1) }
+        #expect(one.count > 1_000)
+        for threads in [2, 3, 8] {
+            let many = text.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, keys, threads: threads) }
+            #expect(many.map { [$0.0, $0.1] } == one.map { [$0.0, $0.1] }, "\(threads) threads")
+        }
+    }
 }

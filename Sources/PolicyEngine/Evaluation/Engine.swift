@@ -1,3 +1,4 @@
+import Dispatch
 import KuajingDomain
 
 /// The result of evaluating a ledger: one status and award per claim, in ledger order.
@@ -82,7 +83,9 @@ struct CompactOutcome {
 ///    results and reads memory front to back; see "Processing order" below.
 public enum Engine {
     /// `details`: keep each candidate's outcome (for explanations); `trace`: keep every limit tested too.
-    public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false) -> Evaluation {
+    /// `threads`: the measures' column-wise formulas run on that many threads (the results do not change).
+    public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false,
+                                threads: Int = 1) -> Evaluation {
         let n = ledger.count
         let entries = set.entries
         var timer = PhaseTimer()
@@ -121,39 +124,28 @@ public enum Engine {
         var candRaw = [Rational](repeating: .zero, count: candEntry.count)
         var candFail = [Int16](repeating: -1, count: candEntry.count)
         var failMessages: [Int: String] = [:]
-        for (e, rows) in rowsOf.enumerated() where !rows.isEmpty {
-            let entry = entries[e]
-            let m = entry.measure
-            let slots = candidatesOf[e]
-            var evaluator = ColumnEvaluator(ClaimColumns(ledger: ledger, rows: rows,
-                                                         inputs: Dictionary(m.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
-            var fail = [FailCode](repeating: .none, count: rows.count)
-            var allowedMask = [Bool](repeating: false, count: ApplicantType.allCases.count)
-            for a in m.applicants { allowedMask[ApplicantType.allCases.firstIndex(of: a)!] = true }
-            let dishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
-                ? ledger.attributeIndex["serious_dishonesty"] : nil
-            for i in 0..<rows.count {
-                let r = Int(rows[i])
-                if !allowedMask[Int(ledger.applicant[r])] { fail[i] = FailCode.applicantType }
-                else if let column = dishonesty, Value.parseCell(ledger.text(ledger.attributeRanges[column][r]), as: .bool) == .bool(true) {
-                    fail[i] = FailCode.seriousDishonesty
+        // Measures are independent here: on several threads, each writes only its own candidates.
+        let measures = rowsOf.indices.filter { !rowsOf[$0].isEmpty }
+        let measureRows = rowsOf, measureSlots = candidatesOf
+        var messages = [[Int: String]](repeating: [:], count: measures.count)
+        candRaw.withUnsafeMutableBufferPointer { raw in
+            candFail.withUnsafeMutableBufferPointer { failed in
+                messages.withUnsafeMutableBufferPointer { found in
+                    let out = CandidateColumns(raw: raw, fail: failed, messages: found)
+                    let work = { @Sendable (k: Int) in
+                        let e = measures[k]
+                        out.messages[k] = Engine.evaluateMeasure(entries[e], of: set, rows: measureRows[e], slots: measureSlots[e], ledger: ledger,
+                                                                 raw: out.raw, fail: out.fail)
+                    }
+                    if threads > 1 && measures.count > 1 && n > 100_000 {
+                        DispatchQueue.concurrentPerform(iterations: measures.count) { work($0) }
+                    } else {
+                        for k in measures.indices { work(k) }
+                    }
                 }
             }
-            for (k, c) in m.conditions.enumerated() {
-                let col = evaluator.evaluate(c.expression)
-                for i in 0..<rows.count where fail[i] == .none && !col.bool(i) { fail[i] = FailCode(condition: k) }
-            }
-            let award = evaluator.evaluate(m.award)
-            for (i, message) in evaluator.rowErrors where fail[i] == .none {
-                fail[i] = FailCode.evaluation
-                failMessages[Int(slots[i])] = message
-            }
-            for i in 0..<rows.count {
-                let c = Int(slots[i])
-                candRaw[c] = award.number(i)
-                candFail[c] = fail[i].raw
-            }
         }
+        for m in messages { failMessages.merge(m) { a, _ in a } }
         timer.mark("column-wise formulas")
 
         // 3. Processing order. Ledger order is by date, then file order. A claim's limits depend only on
@@ -254,7 +246,51 @@ public enum Engine {
     }
 }
 
+/// Where the column-wise phase writes, shared by the threads (each writes only its own candidates).
+struct CandidateColumns: @unchecked Sendable {
+    let raw: UnsafeMutableBufferPointer<Rational>
+    let fail: UnsafeMutableBufferPointer<Int16>
+    let messages: UnsafeMutableBufferPointer<[Int: String]>
+}
+
 extension Engine {
+    /// One measure's eligibility, conditions and formula over all its claims at once, written to its
+    /// candidates' slots; returns the messages of formulas that failed on a claim, by candidate.
+    static func evaluateMeasure(_ entry: PolicySet.Entry, of set: PolicySet, rows: [Int32], slots: [Int32], ledger: ClaimsLedger,
+                                raw: UnsafeMutableBufferPointer<Rational>, fail failOut: UnsafeMutableBufferPointer<Int16>) -> [Int: String] {
+        let m = entry.measure
+        var failMessages: [Int: String] = [:]
+        var evaluator = ColumnEvaluator(ClaimColumns(ledger: ledger, rows: rows,
+                                                     inputs: Dictionary(m.inputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })))
+        var fail = [FailCode](repeating: .none, count: rows.count)
+        var allowedMask = [Bool](repeating: false, count: ApplicantType.allCases.count)
+        for a in m.applicants { allowedMask[ApplicantType.allCases.firstIndex(of: a)!] = true }
+        let dishonesty = set.policies[entry.policy].eligibility.excludeSeriousDishonesty
+            ? ledger.attributeIndex["serious_dishonesty"] : nil
+        for i in 0..<rows.count {
+            let r = Int(rows[i])
+            if !allowedMask[Int(ledger.applicant[r])] { fail[i] = FailCode.applicantType }
+            else if let column = dishonesty, Value.parseCell(ledger.text(ledger.attributeRanges[column][r]), as: .bool) == .bool(true) {
+                fail[i] = FailCode.seriousDishonesty
+            }
+        }
+        for (k, c) in m.conditions.enumerated() {
+            let col = evaluator.evaluate(c.expression)
+            for i in 0..<rows.count where fail[i] == .none && !col.bool(i) { fail[i] = FailCode(condition: k) }
+        }
+        let award = evaluator.evaluate(m.award)
+        for (i, message) in evaluator.rowErrors where fail[i] == .none {
+            fail[i] = FailCode.evaluation
+            failMessages[Int(slots[i])] = message
+        }
+        for i in 0..<rows.count {
+            let c = Int(slots[i])
+            raw[c] = award.number(i)
+            failOut[c] = fail[i].raw
+        }
+        return failMessages
+    }
+
     /// Per entry: whether it shares state with a pool (through a pool of its own, a shared cap, or a
     /// claim that has it and a pooled measure among its candidates). Union-find over entries.
     static func poolComponents(_ set: PolicySet, candStart: [Int32], candEntry: [Int32]) -> [Bool] {

@@ -1,37 +1,93 @@
+import Foundation
 /// Finds repeated byte strings among millions of ranges without a table the size of the input:
 /// hashes are partitioned by their top bits into buckets small enough to stay in cache, and each
 /// bucket is checked with its own little hash table. Far fewer cache misses than one big table.
 enum DuplicateFinder {
-    /// Pairs (earlier index, later index) of equal keys, in order of the later index.
-    static func duplicates(_ base: UnsafePointer<UInt8>, _ keys: [ByteRange]) -> [(Int, Int)] {
+    struct Shared: @unchecked Sendable {
+        let base: UnsafePointer<UInt8>
+        let keys: UnsafeBufferPointer<ByteRange>
+        let hashes: UnsafeMutableBufferPointer<UInt64>
+        let memberHash: UnsafeMutableBufferPointer<UInt64>
+        let members: UnsafeMutableBufferPointer<Int32>
+    }
+
+    /// Pairs (earlier index, later index) of equal keys, in order of the later index. With several
+    /// threads, each hashes and scatters a slice of the keys and checks a range of buckets; every
+    /// bucket still lists its members in index order, so the pairs are those of one thread.
+    static func duplicates(_ base: UnsafePointer<UInt8>, _ keys: [ByteRange], threads: Int = 1) -> [(Int, Int)] {
         let n = keys.count
         guard n > 1 else { return [] }
         var bucketBits = 0
         while (1 << bucketBits) * 1024 < n { bucketBits += 1 }
         let buckets = 1 << bucketBits
-        var hashes = [UInt64](repeating: 0, count: n)
-        var start = [Int](repeating: 0, count: buckets + 1)
-        for i in 0..<n {
-            let h = ByteInterner.hash(base, keys[i])
-            hashes[i] = h
-            start[Int(h >> UInt64(64 - max(bucketBits, 1))) & (buckets - 1) + 1] += 1
+        let shift = UInt64(64 - max(bucketBits, 1))
+        let workers = max(1, min(threads, n / 100_000))
+        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+        let memberHash = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+        let members = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
+        defer { hashes.deallocate(); memberHash.deallocate(); members.deallocate() }
+        return keys.withUnsafeBufferPointer { keyBuffer in
+            let shared = Shared(base: base, keys: keyBuffer, hashes: hashes, memberHash: memberHash, members: members)
+            @Sendable func slice(_ w: Int) -> Range<Int> { (n * w / workers)..<(n * (w + 1) / workers) }
+            // Hash, and count per bucket, per slice.
+            var counts = [[Int]](repeating: [], count: workers)
+            counts.withUnsafeMutableBufferPointer { countSlots in
+                let slots = CountSlots(base: countSlots.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    var c = [Int](repeating: 0, count: buckets)
+                    for i in slice(w) {
+                        let h = ByteInterner.hash(shared.base, shared.keys[i])
+                        shared.hashes[i] = h
+                        c[Int(h >> shift) & (buckets - 1)] += 1
+                    }
+                    slots.base[w] = c
+                }
+            }
+            // Where each slice's members of each bucket go: buckets in order, slices in order within.
+            var start = [Int](repeating: 0, count: buckets + 1)
+            var offsets = [[Int]](repeating: [Int](repeating: 0, count: buckets), count: workers)
+            var at = 0
+            for b in 0..<buckets {
+                start[b] = at
+                for w in 0..<workers {
+                    offsets[w][b] = at
+                    at += counts[w][b]
+                }
+            }
+            start[buckets] = at
+            let bucketStart = start
+            offsets.withUnsafeMutableBufferPointer { offsetSlots in
+                let slots = CountSlots(base: offsetSlots.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    for i in slice(w) {
+                        let h = shared.hashes[i]
+                        let b = Int(h >> shift) & (buckets - 1)
+                        let k = slots.base[w][b]
+                        shared.memberHash[k] = h
+                        shared.members[k] = Int32(i)
+                        slots.base[w][b] = k + 1
+                    }
+                }
+            }
+            // Check the buckets, a range of them per thread.
+            var found = [[(Int, Int)]](repeating: [], count: workers)
+            found.withUnsafeMutableBufferPointer { foundSlots in
+                let slots = PairSlots(base: foundSlots.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    slots.base[w] = checkBuckets((buckets * w / workers)..<(buckets * (w + 1) / workers), start: bucketStart, shared)
+                }
+            }
+            return found.flatMap { $0 }.sorted { $0.1 < $1.1 }
         }
-        for b in 0..<buckets { start[b + 1] += start[b] }
-        // Scatter hash and index together, so each bucket is then read front to back.
-        var memberHash = [UInt64](repeating: 0, count: n)
-        var members = [Int32](repeating: 0, count: n)
-        var next = start
-        for i in 0..<n {
-            let h = hashes[i]
-            let b = Int(h >> UInt64(64 - max(bucketBits, 1))) & (buckets - 1)
-            memberHash[next[b]] = h
-            members[next[b]] = Int32(i)
-            next[b] += 1
-        }
-        hashes = []
+    }
+
+    struct CountSlots: @unchecked Sendable { let base: UnsafeMutablePointer<[Int]> }
+    struct PairSlots: @unchecked Sendable { let base: UnsafeMutablePointer<[(Int, Int)]> }
+
+    static func checkBuckets(_ range: Range<Int>, start: [Int], _ s: Shared) -> [(Int, Int)] {
         var found: [(Int, Int)] = []
         var table = [Int32](repeating: -1, count: 16)
-        for b in 0..<buckets {
+        for b in range {
             let lo = start[b], hi = start[b + 1]
             if hi - lo < 2 { continue }
             var size = 16
@@ -41,15 +97,15 @@ enum DuplicateFinder {
             }
             let mask = size - 1
             for m in lo..<hi {
-                let h = memberHash[m]
+                let h = s.memberHash[m]
                 var slot = Int(truncatingIfNeeded: h) & mask
                 while true {
                     let t = Int(table[slot])
                     if t < 0 { table[slot] = Int32(m); break }
-                    if memberHash[t] == h {
-                        let i = Int(members[m]), j = Int(members[t])
-                        let a = keys[j], c = keys[i]
-                        if a.length == c.length && memcmp(base + a.offset, base + c.offset, a.length) == 0 {
+                    if s.memberHash[t] == h {
+                        let i = Int(s.members[m]), j = Int(s.members[t])
+                        let a = s.keys[j], c = s.keys[i]
+                        if a.length == c.length && memcmp(s.base + a.offset, s.base + c.offset, a.length) == 0 {
                             found.append((min(i, j), max(i, j)))
                             break
                         }
@@ -58,7 +114,7 @@ enum DuplicateFinder {
                 }
             }
         }
-        return found.sorted { $0.1 < $1.1 }
+        return found
     }
 }
 

@@ -235,8 +235,8 @@ struct LedgerBuilder {
     }
 
     /// Hands over the bytes the ranges point into; throws every problem found instead of a ledger.
-    mutating func finish(storage: LedgerBytes) throws -> ClaimsLedger {
-        let duplicates = DuplicateFinder.duplicates(UnsafePointer(storage.base), ledger.claimID)
+    mutating func finish(storage: LedgerBytes, threads: Int = 1) throws -> ClaimsLedger {
+        let duplicates = DuplicateFinder.duplicates(UnsafePointer(storage.base), ledger.claimID, threads: threads)
         for (first, again) in duplicates {
             problem(Int(ledger.line[again]), claimIDColumn,
                     "claim_id“\(storage.text(ledger.claimID[again]))”在本文件中重复（第 \(ledger.line[first]) 行已出现）",

@@ -346,7 +346,7 @@ enum CSVLedgerReader {
         timer.mark("join")
         if let syntax { throw LedgerError(problems: [syntax], truncated: false) }
         defer { timer.mark("duplicate ids") }
-        return try builder!.finish(storage: bytes)
+        return try builder!.finish(storage: bytes, threads: threads)
     }
 
     /// Addresses shared by the threads that read disjoint parts of one buffer.
