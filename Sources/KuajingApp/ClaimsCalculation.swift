@@ -18,7 +18,7 @@ public struct ClaimsCalculation: Sendable {
         /// claims rendered on `threads` threads (all cores by default), in ledger order.
         public func write(_ format: OutputFormat, trace: Bool = false, threads: Int? = nil, bytes sink: (UnsafeRawBufferPointer) -> Void) {
             ResultWriter(evaluation: evaluation, funding: funding, trace: trace,
-                         threads: threads ?? ProcessInfo.processInfo.activeProcessorCount).write(format, bytes: sink)
+                         threads: threads ?? UsableCores.count).write(format, bytes: sink)
         }
 
         /// The same as text chunks (small outputs: an API answer, a test).
@@ -40,10 +40,10 @@ public struct ClaimsCalculation: Sendable {
             timer.mark("load policies")
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
             let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions,
-                                               threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                               threads: threads ?? UsableCores.count)
             timer.mark("read ledger")
             let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace,
-                                             threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                             threads: threads ?? UsableCores.count)
             timer.mark("evaluate")
             return Result(evaluation: evaluation, funding: funding, timer: timer)
         }

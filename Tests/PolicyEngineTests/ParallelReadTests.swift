@@ -90,3 +90,10 @@ import KuajingDomain
         }
     }
 }
+
+@Suite struct UsableCoresTests {
+    @Test(arguments: [("0", 1), ("0-1", 2), ("0-3,6,8-9", 7), ("1,3", 2), ("", 0), ("x", 0), ("3-1", 0)])
+    func affinityListsAreCounted(list: String, cores: Int) {
+        #expect(UsableCores.allowed(list) == cores)
+    }
+}

@@ -12,6 +12,21 @@ struct ByteRange: Hashable {
     var isEmpty: Bool { length == 0 }
 }
 
+/// Whether `n` bytes at `a` and `b` are equal: eight at a time, without a call (ids are short).
+@inline(__always) func bytesEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    while i + 8 <= n {
+        if ra.loadUnaligned(fromByteOffset: i, as: UInt64.self) != rb.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+        i += 8
+    }
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}
+
 /// An open-addressing hash table that gives each distinct byte string of a storage buffer a dense
 /// index (0, 1, 2, …). Keys stay in the buffer; the table stores only their ranges, so a million
 /// enterprise ids cost three small arrays and no String allocations.
@@ -63,7 +78,7 @@ struct ByteInterner {
                 if s & 0xFFFF_FFFF_0000_0000 == tag {
                     let index = Int(s & 0xFFFF_FFFF) - 1
                     let k = keys[index]
-                    if k.length == r.length && memcmp(base + k.offset, base + r.offset, r.length) == 0 { return Int32(index) }
+                    if k.length == r.length && bytesEqual(base + k.offset, base + r.offset, r.length) { return Int32(index) }
                 }
                 i = (i + 1) & mask
             }
@@ -107,7 +122,7 @@ struct FewValuesInterner {
         if table != nil { return table!.intern(base, r) }
         let n = r.length
         let p = base + r.offset
-        for (i, k) in keys.enumerated() where k.length == n && memcmp(base + k.offset, p, n) == 0 {
+        for (i, k) in keys.enumerated() where k.length == n && bytesEqual(base + k.offset, p, n) {
             return (Int32(i), false)
         }
         keys.append(r)

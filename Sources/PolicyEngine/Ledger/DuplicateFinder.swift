@@ -105,7 +105,7 @@ enum DuplicateFinder {
                     if s.memberHash[t] == h {
                         let i = Int(s.members[m]), j = Int(s.members[t])
                         let a = s.keys[j], c = s.keys[i]
-                        if a.length == c.length && memcmp(s.base + a.offset, s.base + c.offset, a.length) == 0 {
+                        if a.length == c.length && bytesEqual(s.base + a.offset, s.base + c.offset, a.length) {
                             found.append((min(i, j), max(i, j)))
                             break
                         }

@@ -109,7 +109,7 @@ struct LedgerBuilder {
         let eid = fields[ep]
         var enterpriseIndex: Int32 = 0
         if eid.isEmpty { problem(line, ep, "enterprise_id 不能为空", column: col(ep)) } else if lastEnterpriseIndex >= 0
-            && eid.length == lastEnterprise.length && memcmp(base + eid.offset, base + lastEnterprise.offset, eid.length) == 0 {
+            && eid.length == lastEnterprise.length && bytesEqual(base + eid.offset, base + lastEnterprise.offset, eid.length) {
             enterpriseIndex = lastEnterpriseIndex
         } else {
             enterpriseIndex = enterprises.intern(base, eid).index

@@ -11,7 +11,7 @@ public enum LedgerReader {
     /// `threads`: a CSV ledger of more than a few megabytes is read in that many parts at once;
     /// the result, and every problem reported, is the same as reading it front to back.
     public static func read(path: String, matterKeys: [String], divisions: DivisionCatalog = .standard,
-                            threads: Int = ProcessInfo.processInfo.activeProcessorCount) throws -> ClaimsLedger {
+                            threads: Int = UsableCores.count) throws -> ClaimsLedger {
         var timer = PhaseTimer()
         let bytes = try load(path)
         timer.mark("load file")

@@ -20,7 +20,7 @@ public struct ResultWriter: Sendable {
     static let blockSize = 8_192
 
     public init(evaluation: Evaluation, funding: FundingConfiguration = .init(), trace: Bool = false,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                threads: Int = UsableCores.count) {
         self.evaluation = evaluation
         self.funding = funding
         self.trace = trace
