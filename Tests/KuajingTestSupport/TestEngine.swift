@@ -127,3 +127,12 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: TestEngine.postgresURL != nil, Comment(rawValue: TestEngine.skipReason))
     }
 }
+
+/// Runs seconds of synchronous work on a Dispatch thread and waits for it without holding a thread
+/// of Swift's cooperative pool (two on this machine): the storage suites running beside a heavy
+/// test still get their answers from their servers in time.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import KuajingDomain
+import KuajingTestSupport
 @testable import PolicyEngine
 
 /// A CSV ledger read in parts on several threads gives what reading it front to back gives: the
 /// same rows with the same lines and applicant indices, or the same problems, whatever the parts.
-@Suite struct ParallelReadTests {
+@Suite(.serialized) struct ParallelReadTests {
     static func dump(_ l: ClaimsLedger) -> [String] {
         (0..<l.count).map { r in
             ([l.claimID(r), l.enterpriseID(r), "\(l.enterpriseIndex(r))", l.enterpriseName(r), "\(l.districtIndex(r))", l.matter(r),
@@ -45,7 +46,13 @@ import KuajingDomain
                 ("CRLF", named.replacingOccurrences(of: "\n", with: "\r\n")), ("duplicate id", lines.joined(separator: "\n"))]
     }
 
-    @Test func partsGiveWhatFrontToBackGives() throws {
+    @Test func partsGiveWhatFrontToBackGives() async throws {
+        let failures = try await offThePool { try Self.compareParts() }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n").prefix(4_000))")
+    }
+
+    static func compareParts() throws -> [String] {
+        var failures: [String] = []
         let set = try loadPolicies()
         for (name, csv) in Self.variants(set) {
             let sequential = Self.outcome(csv, threads: 1, matterKeys: set.matterKeys)
@@ -53,10 +60,11 @@ import KuajingDomain
                 let parallel = Self.outcome(csv, threads: threads, matterKeys: set.matterKeys)
                 if parallel != sequential {
                     let k = (0..<min(parallel.count, sequential.count)).first { parallel[$0] != sequential[$0] } ?? min(parallel.count, sequential.count)
-                    Issue.record("\(name), \(threads) threads: \(parallel.count) against \(sequential.count) lines; first difference at \(k): \(k < parallel.count ? parallel[k].prefix(300) : "-") against \(k < sequential.count ? sequential[k].prefix(300) : "-")")
+                    failures.append("\(name), \(threads) threads: \(parallel.count) against \(sequential.count) lines; first difference at \(k): \(k < parallel.count ? parallel[k].prefix(300) : "-") against \(k < sequential.count ? sequential[k].prefix(300) : "-")")
                 }
             }
         }
+        return failures
     }
 
     @Test func theVariantsExerciseWhatTheyClaim() throws {
@@ -72,7 +80,14 @@ import KuajingDomain
         #expect(first("duplicate id").last?.contains("重复") == true)
     }
 
-    @Test func duplicateIDsAreTheSameOnSeveralThreads() {
+    @Test func duplicateIDsAreTheSameOnSeveralThreads() async throws {
+        let failures = try await offThePool { Self.compareDuplicates() }
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    static func compareDuplicates() -> [String] {
+        var failures: [String] = []
+        func check(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
         // 400,000 ids, some repeated two or three times, far apart.
         var text: [UInt8] = []
         var keys: [ByteRange] = []
@@ -83,11 +98,12 @@ import KuajingDomain
             text += Array(id.utf8)
         }
         let one = text.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, keys, threads: 1) }
-        #expect(one.count > 1_000)
+        check(one.count > 1_000, "at least a thousand repeated ids, found \(one.count)")
         for threads in [2, 3, 8] {
             let many = text.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, keys, threads: threads) }
-            #expect(many.map { [$0.0, $0.1] } == one.map { [$0.0, $0.1] }, "\(threads) threads")
+            check(many.map { [$0.0, $0.1] } == one.map { [$0.0, $0.1] }, "\(threads) threads")
         }
+        return failures
     }
 }
 
