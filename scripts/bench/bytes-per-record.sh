@@ -12,7 +12,7 @@ n=$(sqlite3 /tmp/bytes.sqlite "SELECT count(*) FROM record")
 echo "== SQLite, $n records, file $(stat -c %s /tmp/bytes.sqlite) bytes ($(( $(stat -c %s /tmp/bytes.sqlite) / n )) per record)"
 sqlite3 -separator ' ' /tmp/bytes.sqlite "SELECT name, SUM(pgsize), SUM(pgsize) / $n FROM dbstat GROUP BY name HAVING SUM(pgsize) > 4096 ORDER BY 2 DESC" |
   awk '{ printf "  %-40s %12d bytes %6d per record\n", $1, $2, $3 }'
-sqlite3 /tmp/bytes.sqlite "SELECT '  originals: ' || SUM(length(bytes)) / $n || ' bytes per record, ' || count(*) || ' messages' FROM message_blob"
+echo "  originals (uncompressed in SQLite): $(sqlite3 /tmp/bytes.sqlite "SELECT SUM(length(bytes)) / $n FROM message_blob") bytes per record, $(sqlite3 /tmp/bytes.sqlite "SELECT count(*) FROM message_blob") messages"
 sqlite3 /tmp/bytes.sqlite "SELECT '  record.fields (JSON): ' || AVG(length(fields)) || ' bytes per record' FROM record"
 if [ -n "$pg" ]; then
   psql "$pg/postgres" -q -c "DROP DATABASE IF EXISTS bytes_a" -c "CREATE DATABASE bytes_a"
