@@ -5,7 +5,8 @@ import Glibc
 /// The bytes of a ledger file that its claims' strings point into: the file mapped into memory
 /// (private: the few quoted fields unescaped in place are copied on write, never written back), or
 /// a copy when the input is not a regular file. Read-only once the ledger is built, so threads may
-/// share it.
+/// share it. A ledger file must not be truncated by another program while `calc` runs: the mapping
+/// would lose its pages (the command reads its input to the end before it writes anything).
 final class LedgerBytes: @unchecked Sendable {
     let base: UnsafeMutablePointer<UInt8>
     let count: Int
