@@ -6,7 +6,7 @@ import Glibc
 /// (private: the few quoted fields unescaped in place are copied on write, never written back), or
 /// a copy when the input is not a regular file. Read-only once the ledger is built, so threads may
 /// share it. A ledger file must not be truncated by another program while `calc` runs: the mapping
-/// would lose its pages (the command reads its input to the end before it writes anything).
+/// would lose its pages, which are read again while the results are written.
 final class LedgerBytes: @unchecked Sendable {
     let base: UnsafeMutablePointer<UInt8>
     let count: Int
