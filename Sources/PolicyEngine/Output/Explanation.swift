@@ -342,13 +342,12 @@ enum ByteText {
         return i
     }
 
-    /// A CSV field as `CSVText.field` writes it: quoted, inner quotes doubled, when it holds a comma,
-    /// a quote or a line break. Scanned 8 bytes at a time; runs without a quote are copied whole.
+    /// A CSV field as `CSVText.field` writes it (quoted, inner quotes doubled, when a byte
+    /// `CSVText.needsQuotes`). Scanned 8 bytes at a time; runs without a quote are copied whole.
     static func csvField(_ p: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         guard p.count > 0 else { return }
-        let needsQuotes: (UInt8) -> Bool = { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
         let first = firstSpecial(p, from: 0, anyIn: { hasByte($0, 0x2C) || hasByte($0, 0x22) || hasByte($0, 0x0A) || hasByte($0, 0x0D) },
-                                 special: needsQuotes)
+                                 special: CSVText.needsQuotes)
         if first >= p.count { out.append(contentsOf: p); return }
         out.append(0x22)
         var start = 0
@@ -364,20 +363,15 @@ enum ByteText {
         out.append(0x22)
     }
 
-    static func csvField(_ bytes: [UInt8], into out: ByteBuffer) {
-        bytes.withUnsafeBufferPointer { csvField($0, into: out) }
-    }
-
     static func csvField(_ bytes: ByteBuffer, into out: ByteBuffer) {
         csvField(UnsafeBufferPointer(start: bytes.base, count: bytes.count), into: out)
     }
 
-    /// A JSON string literal, as `JSONText.quote` writes it. Scanned 8 bytes at a time; runs that need
-    /// no escape are copied whole.
+    /// A JSON string literal, as `JSONText.quote` writes it (the bytes `JSONText.needsEscape` escaped
+    /// by `JSONText.escapeSequence`). Scanned 8 bytes at a time; runs that need no escape are copied whole.
     static func jsonString(_ p: UnsafeBufferPointer<UInt8>, into out: ByteBuffer) {
         out.append(0x22)
         guard p.count > 0 else { out.append(0x22); return }
-        let special: (UInt8) -> Bool = { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
         // A byte below 0x20 has its top three bits clear: (w & 0xE0…E0) has a zero byte.
         let anyIn: (UInt64) -> Bool = { w in
             let top = w & 0xE0E0_E0E0_E0E0_E0E0
@@ -386,29 +380,15 @@ enum ByteText {
         var start = 0
         var i = 0
         while true {
-            i = firstSpecial(p, from: i, anyIn: anyIn, special: special)
+            i = firstSpecial(p, from: i, anyIn: anyIn, special: JSONText.needsEscape)
             if i >= p.count { break }
             if start < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i])) }
-            let c = p[i]
+            out.append(contentsOf: JSONText.escapeSequence(p[i]))
             start = i + 1
             i += 1
-            switch c {
-            case 0x22: out.append(0x5C, 0x22)
-            case 0x5C: out.append(0x5C, 0x5C)
-            case 0x0A: out.append(0x5C, UInt8(ascii: "n"))
-            case 0x0D: out.append(0x5C, UInt8(ascii: "r"))
-            case 0x09: out.append(0x5C, UInt8(ascii: "t"))
-            default:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
-            }
         }
         if start < p.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start...])) }
         out.append(0x22)
-    }
-
-    static func jsonString(_ bytes: [UInt8], into out: ByteBuffer) {
-        bytes.withUnsafeBufferPointer { jsonString($0, into: out) }
     }
 
     static func jsonString(_ bytes: ByteBuffer, into out: ByteBuffer) {
