@@ -219,10 +219,8 @@ public enum Engine {
             if details {
                 chosenCandidate[r] = Int32(bestCandidate)
                 for c in lo..<hi {
-                    if keepTrace {
-                        limitTrace[c] = outcome[c].status == .ineligible ? []
-                            : state.limitChecks(state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year),
-                                                enterprise: enterprise, year: year)
+                    if keepTrace && outcome[c].status != .ineligible {
+                        limitTrace[c] = state.limitChecks(outcome[c], enterprise: enterprise, year: year)
                     }
                     if c != bestCandidate && best.status != .ineligible && outcome[c].status != .ineligible { outcome[c].status = .excludedByHigher }
                 }

@@ -189,15 +189,15 @@ struct LimitState {
 
     /// Every limit the measure tested, with what was left of it and which one bound (for traces).
     /// Call before `commit`.
-    func limitChecks(_ d: Decision, enterprise a: Int, year y: Int32) -> [LimitCheck] {
-        var limits = LimitState.limitDefinitions(set, entry: Int(d.entry))
+    func limitChecks(_ o: CompactOutcome, enterprise a: Int, year y: Int32) -> [LimitCheck] {
+        var limits = LimitState.limitDefinitions(set, entry: Int(o.entry))
         var k = 0
-        forEachRoom(Int(d.entry), enterprise: a, year: y) { room in
+        forEachRoom(Int(o.entry), enterprise: a, year: y) { room in
             limits[k].room = Fen(room)
             k += 1
             return true
         }
-        if d.capped, let i = limits.firstIndex(where: { $0.room.value == d.room }) { limits[i].binding = true }
+        if o.binding >= 0 { limits[Int(o.binding)].binding = true }
         return limits
     }
 

@@ -268,85 +268,79 @@ enum CSVLedgerReader {
             }
             return lines
         }(bytes.buffer))
-        var builder: LedgerBuilder?
-        var syntax: LedgerError.Problem?
-        do {
-            let buf = bytes.buffer
-            let base = buf.baseAddress!, n = buf.count
-            var scanner = Scanner(base, n)
-            defer { scanner.release() }
-            guard scanner.next(), !(scanner.count == 1 && scanner.fields[0].isEmpty) else {
-                throw LedgerError(problems: [.init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")], truncated: false)
-            }
-            let header = (0..<scanner.count).map { k in
-                let r = scanner.fields[k]
-                return String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
-            }
-            var headerCheck = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
-                                            divisions: divisions, expectedRows: 0)
-            guard headerCheck.isHeaderValid else { return try headerCheck.finish(storage: bytes) }
-            let bodyStart = scanner.i, bodyLine = scanner.line
-            // Part boundaries: just after a line break at or past each equal share.
-            var guesses = [bodyStart]
-            let partCount = max(1, min(threads, (n - bodyStart) / minimumPartBytes))
-            for k in 1..<max(1, partCount) {
-                var q = bodyStart + (n - bodyStart) * k / partCount
-                while q < n && base[q - 1] != 0x0A { q += 1 }
-                if q < n && q > guesses.last! { guesses.append(q) }
-            }
-            let starts = guesses
-            let stops = Array(starts.dropFirst()) + [n]
-            let share = expectedRows / starts.count + 16
-            let alone = starts.count == 1
-            let shared = Pointer(base: base)
-            var parts = [Part?](repeating: nil, count: starts.count)
-            parts.withUnsafeMutableBufferPointer { slots in
-                let slotsPointer = PartSlots(base: slots.baseAddress!)
-                // Beside each other, parts only read the bytes (no unescaping in place).
-                DispatchQueue.concurrentPerform(iterations: starts.count) { k in
-                    slotsPointer.base[k] = readPart(shared.base, n, start: starts[k], stop: stops[k], firstLine: k == 0 ? bodyLine : 0, writes: alone,
-                                                    source: source, header: header, matterKeys: matterKeys, divisions: divisions,
-                                                    expectedRows: k == 0 ? expectedRows : share)
-                }
-            }
-            timer.mark("parts (\(starts.count))")
-            // Join in order, checking each part's start against where the one before it ended; a part
-            // that started in the wrong place, or stopped at a "" it could not unescape, is read again.
-            var joined: Part? = nil
-            for k in 0..<starts.count {
-                if let j = joined, j.syntax != nil || j.builder.shouldStop { break }
-                let start = joined?.end ?? bodyStart, line = joined?.endLine ?? bodyLine
-                var part = parts[k]!
-                parts[k] = nil
-                var shift = k == 0 ? 0 : line
-                if part.aborted || start != starts[k] {
-                    part = readPart(base, n, start: start, stop: stops[k], firstLine: line, writes: true,
-                                    source: source, header: header, matterKeys: matterKeys, divisions: divisions,
-                                    expectedRows: k == 0 ? expectedRows : share)
-                    shift = 0
-                }
-                if var s = part.syntax {
-                    s.line += shift
-                    part.syntax = s
-                }
-                guard var j = joined else {
-                    joined = part
-                    continue
-                }
-                j.builder.append(&part.builder, lineShift: Int32(shift), base: UnsafePointer(base))
-                j.end = part.end
-                j.endLine = part.endLine + shift
-                j.syntax = part.syntax
-                joined = j
-            }
-            let result = joined!
-            if let s = result.syntax, !result.builder.reachedLimit(before: s.line) { syntax = s }
-            builder = result.builder
+        let buf = bytes.buffer
+        let base = buf.baseAddress!, n = buf.count
+        var scanner = Scanner(base, n)
+        defer { scanner.release() }
+        guard scanner.next(), !(scanner.count == 1 && scanner.fields[0].isEmpty) else {
+            throw LedgerError(problems: [.init(file: source, line: 1, column: 0, field: "-", message: "文件为空，缺少表头")], truncated: false)
         }
+        let header = (0..<scanner.count).map { k in
+            let r = scanner.fields[k]
+            return String(decoding: UnsafeBufferPointer(start: base + r.offset, count: r.length), as: UTF8.self).trimmingSpaces
+        }
+        var headerCheck = LedgerBuilder(source: source, header: header, headerLine: 1, matterKeys: matterKeys,
+                                        divisions: divisions, expectedRows: 0)
+        guard headerCheck.isHeaderValid else { return try headerCheck.finish(storage: bytes) }
+        let bodyStart = scanner.i, bodyLine = scanner.line
+        // Part boundaries: just after a line break at or past each equal share.
+        var guesses = [bodyStart]
+        let partCount = max(1, min(threads, (n - bodyStart) / minimumPartBytes))
+        for k in 1..<partCount {
+            var q = bodyStart + (n - bodyStart) * k / partCount
+            while q < n && base[q - 1] != 0x0A { q += 1 }
+            if q < n && q > guesses.last! { guesses.append(q) }
+        }
+        let starts = guesses
+        let stops = Array(starts.dropFirst()) + [n]
+        let share = expectedRows / starts.count + 16
+        let alone = starts.count == 1
+        let shared = Pointer(base: base)
+        var parts = [Part?](repeating: nil, count: starts.count)
+        parts.withUnsafeMutableBufferPointer { slots in
+            let slotsPointer = PartSlots(base: slots.baseAddress!)
+            // Beside each other, parts only read the bytes (no unescaping in place).
+            DispatchQueue.concurrentPerform(iterations: starts.count) { k in
+                slotsPointer.base[k] = readPart(shared.base, n, start: starts[k], stop: stops[k], firstLine: k == 0 ? bodyLine : 0, writes: alone,
+                                                source: source, header: header, matterKeys: matterKeys, divisions: divisions,
+                                                expectedRows: k == 0 ? expectedRows : share)
+            }
+        }
+        timer.mark("parts (\(starts.count))")
+        // Join in order, checking each part's start against where the one before it ended; a part
+        // that started in the wrong place, or stopped at a "" it could not unescape, is read again.
+        var joined: Part? = nil
+        for k in 0..<starts.count {
+            if let j = joined, j.syntax != nil || j.builder.shouldStop { break }
+            let start = joined?.end ?? bodyStart, line = joined?.endLine ?? bodyLine
+            var part = parts[k]!
+            parts[k] = nil
+            var shift = k == 0 ? 0 : line
+            if part.aborted || start != starts[k] {
+                part = readPart(base, n, start: start, stop: stops[k], firstLine: line, writes: true,
+                                source: source, header: header, matterKeys: matterKeys, divisions: divisions,
+                                expectedRows: k == 0 ? expectedRows : share)
+                shift = 0
+            }
+            if var s = part.syntax {
+                s.line += shift
+                part.syntax = s
+            }
+            guard var j = joined else {
+                joined = part
+                continue
+            }
+            j.builder.append(&part.builder, lineShift: Int32(shift), base: UnsafePointer(base))
+            j.end = part.end
+            j.endLine = part.endLine + shift
+            j.syntax = part.syntax
+            joined = j
+        }
+        var result = joined!
         timer.mark("join")
-        if let syntax { throw LedgerError(problems: [syntax], truncated: false) }
+        if let s = result.syntax, !result.builder.reachedLimit(before: s.line) { throw LedgerError(problems: [s], truncated: false) }
         defer { timer.mark("duplicate ids") }
-        return try builder!.finish(storage: bytes, threads: threads)
+        return try result.builder.finish(storage: bytes, threads: threads)
     }
 
     /// Addresses shared by the threads that read disjoint parts of one buffer.

@@ -17,14 +17,9 @@ final class ByteBuffer: @unchecked Sendable {
 
     deinit { base.deallocate() }
 
-    var isEmpty: Bool { count == 0 }
     var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
-    var array: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     func removeAll() { count = 0 }
-
-    /// Drops bytes from the end.
-    func truncate(to n: Int) { count = min(count, n) }
 
     @inline(__always) func reserve(_ extra: Int) {
         if count + extra > capacity { grow(count + extra) }

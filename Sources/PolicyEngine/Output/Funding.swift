@@ -74,7 +74,7 @@ struct FundingRule: Sendable {
         }
     }
 
-    /// The parts in fen (nil when not configured), as `split`.
+    /// The parts in fen (nil when not configured).
     func parts(_ award: Int64) -> (city: Int64?, district: Int64?) {
         switch share {
         case .single: return (award, 0)
@@ -87,13 +87,8 @@ struct FundingRule: Sendable {
 
     /// The city's part is rounded half up to the fen; the district's is the rest, so the parts add up exactly.
     func split(_ award: Fen) -> FundingSplit {
-        switch share {
-        case .single: return FundingSplit(city: award, district: .zero, basis: basis)
-        case .unconfigured: return FundingSplit(city: nil, district: nil, basis: basis)
-        case let .city(s):
-            let city = ((try? Rational(award.value).multiplied(by: s)) ?? .zero).roundedHalfUp()
-            return FundingSplit(city: Fen(city), district: Fen(award.value - city), basis: basis)
-        }
+        let (city, district) = parts(award.value)
+        return FundingSplit(city: city.map(Fen.init), district: district.map(Fen.init), basis: basis)
     }
 }
 

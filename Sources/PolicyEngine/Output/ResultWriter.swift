@@ -43,9 +43,9 @@ public struct ResultWriter: Sendable {
         }
         let n = evaluation.ledger.count
         let blocks = (n + Self.blockSize - 1) / Self.blockSize
-        let writer = self
+        let texts = RowTexts(self)
         OrderedBlocks.run(count: blocks, threads: threads, render: { b, out in
-            var rows = RowRenderer(writer)
+            var rows = RowRenderer(texts)
             for row in (b * Self.blockSize)..<min(n, (b + 1) * Self.blockSize) {
                 switch format {
                 case .csv: rows.csv(row, into: out)
@@ -114,9 +114,9 @@ public struct ResultWriter: Sendable {
     }
 }
 
-/// One claim's line (csv), object (json) or paragraph (table) as bytes; one per rendering thread,
-/// with its own cache of the funding rule per (measure, district).
-struct RowRenderer {
+/// What every claim's line is made of and does not change from claim to claim: built once per output,
+/// shared by the rendering threads.
+final class RowTexts: Sendable {
     let evaluation: Evaluation
     let explainer: Explainer
     let config: FundingConfiguration
@@ -128,7 +128,34 @@ struct RowRenderer {
     let matterCSV: [[UInt8]]
     let statusCSV: [[UInt8]]
     let statusJSON: [[UInt8]]
-    /// Funding rules by entry × district, worked out when first needed, with the basis as CSV and JSON.
+
+    init(_ w: ResultWriter) {
+        evaluation = w.evaluation
+        explainer = Explainer(evaluation: w.evaluation)
+        config = w.funding
+        trace = w.trace
+        let set = w.evaluation.policies
+        divisions = set.divisions.divisions.count
+        func json(_ s: String) -> [UInt8] { Array(JSONText.quote(s).utf8) }
+        csvNames = set.entries.map { e in
+            Array([set.policies[e.policy].id, e.measure.id, e.measure.clause].map(CSVText.field).joined(separator: ",").utf8)
+        }
+        jsonNames = set.entries.map { (json(set.policies[$0.policy].id), json($0.measure.id), json($0.measure.clause)) }
+        matterCSV = w.evaluation.ledger.matterKeys.map { Array(CSVText.field($0).utf8) }
+        statusCSV = ClaimStatus.allCases.map { Array("\($0.rawValue),\(CSVText.field($0.chinese))".utf8) }
+        statusJSON = ClaimStatus.allCases.map(\.rawValue).map(json)
+    }
+}
+
+/// One claim's line (csv), object (json) or paragraph (table) as bytes; one per block of claims,
+/// with its own cache of the funding rule per (measure, district).
+struct RowRenderer {
+    let texts: RowTexts
+    // Copied from `texts` once per block: read per claim, they must not go through the class.
+    let evaluation: Evaluation
+    let explainer: Explainer
+    let trace: Bool
+    /// Funding rules by entry × district, worked out when first needed, with the basis as text, CSV and JSON.
     var rules: [FundingBasis?]
 
     final class FundingBasis {
@@ -143,23 +170,12 @@ struct RowRenderer {
     }
     let sentence = ByteBuffer(capacity: 4096)
 
-    init(_ w: ResultWriter) {
-        evaluation = w.evaluation
-        explainer = Explainer(evaluation: w.evaluation)
-        config = w.funding
-        trace = w.trace
-        let set = w.evaluation.policies
-        divisions = set.divisions.divisions.count
-        func csv(_ s: String) -> [UInt8] { Array(CSVText.field(s).utf8) }
-        func json(_ s: String) -> [UInt8] { Array(JSONText.quote(s).utf8) }
-        csvNames = set.entries.map { e in
-            Array([set.policies[e.policy].id, e.measure.id, e.measure.clause].map(CSVText.field).joined(separator: ",").utf8)
-        }
-        jsonNames = set.entries.map { (json(set.policies[$0.policy].id), json($0.measure.id), json($0.measure.clause)) }
-        matterCSV = w.evaluation.ledger.matterKeys.map(csv)
-        statusCSV = ClaimStatus.allCases.map { Array("\($0.rawValue),\(CSVText.field($0.chinese))".utf8) }
-        statusJSON = ClaimStatus.allCases.map(\.rawValue).map(json)
-        rules = [FundingBasis?](repeating: nil, count: set.entries.count * divisions)
+    init(_ texts: RowTexts) {
+        self.texts = texts
+        evaluation = texts.evaluation
+        explainer = texts.explainer
+        trace = texts.trace
+        rules = [FundingBasis?](repeating: nil, count: texts.evaluation.policies.entries.count * texts.divisions)
     }
 
     var ledger: ClaimsLedger { evaluation.ledger }
@@ -171,12 +187,12 @@ struct RowRenderer {
         let o = evaluation.outcome[c]
         guard o.status != .ineligible else { return nil }
         let d = ledger.districtIndex(row)
-        let k = Int(o.entry) * divisions + d
+        let k = Int(o.entry) * texts.divisions + d
         let basis: FundingBasis
         if let known = rules[k] { basis = known } else {
             let set = evaluation.policies
             let entry = set.entries[Int(o.entry)]
-            basis = FundingBasis(FundingRule(entry: entry, policy: set.policies[entry.policy], district: set.divisions.divisions[d].name, config: config))
+            basis = FundingBasis(FundingRule(entry: entry, policy: set.policies[entry.policy], district: set.divisions.divisions[d].name, config: texts.config))
             rules[k] = basis
         }
         let parts = basis.rule.parts(evaluation.award[row])
@@ -191,22 +207,20 @@ struct RowRenderer {
         else { sentence.append(explainer.notApplicable(row: row)) }
     }
 
-    func bytes(_ r: ByteRange, _ body: (UnsafeBufferPointer<UInt8>) -> Void) { body(ledger.bytes(r)) }
-
     mutating func csv(_ row: Int, into out: ByteBuffer) {
         let comma = UInt8(ascii: ",")
-        bytes(ledger.claimID[row]) { ByteText.csvField($0, into: out) }
+        ByteText.csvField(ledger.bytes(ledger.claimID[row]), into: out)
         out.append(comma)
-        bytes(ledger.enterpriseKeys[Int(ledger.enterprise[row])]) { ByteText.csvField($0, into: out) }
+        ByteText.csvField(ledger.bytes(ledger.enterpriseKeys[Int(ledger.enterprise[row])]), into: out)
         out.append(comma)
-        out += matterCSV[Int(ledger.matter[row])]
+        out += texts.matterCSV[Int(ledger.matter[row])]
         out.append(comma)
-        out += statusCSV[evaluation.status[row].index]
+        out += texts.statusCSV[evaluation.status[row].index]
         out.append(comma)
         ByteText.plain(evaluation.award[row], into: out)
         out.append(comma)
         let entry = Int(evaluation.chosenEntry[row])
-        if entry >= 0 { out += csvNames[entry] } else { out.append(comma, comma) }
+        if entry >= 0 { out += texts.csvNames[entry] } else { out.append(comma, comma) }
         out.append(comma)
         if let (city, district, basis) = funding(row) {
             if let city { ByteText.plain(city, into: out) }
@@ -223,15 +237,15 @@ struct RowRenderer {
 
     mutating func json(_ row: Int, into out: ByteBuffer) {
         if row == 0 { out.literal("\n    {\"claim_id\": ") } else { out.literal(",\n    {\"claim_id\": ") }
-        bytes(ledger.claimID[row]) { ByteText.jsonString($0, into: out) }
+        ByteText.jsonString(ledger.bytes(ledger.claimID[row]), into: out)
         out.literal(", \"status\": ")
-        out += statusJSON[evaluation.status[row].index]
+        out += texts.statusJSON[evaluation.status[row].index]
         out.literal(", \"award\": \"")
         ByteText.plain(evaluation.award[row], into: out)
         out.literal("\", ")
         let entry = Int(evaluation.chosenEntry[row])
         if entry >= 0 {
-            let names = jsonNames[entry]
+            let names = texts.jsonNames[entry]
             out.literal("\"policy\": ")
             out += names.policy
             out.literal(", \"measure\": ")
@@ -269,7 +283,7 @@ struct RowRenderer {
             var first = true
             for c in lo..<hi where c != chosen {
                 let o = evaluation.outcome[c]
-                let names = jsonNames[Int(o.entry)]
+                let names = texts.jsonNames[Int(o.entry)]
                 if first { out.literal("{\"policy\": ") } else { out.literal(", {\"policy\": ") }
                 first = false
                 out += names.policy
@@ -278,7 +292,7 @@ struct RowRenderer {
                 out.literal(", \"clause\": ")
                 out += names.clause
                 out.literal(", \"status\": ")
-                out += statusJSON[o.status.index]
+                out += texts.statusJSON[o.status.index]
                 out.literal(", \"award\": \"")
                 ByteText.plain(o.award, into: out)
                 out.literal("\", \"explanation\": ")
@@ -291,7 +305,7 @@ struct RowRenderer {
         }
         if trace {
             out.literal(", \"trace\": ")
-            out.append(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))
+            out.append(ResultWriter.traceJSON(evaluation.result(row, funding: texts.config, trace: true).trace))
         }
         out.append(0x7D)
     }
@@ -299,7 +313,7 @@ struct RowRenderer {
     mutating func table(_ row: Int, into out: ByteBuffer) {
         let status = evaluation.status[row]
         out.literal("【")
-        bytes(ledger.claimID[row]) { out.append(contentsOf: $0) }
+        out.append(contentsOf: ledger.bytes(ledger.claimID[row]))
         out.append("】\(status.chinese)（\(status.rawValue)） 核定 ")
         ByteText.grouped(evaluation.award[row], into: out)
         out += ByteText.yuanUnit
@@ -328,7 +342,7 @@ struct RowRenderer {
             out.append(0x0A)
         }
         if trace {
-            out.append("  trace: \(ResultWriter.traceJSON(evaluation.result(row, funding: config, trace: true).trace))\n")
+            out.append("  trace: \(ResultWriter.traceJSON(evaluation.result(row, funding: texts.config, trace: true).trace))\n")
         }
     }
 }
