@@ -33,17 +33,16 @@ public struct ClaimsCalculation: Sendable {
     /// the ledger (all cores by default).
     public func evaluate(claimsFile: String, policyIDs: [String] = [], details: Bool = true, trace: Bool = false,
                          threads: Int? = nil) throws(AppError) -> Result {
-        try AppError.wrappingSync {
+        let threads = threads ?? UsableCores.count
+        return try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet(only: policyIDs)
             let funding = try context.funding()
             timer.mark("load policies")
             guard FileManager.default.fileExists(atPath: claimsFile) else { throw AppError.notFound(message: "找不到申报台账 \(claimsFile)") }
-            let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions,
-                                               threads: threads ?? UsableCores.count)
+            let ledger = try LedgerReader.read(path: claimsFile, matterKeys: set.matterKeys, divisions: set.divisions, threads: threads)
             timer.mark("read ledger")
-            let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace,
-                                             threads: threads ?? UsableCores.count)
+            let evaluation = Engine.evaluate(ledger, with: set, details: details, trace: trace, threads: threads)
             timer.mark("evaluate")
             return Result(evaluation: evaluation, funding: funding, timer: timer)
         }

@@ -33,14 +33,7 @@ final class StandardOutput: @unchecked Sendable {
         }
     }
     func flush() {
-        buffer.withUnsafeBytes { p in
-            var offset = 0
-            while offset < p.count {
-                let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
-                if n <= 0 { break }
-                offset += n
-            }
-        }
+        buffer.withUnsafeBytes { writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
     }
 }

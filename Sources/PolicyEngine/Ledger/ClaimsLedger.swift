@@ -26,6 +26,39 @@ public struct ClaimsLedger: @unchecked Sendable {
     var attributeIndex: [String: Int] = [:]
     var attributeRanges: [[ByteRange]] = []
 
+    /// Keeps the first `n` rows (every column).
+    mutating func keepRows(_ n: Int) {
+        count = n
+        claimID.removeSubrange(n...)
+        enterprise.removeSubrange(n...)
+        if !enterpriseName.isEmpty { enterpriseName.removeSubrange(n...) }
+        district.removeSubrange(n...)
+        applicant.removeSubrange(n...)
+        matter.removeSubrange(n...)
+        day.removeSubrange(n...)
+        amount.removeSubrange(n...)
+        line.removeSubrange(n...)
+        for k in attributeRanges.indices { attributeRanges[k].removeSubrange(n...) }
+    }
+
+    /// Appends the rows of a ledger read from a later part of the same bytes (every column), its
+    /// applicant indices mapped through `enterprises` and its lines shifted by `lineShift`.
+    mutating func append(_ other: ClaimsLedger, enterprises map: [Int32], lineShift: Int32) {
+        claimID += other.claimID
+        enterprise.reserveCapacity(enterprise.count + other.count)
+        for e in other.enterprise { enterprise.append(map[Int(e)]) }
+        enterpriseName += other.enterpriseName
+        district += other.district
+        applicant += other.applicant
+        matter += other.matter
+        day += other.day
+        amount += other.amount
+        line.reserveCapacity(line.count + other.count)
+        for l in other.line { line.append(l + lineShift) }
+        for k in attributeRanges.indices { attributeRanges[k] += other.attributeRanges[k] }
+        count += other.count
+    }
+
     init(source: String, storage: LedgerBytes, matterKeys: [String]) {
         self.source = source
         self.storage = storage

@@ -191,42 +191,17 @@ struct LedgerBuilder {
             let lastLine = other.problems[room - 1].line
             if other.problems.count > room && other.problems[room].line == lastLine { other.truncated = true }
             other.problems.removeSubrange(room...)
-            let keep = other.ledger.line.firstIndex { Int($0) > lastLine } ?? other.ledger.count
-            other.ledger.count = keep
-            other.ledger.claimID.removeSubrange(keep...)
-            other.ledger.enterprise.removeSubrange(keep...)
-            if !other.ledger.enterpriseName.isEmpty { other.ledger.enterpriseName.removeSubrange(keep...) }
-            other.ledger.district.removeSubrange(keep...)
-            other.ledger.applicant.removeSubrange(keep...)
-            other.ledger.matter.removeSubrange(keep...)
-            other.ledger.day.removeSubrange(keep...)
-            other.ledger.amount.removeSubrange(keep...)
-            other.ledger.line.removeSubrange(keep...)
-            for k in other.ledger.attributeRanges.indices { other.ledger.attributeRanges[k].removeSubrange(keep...) }
+            other.ledger.keepRows(other.ledger.line.firstIndex { Int($0) > lastLine } ?? other.ledger.count)
         }
         // Applicants first seen in the rows kept are a prefix of the part's table.
         let used = Int(other.ledger.enterprise.max().map { $0 + 1 } ?? 0)
         let remap = other.enterprises.keys.prefix(used).map { enterprises.intern(base, $0).index }
-        ledger.claimID += other.ledger.claimID
-        ledger.enterprise.reserveCapacity(ledger.enterprise.count + other.ledger.count)
-        for e in other.ledger.enterprise { ledger.enterprise.append(remap[Int(e)]) }
-        ledger.enterpriseName += other.ledger.enterpriseName
-        ledger.district += other.ledger.district
-        ledger.applicant += other.ledger.applicant
-        ledger.matter += other.ledger.matter
-        ledger.day += other.ledger.day
-        ledger.amount += other.ledger.amount
-        ledger.line.reserveCapacity(ledger.line.count + other.ledger.count)
-        for l in other.ledger.line { ledger.line.append(l + lineShift) }
-        for k in ledger.attributeRanges.indices { ledger.attributeRanges[k] += other.ledger.attributeRanges[k] }
-        ledger.count += other.ledger.count
+        ledger.append(other.ledger, enterprises: remap, lineShift: lineShift)
         for var p in other.problems {
             p.line += Int(lineShift)
             problems.append(p)
         }
         truncated = truncated || other.truncated
-        other = LedgerBuilder(source: ledger.source, header: header, headerLine: 1, matterKeys: ledger.matterKeys, divisions: divisions, expectedRows: 0)
-        lastEnterpriseIndex = -1
     }
 
     /// Whether reading front to back would have stopped at the problem limit before `line`.
