@@ -25,8 +25,9 @@ public struct Evaluation: Sendable {
     var failMessages: [Int: String] = [:]
     /// Every limit tested per candidate, kept only for traces (`Engine.evaluate(trace: true)`).
     var limitTrace: [[LimitCheck]] = []
-    /// The fixed parts of each measure's explanations, compiled once per evaluation.
-    var templates: [Explainer.MeasureTemplate] = []
+    /// The fixed parts of the explanations of each measure that has candidates (nil for the others),
+    /// compiled once per evaluation.
+    var templates: [Explainer.MeasureTemplate?] = []
 
     public var total: Fen { Fen(award.reduce(0, +)) }
 
@@ -237,7 +238,7 @@ public enum Engine {
             result.chosenCandidate = chosenCandidate
             result.failMessages = failMessages
             result.limitTrace = limitTrace
-            result.templates = set.entries.indices.map { Explainer.template(set, entry: $0) }
+            result.templates = set.entries.indices.map { rowsOf[$0].isEmpty ? nil : Explainer.template(set, entry: $0) }
         }
         timer.mark("limits in ledger order")
         return result

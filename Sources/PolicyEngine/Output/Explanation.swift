@@ -6,7 +6,8 @@ import KuajingDomain
 /// interpolations; `ClaimResult` (the web, the API) and the streamed formats use this one writer.
 struct Explainer: Sendable {
     let evaluation: Evaluation
-    let templates: [MeasureTemplate]
+    /// Per entry; present for every measure that some claim has as a candidate.
+    let templates: [MeasureTemplate?]
     var ledger: ClaimsLedger { evaluation.ledger }
     var set: PolicySet { evaluation.policies }
 
@@ -110,7 +111,7 @@ struct Explainer: Sendable {
     /// appended to `out`. `winner`: the candidate that beat it (就高不重复).
     func sentence(candidate c: Int, row: Int, winner: Int? = nil, into out: ByteBuffer) {
         let o = evaluation.outcome[c]
-        let t = templates[Int(o.entry)]
+        let t = templates[Int(o.entry)]!
         let bound = o.binding >= 0
         func limitPhrase() {
             let k = t.limits[Int(o.binding)]
@@ -168,7 +169,7 @@ struct Explainer: Sendable {
         case .excludedByHigher:
             out.literal("就高不重复：")
             let w = winner.map { evaluation.outcome[$0] }
-            if let w { out += templates[Int(w.entry)].nameAsWinner } else { out.literal("另一项政策") }
+            if let w { out += templates[Int(w.entry)]!.nameAsWinner } else { out.literal("另一项政策") }
             out.literal("核定 ")
             ByteText.grouped(w?.award ?? 0, into: out)
             out.literal(" 元，高于本项可得的 ")
@@ -190,7 +191,7 @@ struct Explainer: Sendable {
     func calculation(candidate c: Int, row: Int, into out: ByteBuffer) {
         let entry = Int(evaluation.outcome[c].entry)
         let raw = evaluation.candidateRaw[c]
-        guard let formula = templates[entry].formula else {
+        guard let formula = templates[entry]!.formula else {
             out.literal("定额 ")
             Explainer.yuan(raw, into: out)
             return
