@@ -18,6 +18,8 @@ public final class PostgresBackend: StoreBackend {
     public let dialect = SQLDialect.postgres
     let client: PostgresClient
     let service: Task<Void, Never>
+    /// The pool service and the first statement run here, off the shared cooperative threads.
+    let poolExecutor = ConnectionPoolExecutor()
     let blocking: NIOThreadPool
     let logger = Logger(label: "kuajing.postgres")
     /// Concurrent transactions at most (the pool's size; the blocking threads match it).
@@ -28,7 +30,8 @@ public final class PostgresBackend: StoreBackend {
 
     /// `url`: postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require].
     /// `schema`: a schema to create if needed and work in (tests give each run its own).
-    public init(url: String, schema: String? = nil, tls: PostgresTLSMode = .disable) async throws {
+    /// `firstAnswerLimit`: how long the first statement may take before the server counts as absent.
+    public init(url: String, schema: String? = nil, tls: PostgresTLSMode = .disable, firstAnswerLimit: Duration = .seconds(15)) async throws {
         guard let u = URLComponents(string: url), let host = u.host, let user = u.user else {
             throw StorageError.unavailable("无法识别的 PostgreSQL 地址：\(url)（应为 postgres://用户@主机:端口/数据库）")
         }
@@ -52,12 +55,12 @@ public final class PostgresBackend: StoreBackend {
         if let schema { config.options.additionalStartupParameters = [("search_path", "\"\(schema)\"")] }
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.client = client
-        service = Task { await client.run() }
+        service = Task(executorPreference: poolExecutor) { await client.run() }
         blocking = NIOThreadPool(numberOfThreads: PostgresBackend.maximumConnections)
         blocking.start()
         // The first statement proves the server is there (or says why not) within a bounded time.
         do {
-            try await PostgresBackend.within(.seconds(15)) {
+            try await PostgresBackend.within(firstAnswerLimit, on: poolExecutor) {
                 if let schema { try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\"")) } else { try await client.query("SELECT 1") }
             }
         } catch {
@@ -67,10 +70,11 @@ public final class PostgresBackend: StoreBackend {
         }
     }
 
-    static func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    /// `body`'s answer, or `unavailable` after `limit`; both race on `executor`.
+    static func within(_ limit: Duration, on executor: any TaskExecutor, _ body: @escaping @Sendable () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask { try await body(); return true }
-            group.addTask { try await Task.sleep(for: limit); return false }
+            group.addTask(executorPreference: executor) { try await body(); return true }
+            group.addTask(executorPreference: executor) { try await Task.sleep(for: limit); return false }
             let first = try await group.next()!
             group.cancelAll()
             if !first { throw StorageError.unavailable("\(limit) 内无应答") }

@@ -40,4 +40,27 @@ import TradeStore
         await #expect(throws: StorageError.self) { _ = try await Store.open(.postgres(url: "postgres://postgres@127.0.0.1:1/postgres")) }
         #expect(clock.now - start < .seconds(30))
     }
+
+    /// The server answers within the limit even while Swift's shared cooperative threads are kept
+    /// busy for longer than the limit by 200 tasks of synchronous work, as at the start of a test run
+    /// on two cores or in a server that computes: each turn of a task on those threads then waits
+    /// about 2 s. With the connection pool on the shared threads this failed with 无应答; on its own
+    /// threads (`ConnectionPoolExecutor`) the server's answer arrives in time.
+    @Test func theFirstAnswerDoesNotWaitForBusySharedThreads() async throws {
+        let until = ContinuousClock.now + .seconds(6)
+        let busy = (0..<200).map { _ in
+            Task.detached {
+                while ContinuousClock.now < until {
+                    holdThisThread(seconds: 0.02)
+                    await Task.yield()
+                }
+            }
+        }
+        let backend = try await PostgresBackend(url: url, firstAnswerLimit: .seconds(2))
+        try await backend.close()
+        for task in busy { await task.value }
+    }
 }
+
+/// Synchronous work that keeps its thread (a stand-in for seconds of computation).
+private func holdThisThread(seconds: Double) { Thread.sleep(forTimeInterval: seconds) }
