@@ -29,6 +29,8 @@ let package = Package(
     targets: [
         // libxlsxwriter (Debian's libxlsxwriter-dev), for workbooks an office suite is happy with.
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // zlib (Debian's zlib1g-dev), for the originals the ledger keeps compressed.
+        .systemLibrary(name: "CKuajingZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
         .target(name: "KuajingDomain"),
         // The policy engine: the rule language, policy files, the claims ledger and the evaluator.
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "TradeStore",
             dependencies: [
-                "TradeData", "KuajingDomain",
+                "TradeData", "KuajingDomain", "CKuajingZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

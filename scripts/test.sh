@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 [ -f /usr/include/xlsxwriter.h ] || need+=(libxlsxwriter-dev)
 # The workbook check prints the monthly report with LibreOffice Calc and reads the PDF back.
 command -v soffice >/dev/null || need+=(libreoffice-calc-nogui)

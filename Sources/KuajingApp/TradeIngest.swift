@@ -6,6 +6,8 @@ import TradeStore
 
 /// Reads, validates and stores CEB messages and declarations extracts: about a thousand records a
 /// transaction, unreadable files kept and quarantined, then the rollups of the months touched.
+/// Reading, validating and compressing the next batch go on while the batch before it is written
+/// (one batch in the writer's hands at a time), so a machine with two cores uses both.
 public struct TradeIngest: Sendable {
     public let context: AppContext
     public init(_ context: AppContext) { self.context = context }
@@ -17,10 +19,14 @@ public struct TradeIngest: Sendable {
         public var files: Int
         public var counts: IngestCounts
         public var refreshedMonths: Int
-        /// Time reading, validating, storing and refreshing the rollups (KUAJING_TIMING).
+        /// Time reading, validating, compressing the originals, storing and refreshing the rollups
+        /// (KUAJING_TIMING). Storing overlaps the others: `waiting` is the part of it that the reader
+        /// spent waiting for the writer.
         public var reading: Duration
         public var validating: Duration
+        public var compressing: Duration = .zero
         public var storing: Duration
+        public var waiting: Duration = .zero
         public var refreshing: Duration
     }
 
@@ -35,17 +41,38 @@ public struct TradeIngest: Sendable {
         let ledger = store.ledger
         let files = try MessageSource.expand(paths)
         var total = IngestCounts()
-        var pending: [(message: CEBMessage, verdicts: [RecordVerdict])] = []
+        var pending: [TradeLedger.PreparedMessage] = []
         var pendingRecords = 0
         let clock = ContinuousClock()
-        var (reading, validating, storing) = (Duration.zero, Duration.zero, Duration.zero)
+        var (reading, validating, compressing, storing, waiting) = (Duration.zero, Duration.zero, Duration.zero, Duration.zero, Duration.zero)
+        // The batch being written, if any; its counts and time are taken when the next one is handed over.
+        var writing: Task<(IngestCounts, Duration), any Error>?
+        func settle() async throws {
+            guard let batch = writing else { return }
+            writing = nil
+            let start = clock.now
+            let (counts, time) = try await batch.value
+            waiting += clock.now - start
+            total += counts
+            storing += time
+        }
+        // Hands the pending batch to the writer once the one before it is committed.
         func flush() async throws {
             guard !pending.isEmpty else { return }
-            let start = clock.now
-            total += try await ledger.ingest(batch: pending)
-            storing += clock.now - start
-            pending.removeAll(keepingCapacity: true)
+            try await settle()
+            let batch = pending
+            pending = []
             pendingRecords = 0
+            writing = Task {
+                let start = ContinuousClock.now
+                let counts = try await ledger.ingest(prepared: batch)
+                return (counts, ContinuousClock.now - start)
+            }
+        }
+        // Everything read so far committed, before a write of another kind (in file order).
+        func drain() async throws {
+            try await flush()
+            try await settle()
         }
         do {
         for (i, source) in files.enumerated() {
@@ -57,7 +84,7 @@ public struct TradeIngest: Sendable {
             let file = shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }
                 .map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
             if source.isDeclarations {
-                try await flush()
+                try await drain()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
                 total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
                 continue
@@ -66,22 +93,28 @@ public struct TradeIngest: Sendable {
                 let start = clock.now
                 let messages = try CEBReader.read(data: data, source: file)
                 let read = clock.now
-                for message in messages {
-                    pending.append((message, validator.validate(message)))
+                var verdicts: [[RecordVerdict]] = []
+                for message in messages { verdicts.append(validator.validate(message)) }
+                let validated = clock.now
+                for (message, v) in zip(messages, verdicts) {
+                    pending.append(TradeLedger.PreparedMessage(message, verdicts: v))
                     pendingRecords += message.records.count
                 }
                 reading += read - start
-                validating += clock.now - read
+                validating += validated - read
+                compressing += clock.now - validated
                 if pendingRecords >= batchRecords { try await flush() }
             } catch let e as CEBReader.MessageError {
-                try await flush()
+                try await drain()
                 total += try await ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), line: e.line, message: e.message)
             }
         }
-        try await flush()
+        try await drain()
         } catch {
             // What was committed before the failure keeps its rollups current; the failing file and
-            // the messages read after the last commit are not stored.
+            // the messages read after the last commit are not stored. A batch still being written
+            // is waited for first (committed or rolled back, never cut off).
+            if let batch = writing { _ = try? await batch.value }
             _ = try? await store.rollups.refresh()
             throw error
         }
@@ -89,8 +122,8 @@ public struct TradeIngest: Sendable {
         let refreshStart = clock.now
         let months = try await store.rollups.refresh()
         progress?(files.count, files.count)
-        return Report(files: files.count, counts: total, refreshedMonths: months, reading: reading, validating: validating, storing: storing,
-                      refreshing: clock.now - refreshStart)
+        return Report(files: files.count, counts: total, refreshedMonths: months, reading: reading, validating: validating, compressing: compressing,
+                      storing: storing, waiting: waiting, refreshing: clock.now - refreshStart)
     }
 }
 

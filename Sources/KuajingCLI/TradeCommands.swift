@@ -74,7 +74,7 @@ struct Ingest: AsyncParsableCommand {
             let context = try options.context()
             let report = try await TradeIngest(context).run(paths: paths, progress: progress)
             if ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1" {
-                standardError("rollups: \(report.refreshedMonths) months in \(report.refreshing)\nread \(report.reading), validate \(report.validating), store \(report.storing)\n")
+                standardError("rollups: \(report.refreshedMonths) months in \(report.refreshing)\nread \(report.reading), validate \(report.validating), compress \(report.compressing), store \(report.storing) (reader waited \(report.waiting))\n")
             }
             print(IngestText.summary(report), terminator: "")
         }

@@ -4,7 +4,7 @@ import Foundation
 /// inventories) read back into memory, then inserted into an empty ledger by a bare loop with the
 /// bulk statements and transactions `ingest` uses (`LedgerTables`: one statement per message blob,
 /// `BulkInsert` for records and inventories, about a thousand records per commit) and nothing else:
-/// no reading, validating, key look-ups, mapping or JSON. `ingest`'s storing time over this time
+/// no reading, validating, compressing, key look-ups or mapping. `ingest`'s storing time over this time
 /// is how close the writer is to what the database itself costs.
 public enum BareInsertLoop {
     public struct Rows: Sendable {
@@ -21,7 +21,7 @@ public enum BareInsertLoop {
         try await store.backend.read { db in
             var byDigest: [String: Int] = [:]
             var rows = Rows()
-            for blob in try db.rows("SELECT digest, source, message_type, bytes, received_at FROM message_blob ORDER BY digest") {
+            for blob in try db.rows("SELECT digest, source, message_type, bytes, compression, original_size, received_at FROM message_blob ORDER BY digest") {
                 byDigest[try blob.text("digest")] = rows.messages.count
                 rows.messages.append((blob.rawValues, [], []))
             }
@@ -53,7 +53,7 @@ public enum BareInsertLoop {
             let slice = rows.messages[next..<end]
             try await store.backend.write { db in
                 for m in slice {
-                    try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)", m.blob)
+                    try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, compression, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", m.blob)
                     _ = try db.insert(records, rows: m.records)
                     _ = try db.insert(inventories, rows: m.inventories)
                 }

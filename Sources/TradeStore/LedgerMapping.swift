@@ -91,30 +91,5 @@ enum LedgerMapping {
         return NSDecimalNumber(decimal: rounded).int64Value
     }
 
-    /// Fields as JSON text (ordered), for the record table: {"head": {…}, "lists": [{…}, …]}.
-    static func json(_ r: CEBRecord) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(2048)
-        func object(_ g: CEBGroup) {
-            out.append(UInt8(ascii: "{"))
-            for (k, f) in g.fields.enumerated() {
-                if k > 0 { out += [UInt8(ascii: ","), 0x20] }
-                JSONText.appendQuoted(f.name, to: &out)
-                out += [UInt8(ascii: ":"), 0x20]
-                JSONText.appendQuoted(f.value, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
-        out += Array("{\"head\": ".utf8)
-        object(r.head)
-        out += Array(", \"lists\": [".utf8)
-        for (k, g) in r.lists.enumerated() {
-            if k > 0 { out += [UInt8(ascii: ","), 0x20] }
-            object(g)
-        }
-        out += [UInt8(ascii: "]"), UInt8(ascii: "}")]
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func quote(_ s: String) -> String { JSONText.quote(s) }
 }

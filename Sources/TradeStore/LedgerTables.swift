@@ -2,7 +2,7 @@
 enum LedgerTables {
     static let recordColumns: [(name: String, type: String)] = [
         ("message_type", "text"), ("record_name", "text"), ("natural_key", "text"), ("guid", "text"), ("digest", "text"),
-        ("line", "integer"), ("fields", "text"),
+        ("line", "integer"),
     ]
 
     /// New records; their ids come back by natural key.

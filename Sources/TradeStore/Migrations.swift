@@ -374,7 +374,25 @@ enum Migrations {
         Migration(
             version: 11, name: "免申即享 from the 梯度培育库: at most one proposal per enterprise, matter and date that no imported fact stands behind",
             sqlite: [Migrations.oneProposalWithoutFact], postgres: [Migrations.oneProposalWithoutFact]),
+        Migration(
+            version: 12, name: "originals stored once and compressed (zlib); a record's fields no longer copied as JSON (read from its original)",
+            sqlite: Migrations.originalsOnce(length: "length") + ["ALTER TABLE record DROP COLUMN fields"],
+            postgres: Migrations.originalsOnce(length: "octet_length") + [
+                // Compressed already: TOAST keeps them out of line without compressing them again.
+                "ALTER TABLE message_blob ALTER COLUMN bytes SET STORAGE EXTERNAL",
+                "ALTER TABLE record DROP COLUMN fields",
+            ]),
     ]
+
+    /// Migration 12. Each original says how it is stored and how long it is; the rows stored before
+    /// stay as they came (`none`) and are read as before.
+    static func originalsOnce(length: String) -> [String] {
+        [
+            "ALTER TABLE message_blob ADD COLUMN compression TEXT NOT NULL DEFAULT 'none' CHECK (compression IN ('none', 'zlib'))",
+            "ALTER TABLE message_blob ADD COLUMN original_size INTEGER NOT NULL DEFAULT 0 CHECK (original_size >= 0)",
+            "UPDATE message_blob SET original_size = \(length)(bytes)",
+        ]
+    }
 
     static let oneProposalWithoutFact =
         "CREATE UNIQUE INDEX application_one_proposal ON application(enterprise_id, matter, claim_date) WHERE origin = 'proposed' AND fact_id IS NULL"

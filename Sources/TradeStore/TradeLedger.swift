@@ -82,22 +82,43 @@ public struct TradeLedger: Sendable {
         try await ingest(batch: [(message, verdicts)])
     }
 
+    /// A message made ready to store outside the transaction: its verdicts and its original
+    /// compressed (the work that needs no database, so a caller can do it while the previous batch
+    /// is being written).
+    public struct PreparedMessage: Sendable {
+        public let message: CEBMessage
+        public let verdicts: [RecordVerdict]
+        public let original: StoredOriginal
+
+        public init(_ message: CEBMessage, verdicts: [RecordVerdict]) {
+            self.message = message
+            self.verdicts = verdicts
+            original = StoredOriginal.compressing(message.bytes)
+        }
+    }
+
     /// Several messages in one transaction, each as `ingest(_:verdicts:)` would store it: all of the
     /// batch is committed, or none of it (`kuajing ingest` commits about a thousand records at a time).
     public func ingest(batch: [(message: CEBMessage, verdicts: [RecordVerdict])]) async throws -> IngestCounts {
+        try await ingest(prepared: batch.map { PreparedMessage($0.message, verdicts: $0.verdicts) })
+    }
+
+    /// Prepared messages in one transaction (as `ingest(batch:)`).
+    public func ingest(prepared batch: [PreparedMessage]) async throws -> IngestCounts {
         let receivedAt = clock.timestamp()
         return try await backend.write { db in
             var counts = IngestCounts()
             let delta = RollupDelta()
-            for (message, verdicts) in batch { counts += try TradeLedger.store(db, message, verdicts, receivedAt: receivedAt, delta: delta) }
+            for m in batch { counts += try TradeLedger.store(db, m, receivedAt: receivedAt, delta: delta) }
             try delta.apply(db)
             return counts
         }
     }
 
-    static func store(_ db: any SQLExecutor, _ message: CEBMessage, _ verdicts: [RecordVerdict], receivedAt: String, delta: RollupDelta) throws -> IngestCounts {
+    static func store(_ db: any SQLExecutor, _ prepared: PreparedMessage, receivedAt: String, delta: RollupDelta) throws -> IngestCounts {
+        let message = prepared.message, verdicts = prepared.verdicts
         var counts = IngestCounts()
-        guard try TradeLedger.storeMessage(db, digest: message.digest, source: message.source, type: message.type, bytes: message.bytes, at: receivedAt) else {
+        guard try TradeLedger.storeMessage(db, digest: message.digest, source: message.source, type: message.type, original: prepared.original, at: receivedAt) else {
             counts.duplicates = verdicts.count
             return counts
         }
@@ -160,8 +181,8 @@ public struct TradeLedger: Sendable {
             return counts
         case "2":
             if let id = existing {
-                try db.execute("UPDATE record SET fields = ?, digest = ?, line = ?, guid = ? WHERE id = ?",
-                               .text(LedgerMapping.json(r)), .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
+                try db.execute("UPDATE record SET digest = ?, line = ?, guid = ? WHERE id = ?",
+                               .text(digest), .integer(Int64(r.line)), r.value("guid").map(SQLValue.text) ?? .null, .integer(id))
                 if let inv = LedgerMapping.inventory(r) {
                     // The replaced row stops counting (its status is reset until a receipt comes).
                     try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ? AND i.ebc_code = ?", [.text(inv.copNo), .text(inv.ebcCode)]), sign: -1)
@@ -186,7 +207,7 @@ public struct TradeLedger: Sendable {
         values.reserveCapacity(records.count)
         for (r, key) in records {
             values.append([.text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
-                           .text(digest), .integer(Int64(r.line)), .text(LedgerMapping.json(r))])
+                           .text(digest), .integer(Int64(r.line))])
         }
         var ids: [String: Int64] = [:]
         for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
@@ -215,9 +236,10 @@ public struct TradeLedger: Sendable {
     /// quarantined as `malformed_xml`, so it can be fixed and submitted again. Idempotent.
     public func quarantineUnreadable(source: String, bytes: [UInt8], digest: String, line: Int, message: String) async throws -> IngestCounts {
         let now = clock.timestamp()
+        let original = StoredOriginal.compressing(bytes)
         return try await backend.write { db in
             var counts = IngestCounts()
-            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "?", bytes: bytes, at: now) else {
+            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "?", original: original, at: now) else {
                 counts.duplicates = 1
                 return counts
             }
@@ -234,9 +256,10 @@ public struct TradeLedger: Sendable {
     /// supersedes an earlier one); rows with errors go to quarantine. Idempotent.
     public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) async throws -> IngestCounts {
         let now = clock.timestamp()
+        let original = StoredOriginal.compressing(bytes)
         return try await backend.write { db in
             var counts = IngestCounts()
-            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "DECL", bytes: bytes, at: now) else {
+            guard try TradeLedger.storeMessage(db, digest: digest, source: source, type: "DECL", original: original, at: now) else {
                 counts.duplicates = result.rows.count + result.problems.count
                 return counts
             }
@@ -290,11 +313,12 @@ public struct TradeLedger: Sendable {
         }
     }
 
-    /// Keeps a message's bytes under their digest; false when they were already there (nothing to do).
-    static func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, bytes: [UInt8], at receivedAt: String) throws -> Bool {
+    /// Keeps a file's original under its digest, once; false when it was already there (nothing to do).
+    static func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, original: StoredOriginal, at receivedAt: String) throws -> Bool {
         if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty { return false }
-        try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
-                       .text(digest), .text(source), .text(type), .blob(bytes), .text(receivedAt))
+        try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, compression, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       .text(digest), .text(source), .text(type), .blob(original.stored), .text(original.compression.rawValue),
+                       .integer(Int64(original.size)), .text(receivedAt))
         return true
     }
 
@@ -348,16 +372,19 @@ public struct TradeLedger: Sendable {
         }
     }
 
-    /// The original bytes of a stored message (content-addressed).
+    /// The original bytes of a stored file (content-addressed), byte for byte as they came.
     public func messageBytes(digest: String) async throws -> [UInt8]? {
-        try await backend.read { db in try db.rows("SELECT bytes FROM message_blob WHERE digest = ?", .text(digest)).first?.bytes("bytes") }
+        let stored = try await backend.read { db in
+            try db.rows("SELECT bytes, compression, original_size FROM message_blob WHERE digest = ?", .text(digest)).first.map(StoredOriginal.init(row:))
+        }
+        return try stored?.original(digest: digest)
     }
 
     /// The records the ledger holds now, read back from their original messages: each record from
     /// the message that stored its current version (a replacement's, not the first), none that was
     /// removed or quarantined. Message types limit what is read (nil: every type).
     public func storedRecords(types: Set<String>? = nil) async throws -> [CEBRecord] {
-        let (current, blobs) = try await backend.read { db -> ([String: String], [(String, String, [UInt8])]) in
+        let (current, blobs) = try await backend.read { db -> ([String: String], [(String, String, StoredOriginal)]) in
             var current: [String: String] = [:]
             for row in try db.rows("SELECT message_type, natural_key, digest FROM record", []) {
                 let type = try row.text("message_type")
@@ -365,16 +392,16 @@ public struct TradeLedger: Sendable {
                 current[type + "|" + (try row.text("natural_key"))] = try row.text("digest")
             }
             let digests = Set(current.values).sorted()
-            var blobs: [(String, String, [UInt8])] = []
+            var blobs: [(String, String, StoredOriginal)] = []
             for chunk in digests.chunked(200) {
-                let sql = "SELECT digest, source, bytes FROM message_blob WHERE digest IN (\(SQLText.placeholders(chunk.count))) ORDER BY digest"
-                for row in try db.rows(sql, chunk.map(SQLValue.text)) { blobs.append((try row.text("digest"), try row.text("source"), try row.bytes("bytes"))) }
+                let sql = "SELECT digest, source, bytes, compression, original_size FROM message_blob WHERE digest IN (\(SQLText.placeholders(chunk.count))) ORDER BY digest"
+                for row in try db.rows(sql, chunk.map(SQLValue.text)) { blobs.append((try row.text("digest"), try row.text("source"), try StoredOriginal(row: row))) }
             }
             return (current, blobs)
         }
         var out: [CEBRecord] = []
-        for (digest, source, bytes) in blobs {
-            for message in try CEBReader.read(data: Data(bytes), source: source) {
+        for (digest, source, stored) in blobs {
+            for message in try CEBReader.read(data: Data(try stored.original(digest: digest)), source: source) {
                 out += message.records.filter { current[$0.messageType + "|" + LedgerMapping.naturalKey($0)] == digest }
             }
         }

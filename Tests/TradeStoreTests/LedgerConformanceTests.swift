@@ -89,6 +89,49 @@ enum LedgerConformanceTests {
         #expect(try await ingestFiles(store, paths: [path]).duplicates == 1)
     }
 
+    /// Every original is stored once, compressed, and read back byte for byte; a row stored before
+    /// migration 12 (as it came) reads as before; a stored original that no longer matches its
+    /// SHA-256 is an error, never other bytes.
+    static func originalsAreStoredOnceCompressedAndExact(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let ledger = store.ledger
+        let dir = try Repository.temporaryDirectory("originals")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try TradeGenerator.write(records: 300, seed: 5, to: dir)
+        #expect(try await ingestFiles(store, paths: [dir]).accepted == 300)
+        let stored = try await store.backend.read { db in
+            try db.rows("SELECT digest, compression, original_size, bytes FROM message_blob ORDER BY digest", []).map {
+                (try $0.text("digest"), try $0.text("compression"), Int(try $0.int("original_size")), try $0.bytes("bytes").count)
+            }
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(stored.count == files.count)
+        for (digest, compression, size, length) in stored {
+            #expect(compression == "zlib" && length * 5 < size)
+        }
+        for file in files {
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)))
+            #expect(try await ledger.messageBytes(digest: CEBReader.digest(Data(bytes))) == bytes)
+        }
+        // The records' detail comes from the originals: the stored records equal those of the files.
+        let fromFiles = try files.flatMap { try CEBReader.read(path: dir + "/" + $0).flatMap(\.records) }.map(LedgerMapping.naturalKey).sorted()
+        #expect(try await ledger.storedRecords().map(LedgerMapping.naturalKey).sorted() == fromFiles)
+
+        let old = Array("<as it came before migration 12/>".utf8)
+        let oldDigest = CEBReader.digest(Data(old))
+        try await store.backend.write { db in
+            try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           [.text(oldDigest), .text("old.xml"), .text("?"), .blob(old), .integer(Int64(old.count)), .text("t")])
+        }
+        #expect(try await ledger.messageBytes(digest: oldDigest) == old)
+
+        let first = try #require(stored.first?.0)
+        try await store.backend.write { db in
+            try db.execute("UPDATE message_blob SET bytes = ?, compression = 'none' WHERE digest = ?", [.blob(Array("not the original".utf8)), .text(first)])
+        }
+        await #expect(throws: StorageError.self) { _ = try await ledger.messageBytes(digest: first) }
+    }
+
     /// The bulk statements (multi-row VALUES, 200 rows a statement) store text exactly: quotes, backslashes, braces, commas, Chinese, and NULL apart from "NULL".
     static func bulkInsertKeepsTextExactly(engine: TestEngine) async throws {
         let store = try await engine.store()
@@ -97,14 +140,13 @@ enum LedgerConformanceTests {
             try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
                            [.text(String(repeating: "b", count: 64)), .text("s"), .text("CEB603"), .blob([0, 1, 2]), .text("t")])
             let values: [[SQLValue]] = awkward.enumerated().map { i, text in
-                [.text("CEB603"), .text("Inventory"), .text("k\(i)"), i == 4 ? .null : .text(text), .text(String(repeating: "b", count: 64)),
-                 .integer(Int64(i)), .text(text)]
+                [.text("CEB603"), .text("Inventory"), .text(text), i == 4 ? .null : .text(text), .text(String(repeating: "b", count: 64)), .integer(Int64(i))]
             }
             let returned = try db.insert(LedgerTables.newRecords, rows: values)
             #expect(returned.count == awkward.count)
-            return try db.rows("SELECT natural_key, guid, fields FROM record ORDER BY line", []).map(\.rawValues)
+            return try db.rows("SELECT natural_key, guid FROM record ORDER BY line", []).map(\.rawValues)
         }
-        #expect(rows.map { $0[2] } == awkward.map(SQLValue.text))
+        #expect(rows.map { $0[0] } == awkward.map(SQLValue.text))
         #expect(rows[4][1] == .null && rows[0][1] == .text("a\"b"))
     }
 
@@ -151,8 +193,8 @@ enum LedgerConformanceTests {
             try await store.backend.write { db in
                 try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, received_at) VALUES (?, ?, ?, ?, ?)",
                                [.text(String(repeating: "a", count: 64)), .text("s"), .text("CEB603"), .blob([1]), .text("t")])
-                try db.execute("INSERT INTO record (message_type, record_name, natural_key, digest, line, fields) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text("CEB603"), .text("Inventory"), .text("k"), .text(String(repeating: "a", count: 64)), .integer(1), .text("{}")])
+                try db.execute("INSERT INTO record (message_type, record_name, natural_key, digest, line) VALUES (?, ?, ?, ?, ?)",
+                               [.text("CEB603"), .text("Inventory"), .text("k"), .text(String(repeating: "a", count: 64)), .integer(1)])
                 try db.execute("""
                     INSERT INTO inventory (cop_no, ebc_code, direction, supervision_code, declared_on, value_original, record_id)
                     VALUES ('c', 'e', 'X', '9610', '2025-01-01', '1', 1)
@@ -193,6 +235,7 @@ enum DeclarationLedgerTests {
     @Test func generatedBatchesStoreAndRepeatCleanly() async throws { try await LedgerConformanceTests.generatedBatchesStoreAndRepeatCleanly(engine: .sqlite) }
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .sqlite) }
     @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .sqlite) }
+    @Test func originalsAreStoredOnceCompressedAndExact() async throws { try await LedgerConformanceTests.originalsAreStoredOnceCompressedAndExact(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct LedgerConformanceOnPostgreSQL {
@@ -205,6 +248,7 @@ enum DeclarationLedgerTests {
     @Test func generatedBatchesStoreAndRepeatCleanly() async throws { try await LedgerConformanceTests.generatedBatchesStoreAndRepeatCleanly(engine: .postgres) }
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .postgres) }
     @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .postgres) }
+    @Test func originalsAreStoredOnceCompressedAndExact() async throws { try await LedgerConformanceTests.originalsAreStoredOnceCompressedAndExact(engine: .postgres) }
 }
 
 @Suite struct DeclarationLedgerOnSQLite {
