@@ -2,8 +2,9 @@ import Foundation
 
 /// The writer's limit, for docs/benchmarks.md: the rows a ledger holds (messages, records,
 /// inventories) read back into memory, then inserted into an empty ledger by a bare loop with the
-/// bulk statements and transactions `ingest` uses (`LedgerTables`: one statement per message blob,
-/// `BulkInsert` for records and inventories, about a thousand records per commit) and nothing else:
+/// bulk statements and transactions `ingest` uses (one statement per message blob; records and
+/// inventories by `copy`: COPY on PostgreSQL, `BulkInsert` on SQLite; about a thousand records per
+/// commit) and nothing else:
 /// no reading, validating, compressing, key look-ups or mapping. `ingest`'s storing time over this time
 /// is how close the writer is to what the database itself costs.
 public enum BareInsertLoop {
@@ -54,8 +55,9 @@ public enum BareInsertLoop {
             try await store.backend.write { db in
                 for m in slice {
                     try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, compression, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", m.blob)
-                    _ = try db.insert(records, rows: m.records)
-                    _ = try db.insert(inventories, rows: m.inventories)
+                    // As ingest writes them: COPY on PostgreSQL, multi-row inserts on SQLite.
+                    try db.copy(into: "record", columns: records.columns.map(\.name), rows: m.records)
+                    try db.copy(into: "inventory", columns: inventories.columns.map(\.name), rows: m.inventories)
                 }
             }
             next = end

@@ -23,6 +23,15 @@ enum LedgerTables {
             + (inventoryColumns.dropFirst(2).map { "\($0.name) = excluded.\($0.name)" } + ["customs_status = NULL", "customs_status_time = NULL", "cancelled = 0"])
             .joined(separator: ", "))
 
+    /// PostgreSQL: a session's staging table for inventories streamed by COPY (`TradeLedger.upsertInventories`).
+    static let stagingInventoryTable = "CREATE TEMP TABLE IF NOT EXISTS incoming_inventory (LIKE inventory INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+
+    /// The staged inventories into the ledger, as `inventories` would insert them.
+    static let inventoriesFromStaging: String = {
+        let names = inventoryColumns.map(\.name).joined(separator: ", ")
+        return "INSERT INTO inventory (\(names)) SELECT \(names) FROM incoming_inventory " + inventories.suffix
+    }()
+
     /// Declarations (报关单) rows, in the order of the extract.
     static let declarations = BulkInsert(table: "declaration", columns: [
         ("declaration_no", "text"), ("declared_on", "text"), ("direction", "text"), ("supervision_code", "text"), ("enterprise_id", "text"),

@@ -90,10 +90,10 @@ public final class PostgresBackend: StoreBackend {
     }
 
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
-        let logger = self.logger, blocking = self.blocking
+        let logger = self.logger, blocking = self.blocking, poolExecutor = self.poolExecutor
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await blocking.runIfActive { try body(PostgresExecutor(connection: connection, logger: logger)) }
+                try await blocking.runIfActive { try body(PostgresExecutor(connection: connection, logger: logger, poolExecutor: poolExecutor)) }
             }
         } catch let e as PostgresTransactionError {
             if let inner = e.closureError { throw PostgresBackend.storageError(inner) }
@@ -133,7 +133,63 @@ public final class PostgresBackend: StoreBackend {
 struct PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    /// Where `copy` runs PostgresNIO's async `copyFrom` while this (blocking) thread waits for it.
+    let poolExecutor: ConnectionPoolExecutor
     var dialect: SQLDialect { .postgres }
+
+    /// `COPY table (columns) FROM STDIN` in PostgreSQL's text format: the rows go to the server as one
+    /// stream instead of statements with bound values (100,000 records: 3.5 s against 11.1 s for
+    /// multi-row inserts, docs/benchmarks.md). The transaction's connection is used, so the rows are
+    /// committed or rolled back with the rest of it.
+    func copy(into table: String, columns: [String], rows: [[SQLValue]]) throws {
+        guard !rows.isEmpty else { return }
+        var text: [UInt8] = []
+        text.reserveCapacity(rows.count * 256)
+        for row in rows {
+            for (k, value) in row.enumerated() {
+                if k > 0 { text.append(0x09) }
+                PostgresExecutor.appendCopyText(value, to: &text)
+            }
+            text.append(0x0A)
+        }
+        let buffer = ByteBuffer(bytes: text)
+        let connection = self.connection, logger = self.logger
+        let outcome = CopyOutcome()
+        let done = DispatchSemaphore(value: 0)
+        Task(executorPreference: poolExecutor) {
+            do {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(buffer) }
+            } catch {
+                outcome.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.error { throw PostgresBackend.storageError(error) }
+    }
+
+    /// One value in COPY's text format: `\N` for NULL; backslash, tab, newline and carriage return
+    /// escaped; a blob as `\\x` and hex.
+    static func appendCopyText(_ value: SQLValue, to out: inout [UInt8]) {
+        switch value {
+        case .null: out += [0x5C, 0x4E]
+        case let .integer(i): out += Array(String(i).utf8)
+        case let .text(s):
+            for b in s.utf8 {
+                switch b {
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                default: out.append(b)
+                }
+            }
+        case let .blob(bytes):
+            let hex = Array("0123456789abcdef".utf8)
+            out += [0x5C, 0x5C, 0x78]
+            for b in bytes { out += [hex[Int(b >> 4)], hex[Int(b & 15)]] }
+        }
+    }
 
     /// `?` placeholders become `$1`, `$2`…: the ledger's SQL never writes `?` inside a string literal
     /// (values are always bound), which the conformance suite checks on both engines.
@@ -195,4 +251,10 @@ struct PostgresExecutor: SQLExecutor {
         default: return .text(try cell.decode(String.self))
         }
     }
+}
+
+/// What a `copyFrom` run on the pool's executor reports to the thread waiting for it (written before
+/// the semaphore is signalled, read after it is waited for).
+private final class CopyOutcome: @unchecked Sendable {
+    var error: (any Error)?
 }

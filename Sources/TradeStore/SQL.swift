@@ -118,6 +118,10 @@ public protocol SQLExecutor {
     var dialect: SQLDialect { get }
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+    /// Appends `rows` (values in `columns` order) to `table` by the engine's fastest path: PostgreSQL's
+    /// `COPY … FROM STDIN`; multi-row inserts on SQLite (`copyByInserting`). Constraints and foreign
+    /// keys hold as for an INSERT; nothing comes back.
+    func copy(into table: String, columns: [String], rows: [[SQLValue]]) throws
 }
 
 /// A database engine shared by every context of the store: SQLite (embedded, the default) or
@@ -165,6 +169,10 @@ public struct BulkInsert: Sendable {
 }
 
 extension SQLExecutor {
+    func copyByInserting(into table: String, columns: [String], rows: [[SQLValue]]) throws {
+        try insert(BulkInsert(table: table, columns: columns.map { ($0, "") }), rows: rows)
+    }
+
     /// Inserts `rows` (values in `insert.columns` order) as multi-row `VALUES`, 200 rows a statement
     /// (well under SQLite's 32,766 and PostgreSQL's 65,535 bound values); returns what `RETURNING` gives.
     /// PostgreSQL's `unnest` of array literals was tried and measured no faster (docs/benchmarks.md).

@@ -76,6 +76,7 @@ public final class SQLiteBackend: StoreBackend {
 }
 
 struct GRDBExecutor: SQLExecutor {
+    func copy(into table: String, columns: [String], rows: [[SQLValue]]) throws { try copyByInserting(into: table, columns: columns, rows: rows) }
     let db: Database
     var dialect: SQLDialect { .sqlite }
 

@@ -210,7 +210,21 @@ public struct TradeLedger: Sendable {
                            .text(digest), .integer(Int64(r.line))])
         }
         var ids: [String: Int64] = [:]
-        for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
+        if db.dialect == .postgres {
+            // COPY returns nothing: the ids are taken from the sequence first, then the rows streamed.
+            let taken = try db.rows("SELECT nextval(pg_get_serial_sequence('record', 'id')) AS id FROM generate_series(1, ?)", .integer(Int64(records.count)))
+            guard taken.count == records.count else { throw StorageError.engine("序列给出 \(taken.count) 个记录编号，应为 \(records.count) 个") }
+            var rows: [[SQLValue]] = []
+            rows.reserveCapacity(records.count)
+            for (k, row) in taken.enumerated() {
+                let id = try row.int("id")
+                ids[records[k].key] = id
+                rows.append([.integer(id)] + values[k])
+            }
+            try db.copy(into: "record", columns: ["id"] + LedgerTables.recordColumns.map(\.name), rows: rows)
+        } else {
+            for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
+        }
         try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
         for (r, _) in records { try applyReceipt(db, r, delta: delta) }
     }
@@ -226,7 +240,15 @@ public struct TradeLedger: Sendable {
              t(inv.customsCode), t(inv.country), .text(inv.declaredOn), t(inv.currency), .text(inv.valueOriginal),
              inv.valueFen.map(SQLValue.integer) ?? .null, t(inv.invtNo), t(inv.orderNo), t(inv.logisticsNo), .integer(recordID), .text(inv.hsChapter)]
         }
-        _ = try db.insert(LedgerTables.inventories, rows: values)
+        if db.dialect == .postgres {
+            // Streamed into a staging table of this session, then upserted from it in one statement.
+            try db.execute(LedgerTables.stagingInventoryTable, [])
+            try db.copy(into: "incoming_inventory", columns: LedgerTables.inventoryColumns.map(\.name), rows: values)
+            try db.execute(LedgerTables.inventoriesFromStaging, [])
+            try db.execute("DELETE FROM incoming_inventory", [])
+        } else {
+            _ = try db.insert(LedgerTables.inventories, rows: values)
+        }
     }
 
     /// The natural key of a record, as the ledger and its quarantine name it.

@@ -150,6 +150,36 @@ enum LedgerConformanceTests {
         #expect(rows[4][1] == .null && rows[0][1] == .text("a\"b"))
     }
 
+    /// `copy` (COPY … FROM STDIN on PostgreSQL) stores text exactly too: backslashes, tabs, line
+    /// breaks, "\\N" apart from NULL, Chinese; a blob byte for byte; a broken foreign key fails the
+    /// transaction as an INSERT would.
+    static func copyKeepsValuesExactly(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let awkward = ["a\tb", "c\\d", "line\nbreak", "cr\rlf", "\\N", "模拟 数据", "NULL", "", " lead"]
+        let digest = String(repeating: "c", count: 64)
+        let blob: [UInt8] = [0, 1, 0x5C, 0x09, 0x0A, 255]
+        let (rows, stored) = try await store.backend.write { db -> ([[SQLValue]], [UInt8]) in
+            try db.copy(into: "message_blob", columns: ["digest", "source", "message_type", "bytes", "received_at"],
+                        rows: [[.text(digest), .text("s"), .text("CEB603"), .blob(blob), .text("t")]])
+            try db.copy(into: "record", columns: ["id", "message_type", "record_name", "natural_key", "guid", "digest", "line"],
+                        rows: awkward.enumerated().map { i, text in
+                            [.integer(Int64(100 + i)), .text("CEB603"), .text("Inventory"), .text(text), i == 6 ? .null : .text(text), .text(digest), .integer(Int64(i))]
+                        })
+            let rows = try db.rows("SELECT natural_key, guid FROM record ORDER BY line", []).map(\.rawValues)
+            return (rows, try db.rows("SELECT bytes FROM message_blob", [])[0].bytes("bytes"))
+        }
+        #expect(rows.map { $0[0] } == awkward.map(SQLValue.text))
+        #expect(rows[6][1] == .null && rows[4][1] == .text("\\N"))
+        #expect(stored == blob)
+        await #expect(throws: StorageError.self) {
+            try await store.backend.write { db in
+                try db.copy(into: "record", columns: ["id", "message_type", "record_name", "natural_key", "digest", "line"],
+                            rows: [[.integer(1), .text("CEB603"), .text("Inventory"), .text("orphan"), .text(String(repeating: "d", count: 64)), .integer(1)]])
+            }
+        }
+        #expect(try await store.ledger.counts()["record"] == awkward.count)
+    }
+
     /// A thousand generated records in batches: the same counts and sums on every engine, and the
     /// same again changes nothing.
     static func generatedBatchesStoreAndRepeatCleanly(engine: TestEngine) async throws {
@@ -236,6 +266,7 @@ enum DeclarationLedgerTests {
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .sqlite) }
     @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .sqlite) }
     @Test func originalsAreStoredOnceCompressedAndExact() async throws { try await LedgerConformanceTests.originalsAreStoredOnceCompressedAndExact(engine: .sqlite) }
+    @Test func copyKeepsValuesExactly() async throws { try await LedgerConformanceTests.copyKeepsValuesExactly(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct LedgerConformanceOnPostgreSQL {
@@ -249,6 +280,7 @@ enum DeclarationLedgerTests {
     @Test func theDatabaseEnforcesItsInvariants() async throws { try await LedgerConformanceTests.theDatabaseEnforcesItsInvariants(engine: .postgres) }
     @Test func rowsAreDecodedByColumnAndType() async throws { try await LedgerConformanceTests.rowsAreDecodedByColumnAndType(engine: .postgres) }
     @Test func originalsAreStoredOnceCompressedAndExact() async throws { try await LedgerConformanceTests.originalsAreStoredOnceCompressedAndExact(engine: .postgres) }
+    @Test func copyKeepsValuesExactly() async throws { try await LedgerConformanceTests.copyKeepsValuesExactly(engine: .postgres) }
 }
 
 @Suite struct DeclarationLedgerOnSQLite {
