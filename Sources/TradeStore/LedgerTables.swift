@@ -39,3 +39,33 @@ enum LedgerTables {
         ("value_fen", "bigint"), ("currency", "text"), ("value_original", "text"), ("status", "text"), ("digest", "text"), ("line", "integer"),
     ])
 }
+
+/// What one write transaction of the ledger keeps from one message to the next: on PostgreSQL, the
+/// record ids taken ahead from the sequence (one statement for the rest of the batch instead of one
+/// a message; ids left over are a gap in the sequence, as a rollback leaves) and whether the
+/// session's staging table for inventories was made.
+final class LedgerWriteSession {
+    private var reserved: [Int64] = []
+    private var next = 0
+    /// Accepted records of the current message and those after it in the transaction.
+    var recordsStillToCome = 0
+    var stagingReady = false
+
+    /// `count` ids for new records (PostgreSQL): those taken ahead first; when they run out, enough
+    /// for the records still to come, in one statement.
+    func recordIDs(_ db: any SQLExecutor, count: Int) throws -> [Int64] {
+        if reserved.count - next < count {
+            reserved = Array(reserved[next...])
+            next = 0
+            reserved += try Self.take(db, max(count, recordsStillToCome) - reserved.count)
+        }
+        defer { next += count }
+        return Array(reserved[next..<next + count])
+    }
+
+    static func take(_ db: any SQLExecutor, _ count: Int) throws -> [Int64] {
+        let rows = try db.rows("SELECT nextval(pg_get_serial_sequence('record', 'id')) AS id FROM generate_series(1, ?)", [.integer(Int64(count))])
+        guard rows.count == count else { throw StorageError.engine("序列给出 \(rows.count) 个记录编号，应为 \(count) 个") }
+        return try rows.map { try $0.int("id") }
+    }
+}

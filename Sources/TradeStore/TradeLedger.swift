@@ -109,13 +109,21 @@ public struct TradeLedger: Sendable {
         return try await backend.write { db in
             var counts = IngestCounts()
             let delta = RollupDelta()
-            for m in batch { counts += try TradeLedger.store(db, m, receivedAt: receivedAt, delta: delta) }
+            let session = LedgerWriteSession()
+            // Accepted records of this message and the ones after it: how many record ids to take
+            // ahead when the first new record needs one.
+            var remaining = batch.reduce(0) { $0 + $1.verdicts.count { $0.accepted } }
+            for m in batch {
+                session.recordsStillToCome = remaining
+                counts += try TradeLedger.store(db, m, receivedAt: receivedAt, delta: delta, session: session)
+                remaining -= m.verdicts.count { $0.accepted }
+            }
             try delta.apply(db)
             return counts
         }
     }
 
-    static func store(_ db: any SQLExecutor, _ prepared: PreparedMessage, receivedAt: String, delta: RollupDelta) throws -> IngestCounts {
+    static func store(_ db: any SQLExecutor, _ prepared: PreparedMessage, receivedAt: String, delta: RollupDelta, session: LedgerWriteSession) throws -> IngestCounts {
         let message = prepared.message, verdicts = prepared.verdicts
         var counts = IngestCounts()
         guard try TradeLedger.storeMessage(db, digest: message.digest, source: message.source, type: message.type, original: prepared.original, at: receivedAt) else {
@@ -147,9 +155,9 @@ public struct TradeLedger: Sendable {
                 continue
             }
             let id = distinct ? existing[key] : try existingRecords(db, type: r.messageType, keys: [key])[key]
-            counts += try storeOne(db, r, key: key, existing: id, digest: message.digest, delta: delta)
+            counts += try storeOne(db, r, key: key, existing: id, digest: message.digest, delta: delta, session: session)
         }
-        try insertRecords(db, fresh, digest: message.digest, delta: delta)
+        try insertRecords(db, fresh, digest: message.digest, delta: delta, session: session)
         counts.accepted += fresh.count
         return counts
     }
@@ -166,7 +174,7 @@ public struct TradeLedger: Sendable {
 
     /// One record against what is stored under its key: a duplicate, a replacement (appType 2), a
     /// removal (appType 3), or new.
-    static func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String, delta: RollupDelta) throws -> IngestCounts {
+    static func storeOne(_ db: any SQLExecutor, _ r: CEBRecord, key: String, existing: Int64?, digest: String, delta: RollupDelta, session: LedgerWriteSession) throws -> IngestCounts {
         var counts = IngestCounts()
         switch r.value("appType") ?? "1" {
         case "3":
@@ -186,7 +194,7 @@ public struct TradeLedger: Sendable {
                 if let inv = LedgerMapping.inventory(r) {
                     // The replaced row stops counting (its status is reset until a receipt comes).
                     try delta.add(TradeRollups.inventoryContributions(db, where: "i.cop_no = ? AND i.ebc_code = ?", [.text(inv.copNo), .text(inv.ebcCode)]), sign: -1)
-                    try upsertInventories(db, [(inv, id)])
+                    try upsertInventories(db, [(inv, id)], session: session)
                 }
                 counts.updated += 1
                 return counts
@@ -194,14 +202,14 @@ public struct TradeLedger: Sendable {
         default:
             if existing != nil { counts.duplicates += 1; return counts }
         }
-        try insertRecords(db, [(r, key)], digest: digest, delta: delta)
+        try insertRecords(db, [(r, key)], digest: digest, delta: delta, session: session)
         counts.accepted += 1
         return counts
     }
 
     /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
     /// the customs statuses the receipts among them carry.
-    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String, delta: RollupDelta) throws {
+    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String, delta: RollupDelta, session: LedgerWriteSession) throws {
         guard !records.isEmpty else { return }
         var values: [[SQLValue]] = []
         values.reserveCapacity(records.count)
@@ -211,13 +219,12 @@ public struct TradeLedger: Sendable {
         }
         var ids: [String: Int64] = [:]
         if db.dialect == .postgres {
-            // COPY returns nothing: the ids are taken from the sequence first, then the rows streamed.
-            let taken = try db.rows("SELECT nextval(pg_get_serial_sequence('record', 'id')) AS id FROM generate_series(1, ?)", .integer(Int64(records.count)))
-            guard taken.count == records.count else { throw StorageError.engine("序列给出 \(taken.count) 个记录编号，应为 \(records.count) 个") }
+            // COPY returns nothing: the ids come from the sequence first (taken ahead for the
+            // transaction), then the rows are streamed.
+            let taken = try session.recordIDs(db, count: records.count)
             var rows: [[SQLValue]] = []
             rows.reserveCapacity(records.count)
-            for (k, row) in taken.enumerated() {
-                let id = try row.int("id")
+            for (k, id) in taken.enumerated() {
                 ids[records[k].key] = id
                 rows.append([.integer(id)] + values[k])
             }
@@ -225,14 +232,14 @@ public struct TradeLedger: Sendable {
         } else {
             for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
         }
-        try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } })
+        try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } }, session: session)
         for (r, _) in records { try applyReceipt(db, r, delta: delta) }
     }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
     /// customs status and cancellation included (they come from receipts that follow), so a new or
     /// replaced row counts in no rollup until its receipt.
-    static func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)]) throws {
+    static func upsertInventories(_ db: any SQLExecutor, _ rows: [(LedgerMapping.InventoryRow, Int64)], session: LedgerWriteSession) throws {
         guard !rows.isEmpty else { return }
         func t(_ s: String?) -> SQLValue { s.map(SQLValue.text) ?? .null }
         let values: [[SQLValue]] = rows.map { inv, recordID in
@@ -242,7 +249,10 @@ public struct TradeLedger: Sendable {
         }
         if db.dialect == .postgres {
             // Streamed into a staging table of this session, then upserted from it in one statement.
-            try db.execute(LedgerTables.stagingInventoryTable, [])
+            if !session.stagingReady {
+                try db.execute(LedgerTables.stagingInventoryTable, [])
+                session.stagingReady = true
+            }
             try db.copy(into: "incoming_inventory", columns: LedgerTables.inventoryColumns.map(\.name), rows: values)
             try db.execute(LedgerTables.inventoriesFromStaging, [])
             try db.execute("DELETE FROM incoming_inventory", [])
@@ -337,11 +347,11 @@ public struct TradeLedger: Sendable {
 
     /// Keeps a file's original under its digest, once; false when it was already there (nothing to do).
     static func storeMessage(_ db: any SQLExecutor, digest: String, source: String, type: String, original: StoredOriginal, at receivedAt: String) throws -> Bool {
-        if !(try db.rows("SELECT 1 FROM message_blob WHERE digest = ?", .text(digest))).isEmpty { return false }
-        try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, compression, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       .text(digest), .text(source), .text(type), .blob(original.stored), .text(original.compression.rawValue),
-                       .integer(Int64(original.size)), .text(receivedAt))
-        return true
+        // One statement: the insert that a digest already stored turns into nothing.
+        let inserted = try db.rows(
+            "INSERT INTO message_blob (digest, source, message_type, bytes, compression, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING RETURNING digest",
+            .text(digest), .text(source), .text(type), .blob(original.stored), .text(original.compression.rawValue), .integer(Int64(original.size)), .text(receivedAt))
+        return !inserted.isEmpty
     }
 
     /// Holds a record back, with its findings as JSON (code, severity, field, line, Chinese message).
