@@ -6,7 +6,7 @@ enum LedgerTables {
     ]
 
     /// New records; their ids come back by natural key.
-    static let newRecords = BulkInsert(table: "record", columns: recordColumns, suffix: "RETURNING natural_key, id")
+    static let newRecords = BulkInsert(table: "record", columns: recordColumns, suffix: "RETURNING message_type, natural_key, id")
 
     static let inventoryColumns: [(name: String, type: String)] = [
         ("cop_no", "text"), ("ebc_code", "text"), ("direction", "text"), ("supervision_code", "text"), ("enterprise_name", "text"),
@@ -40,13 +40,52 @@ enum LedgerTables {
     ])
 }
 
-/// What one write transaction of the ledger keeps from one message to the next: on PostgreSQL, the
-/// record ids taken ahead from the sequence (one statement for the rest of the batch instead of one
-/// a message; ids left over are a gap in the sequence, as a rollback leaves) and whether the
+/// What one write transaction of the ledger keeps from one message to the next: the new records held
+/// back to be written together (a handful of statements for the transaction instead of for each
+/// message); on PostgreSQL, the record ids taken ahead from the sequence (one statement for the rest
+/// of the batch; ids left over are a gap in the sequence, as a rollback leaves) and whether the
 /// session's staging table for inventories was made.
 final class LedgerWriteSession {
+    private var heldBack: [TradeLedger.NewRecord] = []
+    private var heldBackKeys: Set<String> = []
+    private var heldBackInventories: Set<String> = []
     private var reserved: [Int64] = []
     private var next = 0
+
+    /// Whether a record of this type and key is held back (not yet in the tables).
+    func holdsBack(type: String, key: String) -> Bool { heldBackKeys.contains(type + "|" + key) }
+
+    /// New records may wait when they carry no receipt (a receipt changes stored inventories now)
+    /// and none of their inventories is held back already (one statement cannot upsert a row twice).
+    func canHoldBack(_ records: [TradeLedger.NewRecord]) -> Bool {
+        var inventories: Set<String> = []
+        for n in records {
+            if n.record.value("returnStatus") != nil { return false }
+            if let inv = LedgerMapping.inventory(n.record) {
+                let key = inv.copNo + "|" + inv.ebcCode
+                if heldBackInventories.contains(key) || !inventories.insert(key).inserted { return false }
+            }
+        }
+        return true
+    }
+
+    func holdBack(_ records: [TradeLedger.NewRecord]) {
+        for n in records {
+            heldBack.append(n)
+            heldBackKeys.insert(n.typeAndKey)
+            if let inv = LedgerMapping.inventory(n.record) { heldBackInventories.insert(inv.copNo + "|" + inv.ebcCode) }
+        }
+    }
+
+    /// Writes the records held back, in the order they came.
+    func writeHeldBack(_ db: any SQLExecutor, delta: RollupDelta) throws {
+        guard !heldBack.isEmpty else { return }
+        let records = heldBack
+        heldBack = []
+        heldBackKeys = []
+        heldBackInventories = []
+        try TradeLedger.insertRecords(db, records, delta: delta, session: self)
+    }
     /// Accepted records of the current message and those after it in the transaction.
     var recordsStillToCome = 0
     var stagingReady = false

@@ -118,6 +118,7 @@ public struct TradeLedger: Sendable {
                 counts += try TradeLedger.store(db, m, receivedAt: receivedAt, delta: delta, session: session)
                 remaining -= m.verdicts.count { $0.accepted }
             }
+            try session.writeHeldBack(db, delta: delta)
             try delta.apply(db)
             return counts
         }
@@ -144,20 +145,31 @@ public struct TradeLedger: Sendable {
                            key: key, reasons: v.reasons, findings: v.findings, at: receivedAt)
         }
         // A message whose records have distinct keys (the usual case) is stored in a few multi-row
-        // statements: one look-up of the keys already present, then new records and their inventories
-        // inserted together. A key repeated within a message takes the record-by-record path, in order.
+        // statements: one look-up of the keys already present, then its new records and their
+        // inventories, held back to be written with those of the next messages of the transaction
+        // (`LedgerWriteSession`). A key repeated within a message takes the record-by-record path, in
+        // order. Whatever reads or changes stored rows (a look-up of a key held back, a duplicate,
+        // replacement or removal, a receipt) first writes what is held back, so the result is the
+        // one of storing each message on its own, in order.
         let distinct = Set(accepted.map(\.key)).count == accepted.count
+        if !distinct || accepted.contains(where: { session.holdsBack(type: message.type, key: $0.key) }) { try session.writeHeldBack(db, delta: delta) }
         let existing = distinct ? try existingRecords(db, type: message.type, keys: accepted.map(\.key)) : [:]
-        var fresh: [(record: CEBRecord, key: String)] = []
+        var fresh: [NewRecord] = []
         for (r, key) in accepted {
             if distinct, existing[key] == nil, r.value("appType") != "3" {
-                fresh.append((r, key))
+                fresh.append(NewRecord(record: r, key: key, digest: message.digest))
                 continue
             }
+            try session.writeHeldBack(db, delta: delta)
             let id = distinct ? existing[key] : try existingRecords(db, type: r.messageType, keys: [key])[key]
             counts += try storeOne(db, r, key: key, existing: id, digest: message.digest, delta: delta, session: session)
         }
-        try insertRecords(db, fresh, digest: message.digest, delta: delta, session: session)
+        if session.canHoldBack(fresh) {
+            session.holdBack(fresh)
+        } else {
+            try session.writeHeldBack(db, delta: delta)
+            try insertRecords(db, fresh, delta: delta, session: session)
+        }
         counts.accepted += fresh.count
         return counts
     }
@@ -202,20 +214,30 @@ public struct TradeLedger: Sendable {
         default:
             if existing != nil { counts.duplicates += 1; return counts }
         }
-        try insertRecords(db, [(r, key)], digest: digest, delta: delta, session: session)
+        try insertRecords(db, [NewRecord(record: r, key: key, digest: digest)], delta: delta, session: session)
         counts.accepted += 1
         return counts
     }
 
-    /// New records (keys not yet stored, distinct) in multi-row inserts, then their inventories, then
-    /// the customs statuses the receipts among them carry.
-    static func insertRecords(_ db: any SQLExecutor, _ records: [(record: CEBRecord, key: String)], digest: String, delta: RollupDelta, session: LedgerWriteSession) throws {
+    /// A record to insert: its key not yet stored.
+    struct NewRecord {
+        let record: CEBRecord
+        let key: String
+        /// The message it comes from.
+        let digest: String
+        var typeAndKey: String { record.messageType + "|" + key }
+    }
+
+    /// New records (keys not yet stored, distinct) in multi-row inserts (COPY on PostgreSQL), then
+    /// their inventories, then the customs statuses the receipts among them carry.
+    static func insertRecords(_ db: any SQLExecutor, _ records: [NewRecord], delta: RollupDelta, session: LedgerWriteSession) throws {
         guard !records.isEmpty else { return }
         var values: [[SQLValue]] = []
         values.reserveCapacity(records.count)
-        for (r, key) in records {
-            values.append([.text(r.messageType), .text(r.name), .text(key), r.value("guid").map(SQLValue.text) ?? .null,
-                           .text(digest), .integer(Int64(r.line))])
+        for n in records {
+            let r = n.record
+            values.append([.text(r.messageType), .text(r.name), .text(n.key), r.value("guid").map(SQLValue.text) ?? .null,
+                           .text(n.digest), .integer(Int64(r.line))])
         }
         var ids: [String: Int64] = [:]
         if db.dialect == .postgres {
@@ -225,15 +247,15 @@ public struct TradeLedger: Sendable {
             var rows: [[SQLValue]] = []
             rows.reserveCapacity(records.count)
             for (k, id) in taken.enumerated() {
-                ids[records[k].key] = id
+                ids[records[k].typeAndKey] = id
                 rows.append([.integer(id)] + values[k])
             }
             try db.copy(into: "record", columns: ["id"] + LedgerTables.recordColumns.map(\.name), rows: rows)
         } else {
-            for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("natural_key")] = try row.int("id") }
+            for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("message_type") + "|" + row.text("natural_key")] = try row.int("id") }
         }
-        try upsertInventories(db, records.compactMap { r, key in LedgerMapping.inventory(r).map { ($0, ids[key]!) } }, session: session)
-        for (r, _) in records { try applyReceipt(db, r, delta: delta) }
+        try upsertInventories(db, records.compactMap { n in LedgerMapping.inventory(n.record).map { ($0, ids[n.typeAndKey]!) } }, session: session)
+        for n in records { try applyReceipt(db, n.record, delta: delta) }
     }
 
     /// Inventory rows as their records declare them; one declared again replaces the earlier row,
