@@ -61,7 +61,7 @@ final class LedgerWriteSession {
         var inventories: Set<String> = []
         for n in records {
             if n.record.value("returnStatus") != nil { return false }
-            if let inv = LedgerMapping.inventory(n.record) {
+            if let inv = n.inventory {
                 let key = inv.copNo + "|" + inv.ebcCode
                 if heldBackInventories.contains(key) || !inventories.insert(key).inserted { return false }
             }
@@ -73,7 +73,7 @@ final class LedgerWriteSession {
         for n in records {
             heldBack.append(n)
             heldBackKeys.insert(n.typeAndKey)
-            if let inv = LedgerMapping.inventory(n.record) { heldBackInventories.insert(inv.copNo + "|" + inv.ebcCode) }
+            if let inv = n.inventory { heldBackInventories.insert(inv.copNo + "|" + inv.ebcCode) }
         }
     }
 

@@ -225,7 +225,16 @@ public struct TradeLedger: Sendable {
         let key: String
         /// The message it comes from.
         let digest: String
+        /// Its inventory row, when it declares one (mapped once: amounts are parsed here).
+        let inventory: LedgerMapping.InventoryRow?
         var typeAndKey: String { record.messageType + "|" + key }
+
+        init(record: CEBRecord, key: String, digest: String) {
+            self.record = record
+            self.key = key
+            self.digest = digest
+            inventory = LedgerMapping.inventory(record)
+        }
     }
 
     /// New records (keys not yet stored, distinct) in multi-row inserts (COPY on PostgreSQL), then
@@ -254,7 +263,7 @@ public struct TradeLedger: Sendable {
         } else {
             for row in try db.insert(LedgerTables.newRecords, rows: values) { ids[try row.text("message_type") + "|" + row.text("natural_key")] = try row.int("id") }
         }
-        try upsertInventories(db, records.compactMap { n in LedgerMapping.inventory(n.record).map { ($0, ids[n.typeAndKey]!) } }, session: session)
+        try upsertInventories(db, records.compactMap { n in n.inventory.map { ($0, ids[n.typeAndKey]!) } }, session: session)
         for n in records { try applyReceipt(db, n.record, delta: delta) }
     }
 
