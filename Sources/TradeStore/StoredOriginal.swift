@@ -4,7 +4,7 @@ import TradeData
 
 /// A file's original bytes as the ledger keeps them (`message_blob`): written once, under the
 /// SHA-256 of the original, compressed with zlib (RFC 1950, level 1: a CEB message of 100
-/// inventories, 195 KB, becomes about 15 KB in about 1.5 ms). Reading gives back the original byte for
+/// inventories, 195 KB, becomes about 15 KB in under a millisecond, docs/benchmarks.md). Reading gives back the original byte for
 /// byte, or an error when what is stored does not decompress to it (size and SHA-256 are checked),
 /// never other bytes. Rows written before migration 12 are kept as they came (`none`).
 public struct StoredOriginal: Sendable, Equatable {
@@ -25,7 +25,7 @@ public struct StoredOriginal: Sendable, Equatable {
     }
 
     /// zlib's fastest level: the originals are read back rarely (quarantine, audit, 三单对碰 over
-    /// the stored ledger), and a higher level costs twice the time for 10–25 % fewer bytes here.
+    /// the stored ledger), and level 6 costs about twice the time for about a quarter fewer bytes.
     static let level: Int32 = 1
 
     /// `original` compressed; kept as it is in the rare case that compression does not make it smaller.
