@@ -4,9 +4,10 @@ import TradeData
 
 /// A file's original bytes as the ledger keeps them (`message_blob`): written once, under the
 /// SHA-256 of the original, compressed with zlib (RFC 1950, level 1: a CEB message of 100
-/// inventories, 195 KB, becomes about 15 KB in under a millisecond, docs/benchmarks.md). Reading gives back the original byte for
-/// byte, or an error when what is stored does not decompress to it (size and SHA-256 are checked),
-/// never other bytes. Rows written before migration 12 are kept as they came (`none`).
+/// inventories, 195 KB, becomes about 15 KB in under a millisecond, docs/benchmarks.md). Reading
+/// gives back the original byte for byte, or an error when what is stored does not decompress to it
+/// (size and SHA-256 are checked), never other bytes. Rows written before migration 12 are kept as
+/// they came (`none`).
 public struct StoredOriginal: Sendable, Equatable {
     public enum Compression: String, Sendable {
         case none, zlib
