@@ -51,6 +51,9 @@ final class LedgerWriteSession {
     private var heldBackInventories: Set<String> = []
     private var reserved: [Int64] = []
     private var next = 0
+    /// Accepted records of the current message and those after it in the transaction.
+    var recordsStillToCome = 0
+    var stagingReady = false
 
     /// Whether a record of this type and key is held back (not yet in the tables).
     func holdsBack(type: String, key: String) -> Bool { heldBackKeys.contains(type + "|" + key) }
@@ -61,10 +64,7 @@ final class LedgerWriteSession {
         var inventories: Set<String> = []
         for n in records {
             if n.record.value("returnStatus") != nil { return false }
-            if let inv = n.inventory {
-                let key = inv.copNo + "|" + inv.ebcCode
-                if heldBackInventories.contains(key) || !inventories.insert(key).inserted { return false }
-            }
+            if let key = n.inventoryKey, heldBackInventories.contains(key) || !inventories.insert(key).inserted { return false }
         }
         return true
     }
@@ -73,7 +73,7 @@ final class LedgerWriteSession {
         for n in records {
             heldBack.append(n)
             heldBackKeys.insert(n.typeAndKey)
-            if let inv = n.inventory { heldBackInventories.insert(inv.copNo + "|" + inv.ebcCode) }
+            if let key = n.inventoryKey { heldBackInventories.insert(key) }
         }
     }
 
@@ -86,9 +86,6 @@ final class LedgerWriteSession {
         heldBackInventories = []
         try TradeLedger.insertRecords(db, records, delta: delta, session: self)
     }
-    /// Accepted records of the current message and those after it in the transaction.
-    var recordsStillToCome = 0
-    var stagingReady = false
 
     /// `count` ids for new records (PostgreSQL): those taken ahead first; when they run out, enough
     /// for the records still to come, in one statement.

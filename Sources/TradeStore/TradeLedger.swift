@@ -228,6 +228,8 @@ public struct TradeLedger: Sendable {
         /// Its inventory row, when it declares one (mapped once: amounts are parsed here).
         let inventory: LedgerMapping.InventoryRow?
         var typeAndKey: String { record.messageType + "|" + key }
+        /// The inventory table's key (cop_no, ebc_code) of that row.
+        var inventoryKey: String? { inventory.map { $0.copNo + "|" + $0.ebcCode } }
 
         init(record: CEBRecord, key: String, digest: String) {
             self.record = record
