@@ -102,6 +102,11 @@ import KuajingTestSupport
         for threads in [2, 3, 8] {
             let many = text.withUnsafeBufferPointer { DuplicateFinder.duplicates($0.baseAddress!, keys, threads: threads) }
             check(many.map { [$0.0, $0.1] } == one.map { [$0.0, $0.1] }, "\(threads) threads")
+            // With the hashes taken while reading (as the ledger builder gives them), the same pairs.
+            let given = text.withUnsafeBufferPointer { t in
+                DuplicateFinder.duplicates(t.baseAddress!, keys, hashes: keys.map { ByteInterner.hash(t.baseAddress!, $0) }, threads: threads)
+            }
+            check(given.map { [$0.0, $0.1] } == one.map { [$0.0, $0.1] }, "\(threads) threads, hashes given")
         }
         return failures
     }

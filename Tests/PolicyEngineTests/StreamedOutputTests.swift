@@ -15,7 +15,7 @@ import KuajingTestSupport
     /// A mixed ledger over every matter of the loaded policies: dates inside and outside the policies'
     /// terms, every applicant type, zero and huge amounts, the measures' extra inputs (some missing),
     /// quotes and commas in claim ids, enterprises with several claims in the year.
-    static func ledgerCSV(_ set: PolicySet, claims: Int, seed: UInt64) -> String {
+    static func ledgerCSV(_ set: PolicySet, claims: Int, seed: UInt64, matters: [String]? = nil) -> String {
         var rng = SplitMix64(seed: seed)
         var inputs: [String: ValueType] = [:]
         for p in set.policies { for m in p.measures { for i in m.inputs { inputs[i.name] = i.type } } }
@@ -41,7 +41,7 @@ import KuajingTestSupport
                 case .text: return pick(["甲", "乙", "跨境电商"])
                 }
             }
-            csv += "\(id),\(enterprise),\(pick(districts)),\(pick(set.matterKeys)),\(date),\(amount),\(applicant)," + values.joined(separator: ",") + "\n"
+            csv += "\(id),\(enterprise),\(pick(districts)),\(pick(matters ?? set.matterKeys)),\(date),\(amount),\(applicant)," + values.joined(separator: ",") + "\n"
         }
         return csv
     }
@@ -116,6 +116,39 @@ import KuajingTestSupport
         check(table1.hasPrefix("【\(r0.claimID)】\(r0.status.chinese)（\(r0.status.rawValue)） 核定 \(r0.award.grouped) 元"), "table starts with the first claim")
         check(table1.contains("\n  \(r0.explanation)\n"), "table holds the first explanation")
         check(table1.hasSuffix("合计核定 \(ev.total.grouped) 元（\(ledger.count) 笔申报）\n"), "table ends with the total")
+        return failures
+    }
+
+    /// Without a pool, applicants share no limit, and the limits phase runs on several threads, each
+    /// taking the claims of its own applicants: every status, award, alternative, explanation and
+    /// limit trace is what one thread gives.
+    @Test(arguments: [UInt64(3), 4])
+    func limitsOnSeveralThreadsEqualOneThread(seed: UInt64) async throws {
+        let failures = try await offThePool { try Self.compareLimitThreads(seed: seed) }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n").prefix(4_000))")
+    }
+
+    static func compareLimitThreads(seed: UInt64) throws -> [String] {
+        var failures: [String] = []
+        func check(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
+        let set = try loadPolicies()
+        let withoutPool = set.matterKeys.indices.filter { m in set.byMatter[m].allSatisfy { set.entries[$0].pools.isEmpty } }.map { set.matterKeys[$0] }
+        check(withoutPool.count >= 5 && withoutPool.count < set.matterKeys.count, "some matters have a pool and most have none: \(withoutPool.count)")
+        let ledger = try LedgerReader.read(path: writeTemp("nopool.csv", Self.ledgerCSV(set, claims: 6_000, seed: seed, matters: withoutPool)),
+                                           matterKeys: set.matterKeys)
+        let one = Engine.evaluate(ledger, with: set, trace: true, threads: 1)
+        check(Set(one.status).isSuperset(of: [.awarded, .capped, .ineligible, .needsReview]), "every kind of outcome appears: \(Set(one.status))")
+        let several = (0..<ledger.count).filter { one.candidateStart[$0 + 1] - one.candidateStart[$0] > 1 }.count
+        let excluded = one.outcome.filter { $0.status == .excludedByHigher }.count
+        check(several > 0, "some claim meets several measures (\(several); excluded by a higher one: \(excluded))")
+        for threads in [2, 5] {
+            let many = Engine.evaluate(ledger, with: set, trace: true, threads: threads, parallelAbove: 0)
+            check(many.status == one.status && many.award == one.award && many.chosenEntry == one.chosenEntry, "statuses and awards, \(threads) threads")
+            check(many.chosenCandidate == one.chosenCandidate, "chosen candidates, \(threads) threads")
+            check("\(many.limitTrace)" == "\(one.limitTrace)", "limit traces, \(threads) threads")
+            let a = ResultWriter(evaluation: one, funding: Self.funding, threads: 1), b = ResultWriter(evaluation: many, funding: Self.funding, threads: 1)
+            check(a.render(.csv) == b.render(.csv) && a.render(.json) == b.render(.json), "csv and json, \(threads) threads")
+        }
         return failures
     }
 

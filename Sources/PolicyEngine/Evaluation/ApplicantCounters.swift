@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What each applicant has used of each limit: an amount in fen or a number of grants, per calendar
 /// year or over the whole policy period. Counter `k` is a dense array by applicant index, allocated on
 /// first use (a policy set with fifty limits costs memory only for those a ledger touches), on memory
@@ -27,7 +33,7 @@ final class ApplicantCounters {
     }
 
     deinit {
-        for k in 0..<count { tables[k]?.deallocate() }
+        for k in 0..<count { if let t = tables[k] { free(t) } }
         tables.deallocate()
         yearly.deallocate()
     }
@@ -40,14 +46,22 @@ final class ApplicantCounters {
         return s.used
     }
 
+    /// Makes the tables of `counters` now, so that threads which each add only for their own
+    /// applicants never make one at the same time.
+    func prepare(_ counters: [Int], touch: Bool = false) {
+        for k in counters where tables[k] == nil {
+            // Zeroed memory is a table of empty slots (nothing used, year 0, which no claim has):
+            // the pages are zeroed by the system as they are first touched, not here.
+            guard let memory = calloc(max(1, applicants), MemoryLayout<Slot>.stride) else { fatalError("out of memory for limit counters") }
+            tables[k] = memory.bindMemory(to: Slot.self, capacity: max(1, applicants))
+            if touch { memset(memory, 0, max(1, applicants) * MemoryLayout<Slot>.stride) }
+        }
+    }
+
     @inline(__always)
     func add(_ counter: Int, _ applicant: Int, _ year: Int32, _ amount: Int64) {
-        let t: UnsafeMutablePointer<Slot>
-        if let existing = tables[counter] { t = existing } else {
-            t = .allocate(capacity: max(1, applicants))
-            t.initialize(repeating: Slot(used: 0, year: Int32.min), count: max(1, applicants))
-            tables[counter] = t
-        }
+        if tables[counter] == nil { prepare([counter]) }
+        let t = tables[counter]!
         if yearly[counter] && t[applicant].year != year { t[applicant] = Slot(used: 0, year: year) }
         t[applicant].used += amount
     }

@@ -85,8 +85,10 @@ struct CompactOutcome {
 public enum Engine {
     /// `details`: keep each candidate's outcome (for explanations); `trace`: keep every limit tested too.
     /// `threads`: the measures' column-wise formulas run on that many threads (the results do not change).
+    /// `threads`: the column-wise formulas and, when no claim meets a pool, the limits run on that
+    /// many threads for a ledger of more than `parallelAbove` claims; the results are the same.
     public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false,
-                                threads: Int = 1) -> Evaluation {
+                                threads: Int = 1, parallelAbove: Int = 100_000) -> Evaluation {
         let n = ledger.count
         let entries = set.entries
         var timer = PhaseTimer()
@@ -181,8 +183,10 @@ public enum Engine {
         }
         timer.mark("processing order")
 
-        // 4. Limits, in ledger order; 就高不重复 among the candidates of a claim.
-        var state = LimitState(set: set, enterprises: ledger.enterpriseCount)
+        // 4. Limits, in ledger order; 就高不重复 among the candidates of a claim. Without a pool among
+        //    the measures a claim can meet, applicants share no state: each thread takes the claims
+        //    of its own applicants, in the same order, and writes only their rows and candidates.
+        let state = LimitState(set: set, enterprises: ledger.enterpriseCount)
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
                                 award: [Int64](repeating: 0, count: n),
@@ -197,39 +201,36 @@ public enum Engine {
             chosenCandidate = [Int32](repeating: -1, count: n)
             if keepTrace { limitTrace = [[LimitCheck]](repeating: [], count: candEntry.count) }
         }
-        for r32 in order {
-            let r = Int(r32)
-            let lo = Int(candStart[r]), hi = Int(candStart[r + 1])
-            if lo == hi { continue }
-            let enterprise = Int(ledger.enterprise[r])
-            let year = yearOfDay[Int(ledger.day[r] - minDay)]
-            // Every candidate decided once, before anything is consumed; the best one pays.
-            var best = state.decide(entry: Int(candEntry[lo]), raw: candRaw[lo], fail: candFail[lo], enterprise: enterprise, year: year)
-            var bestCandidate = lo
-            if details { outcome[lo] = state.compact(best, enterprise: enterprise, year: year) }
-            if hi - lo > 1 {
-                for c in (lo + 1)..<hi {
-                    let d = state.decide(entry: Int(candEntry[c]), raw: candRaw[c], fail: candFail[c], enterprise: enterprise, year: year)
-                    if details { outcome[c] = state.compact(d, enterprise: enterprise, year: year) }
-                    if d.isBetter(than: best) {
-                        best = d
-                        bestCandidate = c
+        let applicantsApart = threads > 1 && n > parallelAbove && measures.allSatisfy { entries[$0].pools.isEmpty }
+        let claims = ClaimInputs(candStart: candStart, candEntry: candEntry, candRaw: candRaw, candFail: candFail,
+                                 enterprise: ledger.enterprise, day: ledger.day, yearOfDay: yearOfDay, minDay: minDay,
+                                 details: details, keepTrace: keepTrace)
+        result.status.withUnsafeMutableBufferPointer { status in
+            result.award.withUnsafeMutableBufferPointer { award in
+                result.chosenEntry.withUnsafeMutableBufferPointer { chosenEntry in
+                    outcome.withUnsafeMutableBufferPointer { outcome in
+                        chosenCandidate.withUnsafeMutableBufferPointer { chosenCandidate in
+                            limitTrace.withUnsafeMutableBufferPointer { limitTrace in
+                                let out = LimitOutputs(status: status, award: award, chosenEntry: chosenEntry, outcome: outcome,
+                                                       chosenCandidate: chosenCandidate, limitTrace: limitTrace)
+                                if applicantsApart {
+                                    // Counters are made before the threads start, so none is made twice.
+                                    state.counters.prepare(state.counterIndices(entries: measures), touch: true)
+                                    let shared = SharedLimitState(state: state)
+                                    let parts = min(threads, 16)
+                                    DispatchQueue.concurrentPerform(iterations: parts) { k in
+                                        var mine = shared.state
+                                        Engine.decideClaims(order, claims, &mine, out, applicants: (k, parts))
+                                    }
+                                } else {
+                                    var mine = state
+                                    Engine.decideClaims(order, claims, &mine, out)
+                                }
+                            }
+                        }
                     }
                 }
             }
-            if details {
-                chosenCandidate[r] = Int32(bestCandidate)
-                for c in lo..<hi {
-                    if keepTrace && outcome[c].status != .ineligible {
-                        limitTrace[c] = state.limitChecks(outcome[c], enterprise: enterprise, year: year)
-                    }
-                    if c != bestCandidate && best.status != .ineligible && outcome[c].status != .ineligible { outcome[c].status = .excludedByHigher }
-                }
-            }
-            if best.status != .ineligible { state.commit(best, enterprise: enterprise, year: year) }
-            result.status[r] = best.status
-            result.award[r] = best.award
-            result.chosenEntry[r] = best.entry
         }
         if details {
             result.candidateStart = candStart
@@ -240,8 +241,76 @@ public enum Engine {
             result.limitTrace = limitTrace
             result.templates = set.entries.indices.map { rowsOf[$0].isEmpty ? nil : Explainer.template(set, entry: $0) }
         }
-        timer.mark("limits in ledger order")
+        timer.mark(applicantsApart ? "limits in ledger order, applicants apart on \(min(threads, 16)) threads" : "limits in ledger order")
         return result
+    }
+}
+
+/// What the limits phase reads of each claim and candidate.
+struct ClaimInputs: @unchecked Sendable {
+    let candStart: [Int32], candEntry: [Int32], candRaw: [Rational], candFail: [Int16]
+    let enterprise: [Int32], day: [Int32], yearOfDay: [Int32], minDay: Int32
+    let details: Bool, keepTrace: Bool
+}
+
+/// Where the limits phase writes, shared by the threads (each writes only the rows and candidates
+/// of its own applicants). The detail buffers are empty without details.
+struct LimitOutputs: @unchecked Sendable {
+    let status: UnsafeMutableBufferPointer<ClaimStatus>
+    let award: UnsafeMutableBufferPointer<Int64>
+    let chosenEntry: UnsafeMutableBufferPointer<Int32>
+    let outcome: UnsafeMutableBufferPointer<CompactOutcome>
+    let chosenCandidate: UnsafeMutableBufferPointer<Int32>
+    let limitTrace: UnsafeMutableBufferPointer<[LimitCheck]>
+}
+
+/// A limit state handed to threads that each copy it: the copies share its counters (one object),
+/// which the threads touch only for their own applicants.
+struct SharedLimitState: @unchecked Sendable { let state: LimitState }
+
+extension Engine {
+    /// Decides the claims `rows`, in that order, against `state`, consuming what each takes; with
+    /// `applicants` (k, of), only the claims of the applicants of every `of`-th block of 1,024,
+    /// starting with block k (blocks, not single applicants, so that two threads seldom write
+    /// into one cache line: applicants' counters lie side by side, and so do their rows when the
+    /// file groups them).
+    static func decideClaims(_ rows: [Int32], _ c: ClaimInputs, _ state: inout LimitState, _ out: LimitOutputs,
+                             applicants: (k: Int, of: Int) = (0, 1)) {
+        for r32 in rows {
+            let r = Int(r32)
+            let lo = Int(c.candStart[r]), hi = Int(c.candStart[r + 1])
+            if lo == hi { continue }
+            let enterprise = Int(c.enterprise[r])
+            if applicants.of > 1 && (enterprise >> 10) % applicants.of != applicants.k { continue }
+            let year = c.yearOfDay[Int(c.day[r] - c.minDay)]
+            // Every candidate decided once, before anything is consumed; the best one pays.
+            var best = state.decide(entry: Int(c.candEntry[lo]), raw: c.candRaw[lo], fail: c.candFail[lo], enterprise: enterprise, year: year)
+            var bestCandidate = lo
+            if c.details { out.outcome[lo] = state.compact(best, enterprise: enterprise, year: year) }
+            if hi - lo > 1 {
+                for k in (lo + 1)..<hi {
+                    let d = state.decide(entry: Int(c.candEntry[k]), raw: c.candRaw[k], fail: c.candFail[k], enterprise: enterprise, year: year)
+                    if c.details { out.outcome[k] = state.compact(d, enterprise: enterprise, year: year) }
+                    if d.isBetter(than: best) {
+                        best = d
+                        bestCandidate = k
+                    }
+                }
+            }
+            if c.details {
+                out.chosenCandidate[r] = Int32(bestCandidate)
+                for k in lo..<hi {
+                    if c.keepTrace && out.outcome[k].status != .ineligible {
+                        out.limitTrace[k] = state.limitChecks(out.outcome[k], enterprise: enterprise, year: year)
+                    }
+                    if k != bestCandidate && best.status != .ineligible && out.outcome[k].status != .ineligible { out.outcome[k].status = .excludedByHigher }
+                }
+            }
+            if best.status != .ineligible { state.commit(best, enterprise: enterprise, year: year) }
+            out.status[r] = best.status
+            out.award[r] = best.award
+            out.chosenEntry[r] = best.entry
+        }
     }
 }
 

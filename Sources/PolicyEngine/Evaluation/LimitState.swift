@@ -78,6 +78,22 @@ struct LimitState {
         counters = ApplicantCounters(yearly: kinds, applicants: enterprises)
     }
 
+    /// The counters that claims under these entries (measures) may add to.
+    func counterIndices(entries: [Int]) -> [Int] {
+        var found = Set<Int>()
+        for e in entries {
+            for k in Int(capStart[e])..<Int(capStart[e + 1]) where capCounter[k] >= 0 { found.insert(Int(capCounter[k])) }
+            if onceCounter[e] >= 0 { found.insert(Int(onceCounter[e])) }
+            if yearCounter[e] >= 0 { found.insert(Int(yearCounter[e])) }
+            for k in Int(groupStart[e])..<Int(groupStart[e + 1]) {
+                let g = Int(groupList[k])
+                if groupAmountCounter[g] >= 0 { found.insert(Int(groupAmountCounter[g])) }
+                if groupGrantCounter[g] >= 0 { found.insert(Int(groupGrantCounter[g])) }
+            }
+        }
+        return found.sorted()
+    }
+
     /// What the measure of entry `e` would give this claim now, without consuming anything.
     func decide(entry e: Int, raw: Rational, fail: Int16, enterprise a: Int, year y: Int32) -> Decision {
         func ineligible(_ code: Int16) -> Decision {

@@ -66,6 +66,28 @@ struct ByteInterner {
         return h ^ (h >> 32)
     }
 
+    /// The key's index, or nil when the table does not hold it; reads only, so several threads may
+    /// look up in one table at once.
+    func lookup(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> Int32? {
+        let h = ByteInterner.hash(base, r)
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        var i = Int(truncatingIfNeeded: h) & mask
+        return slots.withUnsafeBufferPointer { slots in
+            keys.withUnsafeBufferPointer { keys in
+                while true {
+                    let s = slots[i]
+                    if s == 0 { return nil }
+                    if s & 0xFFFF_FFFF_0000_0000 == tag {
+                        let index = Int(s & 0xFFFF_FFFF) - 1
+                        let k = keys[index]
+                        if k.length == r.length && bytesEqual(base + k.offset, base + r.offset, r.length) { return Int32(index) }
+                    }
+                    i = (i + 1) & mask
+                }
+            }
+        }
+    }
+
     /// Returns the key's index and whether it was new.
     mutating func intern(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> (index: Int32, inserted: Bool) {
         let h = ByteInterner.hash(base, r)

@@ -1,6 +1,7 @@
 import Foundation
 /// Finds repeated byte strings among millions of ranges without a table the size of the input:
-/// hashes are partitioned by their top bits into buckets small enough to stay in cache, and each
+/// hashes are partitioned by their top bits into buckets small enough to stay in cache (about 8,000
+/// keys: the bucket's hashes and its table fit a core's second-level cache), and each
 /// bucket is checked with its own little hash table. Far fewer cache misses than one big table.
 enum DuplicateFinder {
     struct Shared: @unchecked Sendable {
@@ -14,11 +15,14 @@ enum DuplicateFinder {
     /// Pairs (earlier index, later index) of equal keys, in order of the later index. With several
     /// threads, each hashes and scatters a slice of the keys and checks a range of buckets; every
     /// bucket still lists its members in index order, so the pairs are those of one thread.
-    static func duplicates(_ base: UnsafePointer<UInt8>, _ keys: [ByteRange], threads: Int = 1) -> [(Int, Int)] {
+    /// `hashes`, when given, holds `ByteInterner.hash` of each key (computed while the key's bytes
+    /// were read), so the keys' bytes are touched again only to compare keys whose hashes agree.
+    static func duplicates(_ base: UnsafePointer<UInt8>, _ keys: [ByteRange], hashes known: [UInt64]? = nil, threads: Int = 1) -> [(Int, Int)] {
         let n = keys.count
         guard n > 1 else { return [] }
+        precondition(known == nil || known!.count == n)
         var bucketBits = 0
-        while (1 << bucketBits) * 1024 < n { bucketBits += 1 }
+        while (1 << bucketBits) * 8_192 < n { bucketBits += 1 }
         let buckets = 1 << bucketBits
         let shift = UInt64(64 - max(bucketBits, 1))
         let workers = max(1, min(threads, n / 100_000))
@@ -26,6 +30,7 @@ enum DuplicateFinder {
         let memberHash = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
         let members = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
         defer { hashes.deallocate(); memberHash.deallocate(); members.deallocate() }
+        var timer = PhaseTimer(indent: "    ")
         return keys.withUnsafeBufferPointer { keyBuffer in
             let shared = Shared(base: base, keys: keyBuffer, hashes: hashes, memberHash: memberHash, members: members)
             @Sendable func slice(_ w: Int) -> Range<Int> { (n * w / workers)..<(n * (w + 1) / workers) }
@@ -35,14 +40,23 @@ enum DuplicateFinder {
                 let slots = CountSlots(base: countSlots.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var c = [Int](repeating: 0, count: buckets)
-                    for i in slice(w) {
-                        let h = ByteInterner.hash(shared.base, shared.keys[i])
-                        shared.hashes[i] = h
-                        c[Int(h >> shift) & (buckets - 1)] += 1
+                    if let known {
+                        for i in slice(w) {
+                            let h = known[i]
+                            shared.hashes[i] = h
+                            c[Int(h >> shift) & (buckets - 1)] += 1
+                        }
+                    } else {
+                        for i in slice(w) {
+                            let h = ByteInterner.hash(shared.base, shared.keys[i])
+                            shared.hashes[i] = h
+                            c[Int(h >> shift) & (buckets - 1)] += 1
+                        }
                     }
                     slots.base[w] = c
                 }
             }
+            timer.mark("hash")
             // Where each slice's members of each bucket go: buckets in order, slices in order within.
             var start = [Int](repeating: 0, count: buckets + 1)
             var offsets = [[Int]](repeating: [Int](repeating: 0, count: buckets), count: workers)
@@ -59,16 +73,21 @@ enum DuplicateFinder {
             offsets.withUnsafeMutableBufferPointer { offsetSlots in
                 let slots = CountSlots(base: offsetSlots.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    for i in slice(w) {
-                        let h = shared.hashes[i]
-                        let b = Int(h >> shift) & (buckets - 1)
-                        let k = slots.base[w][b]
-                        shared.memberHash[k] = h
-                        shared.members[k] = Int32(i)
-                        slots.base[w][b] = k + 1
+                    var next = slots.base[w]
+                    slots.base[w] = []
+                    next.withUnsafeMutableBufferPointer { next in
+                        for i in slice(w) {
+                            let h = shared.hashes[i]
+                            let b = Int(h >> shift) & (buckets - 1)
+                            let k = next[b]
+                            shared.memberHash[k] = h
+                            shared.members[k] = Int32(i)
+                            next[b] = k + 1
+                        }
                     }
                 }
             }
+            timer.mark("scatter")
             // Check the buckets, a range of them per thread.
             var found = [[(Int, Int)]](repeating: [], count: workers)
             found.withUnsafeMutableBufferPointer { foundSlots in
@@ -77,6 +96,7 @@ enum DuplicateFinder {
                     slots.base[w] = checkBuckets((buckets * w / workers)..<(buckets * (w + 1) / workers), start: bucketStart, shared)
                 }
             }
+            timer.mark("check")
             return found.flatMap { $0 }.sorted { $0.1 < $1.1 }
         }
     }

@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,9 +22,15 @@ struct LedgerBuilder {
     var problems: [LedgerError.Problem] = []
     /// Column of each accepted row's claim_id, for records only (a CSV column is the field number).
     private var claimColumns: [Int32] = []
+    /// `ByteInterner.hash` of each accepted row's claim_id, taken while its bytes are at hand, for the
+    /// duplicate check in `finish`.
+    private var claimHashes: [UInt64] = []
     var truncated = false
 
     private var enterprises: ByteInterner
+    /// The applicants of the whole file when parts were joined by `join` (the table then holds only
+    /// the first part's); no row is added after a join.
+    private var joinedEnterpriseKeys: [ByteRange]?
     /// The previous row's applicant id, to skip the table when rows of one applicant follow each other.
     private var lastEnterprise = ByteRange.empty
     private var lastEnterpriseIndex: Int32 = -1
@@ -79,6 +86,7 @@ struct LedgerBuilder {
         ledger.day.reserveCapacity(n)
         ledger.amount.reserveCapacity(n)
         ledger.line.reserveCapacity(n)
+        claimHashes.reserveCapacity(n)
     }
 
     var isHeaderValid: Bool { problems.isEmpty }
@@ -167,6 +175,7 @@ struct LedgerBuilder {
 
         guard problems.count == before else { return }
         ledger.claimID.append(cid)
+        claimHashes.append(ByteInterner.hash(base, cid))
         if let columns { claimColumns.append(Int32(columns[cp])) }
         ledger.enterprise.append(enterpriseIndex)
         if let c = nameColumn { ledger.enterpriseName.append(fields[c]) }
@@ -192,17 +201,123 @@ struct LedgerBuilder {
             if other.problems.count > room && other.problems[room].line == lastLine { other.truncated = true }
             other.problems.removeSubrange(room...)
             other.ledger.keepRows(other.ledger.line.firstIndex { Int($0) > lastLine } ?? other.ledger.count)
+            other.claimHashes.removeSubrange(other.ledger.count...)
         }
         // Applicants first seen in the rows kept are a prefix of the part's table.
         let used = Int(other.ledger.enterprise.max().map { $0 + 1 } ?? 0)
         let remap = other.enterprises.keys.prefix(used).map { enterprises.intern(base, $0).index }
         ledger.append(other.ledger, enterprises: remap, lineShift: lineShift)
+        claimHashes += other.claimHashes
         for var p in other.problems {
             p.line += Int(lineShift)
             problems.append(p)
         }
         truncated = truncated || other.truncated
     }
+
+    /// Joins the builders of consecutive parts of one CSV file in which no part found a problem: the
+    /// rows, lines and applicant indices that `append`, part after part, gives, with the work on every
+    /// core. The applicants of each later part are looked up in the tables of the parts before it
+    /// (reads only, nothing inserted, so the lookups run side by side), those found nowhere take the
+    /// next indices in the order the part met them; the columns are then copied side by side, one
+    /// column a task. `parts` is emptied, so that the first part's columns grow without a copy.
+    static func join(_ parts: inout [LedgerBuilder], lineShifts: [Int32], base: UnsafePointer<UInt8>, threads: Int) -> LedgerBuilder {
+        precondition(parts.allSatisfy { $0.problems.isEmpty && $0.claimColumns.isEmpty } && lineShifts.count == parts.count)
+        guard parts.count > 1 else { return parts.removeFirst() }
+        var timer = PhaseTimer(indent: "    ")
+        let shared = SharedBytes(base: base)
+        let tables = parts.map(\.enterprises)
+        // maps[k][l]: the whole file's index of part k's applicant l (part 0's are its own).
+        var keys = tables[0].keys
+        var maps: [[Int32]] = [[]]
+        for k in 1..<parts.count {
+            let local = tables[k].keys
+            let earlier = maps
+            var map = [Int32](repeating: -1, count: local.count)
+            map.withUnsafeMutableBufferPointer { out in
+                let slots = SharedSlots(base: out.baseAddress!)
+                let chunks = max(1, min(threads * 4, local.count / 8_192))
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    for l in (local.count * c / chunks)..<(local.count * (c + 1) / chunks) {
+                        for j in 0..<k {
+                            if let x = tables[j].lookup(shared.base, local[l]) {
+                                slots.base[l] = j == 0 ? x : earlier[j][Int(x)]
+                                break
+                            }
+                        }
+                    }
+                }
+            }
+            for l in map.indices where map[l] < 0 {
+                map[l] = Int32(keys.count)
+                keys.append(local[l])
+            }
+            maps.append(map)
+        }
+        timer.mark("applicants of the later parts")
+        // The columns: the first part's arrays, taken out of it so that each is held once, grow by
+        // the other parts' rows.
+        var tasks: [@Sendable () -> Void] = []
+        func grow<T: Sendable>(_ column: WritableKeyPath<ClaimsLedger, [T]>, _ rest: [[T]], _ transform: (@Sendable (Int, [T]) -> [T])? = nil) -> ColumnBox<T> {
+            let box = ColumnBox(parts[0].ledger[keyPath: column])
+            parts[0].ledger[keyPath: column] = []
+            tasks.append {
+                box.values.reserveCapacity(box.values.count + rest.reduce(0) { $0 + $1.count })
+                for (k, r) in rest.enumerated() { box.values += transform.map { $0(k + 1, r) } ?? r }
+            }
+            return box
+        }
+        let others = parts.dropFirst()
+        let finalMaps = maps
+        let claimID = grow(\.claimID, others.map(\.ledger.claimID))
+        let names = grow(\.enterpriseName, others.map(\.ledger.enterpriseName))
+        let attributes = (0..<parts[0].ledger.attributeRanges.count).map { a -> ColumnBox<ByteRange> in
+            let box = ColumnBox(parts[0].ledger.attributeRanges[a])
+            parts[0].ledger.attributeRanges[a] = []
+            let rest = others.map { $0.ledger.attributeRanges[a] }
+            tasks.append { for r in rest { box.values += r } }
+            return box
+        }
+        let amount = grow(\.amount, others.map(\.ledger.amount))
+        let hashes = ColumnBox(parts[0].claimHashes)
+        parts[0].claimHashes = []
+        let otherHashes = others.map(\.claimHashes)
+        tasks.append { for r in otherHashes { hashes.values += r } }
+        let enterprise = grow(\.enterprise, others.map(\.ledger.enterprise)) { k, r in
+            finalMaps[k].withUnsafeBufferPointer { m in r.map { m[Int($0)] } }
+        }
+        let line = grow(\.line, others.map(\.ledger.line)) { k, r in
+            let shift = lineShifts[k]
+            return r.map { $0 + shift }
+        }
+        let day = grow(\.day, others.map(\.ledger.day))
+        let matter = grow(\.matter, others.map(\.ledger.matter))
+        let district = grow(\.district, others.map(\.ledger.district))
+        let applicant = grow(\.applicant, others.map(\.ledger.applicant))
+        let total = parts.reduce(0) { $0 + $1.ledger.count }
+        var first = parts.removeFirst()
+        parts.removeAll()
+        let work = tasks
+        DispatchQueue.concurrentPerform(iterations: work.count) { work[$0]() }
+        timer.mark("columns")
+        first.ledger.claimID = claimID.values
+        first.ledger.enterpriseName = names.values
+        first.ledger.attributeRanges = attributes.map(\.values)
+        first.ledger.amount = amount.values
+        first.ledger.enterprise = enterprise.values
+        first.ledger.line = line.values
+        first.ledger.day = day.values
+        first.ledger.matter = matter.values
+        first.ledger.district = district.values
+        first.ledger.applicant = applicant.values
+        first.ledger.count = total
+        first.claimHashes = hashes.values
+        first.joinedEnterpriseKeys = keys
+        return first
+    }
+
+    struct SharedBytes: @unchecked Sendable { let base: UnsafePointer<UInt8> }
+    struct SharedSlots: @unchecked Sendable { let base: UnsafeMutablePointer<Int32> }
 
     /// Whether reading front to back would have stopped at the problem limit before `line`.
     func reachedLimit(before line: Int) -> Bool {
@@ -211,7 +326,7 @@ struct LedgerBuilder {
 
     /// Hands over the bytes the ranges point into; throws every problem found instead of a ledger.
     mutating func finish(storage: LedgerBytes, threads: Int = 1) throws -> ClaimsLedger {
-        let duplicates = DuplicateFinder.duplicates(UnsafePointer(storage.base), ledger.claimID, threads: threads)
+        let duplicates = DuplicateFinder.duplicates(UnsafePointer(storage.base), ledger.claimID, hashes: claimHashes, threads: threads)
         for (first, again) in duplicates {
             problem(Int(ledger.line[again]), claimIDColumn,
                     "claim_id“\(storage.text(ledger.claimID[again]))”在本文件中重复（第 \(ledger.line[first]) 行已出现）",
@@ -222,7 +337,13 @@ struct LedgerBuilder {
             throw LedgerError(problems: Array(problems.prefix(LedgerBuilder.maxProblems)), truncated: truncated || problems.count > LedgerBuilder.maxProblems)
         }
         ledger.storage = storage
-        ledger.enterpriseKeys = enterprises.keys
+        ledger.enterpriseKeys = joinedEnterpriseKeys ?? enterprises.keys
         return ledger
     }
+}
+
+/// One column of a ledger being joined, held by the one task that grows it.
+final class ColumnBox<T>: @unchecked Sendable {
+    var values: [T]
+    init(_ values: [T]) { self.values = values }
 }

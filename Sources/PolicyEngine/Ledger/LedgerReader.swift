@@ -307,17 +307,18 @@ enum CSVLedgerReader {
             }
         }
         timer.mark("parts (\(starts.count))")
-        // Join in order, checking each part's start against where the one before it ended; a part
-        // that started in the wrong place, or stopped at a "" it could not unescape, is read again.
-        var joined: Part? = nil
+        // Take the parts in order, checking each part's start against where the one before it ended;
+        // a part that started in the wrong place, or stopped at a "" it could not unescape, is read
+        // again. Reading stops after a syntax error or at the problem limit, as front to back would.
+        var taken: [(part: Part, shift: Int)] = []
+        var end = bodyStart, endLine = bodyLine, problemCount = 0
         for k in 0..<starts.count {
-            if let j = joined, j.syntax != nil || j.builder.shouldStop { break }
-            let start = joined?.end ?? bodyStart, line = joined?.endLine ?? bodyLine
+            if let last = taken.last, last.part.syntax != nil || problemCount >= LedgerBuilder.maxProblems { break }
             var part = parts[k]!
             parts[k] = nil
-            var shift = k == 0 ? 0 : line
-            if part.aborted || start != starts[k] {
-                part = readPart(base, n, start: start, stop: stops[k], firstLine: line, writes: true,
+            var shift = k == 0 ? 0 : endLine
+            if part.aborted || end != starts[k] {
+                part = readPart(base, n, start: end, stop: stops[k], firstLine: endLine, writes: true,
                                 source: source, header: header, matterKeys: matterKeys, divisions: divisions,
                                 expectedRows: k == 0 ? expectedRows : share)
                 shift = 0
@@ -326,21 +327,29 @@ enum CSVLedgerReader {
                 s.line += shift
                 part.syntax = s
             }
-            guard var j = joined else {
-                joined = part
-                continue
-            }
-            j.builder.append(&part.builder, lineShift: Int32(shift), base: UnsafePointer(base))
-            j.end = part.end
-            j.endLine = part.endLine + shift
-            j.syntax = part.syntax
-            joined = j
+            end = part.end
+            endLine = part.endLine + shift
+            problemCount += part.builder.problems.count
+            taken.append((part, shift))
         }
-        var result = joined!
+        let syntax = taken.last!.part.syntax
+        let shifts = taken.map { Int32($0.shift) }
+        var builders: [LedgerBuilder] = []
+        for t in taken { builders.append(t.part.builder) }
+        taken.removeAll() // each part's columns now held once, so they grow without a copy
+        var builder: LedgerBuilder
+        if syntax == nil && builders.allSatisfy({ $0.problems.isEmpty }) {
+            // The common case, a clean file: joined on every core.
+            builder = LedgerBuilder.join(&builders, lineShifts: shifts, base: UnsafePointer(base), threads: threads)
+        } else {
+            // With problems, part after part: the problem limit cuts rows as front to back would.
+            builder = builders.removeFirst()
+            for k in builders.indices { builder.append(&builders[k], lineShift: shifts[k + 1], base: UnsafePointer(base)) }
+        }
         timer.mark("join")
-        if let s = result.syntax, !result.builder.reachedLimit(before: s.line) { throw LedgerError(problems: [s], truncated: false) }
+        if let s = syntax, !builder.reachedLimit(before: s.line) { throw LedgerError(problems: [s], truncated: false) }
         defer { timer.mark("duplicate ids") }
-        return try result.builder.finish(storage: bytes, threads: threads)
+        return try builder.finish(storage: bytes, threads: threads)
     }
 
     /// Addresses shared by the threads that read disjoint parts of one buffer.
