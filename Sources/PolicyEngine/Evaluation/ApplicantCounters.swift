@@ -50,8 +50,9 @@ final class ApplicantCounters {
     /// applicants never make one at the same time.
     func prepare(_ counters: [Int], touch: Bool = false) {
         for k in counters where tables[k] == nil {
-            // Zeroed memory is a table of empty slots (nothing used, year 0, which no claim has):
-            // the pages are zeroed by the system as they are first touched, not here.
+            // Zeroed memory is a table of empty slots (nothing used, year 0, which no claim has): the
+            // system zeroes its pages as they are first touched; with `touch`, that happens here,
+            // because threads faulting in fresh pages at once wait for each other.
             guard let memory = calloc(max(1, applicants), MemoryLayout<Slot>.stride) else { fatalError("out of memory for limit counters") }
             tables[k] = memory.bindMemory(to: Slot.self, capacity: max(1, applicants))
             if touch { memset(memory, 0, max(1, applicants) * MemoryLayout<Slot>.stride) }

@@ -84,7 +84,6 @@ struct CompactOutcome {
 ///    results and reads memory front to back; see "Processing order" below.
 public enum Engine {
     /// `details`: keep each candidate's outcome (for explanations); `trace`: keep every limit tested too.
-    /// `threads`: the measures' column-wise formulas run on that many threads (the results do not change).
     /// `threads`: the column-wise formulas and, when no claim meets a pool, the limits run on that
     /// many threads for a ledger of more than `parallelAbove` claims; the results are the same.
     public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false,

@@ -258,9 +258,9 @@ struct LedgerBuilder {
         // The columns: the first part's arrays, taken out of it so that each is held once, grow by
         // the other parts' rows.
         var tasks: [@Sendable () -> Void] = []
-        func grow<T: Sendable>(_ column: WritableKeyPath<ClaimsLedger, [T]>, _ rest: [[T]], _ transform: (@Sendable (Int, [T]) -> [T])? = nil) -> ColumnBox<T> {
-            let box = ColumnBox(parts[0].ledger[keyPath: column])
-            parts[0].ledger[keyPath: column] = []
+        func grow<T: Sendable>(_ column: WritableKeyPath<LedgerBuilder, [T]>, _ rest: [[T]], _ transform: (@Sendable (Int, [T]) -> [T])? = nil) -> ColumnBox<T> {
+            let box = ColumnBox(parts[0][keyPath: column])
+            parts[0][keyPath: column] = []
             tasks.append {
                 box.values.reserveCapacity(box.values.count + rest.reduce(0) { $0 + $1.count })
                 for (k, r) in rest.enumerated() { box.values += transform.map { $0(k + 1, r) } ?? r }
@@ -269,8 +269,8 @@ struct LedgerBuilder {
         }
         let others = parts.dropFirst()
         let finalMaps = maps
-        let claimID = grow(\.claimID, others.map(\.ledger.claimID))
-        let names = grow(\.enterpriseName, others.map(\.ledger.enterpriseName))
+        let claimID = grow(\.ledger.claimID, others.map(\.ledger.claimID))
+        let names = grow(\.ledger.enterpriseName, others.map(\.ledger.enterpriseName))
         let attributes = (0..<parts[0].ledger.attributeRanges.count).map { a -> ColumnBox<ByteRange> in
             let box = ColumnBox(parts[0].ledger.attributeRanges[a])
             parts[0].ledger.attributeRanges[a] = []
@@ -278,22 +278,19 @@ struct LedgerBuilder {
             tasks.append { for r in rest { box.values += r } }
             return box
         }
-        let amount = grow(\.amount, others.map(\.ledger.amount))
-        let hashes = ColumnBox(parts[0].claimHashes)
-        parts[0].claimHashes = []
-        let otherHashes = others.map(\.claimHashes)
-        tasks.append { for r in otherHashes { hashes.values += r } }
-        let enterprise = grow(\.enterprise, others.map(\.ledger.enterprise)) { k, r in
+        let amount = grow(\.ledger.amount, others.map(\.ledger.amount))
+        let hashes = grow(\.claimHashes, others.map(\.claimHashes))
+        let enterprise = grow(\.ledger.enterprise, others.map(\.ledger.enterprise)) { k, r in
             finalMaps[k].withUnsafeBufferPointer { m in r.map { m[Int($0)] } }
         }
-        let line = grow(\.line, others.map(\.ledger.line)) { k, r in
+        let line = grow(\.ledger.line, others.map(\.ledger.line)) { k, r in
             let shift = lineShifts[k]
             return r.map { $0 + shift }
         }
-        let day = grow(\.day, others.map(\.ledger.day))
-        let matter = grow(\.matter, others.map(\.ledger.matter))
-        let district = grow(\.district, others.map(\.ledger.district))
-        let applicant = grow(\.applicant, others.map(\.ledger.applicant))
+        let day = grow(\.ledger.day, others.map(\.ledger.day))
+        let matter = grow(\.ledger.matter, others.map(\.ledger.matter))
+        let district = grow(\.ledger.district, others.map(\.ledger.district))
+        let applicant = grow(\.ledger.applicant, others.map(\.ledger.applicant))
         let total = parts.reduce(0) { $0 + $1.ledger.count }
         var first = parts.removeFirst()
         parts.removeAll()
