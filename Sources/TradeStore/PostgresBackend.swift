@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// How the connection to PostgreSQL is secured: `disable`, `prefer` (TLS when the server offers it)
 /// or `require`. From the URL's `sslmode` (as libpq names it), else the configuration.
@@ -70,14 +71,48 @@ public final class PostgresBackend: StoreBackend {
         }
     }
 
-    /// `body`'s answer, or `unavailable` after `limit`; both race on `executor`.
+    /// `body`'s answer, or `unavailable` after `limit`, whichever comes first; both run on
+    /// `executor`. At the limit the caller gets its answer at once: `body` is cancelled but not
+    /// waited for (a query waiting for a connection that never comes ends when the pool is shut
+    /// down, which the caller does next), so "within 15 s" means 15 s and not 15 s plus however
+    /// long the abandoned query takes to notice.
     static func within(_ limit: Duration, on executor: any TaskExecutor, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask(executorPreference: executor) { try await body(); return true }
-            group.addTask(executorPreference: executor) { try await Task.sleep(for: limit); return false }
-            let first = try await group.next()!
-            group.cancelAll()
-            if !first { throw StorageError.unavailable("\(limit) 内无应答") }
+        let race = FirstAnswer()
+        try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Void, any Error>) in
+            let work = Task(executorPreference: executor) {
+                do {
+                    try await body()
+                    if race.arrive() { answer.resume() }
+                } catch {
+                    if race.arrive() { answer.resume(throwing: error) }
+                }
+            }
+            race.timer = Task(executorPreference: executor) {
+                try? await Task.sleep(for: limit)
+                if !Task.isCancelled, race.arrive() {
+                    work.cancel()
+                    answer.resume(throwing: StorageError.unavailable("\(limit) 内无应答"))
+                }
+            }
+        }
+    }
+
+    /// Which of a body and its timer answered first; the timer is cancelled when the body does.
+    final class FirstAnswer: Sendable {
+        private let state = Mutex<(answered: Bool, timer: Task<Void, Never>?)>((false, nil))
+
+        /// True for the first caller only.
+        func arrive() -> Bool {
+            state.withLock { s in
+                defer { s.answered = true }
+                if !s.answered { s.timer?.cancel() }
+                return !s.answered
+            }
+        }
+
+        var timer: Task<Void, Never>? {
+            get { state.withLock { $0.timer } }
+            set { state.withLock { s in if s.answered { newValue?.cancel() } else { s.timer = newValue } } }
         }
     }
 
