@@ -55,6 +55,52 @@ final class LedgerWriteSession {
     var recordsStillToCome = 0
     var stagingReady = false
 
+    /// The ids stored under the transaction's keys when it began ("type|key" → id; a key looked up
+    /// and not found is absent), and the keys a message of the transaction has handled since: those
+    /// are looked up again, after what is held back is written.
+    private var storedAtStart: [String: Int64] = [:]
+    private var lookedUpAtStart: Set<String> = []
+    private var handled: Set<String> = []
+
+    /// Looks up, in one statement for the whole transaction rather than one for each message, the
+    /// records already stored under the keys of the accepted records of `batch`.
+    func lookUpAtStart(_ db: any SQLExecutor, _ batch: [TradeLedger.PreparedMessage]) throws {
+        var keysByType: [String: [String]] = [:]
+        for m in batch {
+            for v in m.verdicts where v.accepted {
+                let type = v.record.messageType, key = LedgerMapping.naturalKey(v.record)
+                if lookedUpAtStart.insert(type + "|" + key).inserted { keysByType[type, default: []].append(key) }
+            }
+        }
+        for (type, keys) in keysByType.sorted(by: { $0.key < $1.key }) {
+            for (key, id) in try TradeLedger.existingRecords(db, type: type, keys: keys) { storedAtStart[type + "|" + key] = id }
+        }
+    }
+
+    /// The ids stored under these keys now: from the look-up at the start for keys no message of the
+    /// transaction has handled, from the tables for the others. What is held back under any of these
+    /// keys must have been written first.
+    func existing(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        var again: [String] = []
+        for key in keys {
+            let k = type + "|" + key
+            if lookedUpAtStart.contains(k) && !handled.contains(k) {
+                if let id = storedAtStart[k] { out[key] = id }
+            } else {
+                again.append(key)
+            }
+        }
+        if !again.isEmpty { out.merge(try TradeLedger.existingRecords(db, type: type, keys: again)) { a, _ in a } }
+        return out
+    }
+
+    /// Records that a message of the transaction has handled these keys (stored, held back,
+    /// replaced, removed, or found already there).
+    func handled(type: String, keys: [String]) {
+        for key in keys { handled.insert(type + "|" + key) }
+    }
+
     /// Whether a record of this type and key is held back (not yet in the tables).
     func holdsBack(type: String, key: String) -> Bool { heldBackKeys.contains(type + "|" + key) }
 

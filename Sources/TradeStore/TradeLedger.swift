@@ -113,6 +113,7 @@ public struct TradeLedger: Sendable {
             // Accepted records of this message and the ones after it: how many record ids to take
             // ahead when the first new record needs one.
             var remaining = batch.reduce(0) { $0 + $1.verdicts.count { $0.accepted } }
+            try session.lookUpAtStart(db, batch)
             for m in batch {
                 session.recordsStillToCome = remaining
                 counts += try TradeLedger.store(db, m, receivedAt: receivedAt, delta: delta, session: session)
@@ -153,7 +154,8 @@ public struct TradeLedger: Sendable {
         // one of storing each message on its own, in order.
         let distinct = Set(accepted.map(\.key)).count == accepted.count
         if !distinct || accepted.contains(where: { session.holdsBack(type: message.type, key: $0.key) }) { try session.writeHeldBack(db, delta: delta) }
-        let existing = distinct ? try existingRecords(db, type: message.type, keys: accepted.map(\.key)) : [:]
+        let existing = distinct ? try session.existing(db, type: message.type, keys: accepted.map(\.key)) : [:]
+        defer { session.handled(type: message.type, keys: accepted.map(\.key)) }
         var fresh: [NewRecord] = []
         for (r, key) in accepted {
             if distinct, existing[key] == nil, r.value("appType") != "3" {
@@ -161,7 +163,8 @@ public struct TradeLedger: Sendable {
                 continue
             }
             try session.writeHeldBack(db, delta: delta)
-            let id = distinct ? existing[key] : try existingRecords(db, type: r.messageType, keys: [key])[key]
+            let id = distinct ? existing[key] : try session.existing(db, type: r.messageType, keys: [key])[key]
+            session.handled(type: r.messageType, keys: [key])
             counts += try storeOne(db, r, key: key, existing: id, digest: message.digest, delta: delta, session: session)
         }
         if session.canHoldBack(fresh) {
@@ -177,7 +180,7 @@ public struct TradeLedger: Sendable {
     /// Ids of the records of one message type already stored under these natural keys.
     static func existingRecords(_ db: any SQLExecutor, type: String, keys: [String]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for chunk in keys.chunked(500) {
+        for chunk in keys.chunked(db.dialect == .postgres ? 2_000 : 500) {
             let sql = "SELECT natural_key, id FROM record WHERE message_type = ? AND natural_key IN (\(SQLText.placeholders(chunk.count)))"
             for row in try db.rows(sql, [.text(type)] + chunk.map(SQLValue.text)) { out[try row.text("natural_key")] = try row.int("id") }
         }
