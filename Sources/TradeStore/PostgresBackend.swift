@@ -87,13 +87,13 @@ public final class PostgresBackend: StoreBackend {
                     if race.arrive() { answer.resume(throwing: error) }
                 }
             }
-            race.timer = Task(executorPreference: executor) {
+            race.keep(timer: Task(executorPreference: executor) {
                 try? await Task.sleep(for: limit)
                 if !Task.isCancelled, race.arrive() {
                     work.cancel()
                     answer.resume(throwing: StorageError.unavailable("\(limit) 内无应答"))
                 }
-            }
+            })
         }
     }
 
@@ -110,9 +110,9 @@ public final class PostgresBackend: StoreBackend {
             }
         }
 
-        var timer: Task<Void, Never>? {
-            get { state.withLock { $0.timer } }
-            set { state.withLock { s in if s.answered { newValue?.cancel() } else { s.timer = newValue } } }
+        /// The timer to cancel when the body answers first (at once, if it already has).
+        func keep(timer: Task<Void, Never>) {
+            state.withLock { s in if s.answered { timer.cancel() } else { s.timer = timer } }
         }
     }
 
