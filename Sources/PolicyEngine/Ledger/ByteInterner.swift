@@ -66,21 +66,21 @@ struct ByteInterner {
         return h ^ (h >> 32)
     }
 
-    /// The key's index, or nil when the table does not hold it; reads only, so several threads may
-    /// look up in one table at once.
-    func lookup(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> Int32? {
-        let h = ByteInterner.hash(base, r)
+    /// Where the key is: its index when the table holds it, else nil and the empty slot where it
+    /// would go. Reads only, so several threads may probe one table at once.
+    @inline(__always)
+    private func probe(_ base: UnsafePointer<UInt8>, _ r: ByteRange, hash h: UInt64) -> (index: Int32?, slot: Int) {
         let tag = h & 0xFFFF_FFFF_0000_0000
         var i = Int(truncatingIfNeeded: h) & mask
         return slots.withUnsafeBufferPointer { slots in
             keys.withUnsafeBufferPointer { keys in
                 while true {
                     let s = slots[i]
-                    if s == 0 { return nil }
+                    if s == 0 { return (nil, i) }
                     if s & 0xFFFF_FFFF_0000_0000 == tag {
                         let index = Int(s & 0xFFFF_FFFF) - 1
                         let k = keys[index]
-                        if k.length == r.length && bytesEqual(base + k.offset, base + r.offset, r.length) { return Int32(index) }
+                        if k.length == r.length && bytesEqual(base + k.offset, base + r.offset, r.length) { return (Int32(index), i) }
                     }
                     i = (i + 1) & mask
                 }
@@ -88,26 +88,19 @@ struct ByteInterner {
         }
     }
 
+    /// The key's index, or nil when the table does not hold it; reads only, so several threads may
+    /// look up in one table at once.
+    func lookup(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> Int32? {
+        probe(base, r, hash: ByteInterner.hash(base, r)).index
+    }
+
     /// Returns the key's index and whether it was new.
     mutating func intern(_ base: UnsafePointer<UInt8>, _ r: ByteRange) -> (index: Int32, inserted: Bool) {
         let h = ByteInterner.hash(base, r)
-        let tag = h & 0xFFFF_FFFF_0000_0000
-        var i = Int(truncatingIfNeeded: h) & mask
-        let found: Int32? = slots.withUnsafeBufferPointer { slots in
-            while true {
-                let s = slots[i]
-                if s == 0 { return nil }
-                if s & 0xFFFF_FFFF_0000_0000 == tag {
-                    let index = Int(s & 0xFFFF_FFFF) - 1
-                    let k = keys[index]
-                    if k.length == r.length && bytesEqual(base + k.offset, base + r.offset, r.length) { return Int32(index) }
-                }
-                i = (i + 1) & mask
-            }
-        }
+        let (found, slot) = probe(base, r, hash: h)
         if let found { return (found, false) }
         let index = Int32(keys.count)
-        slots[i] = tag | UInt64(index + 1)
+        slots[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(index + 1)
         keys.append(r)
         if keys.count * 2 > slots.count { grow(base) }
         return (index, true)

@@ -7,16 +7,17 @@ enum DuplicateFinder {
     struct Shared: @unchecked Sendable {
         let base: UnsafePointer<UInt8>
         let keys: UnsafeBufferPointer<ByteRange>
-        let hashes: UnsafeMutableBufferPointer<UInt64>
+        let hashes: UnsafeBufferPointer<UInt64>
         let memberHash: UnsafeMutableBufferPointer<UInt64>
         let members: UnsafeMutableBufferPointer<Int32>
     }
 
     /// Pairs (earlier index, later index) of equal keys, in order of the later index. With several
-    /// threads, each hashes and scatters a slice of the keys and checks a range of buckets; every
+    /// threads, each counts and scatters a slice of the keys and checks a range of buckets; every
     /// bucket still lists its members in index order, so the pairs are those of one thread.
-    /// `hashes`, when given, holds `ByteInterner.hash` of each key (computed while the key's bytes
-    /// were read), so the keys' bytes are touched again only to compare keys whose hashes agree.
+    /// `hashes`, when given, holds `ByteInterner.hash` of each key (the ledger builder takes them while
+    /// the key's bytes are read), so the keys' bytes are touched again only to compare keys whose
+    /// hashes agree; without them, they are computed here first.
     static func duplicates(_ base: UnsafePointer<UInt8>, _ keys: [ByteRange], hashes known: [UInt64]? = nil, threads: Int = 1) -> [(Int, Int)] {
         let n = keys.count
         guard n > 1 else { return [] }
@@ -26,37 +27,25 @@ enum DuplicateFinder {
         let buckets = 1 << bucketBits
         let shift = UInt64(64 - max(bucketBits, 1))
         let workers = max(1, min(threads, n / 100_000))
-        let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
+        let given = known ?? keys.map { ByteInterner.hash(base, $0) }
         let memberHash = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
         let members = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
-        defer { hashes.deallocate(); memberHash.deallocate(); members.deallocate() }
+        defer { memberHash.deallocate(); members.deallocate() }
         var timer = PhaseTimer(indent: "    ")
-        return keys.withUnsafeBufferPointer { keyBuffer in
+        return keys.withUnsafeBufferPointer { keyBuffer in given.withUnsafeBufferPointer { hashes in
             let shared = Shared(base: base, keys: keyBuffer, hashes: hashes, memberHash: memberHash, members: members)
             @Sendable func slice(_ w: Int) -> Range<Int> { (n * w / workers)..<(n * (w + 1) / workers) }
-            // Hash, and count per bucket, per slice.
+            // Count per bucket, per slice.
             var counts = [[Int]](repeating: [], count: workers)
             counts.withUnsafeMutableBufferPointer { countSlots in
                 let slots = CountSlots(base: countSlots.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     var c = [Int](repeating: 0, count: buckets)
-                    if let known {
-                        for i in slice(w) {
-                            let h = known[i]
-                            shared.hashes[i] = h
-                            c[Int(h >> shift) & (buckets - 1)] += 1
-                        }
-                    } else {
-                        for i in slice(w) {
-                            let h = ByteInterner.hash(shared.base, shared.keys[i])
-                            shared.hashes[i] = h
-                            c[Int(h >> shift) & (buckets - 1)] += 1
-                        }
-                    }
+                    for i in slice(w) { c[Int(shared.hashes[i] >> shift) & (buckets - 1)] += 1 }
                     slots.base[w] = c
                 }
             }
-            timer.mark("hash")
+            timer.mark("count by bucket")
             // Where each slice's members of each bucket go: buckets in order, slices in order within.
             var start = [Int](repeating: 0, count: buckets + 1)
             var offsets = [[Int]](repeating: [Int](repeating: 0, count: buckets), count: workers)
@@ -98,7 +87,7 @@ enum DuplicateFinder {
             }
             timer.mark("check")
             return found.flatMap { $0 }.sorted { $0.1 < $1.1 }
-        }
+        } }
     }
 
     struct CountSlots: @unchecked Sendable { let base: UnsafeMutablePointer<[Int]> }
