@@ -126,6 +126,22 @@ public struct PlanFollowUp: Sendable {
     /// what another wrote, so it is retried (read again, write again) up to this many times.
     public static let retries = 50
 
+    /// A platform user's update: only on a plan of the user's own city (the plan's scope is the
+    /// city or a division within it); another city's plan is not found, as a missing one.
+    public func update(_ input: TaskInput, as viewer: Viewer) async throws(AppError) -> TaskUpdate {
+        guard viewer.writesFollowUp else { throw .forbidden(message: "只有市级管理员、分析员和区县用户可以更新任务进展") }
+        let plan = try? context.plan(input.planID)
+        guard let plan, Self.plan(plan, isWithin: viewer.city) else { throw .notFound(message: "没有本市（\(viewer.city)）的计划 \(input.planID.prefix(60))") }
+        return try await update(input)
+    }
+
+    /// Whether a plan's scope is the city or a division within it.
+    static func plan(_ plan: Plan, isWithin city: String) -> Bool {
+        let divisions = DivisionCatalog.standard
+        guard let scope = divisions.lookup(plan.scope)?.index, let own = divisions.lookup(city)?.index else { return false }
+        return divisions.isWithin(scope, own)
+    }
+
     public func update(_ input: TaskInput) async throws(AppError) -> TaskUpdate {
         try validate(input)
         let update = TaskUpdate(planID: input.planID, clause: input.clause, status: input.status, note: input.note, updatedBy: input.by,

@@ -114,8 +114,8 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             try await runCommand { () async throws(AppError) in
                 let admin = Viewer(name: "kuajing", displayName: "命令行", role: .admin, city: "杭州市")
-                for u in try await Accounts(options.context()).users(for: admin) {
-                    print("\(u.name)\t\(u.role.label)\t\(u.role == .enterprise ? (u.enterpriseID ?? "") : u.scopeName)\t\(u.displayName)")
+                for u in try await Accounts(options.context()).users(for: admin, everyCity: true) {
+                    print("\(u.name)\t\(u.role.label)\t\(u.city)\t\(u.role == .enterprise ? (u.enterpriseID ?? "") : u.scopeName)\t\(u.displayName)")
                 }
             }
         }

@@ -71,8 +71,37 @@ public struct AccountStore: Sendable {
     }
 
     /// Adds a user, or replaces one of the same name (its sessions and tokens end with the change).
-    public func upsert(_ user: UserRow, by actor: String, at now: String) async throws {
+    /// What saving a user may do to one that exists under the same name.
+    public enum SaveMode: Sendable, Equatable {
+        /// Only a new name (the web's 添加用户).
+        case createOnly
+        /// An explicit reset, allowed only for a user of this city (the web's 重置).
+        case resetWithinCity(String)
+        /// The operator of the installation (`kuajing users add`, the demo seed): any user.
+        case operatorReplace
+    }
+
+    /// Why a save was refused, decided in its transaction.
+    public enum SaveRefusal: Error, Sendable, Equatable {
+        /// The name is taken (by a user of the city, when no reset was asked).
+        case nameTaken
+        /// The name is taken by a user of another city, which this city may not touch.
+        case nameTakenElsewhere
+    }
+
+    /// Saves a user; a user of that name is replaced (its sessions and tokens end) only as `mode`
+    /// allows, decided from the row as it stands in this transaction.
+    public func upsert(_ user: UserRow, mode: SaveMode = .operatorReplace, by actor: String, at now: String) async throws {
         try await backend.write { db in
+            let existing = try db.rows("SELECT city FROM app_user WHERE name = ?\(db.dialect == .postgres ? " FOR UPDATE" : "")", [.text(user.name)]).first
+            if let existing {
+                let city = try existing.text("city")
+                switch mode {
+                case .createOnly: throw city == user.city ? SaveRefusal.nameTaken : SaveRefusal.nameTakenElsewhere
+                case let .resetWithinCity(own): if city != own || user.city != own { throw SaveRefusal.nameTakenElsewhere }
+                case .operatorReplace: break
+                }
+            }
             try db.execute("DELETE FROM web_session WHERE user_name = ?", [.text(user.name)])
             try db.execute("DELETE FROM api_token WHERE user_name = ?", [.text(user.name)])
             try db.execute("DELETE FROM app_user WHERE name = ?", [.text(user.name)])
@@ -95,8 +124,12 @@ public struct AccountStore: Sendable {
         }
     }
 
-    public func users() async throws -> [UserRow] {
-        try await backend.read { db in try db.rows("SELECT \(Self.userColumns) FROM app_user u ORDER BY u.name", []).map(Self.user) }
+    /// Every user, or those of one city.
+    public func users(city: String? = nil) async throws -> [UserRow] {
+        try await backend.read { db in
+            if let city { return try db.rows("SELECT \(Self.userColumns) FROM app_user u WHERE u.city = ? ORDER BY u.name", [.text(city)]).map(Self.user) }
+            return try db.rows("SELECT \(Self.userColumns) FROM app_user u ORDER BY u.name", []).map(Self.user)
+        }
     }
 
     // MARK: sessions
@@ -179,10 +212,13 @@ public struct AccountStore: Sendable {
     }
 
     /// The newest entries first.
-    public func accessLog(limit: Int, offset: Int) async throws -> [AccessLogEntry] {
+    /// The access log, newest first; with `city`, without the entries of other cities' users (an
+    /// anonymous request, or a sign-in under a name no user has, belongs to no city and is shown).
+    public func accessLog(city: String? = nil, limit: Int, offset: Int) async throws -> [AccessLogEntry] {
         try await backend.read { db in
-            try db.rows("SELECT id, at, user_name, address, method, path, outcome, reason FROM access_log ORDER BY id DESC LIMIT ? OFFSET ?",
-                        [.integer(Int64(limit)), .integer(Int64(offset))]).map {
+            let scope = city == nil ? "" : " WHERE l.user_name IS NULL OR l.user_name NOT IN (SELECT name FROM app_user WHERE city <> ?)"
+            return try db.rows("SELECT l.id, l.at, l.user_name, l.address, l.method, l.path, l.outcome, l.reason FROM access_log l\(scope) ORDER BY l.id DESC LIMIT ? OFFSET ?",
+                               (city.map { [SQLValue.text($0)] } ?? []) + [.integer(Int64(limit)), .integer(Int64(offset))]).map {
                 AccessLogEntry(id: try $0.int("id"), at: try $0.text("at"), user: try $0.optionalText("user_name"), address: try $0.text("address"),
                                method: try $0.text("method"), path: try $0.text("path"), outcome: try $0.text("outcome"), reason: try $0.text("reason"))
             }

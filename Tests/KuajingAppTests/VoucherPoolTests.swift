@@ -11,10 +11,17 @@ enum VoucherPoolChecks {
     static let admin = Viewer(name: "admin", displayName: "admin", role: .admin, city: "杭州市")
     /// A valid 统一社会信用代码 standing for a test's short name ("E12", "A").
     static func code(_ key: String) -> String { CashOutChecks.code(key.unicodeScalars.reduce(7) { ($0 * 131 + Int($1.value)) % 9_000_000 }) }
+    /// The test enterprises in the registry, in 滨江区 (a voucher is only for an enterprise in the policy's territory).
+    static func register(_ store: Store) async throws {
+        let names = (0..<60).map { "E\($0)" } + ["A", "B", "C", "D", "K"]
+        try await store.registry.upsert(Set(names.map(code)).sorted().map { EnterpriseRow(id: $0, creditCode: $0, name: "运力券测试企业", district: "滨江区") })
+    }
+
     static func enterprise(_ id: String) -> Viewer { Viewer(name: "e-\(id)", displayName: id, role: .enterprise, city: "杭州市", district: "滨江区", enterpriseID: id) }
 
     static func concurrentRequestsNeverPassTheBatchTheCapOrTheRate(engine: TestEngine) async throws {
         let store = try await engine.store()
+        try await register(store)
         let desk = VoucherDesk(try testContext(store: store))
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "5000000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "第一批"))
         // 300 requests from 60 enterprises: contracts up to 4000万 (5% = 200万, over the 100万 cap), every
@@ -59,6 +66,7 @@ enum VoucherPoolChecks {
     /// entitlement and yearly cap, in the same transaction; a second batch serves the rest first.
     static func theWaitlistIsServedInOrder(engine: TestEngine) async throws {
         let store = try await engine.store()
+        try await register(store)
         let context = try testContext(store: store)
         let desk = VoucherDesk(context)
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "1000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "小批"))
@@ -93,6 +101,7 @@ enum VoucherPoolChecks {
     /// The same key sent many times at once: one voucher, and every answer is that voucher.
     static func oneKeyAtOnceIsOneVoucher(engine: TestEngine) async throws {
         let store = try await engine.store()
+        try await register(store)
         let desk = VoucherDesk(try testContext(store: store))
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "100000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "批"))
         let e = code("K")
@@ -111,6 +120,7 @@ enum VoucherPoolChecks {
 
     static func theDatabaseRefusesWhatTheCodeMustNeverWrite(engine: TestEngine) async throws {
         let store = try await engine.store()
+        try await register(store)
         let desk = VoucherDesk(try testContext(store: store))
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "100.00", opensAt: "2025-01-01T09:00:00+08:00", label: "小批"))
         // Over the limit: the CHECK constraint holds even against a direct statement.
@@ -143,6 +153,7 @@ enum VoucherPoolChecks {
 @Suite struct VoucherPoolAgreesWithCalc {
     @Test func sameVouchersAsTheEngine() async throws {
         let store = try await TestEngine.sqlite.store()
+        try await VoucherPoolChecks.register(store)
         let context = try testContext(store: store)
         let desk = VoucherDesk(context)
         _ = try await desk.openBatch(VoucherPoolChecks.admin, .init(policy: "hangzhou-2024", amount: "30000000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "全部"))

@@ -111,18 +111,48 @@ import Testing
     @Test func aMaliciousNextIsNotFollowedAndTheLoginIsThrottled() async throws {
         let world = try await WebWorld.get()
         try await world.application().test(.router) { client in
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "username=demo-auditor&password=\(WebWorld.password)&next=//evil.example/x")) { response in
+            let evil = try await Browser.loginPost(client, "username=demo-auditor&password=\(WebWorld.password)&next=//evil.example/x")
+            try await client.execute(uri: "/login", method: .post, headers: evil.headers, body: evil.body) { response in
                 #expect(response.headers[.location] == "/")
             }
             let name = "demo-throttle"
             try await Accounts(world.context).addUser(.init(name: name, role: .analyst, password: "right-password"))
             for _ in 0..<Accounts.failuresPerUser {
-                try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                         body: ByteBuffer(string: "username=\(name)&password=wrong-password")) { #expect($0.status == .unauthorized) }
+                let wrong = try await Browser.loginPost(client, "username=\(name)&password=wrong-password")
+                try await client.execute(uri: "/login", method: .post, headers: wrong.headers, body: wrong.body) { #expect($0.status == .unauthorized) }
             }
-            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                     body: ByteBuffer(string: "username=\(name)&password=right-password")) { #expect($0.status == .tooManyRequests) }
+            let right = try await Browser.loginPost(client, "username=\(name)&password=right-password")
+            try await client.execute(uri: "/login", method: .post, headers: right.headers, body: right.body) { #expect($0.status == .tooManyRequests) }
+        }
+    }
+
+    /// Login CSRF: another site's form, or a form without this site's token, signs nobody in (403, logged).
+    @Test func aSignInFromAnotherSiteSignsNobodyIn() async throws {
+        let world = try await WebWorld.get()
+        try await world.application().test(.router) { client in
+            let fields = "username=demo-analyst&password=\(WebWorld.password)&next=/"
+            var foreign = try await Browser.loginPost(client, fields)
+            foreign.headers[.origin] = "http://evil.example"
+            try await client.execute(uri: "/login", method: .post, headers: foreign.headers, body: foreign.body) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.headers[.setCookie]?.contains("kuajing_session") != true, "no session cookie")
+            }
+            var referred = try await Browser.loginPost(client, fields)
+            referred.headers[.referer] = "https://evil.example/login.html"
+            try await client.execute(uri: "/login", method: .post, headers: referred.headers, body: referred.body) { #expect($0.status == .forbidden) }
+            // No token at all (a bare form post), or a token that is not the cookie's.
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: fields)) {
+                #expect($0.status == .forbidden)
+            }
+            let mine = try await Browser.loginForm(client)
+            try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: mine.cookie],
+                                     body: ByteBuffer(string: fields + "&_csrf=" + String(repeating: "0", count: 64))) { #expect($0.status == .forbidden) }
+            // This site's own origin and token: signed in.
+            var own = try await Browser.loginPost(client, fields)
+            own.headers[.origin] = "http://localhost"
+            try await client.execute(uri: "/login", method: .post, headers: own.headers, body: own.body) { #expect($0.status == .seeOther) }
+            let log = try await Accounts(world.context).accessLog(for: Viewer(name: "a", displayName: "a", role: .auditor, city: "杭州市"), limit: 50)
+            #expect(log.contains { $0.reason.contains("跨站登录") && $0.reason.contains("evil.example") }, "the refused sign-in is in the access log")
         }
     }
 

@@ -43,9 +43,27 @@ struct Browser {
     var cookie: String
     var csrf: String
 
+    /// What the sign-in page hands a browser before it signs in: its cookie and the form's token.
+    static func loginForm(_ client: some TestClientProtocol) async throws -> (cookie: String, token: String) {
+        try await client.execute(uri: "/login", method: .get) { response -> (String, String) in
+            let setCookie = try #require(response.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            let html = String(buffer: response.body)
+            let marker = "name=\"_csrf\" value=\""
+            let start = try #require(html.range(of: marker)).upperBound
+            return (String(setCookie.split(separator: ";")[0]), String(html[start...].prefix { $0 != "\"" }))
+        }
+    }
+
+    /// The headers and body of a sign-in from this site's own form (`fields` without the token).
+    static func loginPost(_ client: some TestClientProtocol, _ fields: String) async throws -> (headers: HTTPFields, body: ByteBuffer) {
+        let form = try await loginForm(client)
+        return ([.contentType: "application/x-www-form-urlencoded", .cookie: form.cookie], ByteBuffer(string: fields + "&_csrf=" + form.token))
+    }
+
     static func signIn(_ client: some TestClientProtocol, _ name: String, password: String = WebWorld.password) async throws -> Browser {
-        let cookie = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                              body: ByteBuffer(string: "username=\(name)&password=\(password)&next=/")) { response -> String in
+        let login = try await loginPost(client, "username=\(name)&password=\(password)&next=/")
+        let cookie = try await client.execute(uri: "/login", method: .post, headers: login.headers, body: login.body) { response -> String in
             #expect(response.status == .seeOther, "sign-in of \(name): \(response.status)")
             let setCookie = try #require(response.headers[.setCookie])
             #expect(setCookie.contains("HttpOnly"))

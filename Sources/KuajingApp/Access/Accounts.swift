@@ -38,9 +38,17 @@ public struct Accounts: Sendable {
         public var password: String
         /// Who adds the user, for the audit trail (a user name, or `命令行` / `演示数据`).
         public var actor: String
+        /// The administrator who adds the user through the platform: it adds only users of its own
+        /// city, and a name that exists only as an explicit `reset` of a user of its city. Nil for
+        /// the operator of the installation (`kuajing users add`, the demo seed), who may replace any.
+        public var administrator: Viewer?
+        /// Replace the user of that name (its password, sessions and tokens) instead of refusing.
+        public var reset: Bool
         public init(name: String, displayName: String? = nil, role: Role, city: String = "杭州市", district: String? = nil, enterpriseID: String? = nil, password: String,
-                    actor: String = "命令行") {
+                    actor: String = "命令行", administrator: Viewer? = nil, reset: Bool = false) {
             self.actor = actor
+            self.administrator = administrator
+            self.reset = reset
             self.name = name
             self.displayName = displayName
             self.role = role
@@ -55,6 +63,10 @@ public struct Accounts: Sendable {
     /// be one of the city's, the enterprise one of the registry's within the city.
     @discardableResult
     public func addUser(_ input: NewUser) async throws(AppError) -> Viewer {
+        if let admin = input.administrator {
+            guard admin.administers else { throw .forbidden(message: "只有市级管理员可以添加用户") }
+            guard input.city == admin.city else { throw .forbidden(message: "只能添加本市（\(admin.city)）的用户") }
+        }
         guard input.name.range(of: "^[A-Za-z0-9._-]{1,64}$", options: .regularExpression) != nil else {
             throw .invalidInput(field: "name", location: nil, message: "用户名应为 1 到 64 个字母、数字、点、下划线或连字符，实为“\(input.name)”")
         }
@@ -90,17 +102,25 @@ public struct Accounts: Sendable {
                 }
                 stored.district = row.district
             }
-            try await store.accounts.upsert(stored, by: input.actor, at: now)
+            let mode: AccountStore.SaveMode = input.administrator.map { input.reset ? .resetWithinCity($0.city) : .createOnly } ?? .operatorReplace
+            do { try await store.accounts.upsert(stored, mode: mode, by: input.actor, at: now) } catch let refusal as AccountStore.SaveRefusal {
+                switch refusal {
+                case .nameTaken: throw AppError.conflict(message: "用户名 \(input.name) 已存在；如需重置该用户的密码与角色，请勾选“重置已有用户”")
+                case .nameTakenElsewhere: throw AppError.conflict(message: "用户名 \(input.name) 已被占用，请换一个用户名")
+                }
+            }
             return stored
         }
         return try Viewer(stored)
     }
 
-    public func users(for viewer: Viewer) async throws(AppError) -> [Viewer] {
+    /// A city's users, to its administrator and auditor; `everyCity` for the operator of the
+    /// installation (`kuajing users list`), never reachable from the web.
+    public func users(for viewer: Viewer, everyCity: Bool = false) async throws(AppError) -> [Viewer] {
         guard viewer.administers || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看用户") }
         return try await context.withStore { store in
             var out: [Viewer] = []
-            for u in try await store.accounts.users() { out.append(try Viewer(u)) }
+            for u in try await store.accounts.users(city: everyCity ? nil : viewer.city) { out.append(try Viewer(u)) }
             return out
         }
     }
@@ -226,7 +246,7 @@ public struct Accounts: Sendable {
 
     public func accessLog(for viewer: Viewer, limit: Int = 200, offset: Int = 0) async throws(AppError) -> [AccessLogEntry] {
         guard viewer.readsAccessLog else { throw .forbidden(message: "只有审计员和市级管理员可以查看访问日志") }
-        return try await context.withStore { try await $0.accounts.accessLog(limit: min(max(limit, 1), 10_000), offset: max(offset, 0)) }
+        return try await context.withStore { try await $0.accounts.accessLog(city: viewer.city, limit: min(max(limit, 1), 10_000), offset: max(offset, 0)) }
     }
 
     // MARK: secrets

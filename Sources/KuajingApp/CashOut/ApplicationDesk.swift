@@ -114,29 +114,45 @@ public struct ApplicationDesk: Sendable {
                     throw AppError.invalidInput(field: "evidence", location: nil, message: "证明材料 \(missing.prefix(16))… 尚未上传")
                 }
             }
-            let prior = try await store.applications.applications(reach: EnterpriseRegistry.Reach(), statuses: ApplicationDesk.liveStatuses, enterprise: enterprise.id, limit: 10_000, offset: 0)
-            let result = try ApplicationDesk.entitlement(enterprise: enterprise.id, district: enterprise.district,
-                                                         prior: prior.reversed(), matter: input.matter, date: day.iso, amount: input.amount, attributes: input.attributes,
-                                                         context: context)
-            guard result.status == .needsReview || result.award.value > 0 else {
-                throw AppError.invalidInput(field: "matter", location: nil, message: "按政策核定为 0 元，未受理：\(result.explanation)")
-            }
-            var flags = try await ApplicationDesk.flags(store: store, set: set, enterprise: enterprise.id, result: result, amountFen: amount, evidence: input.evidence,
-                                                        matter: input.matter, date: day.iso, prior: prior)
-            if origin == "proposed" { flags.removeAll { $0.rule == "no_own_trade" } }
+            // The checks that do not depend on the award are read before the filing transaction:
+            // they warn a reviewer and never decide.
+            let early = try await ApplicationDesk.flags(store: store, enterprise: enterprise.id, evidence: input.evidence)
+                .filter { origin != "proposed" || $0.rule != "no_own_trade" }
             let attributes = AuditValue.object(input.attributes.mapValues(AuditValue.text)).canonical
-            let row = try await store.applications.file(NewApplication(
-                enterpriseID: enterprise.id, district: enterprise.district, matter: input.matter, claimDate: day.iso, amountFen: amount, attributes: attributes,
-                origin: origin, factID: factID, engineStatus: result.status.rawValue, engineAwardFen: result.award.value, policy: result.policy, measure: result.measure,
-                clause: result.clause, year: Int64(day.year), explanation: result.explanation, fundingCityFen: result.funding?.city?.value,
-                fundingDistrictFen: result.funding?.district?.value, fundingBasis: result.funding?.basis, flags: Flag.json(flags), evidence: input.evidence,
-                filedBy: filedBy, dueAt: origin == "proposed" ? nil : reviewDue), at: context.clock.timestamp())
+            let context = self.context, district = enterprise.district, filingDay = day
+            let decided = ResultBox()
+            // The award is decided inside the transaction that writes it, from the enterprise's live
+            // applications as they stand under its lock (`ApplicationBook.file(enterprise:at:decide:)`).
+            let row = try await store.applications.file(enterprise: enterprise.id, at: context.clock.timestamp()) { prior in
+                let result = try ApplicationDesk.entitlement(enterprise: enterprise.id, district: district, prior: prior, matter: input.matter, date: filingDay.iso,
+                                                             amount: input.amount, attributes: input.attributes, context: context)
+                guard result.status == .needsReview || result.award.value > 0 else {
+                    throw AppError.invalidInput(field: "matter", location: nil, message: "按政策核定为 0 元，未受理：\(result.explanation)")
+                }
+                decided.set(result)
+                let flags = early + ApplicationDesk.awardFlags(set: set, result: result, matter: input.matter, date: filingDay.iso, prior: prior)
+                return NewApplication(
+                    enterpriseID: enterprise.id, district: district, matter: input.matter, claimDate: filingDay.iso, amountFen: amount, attributes: attributes,
+                    origin: origin, factID: factID, engineStatus: result.status.rawValue, engineAwardFen: result.award.value, policy: result.policy, measure: result.measure,
+                    clause: result.clause, year: Int64(filingDay.year), explanation: result.explanation, fundingCityFen: result.funding?.city?.value,
+                    fundingDistrictFen: result.funding?.district?.value, fundingBasis: result.funding?.basis, flags: Flag.json(flags), evidence: input.evidence,
+                    filedBy: filedBy, dueAt: origin == "proposed" ? nil : reviewDue)
+            }
+            guard let result = decided.value else { throw AppError.unavailable(message: "申报已保存，但未取得核定结果") }
             return Filed(application: row, result: result)
         }
     }
 
     /// The statuses of an application still counted against caps and 就高不重复.
-    static let liveStatuses = ["submitted", "approved", "reduced", "objected", "committed", "paid"]
+    static let liveStatuses = ApplicationBook.liveStatuses
+
+    /// The engine's result handed out of the filing transaction's closure (set once, inside it).
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: ClaimResult?
+        func set(_ r: ClaimResult) { lock.lock(); stored = r; lock.unlock() }
+        var value: ClaimResult? { lock.lock(); defer { lock.unlock() }; return stored }
+    }
 
     /// The engine's result for a new claim given the enterprise's earlier live applications: the
     /// claim is evaluated last in a ledger of them all (as `kuajing calc` would take a ledger in
@@ -144,31 +160,23 @@ public struct ApplicationDesk: Sendable {
     /// filed later can never take a cap twice.
     static func entitlement(enterprise: String, district: String, prior: [ApplicationRow], matter: String, date: String,
                             amount: String, attributes: [String: String], context: AppContext) throws(AppError) -> ClaimResult {
-        func row(_ id: String, matter: String, date: String, amount: String, attributes: [String: String]) -> [String: String] {
-            var r = attributes
-            r["claim_id"] = id
-            r["enterprise_id"] = enterprise
-            r["district"] = district
-            r["matter"] = matter
-            r["date"] = date
-            r["amount"] = amount
-            return r
-        }
-        var rows: [[String: String]] = []
-        for p in prior {
-            var attrs: [String: String] = [:]
-            if let object = try? JSONSerialization.jsonObject(with: Data(p.attributes.utf8)) as? [String: String] { attrs = object }
-            rows.append(row("A\(p.id)", matter: p.matter, date: p.claimDate, amount: Fen(p.amountFen).plain, attributes: attrs))
-        }
+        var rows = prior.map(LimitReplay.claimRow)
         let calculation = ClaimsCalculation(context)
         let without = rows.isEmpty ? Fen(0) : try calculation.evaluate(claimRows: rows, source: "申报").evaluation.total
-        rows.append(row("NEW", matter: matter, date: date, amount: amount, attributes: attributes))
+        rows.append(LimitReplay.claimRow(id: "NEW", enterprise: enterprise, district: district, matter: matter, date: date, amount: amount, attributes: attributes))
         let with = try calculation.evaluate(claimRows: rows, source: "申报")
         let index = with.evaluation.ledger.count - 1
         var result = with.evaluation.result((0..<with.evaluation.ledger.count).first { with.evaluation.ledger.claimID($0) == "NEW" } ?? index, funding: with.funding, trace: false)
         let marginal = max(0, with.evaluation.total.value - without.value)
+        // The earlier applications (server order) that may have used the same limits: those under the
+        // same policy, or all of them where the claim found no policy.
+        let sharing = prior.filter { result.policy == nil || $0.policy == result.policy }.map { "第 \($0.id) 号" }
+        let named = sharing.isEmpty ? "" : "（按受理顺序在先：\(sharing.suffix(10).joined(separator: "、"))\(sharing.count > 10 ? " 等 \(sharing.count) 件" : "")）"
+        if marginal >= result.award.value, result.status == .capped || result.status == .ineligible, !named.isEmpty {
+            result.explanation += "；本企业此前的申报\(named)已计入上限"
+        }
         if marginal < result.award.value {
-            result.explanation += "；本企业此前的申报已占用同一上限，本项实际可核定 \(Fen(marginal).grouped) 元"
+            result.explanation += "；本企业此前的申报\(named)已占用同一上限，本项实际可核定 \(Fen(marginal).grouped) 元"
             result.award = Fen(marginal)
             if result.status == .awarded || (result.status == .needsReview && marginal == 0) { result.status = .capped }
             if let policy = result.policy, let measure = result.measure {
@@ -196,8 +204,9 @@ public struct ApplicationDesk: Sendable {
     }
 
     /// The checks a reviewer sees, each with a rule id and its evidence. They warn; they never decide.
-    static func flags(store: Store, set: PolicySet, enterprise: String, result: ClaimResult, amountFen: Int64, evidence: [String], matter: String, date: String,
-                      prior: [ApplicationRow]) async throws -> [Flag] {
+    /// These do not depend on the award: no trade of its own, the same evidence file (SHA-256) in
+    /// another application of any enterprise, the same contract, invoice or policy number.
+    static func flags(store: Store, enterprise: String, evidence: [String]) async throws -> [Flag] {
         var out: [Flag] = []
         if try await store.rollups.enterpriseMonths(enterprise).isEmpty {
             out.append(Flag(rule: "no_own_trade", message: "企业名下在台账中没有任何进出口记录（可能为空壳或“买单出口”）", evidence: "trade_month_enterprise 无 \(enterprise) 的记录"))
@@ -205,6 +214,12 @@ public struct ApplicationDesk: Sendable {
         for c in try await store.applications.applicationsCiting(evidence, except: nil) {
             out.append(Flag(rule: "evidence_reused", message: "同一份证明材料已用于第 \(c.application) 号申报（企业 \(c.enterprise)）", evidence: "SHA-256 \(c.sha256)"))
         }
+        return out
+    }
+
+    /// The checks on the engine's result, decided in the filing transaction.
+    static func awardFlags(set: PolicySet, result: ClaimResult, matter: String, date: String, prior: [ApplicationRow]) -> [Flag] {
+        var out: [Flag] = []
         if let policy = result.policy, let measure = result.measure, let cap = set.capFen(policy: policy, measure: measure), result.status == .awarded, result.award.value == cap {
             out.append(Flag(rule: "sized_to_cap", message: "申报金额按比例计算恰好等于上限 \(Fen(cap).grouped) 元", evidence: "\(result.explanation)"))
         }
@@ -337,6 +352,13 @@ public struct ApplicationDesk: Sendable {
                     throw AppError.invalidInput(field: "amount", location: nil, message: "核准金额应等于政策核定的 \(Fen(a.engineAwardFen).grouped) 元；金额不同请选择“核减”")
                 }
                 if input.decision == .reduce && amount >= ceiling { throw AppError.invalidInput(field: "amount", location: nil, message: "核减后的金额应低于 \(Fen(ceiling).grouped) 元") }
+                // The limits as they stand now: the engine replayed over the enterprise's applications in
+                // server order. Nothing approved passes what the rules allow at this moment.
+                let bounds = try LimitReplay.bounds(try await store.applications.applications(enterprises: [a.enterpriseID]), now: now, context: context)
+                if let bound = bounds[a.id], amount > bound.fen {
+                    throw AppError.invalidInput(field: "amount", location: nil,
+                                                message: "审核金额 \(Fen(amount).grouped) 元超过政策限额此时允许的 \(Fen(bound.fen).grouped) 元：\(bound.explanation)\(bound.fen > 0 ? "；可选择“核减”" : "")")
+                }
             }
             var city: Int64 = 0, district: Int64 = 0, basis = ""
             if input.decision != .reject {

@@ -56,6 +56,8 @@ public struct AuditDesk: Sendable {
         public var head: Int64
         public var checkpoints: Int
         public var rowsReplayed: Int
+        /// Applications whose decided and paid amounts were checked against the policy engine replayed in server order.
+        public var applicationsReplayed: Int = 0
         public var publicKey: String
         public var problems: [Problem]
         public var intact: Bool { problems.isEmpty }
@@ -170,7 +172,27 @@ public struct AuditDesk: Sendable {
                     }
                 }
             }
-            return Verification(entries: count, head: head.sequence, checkpoints: checkpoints.count, rowsReplayed: replayedRows, publicKey: publicKey, problems: problems)
+            // The rules replayed: the engine over every enterprise's applications in server order; no
+            // application may be decided or paid more than what the limits allow it.
+            let now = context.clock.timestamp()
+            let applications = try await store.applications.allApplications()
+            let paid = try await store.payouts.netPaidByApplication()
+            var checked = 0
+            for (enterprise, group) in Dictionary(grouping: applications, by: \.enterpriseID).sorted(by: { $0.key < $1.key }) {
+                let bounds = try LimitReplay.bounds(group, now: now, context: context)
+                for a in group {
+                    let decided = a.decidedFen ?? 0, net = paid[a.id] ?? 0
+                    let stake = max(decided, net)
+                    guard stake > 0 else { continue }
+                    checked += 1
+                    let bound = bounds[a.id]
+                    if bound == nil || stake > bound!.fen {
+                        problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报（企业 \(enterprise)，\(a.matter)）\(net > 0 ? "已支付" : "核定") \(Fen(stake).grouped) 元，超过政策规则按受理顺序重放允许的 \(Fen(bound?.fen ?? 0).grouped) 元：\(bound?.explanation ?? "该申报已不计入限额（\(ApplicationDesk.statusLabel(a.status))）")", inChain: false))
+                    }
+                }
+            }
+            return Verification(entries: count, head: head.sequence, checkpoints: checkpoints.count, rowsReplayed: replayedRows, applicationsReplayed: checked,
+                                publicKey: publicKey, problems: problems)
         }
     }
 

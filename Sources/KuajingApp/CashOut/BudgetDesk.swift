@@ -27,6 +27,7 @@ public struct BudgetDesk: Sendable {
 
     public func allocate(_ viewer: Viewer, _ input: Allocation) async throws(AppError) -> BudgetRow {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以设置预算") }
+        try context.requirePolicyInCity(input.policy, viewer)
         let policy = try PolicyCatalog(context).policy(input.policy)
         guard policy.measures.contains(where: { $0.id == input.measure }) else { throw .invalidInput(field: "measure", location: nil, message: "政策 \(input.policy) 没有措施 \(input.measure)") }
         guard input.year >= policy.inForce.from.year, input.year <= policy.inForce.to.year else {
@@ -48,16 +49,25 @@ public struct BudgetDesk: Sendable {
         let amount = try VoucherDesk.fen(text, field: "amount")
         guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "下达金额应为正数") }
         let now = context.clock.timestamp()
+        let policies = try Self.cityPolicies(viewer, context)
         return try await context.withStore { store in
-            return try (try await store.budgets.release(id: id, amountFen: amount, by: viewer.name, at: now)).orThrow("第 \(id) 号预算")
+            return try (try await store.budgets.release(id: id, policies: policies, payers: [BudgetBook.cityPayer] + viewer.districts, amountFen: amount,
+                                                        by: viewer.name, at: now)).orThrow("第 \(id) 号预算")
         }
     }
 
     public func budgets(_ viewer: Viewer, policy: String? = nil, year: Int? = nil) async throws(AppError) -> [BudgetRow] {
         guard viewer.role != .enterprise else { throw .forbidden(message: "企业用户不能查看预算") }
-        let all = try await context.withStore { try await $0.budgets.budgets(policy: policy, year: year.map(Int64.init)) }
-        // A district user sees the city's budgets and its own district's.
-        guard viewer.role == .district else { return all }
-        return all.filter { $0.payer == BudgetBook.cityPayer || viewer.districts.contains($0.payer) }
+        // The budgets of the policies in force in the viewer's city, paid by the city or one of its
+        // districts (a district user: the city's and its own district's), in the query.
+        let policies = try Self.cityPolicies(viewer, context).filter { policy == nil || $0 == policy }
+        let payers = [BudgetBook.cityPayer] + viewer.districts
+        return try await context.withStore { try await $0.budgets.budgets(policies: policies, payers: payers, year: year.map(Int64.init)) }
+    }
+
+    /// The ids of the policies in force in the viewer's city.
+    static func cityPolicies(_ viewer: Viewer, _ context: AppContext) throws(AppError) -> [String] {
+        let set = try context.policySet()
+        return set.policies.map(\.id).filter { set.covers(policy: $0, anyOf: viewer.cityDivisions) }
     }
 }

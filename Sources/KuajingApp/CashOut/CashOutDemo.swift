@@ -16,12 +16,12 @@ public struct CashOutDemo: Sendable {
         let year = context.clock.today().year
         let now = context.clock.timestamp()
         try await context.withStore { store in
-            if try await store.budgets.budgets(policy: policy.id).isEmpty {
+            if try await store.budgets.budgets(policies: [policy.id], payers: [BudgetBook.cityPayer, DemoUsers.district]).isEmpty {
             for y in [year - 1, year] where y >= policy.inForce.from.year && y <= policy.inForce.to.year {
                 for m in policy.measures where m.matter != VoucherDesk.matter {
                     for payer in [BudgetBook.cityPayer, DemoUsers.district] {
                         if case let .success(b) = try await store.budgets.allocate(policy: policy.id, measure: m.id, year: Int64(y), payer: payer, allocatedFen: 20_000_000_00, by: "演示数据", at: now) {
-                            _ = try await store.budgets.release(id: b.id, amountFen: 10_000_000_00, by: "演示数据", at: now)
+                            _ = try await store.budgets.release(id: b.id, policies: [policy.id], payers: [payer], amountFen: 10_000_000_00, by: "演示数据", at: now)
                         }
                     }
                 }
@@ -31,7 +31,7 @@ public struct CashOutDemo: Sendable {
             let account = "6222" + String(enterpriseID.suffix(12).compactMap { $0.wholeNumberValue }.map(String.init).joined().prefix(12))
             let row = try await store.payouts.enterPayee(enterpriseID: enterpriseID, bank: "模拟银行滨江支行", accountNo: account.count >= 6 ? account : "622200000001",
                                                          holder: "模拟企业（演示）", evidence: nil, by: "演示数据", at: now)
-            _ = try await store.payouts.confirmPayee(id: row.id, by: "演示数据", at: now)
+            _ = try await store.payouts.confirmPayee(id: row.id, districts: [DemoUsers.district], by: "演示数据", at: now)
         }
     }
 }

@@ -62,14 +62,14 @@ public struct PayoutDesk: Sendable {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以确认收款账户") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            return try (try await store.payouts.confirmPayee(id: id, by: viewer.name, at: now)).orThrow("第 \(id) 号收款账户")
+            return try (try await store.payouts.confirmPayee(id: id, districts: viewer.districts, by: viewer.name, at: now)).orThrow("第 \(id) 号收款账户")
         }
     }
 
     public func payees(_ viewer: Viewer, enterprise: String? = nil) async throws(AppError) -> [PayeeAccountRow] {
         switch viewer.role {
         case .enterprise: return try await context.withStore { try await $0.payouts.payees(enterprise: viewer.enterpriseID ?? "") }
-        case .admin, .auditor, .analyst: return try await context.withStore { try await $0.payouts.payees(enterprise: enterprise) }
+        case .admin, .auditor, .analyst: return try await context.withStore { try await $0.payouts.payees(enterprise: enterprise, districts: viewer.districts) }
         case .district: throw .forbidden(message: "收款账户由市级管理员确认")
         }
     }
@@ -79,23 +79,34 @@ public struct PayoutDesk: Sendable {
         public var csv: String
         public var lines: [PayoutLineRow]
         public var checkpoint: AuditCheckpoint
-        /// Approved applications left out because their enterprise has no confirmed account.
-        public var skipped: [(application: Int64, enterprise: String)]
+        /// Applications ready to pay that were left out: no confirmed account, or an amount past what
+        /// the policy limits allow when the engine is replayed in the export's transaction.
+        public var skipped: [PayoutBook.Skipped]
     }
 
-    /// Freezes every approved award ready to pay into one batch (see `PayoutBook.exportBatch`).
+    /// Freezes every approved award of the administrator's city ready to pay into one batch (see
+    /// `PayoutBook.exportBatch`), each line re-decided against the policy limits in that transaction.
     public func export(_ viewer: Viewer) async throws(AppError) -> Exported {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以导出支付批次") }
         let key = try AuditDesk(context).signingKey()
         let purposes = try purposes()
         let now = context.clock.timestamp()
+        let context = self.context
+        let bounds: PayoutBook.Bounds = { applications in
+            var out: [Int64: (fen: Int64, reason: String)] = [:]
+            for group in Dictionary(grouping: applications, by: \.enterpriseID).values {
+                for (id, b) in try LimitReplay.bounds(group, now: now, context: context) { out[id] = (b.fen, b.explanation) }
+            }
+            return out
+        }
         let outcome = try await context.withStore { store in
-            try await store.payouts.exportBatch(by: viewer.name, at: now, publicKey: key.publicKey, sign: key.sign,
+            try await store.payouts.exportBatch(districts: viewer.districts, by: viewer.name, at: now, publicKey: key.publicKey, sign: key.sign, bounds: bounds,
                                                 render: { PayoutDesk.csv($0, purposes: purposes, publicKey: key.publicKey) }, sha256: PayoutDesk.fileDigest)
         }
         switch outcome {
         case let .nothingToPay(skipped):
-            throw AppError.conflict(message: skipped.isEmpty ? "没有待支付的已核准申报" : "有 \(skipped.count) 笔已核准申报的企业尚无经确认的收款账户：第 \(skipped.map { String($0.application) }.joined(separator: "、")) 号")
+            throw AppError.conflict(message: skipped.isEmpty ? "没有待支付的已核准申报"
+                                    : "没有可列入支付批次的申报：" + skipped.prefix(20).map { "第 \($0.application) 号（\($0.reason)）" }.joined(separator: "；"))
         case let .exported(batch, csv, lines, checkpoint, skipped):
             return Exported(batch: batch, csv: csv, lines: lines, checkpoint: checkpoint, skipped: skipped)
         }
@@ -151,19 +162,19 @@ public struct PayoutDesk: Sendable {
 
     public func file(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> (batch: PayoutBatchRow, csv: String, lines: [PayoutLineRow]) {
         guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
-        guard let found = try await context.withStore({ try await $0.payouts.batch(id) }) else { throw .notFound(message: "没有第 \(id) 号支付批次") }
+        guard let found = try await context.withStore({ try await $0.payouts.batch(id, districts: viewer.districts) }) else { throw .notFound(message: "没有第 \(id) 号支付批次") }
         return found
     }
 
     /// A batch's lines (payments, re-issues, reversals), without its file.
     public func lines(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> [PayoutLineRow] {
         guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
-        return try await context.withStore { try await $0.payouts.lines(batch: id) }
+        return try await context.withStore { try await $0.payouts.lines(batch: id, districts: viewer.districts) }
     }
 
     public func batches(_ viewer: Viewer) async throws(AppError) -> [PayoutBatchRow] {
         guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
-        return try await context.withStore { try await $0.payouts.batches() }
+        return try await context.withStore { try await $0.payouts.batches(districts: viewer.districts) }
     }
 
     public func markPaid(_ viewer: Viewer, batch id: Int64, reference: String) async throws(AppError) -> PayoutBatchRow {
@@ -172,7 +183,7 @@ public struct PayoutDesk: Sendable {
         guard !ref.isEmpty, ref.count <= 80 else { throw .invalidInput(field: "reference", location: nil, message: "请填写支付凭证号（1 到 80 个字符）") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            return try (try await store.payouts.markPaid(batch: id, reference: ref, by: viewer.name, at: now)).orThrow("第 \(id) 号支付批次")
+            return try (try await store.payouts.markPaid(batch: id, districts: viewer.districts, reference: ref, by: viewer.name, at: now)).orThrow("第 \(id) 号支付批次")
         }
     }
 
@@ -183,7 +194,7 @@ public struct PayoutDesk: Sendable {
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明退票或追回的原因") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            return try (try await store.payouts.reverse(line: id, reason: text, by: viewer.name, at: now)).orThrow("第 \(id) 号支付行")
+            return try (try await store.payouts.reverse(line: id, districts: viewer.districts, reason: text, by: viewer.name, at: now)).orThrow("第 \(id) 号支付行")
         }
     }
 }

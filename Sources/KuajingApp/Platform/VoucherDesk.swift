@@ -45,6 +45,7 @@ public struct VoucherDesk: Sendable {
 
     public func openBatch(_ viewer: Viewer, _ input: BatchInput) async throws(AppError) -> (id: Int64, room: Int64) {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以开放运力券批次") }
+        try context.requirePolicyInCity(input.policy, viewer)
         let rules = try rules(policy: input.policy)
         let amount = try Self.fen(input.amount, field: "amount")
         guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "批次金额应为正数") }
@@ -113,7 +114,15 @@ public struct VoucherDesk: Sendable {
         let request = VoucherRequest(enterpriseID: own, contractNo: input.contractNo, contractFen: contract, provider: input.provider, contractDate: day.iso,
                                      idempotencyKey: key, requestSHA256: hash, requestedBy: viewer.name)
         let now = context.clock.timestamp()
-        let outcome = try await context.withStore { try await $0.vouchers.request(request, rules: rules, now: now) }
+        let context = self.context
+        let outcome = try await context.withStore { store in
+            // Only an enterprise where the policy is in force (its district, as the registry holds it).
+            guard let enterprise = try await store.registry.enterprise(id: own, reach: EnterpriseRegistry.Reach()) else {
+                throw AppError.invalidInput(field: "enterprise_id", location: nil, message: "企业库中没有 \(own)")
+            }
+            try context.requireTerritory(policy: input.policy, district: enterprise.district, enterprise: own)
+            return try await store.vouchers.request(request, rules: rules, now: now)
+        }
         switch outcome {
         case let .answered(row, replayed): return .issued(row, replayed: replayed)
         case let .refused(code, message): return .refused(code: code, message: message)
@@ -130,8 +139,9 @@ public struct VoucherDesk: Sendable {
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明取消原因（2 到 200 字）") }
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()
-        let own = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : nil
-        guard let row = try await context.withStore({ try await $0.vouchers.cancel(voucher: id, enterprise: own, reason: text, rules: rules, by: viewer.name, now: now) }) else {
+        // An enterprise its own voucher; the administrator those of its city's enterprises (in the query).
+        let reach = viewer.role == .enterprise ? viewer.reach : viewer.cityReach
+        guard let row = try await context.withStore({ try await $0.vouchers.cancel(voucher: id, reach: reach, reason: text, rules: rules, by: viewer.name, now: now) }) else {
             throw .notFound(message: "没有可取消的第 \(id) 号运力券（只有本企业已发放的运力券可以取消）")
         }
         return row
@@ -165,7 +175,7 @@ public struct VoucherDesk: Sendable {
     /// district's enterprises; the city roles all (their scope, in the query).
     public func vouchers(_ viewer: Viewer, policy: String, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
         _ = try rules(policy: policy)
-        let reach = viewer.role == .district || viewer.role == .enterprise ? viewer.reach : EnterpriseRegistry.Reach()
+        let reach = viewer.role == .district || viewer.role == .enterprise ? viewer.reach : viewer.cityReach
         return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: reach, limit: limit, offset: offset) }
     }
 

@@ -74,7 +74,7 @@ extension Site {
             case "export":
                 let e = try await PayoutDesk(app).export(viewer)
                 message = "已导出第 \(e.batch.id) 号支付批次：\(e.lines.count) 笔，合计 \(Fen(e.batch.totalFen).grouped) 元；文件 SHA-256 \(e.batch.fileSHA256)"
-                    + (e.skipped.isEmpty ? "" : "；\(e.skipped.count) 笔因收款账户未确认暂未列入")
+                    + (e.skipped.isEmpty ? "" : "；\(e.skipped.count) 笔暂未列入：" + e.skipped.prefix(10).map { "第 \($0.application) 号（\($0.reason)）" }.joined(separator: "；"))
             case "paid":
                 let b = try await PayoutDesk(app).markPaid(viewer, batch: try id("batch"), reference: form["reference"] ?? "")
                 message = "已登记第 \(b.id) 号支付批次已支付（\(b.paidReference ?? "")）"

@@ -92,4 +92,17 @@ public struct PolicySet: Sendable {
     }
 
     public func matter(_ key: String) -> Matter? { matters.first { $0.key == key } }
+
+    /// Whether the policy's territory covers a division (a district, a city, a functional zone), as
+    /// the engine decides eligibility by place. An unknown policy or division covers nothing.
+    public func covers(policy id: String, division name: String) -> Bool {
+        guard let p = policies.firstIndex(where: { $0.id == id }), let d = divisions.lookup(name)?.index else { return false }
+        return covers[p][d]
+    }
+
+    /// Whether the policy is in force anywhere in these divisions (a city's districts): the policies a
+    /// city may budget, open voucher batches of and pay.
+    public func covers(policy id: String, anyOf names: [String]) -> Bool {
+        names.contains { covers(policy: id, division: $0) }
+    }
 }

@@ -239,37 +239,110 @@ public struct ApplicationBook: Sendable {
 
     // MARK: filing
 
-    /// Files an application (`submitted`, held by the reviewers) or a proposal (`proposed`, held by
-    /// the enterprise), with its evidence, in one transaction with its audit entry.
-    public func file(_ a: NewApplication, at now: String) async throws -> ApplicationRow {
+    /// The statuses of an application still counted against caps, once-only grants, yearly counts
+    /// and 就高不重复: every one but the refused, declined and withdrawn.
+    public static let liveStatuses = ["submitted", "approved", "reduced", "objected", "committed", "paid"]
+
+    /// Whether an application counts against the limits at `now`: a live status, or a first
+    /// rejection whose objection period is still open (an objection may bring it back, so a later
+    /// filing must not take its headroom before the period ends).
+    public static func countsAgainstLimits(_ a: ApplicationRow, now: String) -> Bool {
+        liveStatuses.contains(a.status) || (a.status == "rejected" && a.holder == "enterprise" && (a.dueAt.map { now <= $0 } ?? false))
+    }
+
+    /// `countsAgainstLimits` as SQL on `a`, with its arguments.
+    static func countsAgainstLimitsSQL(now: String) -> (sql: String, arguments: [SQLValue]) {
+        ("(a.status IN (\(SQLText.placeholders(liveStatuses.count))) OR (a.status = 'rejected' AND a.holder = 'enterprise' AND a.due_at >= ?))",
+         liveStatuses.map(SQLValue.text) + [.text(now)])
+    }
+
+    /// Files an application decided from the limits as they stand in this transaction: the
+    /// enterprise's row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transaction
+    /// is BEGIN IMMEDIATE, one writer at a time), its live applications are read in server order
+    /// (`application.id`, the sequence of filing), `decide` turns them into the new application
+    /// (the policy engine, called by the application layer), and the row is written before the
+    /// lock is let go. Two filings of one enterprise therefore never decide from the same state:
+    /// what they get together is what they get one after the other, in the order of their ids.
+    /// `decide` may throw to refuse; nothing is then written.
+    public func file(enterprise: String, at now: String, decide: @escaping @Sendable (_ prior: [ApplicationRow]) throws -> NewApplication) async throws -> ApplicationRow {
         try await backend.write { db in
-            let status = a.origin == "proposed" ? "proposed" : "submitted"
-            let holder = a.origin == "proposed" ? "enterprise" : "reviewer"
-            guard let id = try db.rows("""
-                INSERT INTO application (enterprise_id, district, matter, claim_date, amount_fen, attributes, origin, fact_id, status, engine_status, engine_award_fen,
-                                         policy, measure, clause, year, explanation, funding_basis, flags, holder, holder_since, due_at, filed_by, filed_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, [.text(a.enterpriseID), .text(a.district), .text(a.matter), .text(a.claimDate), .integer(a.amountFen), .text(a.attributes), .text(a.origin),
-                      a.factID.map(SQLValue.integer) ?? .null, .text(status), .text(a.engineStatus), .integer(a.engineAwardFen), a.policy.map(SQLValue.text) ?? .null,
-                      a.measure.map(SQLValue.text) ?? .null, a.clause.map(SQLValue.text) ?? .null, .integer(a.year), .text(a.explanation),
-                      a.fundingBasis.map(SQLValue.text) ?? .null, .text(a.flags), .text(holder), .text(now), a.dueAt.map(SQLValue.text) ?? .null,
-                      .text(a.filedBy), .text(now)]).first?.int("id") else {
-                throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none")
-            }
-            for sha in Set(a.evidence).sorted() {
-                try db.execute("INSERT INTO application_evidence (application_id, sha256) VALUES (?, ?)", [.integer(id), .text(sha)])
-            }
-            try AuditTrail.append(db, AuditEvent(
-                actor: a.filedBy, action: a.origin == "proposed" ? "application.proposed" : "application.filed", subject: "application:\(id)",
-                details: ["enterprise_id": .text(a.enterpriseID), "matter": .text(a.matter), "date": .text(a.claimDate), "amount_fen": .integer(a.amountFen),
-                          "attributes": .text(a.attributes), "engine_status": .text(a.engineStatus), "engine_award_fen": .integer(a.engineAwardFen),
-                          "policy": AuditValue(a.policy), "measure": AuditValue(a.measure), "explanation": .text(a.explanation),
-                          "evidence": .list(Set(a.evidence).sorted().map(AuditValue.text)), "flags": .text(a.flags), "fact_id": AuditValue(a.factID),
-                          "due_at": AuditValue(a.dueAt)],
-                effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
-            guard let row = try Self.lockApplication(db, id) else { throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none") }
-            return row
+            try Self.lockEnterprise(db, enterprise)
+            let prior = try Self.liveApplications(db, enterprise: enterprise, now: now)
+            let a = try decide(prior)
+            guard a.enterpriseID == enterprise else { throw StorageError.constraint("an application decided for \(enterprise) names \(a.enterpriseID)") }
+            return try Self.insert(db, a, at: now)
         }
+    }
+
+    /// Takes the enterprise's row lock for the rest of the transaction (PostgreSQL); on SQLite the
+    /// immediate write transaction already holds the only write lock.
+    static func lockEnterprise(_ db: any SQLExecutor, _ enterprise: String) throws {
+        guard db.dialect == .postgres else { return }
+        _ = try db.rows("SELECT id FROM enterprise WHERE id = ? FOR UPDATE", [.text(enterprise)])
+    }
+
+    /// An enterprise's applications that count against the limits at `now`, in server order (oldest first).
+    static func liveApplications(_ db: any SQLExecutor, enterprise: String, now: String) throws -> [ApplicationRow] {
+        let live = countsAgainstLimitsSQL(now: now)
+        return try db.rows("""
+            SELECT \(columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id
+            WHERE a.enterprise_id = ? AND \(live.sql) ORDER BY a.id
+            """, [.text(enterprise)] + live.arguments).map(row)
+    }
+
+    /// Every application of every enterprise in server order (the audit's replay of the rules).
+    public func allApplications() async throws -> [ApplicationRow] {
+        try await backend.read { db in
+            try db.rows("SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id ORDER BY a.id", []).map(Self.row)
+        }
+    }
+
+    /// Every application of these enterprises, whatever its status, in server order (for replays).
+    public func applications(enterprises: [String]) async throws -> [ApplicationRow] {
+        guard !enterprises.isEmpty else { return [] }
+        return try await backend.read { db in
+            try db.rows("""
+                SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id
+                WHERE a.enterprise_id IN (\(SQLText.placeholders(enterprises.count))) ORDER BY a.id
+                """, enterprises.map(SQLValue.text)).map(Self.row)
+        }
+    }
+
+    /// Files an application as given (its award decided by the caller from what it read before);
+    /// kept for seeding and tests. Prefer `file(enterprise:at:decide:)`.
+    public func file(_ a: NewApplication, at now: String) async throws -> ApplicationRow {
+        try await backend.write { db in try Self.insert(db, a, at: now) }
+    }
+
+    /// Files an application (`submitted`, held by the reviewers) or a proposal (`proposed`, held by
+    /// the enterprise), with its evidence, with its audit entry, in the caller's transaction.
+    static func insert(_ db: any SQLExecutor, _ a: NewApplication, at now: String) throws -> ApplicationRow {
+        let status = a.origin == "proposed" ? "proposed" : "submitted"
+        let holder = a.origin == "proposed" ? "enterprise" : "reviewer"
+        guard let id = try db.rows("""
+            INSERT INTO application (enterprise_id, district, matter, claim_date, amount_fen, attributes, origin, fact_id, status, engine_status, engine_award_fen,
+                                     policy, measure, clause, year, explanation, funding_basis, flags, holder, holder_since, due_at, filed_by, filed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """, [.text(a.enterpriseID), .text(a.district), .text(a.matter), .text(a.claimDate), .integer(a.amountFen), .text(a.attributes), .text(a.origin),
+                  a.factID.map(SQLValue.integer) ?? .null, .text(status), .text(a.engineStatus), .integer(a.engineAwardFen), a.policy.map(SQLValue.text) ?? .null,
+                  a.measure.map(SQLValue.text) ?? .null, a.clause.map(SQLValue.text) ?? .null, .integer(a.year), .text(a.explanation),
+                  a.fundingBasis.map(SQLValue.text) ?? .null, .text(a.flags), .text(holder), .text(now), a.dueAt.map(SQLValue.text) ?? .null,
+                  .text(a.filedBy), .text(now)]).first?.int("id") else {
+            throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none")
+        }
+        for sha in Set(a.evidence).sorted() {
+            try db.execute("INSERT INTO application_evidence (application_id, sha256) VALUES (?, ?)", [.integer(id), .text(sha)])
+        }
+        try AuditTrail.append(db, AuditEvent(
+            actor: a.filedBy, action: a.origin == "proposed" ? "application.proposed" : "application.filed", subject: "application:\(id)",
+            details: ["enterprise_id": .text(a.enterpriseID), "matter": .text(a.matter), "date": .text(a.claimDate), "amount_fen": .integer(a.amountFen),
+                      "attributes": .text(a.attributes), "engine_status": .text(a.engineStatus), "engine_award_fen": .integer(a.engineAwardFen),
+                      "policy": AuditValue(a.policy), "measure": AuditValue(a.measure), "explanation": .text(a.explanation),
+                      "evidence": .list(Set(a.evidence).sorted().map(AuditValue.text)), "flags": .text(a.flags), "fact_id": AuditValue(a.factID),
+                      "due_at": AuditValue(a.dueAt)],
+            effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
+        guard let row = try Self.lockApplication(db, id) else { throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none") }
+        return row
     }
 
     /// The enterprise confirms (意愿确认) or declines a proposal.

@@ -101,9 +101,12 @@ public struct BudgetBook: Sendable {
     }
 
     /// Releases (下达) part of the allocation, so that approvals may use it.
-    public func release(id: Int64, amountFen: Int64, by: String, at now: String) async throws -> Result<BudgetRow, CashOutRefusal> {
+    /// Only a budget of one of `policies` paid by one of `payers` (the caller's city's), in the query.
+    public func release(id: Int64, policies: [String], payers: [String], amountFen: Int64, by: String, at now: String) async throws -> Result<BudgetRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
-            guard let b = try db.rows("SELECT \(Self.columns) FROM budget WHERE id = ?", [.integer(id)]).first.map(Self.row) else { return .failure(.notFound) }
+            guard !policies.isEmpty, !payers.isEmpty, let b = try db.rows("""
+                SELECT \(Self.columns) FROM budget WHERE id = ? AND policy IN (\(SQLText.placeholders(policies.count))) AND payer IN (\(SQLText.placeholders(payers.count)))
+                """, [.integer(id)] + policies.map(SQLValue.text) + payers.map(SQLValue.text)).first.map(Self.row) else { return .failure(.notFound) }
             guard try db.rows("UPDATE budget SET released_fen = released_fen + ? WHERE id = ? AND released_fen + ? <= allocated_fen RETURNING id",
                               [.integer(amountFen), .integer(id), .integer(amountFen)]).count == 1 else {
                 return .failure(.other("下达后将超过预算额度：额度 \(Fen(b.allocatedFen).grouped) 元，已下达 \(Fen(b.releasedFen).grouped) 元，本次 \(Fen(amountFen).grouped) 元"))
@@ -114,10 +117,12 @@ public struct BudgetBook: Sendable {
         }
     }
 
-    public func budgets(policy: String? = nil, year: Int64? = nil) async throws -> [BudgetRow] {
-        try await backend.read { db in
-            var sql = "SELECT \(Self.columns) FROM budget WHERE 1 = 1", args: [SQLValue] = []
-            if let policy { sql += " AND policy = ?"; args.append(.text(policy)) }
+    /// Budgets of these policies and payers (a city's), optionally of one year.
+    public func budgets(policies: [String], payers: [String], year: Int64? = nil) async throws -> [BudgetRow] {
+        guard !policies.isEmpty, !payers.isEmpty else { return [] }
+        return try await backend.read { db in
+            var sql = "SELECT \(Self.columns) FROM budget WHERE policy IN (\(SQLText.placeholders(policies.count))) AND payer IN (\(SQLText.placeholders(payers.count)))"
+            var args: [SQLValue] = policies.map(SQLValue.text) + payers.map(SQLValue.text)
             if let year { sql += " AND year = ?"; args.append(.integer(year)) }
             return try db.rows(sql + " ORDER BY policy, year, measure, payer", args).map(Self.row)
         }

@@ -280,11 +280,17 @@ public struct LogisticsVoucherPool: Sendable {
 
     /// Cancels an issued voucher (its enterprise gives it up, or the bureau withdraws it): its amount
     /// goes back to the pool and the waitlist is served from it, in the same transaction.
-    public func cancel(voucher id: Int64, enterprise: String?, reason: String, rules: VoucherRules, by: String, now: String) async throws -> VoucherRow? {
+    /// Cancels an issued voucher within `reach` (an enterprise its own, a city's administrator its
+    /// city's enterprises', in the query): nil when there is none such.
+    public func cancel(voucher id: Int64, reach: EnterpriseRegistry.Reach, reason: String, rules: VoucherRules, by: String, now: String) async throws -> VoucherRow? {
         try await backend.write { db in
+            let scope = reach.condition(idColumn: "v.enterprise_id", districtColumn: "e.district")
             guard try Self.lockPool(db, rules.policy) != nil,
-                  let v = try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ? AND id = ?", [.text(rules.policy), .integer(id)]).first.map(Self.voucher),
-                  enterprise == nil || v.enterpriseID == enterprise, v.status == "issued" else { return nil }
+                  let v = try db.rows("""
+                      SELECT \(Self.voucherColumns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                      FROM voucher v JOIN enterprise e ON e.id = v.enterprise_id WHERE v.policy = ? AND v.id = ? AND \(scope.sql)
+                      """, [.text(rules.policy), .integer(id)] + scope.arguments).first.map(Self.voucher),
+                  v.status == "issued" else { return nil }
             try db.execute("UPDATE voucher SET status = 'cancelled', explanation = ? WHERE id = ?", [.text(v.explanation + "；\(now) 已取消：\(reason)"), .integer(id)])
             try db.execute("UPDATE voucher_pool SET reserved_fen = reserved_fen - ? WHERE policy = ?", [.integer(v.amountFen), .text(rules.policy)])
             try AuditTrail.append(db, AuditEvent(

@@ -95,9 +95,13 @@ public struct PayoutBook: Sendable {
     }
 
     /// The bureau confirms an entered account; the enterprise's earlier confirmed one is superseded.
-    public func confirmPayee(id: Int64, by: String, at now: String) async throws -> Result<PayeeAccountRow, CashOutRefusal> {
+    /// The bureau confirms an entered account of an enterprise of its city (`districts`, in the query).
+    public func confirmPayee(id: Int64, districts: [String], by: String, at now: String) async throws -> Result<PayeeAccountRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
-            guard let p = try db.rows("SELECT \(Self.payeeColumns) FROM payee_account WHERE id = ?", [.integer(id)]).first.map(Self.payee) else { return .failure(.notFound) }
+            guard !districts.isEmpty, let p = try db.rows("""
+                SELECT \(Self.payeeColumns) FROM payee_account WHERE id = ?
+                AND enterprise_id IN (SELECT id FROM enterprise WHERE district IN (\(SQLText.placeholders(districts.count))))
+                """, [.integer(id)] + districts.map(SQLValue.text)).first.map(Self.payee) else { return .failure(.notFound) }
             guard p.status == "entered" else { return .failure(.wrongState(found: p.status)) }
             var effects: [AuditEffect] = []
             for old in try db.rows("SELECT id FROM payee_account WHERE enterprise_id = ? AND status = 'confirmed'", [.text(p.enterpriseID)]) {
@@ -113,9 +117,14 @@ public struct PayoutBook: Sendable {
         }
     }
 
-    public func payees(enterprise: String?, statuses: [String] = []) async throws -> [PayeeAccountRow] {
+    /// Accounts, newest first; `districts` keeps those of enterprises of these districts (a city's).
+    public func payees(enterprise: String?, districts: [String]? = nil, statuses: [String] = []) async throws -> [PayeeAccountRow] {
         try await backend.read { db in
             var sql = "SELECT \(Self.payeeColumns) FROM payee_account WHERE 1 = 1", args: [SQLValue] = []
+            if let districts {
+                sql += districts.isEmpty ? " AND 1 = 0" : " AND enterprise_id IN (SELECT id FROM enterprise WHERE district IN (\(SQLText.placeholders(districts.count))))"
+                args += districts.map(SQLValue.text)
+            }
             if let enterprise { sql += " AND enterprise_id = ?"; args.append(.text(enterprise)) }
             if !statuses.isEmpty { sql += " AND status IN (\(SQLText.placeholders(statuses.count)))"; args += statuses.map(SQLValue.text) }
             return try db.rows(sql + " ORDER BY id DESC", args).map(Self.payee)
@@ -162,31 +171,71 @@ public struct PayoutBook: Sendable {
         public var createdBy: String
     }
 
-    public enum ExportOutcome: Sendable {
-        case exported(PayoutBatchRow, csv: String, lines: [PayoutLineRow], checkpoint: AuditCheckpoint, skipped: [(application: Int64, enterprise: String)])
-        case nothingToPay(skipped: [(application: Int64, enterprise: String)])
+    /// An application ready to pay that a batch left out, and why.
+    public struct Skipped: Sendable, Equatable {
+        public var application: Int64
+        public var enterprise: String
+        public var reason: String
     }
 
+    public enum ExportOutcome: Sendable {
+        case exported(PayoutBatchRow, csv: String, lines: [PayoutLineRow], checkpoint: AuditCheckpoint, skipped: [Skipped])
+        case nothingToPay(skipped: [Skipped])
+    }
+
+    /// What the policy rules allow an application at most, as the application layer's replay of the
+    /// engine decides it from the enterprises' applications read in the export's own transaction.
+    public typealias Bounds = @Sendable (_ applications: [ApplicationRow]) throws -> [Int64: (fen: Int64, reason: String)]
+
     /// Freezes every application ready to pay (approved; reduced once its objection period has
-    /// passed) whose enterprise has a confirmed account into one batch: the lines are written, the
-    /// budgets move from reserved to committed, the head of the audit chain is signed (`sign`) and
-    /// printed on the file (`render`), the file's SHA-256 is recorded, and the export is an audit
-    /// entry, all in one transaction. Applications without a confirmed account are left, and named.
-    public func exportBatch(by: String, at now: String, publicKey: String, sign: @escaping @Sendable (String) throws -> String,
+    /// passed) of the caller's city (`districts`) whose enterprise has a confirmed account into one
+    /// batch: the lines are written, the budgets move from reserved to committed, the head of the
+    /// audit chain is signed (`sign`) and printed on the file (`render`), the file's SHA-256 is
+    /// recorded, and the export is an audit entry, all in one transaction. Every line is checked
+    /// again against the policy limits in that transaction (`bounds`, over every application of its
+    /// enterprise as they stand): a line whose amount passes what the rules allow it is left out,
+    /// with the reason, as is one without a confirmed account. The applications chosen are locked
+    /// (`FOR UPDATE` on PostgreSQL), so two exports at once never take the same one.
+    public func exportBatch(districts: [String], by: String, at now: String, publicKey: String, sign: @escaping @Sendable (String) throws -> String,
+                            bounds: @escaping Bounds,
                             render: @escaping @Sendable (Draft) -> String, sha256: @escaping @Sendable (String) -> String) async throws -> ExportOutcome {
         try await backend.write { db in
-            let ready = try db.rows("""
+            guard !districts.isEmpty else { return .nothingToPay(skipped: []) }
+            let sql = """
                 SELECT a.id, a.enterprise_id, a.decided_fen, a.city_fen, a.district_fen, a.policy, a.measure, a.year, a.district,
                        (SELECT MAX(id) FROM payee_account p WHERE p.enterprise_id = a.enterprise_id AND p.status = 'confirmed') AS payee_id,
                        (SELECT COUNT(*) FROM payout_line l WHERE l.application_id = a.id AND l.kind = 'payment') AS paid_before
                 FROM application a
-                WHERE a.status = 'approved' OR (a.status = 'reduced' AND (a.due_at IS NULL OR a.due_at < ?))
+                WHERE (a.status = 'approved' OR (a.status = 'reduced' AND (a.due_at IS NULL OR a.due_at < ?)))
+                  AND a.district IN (\(SQLText.placeholders(districts.count)))
                 ORDER BY a.id
-                """, [.text(now)])
-            var skipped: [(Int64, String)] = []
-            var chosen: [SQLRow] = []
+                """
+            let ready = try db.rows(db.dialect == .postgres ? sql + " FOR UPDATE OF a" : sql, [.text(now)] + districts.map(SQLValue.text))
+            var skipped: [Skipped] = []
+            var payable: [SQLRow] = []
             for r in ready {
-                if try r.optionalInt("payee_id") == nil { skipped.append((try r.int("id"), try r.text("enterprise_id"))) } else { chosen.append(r) }
+                if try r.optionalInt("payee_id") == nil {
+                    skipped.append(Skipped(application: try r.int("id"), enterprise: try r.text("enterprise_id"), reason: "企业尚无经确认的收款账户"))
+                } else { payable.append(r) }
+            }
+            let enterprises = Array(Set(try payable.map { try $0.text("enterprise_id") })).sorted()
+            let allowed = try bounds(enterprises.isEmpty ? [] : try db.rows("""
+                SELECT \(ApplicationBook.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id
+                WHERE a.enterprise_id IN (\(SQLText.placeholders(enterprises.count))) ORDER BY a.id
+                """, enterprises.map(SQLValue.text)).map(ApplicationBook.row))
+            var chosen: [SQLRow] = []
+            for r in payable {
+                let id = try r.int("id"), amount = try r.int("decided_fen")
+                guard let bound = allowed[id] else {
+                    skipped.append(Skipped(application: id, enterprise: try r.text("enterprise_id"), reason: "按政策规则重放不计入限额（状态已变），不予支付"))
+                    continue
+                }
+                if amount > bound.fen {
+                    skipped.append(Skipped(application: id, enterprise: try r.text("enterprise_id"),
+                                           reason: "核定金额 \(Fen(amount).grouped) 元超过政策限额允许的 \(Fen(bound.fen).grouped) 元：\(bound.reason)"))
+                    continue
+                }
+                chosen.append(r)
             }
             guard !chosen.isEmpty else { return .nothingToPay(skipped: skipped) }
             let checkpoint = try AuditTrail.checkpoint(db, reason: "支付批次导出", at: now, publicKey: publicKey, sign: sign)
@@ -239,9 +288,11 @@ public struct PayoutBook: Sendable {
 
     /// The finance office has paid the batch: its reference is recorded, the budgets move from
     /// committed to paid, the applications are paid.
-    public func markPaid(batch id: Int64, reference: String, by: String, at now: String) async throws -> Result<PayoutBatchRow, CashOutRefusal> {
-        try await backend.writeRefusable { db in
-            guard let b = try db.rows("SELECT \(Self.batchColumns) FROM payout_batch WHERE id = ?\(db.dialect == .postgres ? " FOR UPDATE" : "")", [.integer(id)]).first.map(Self.batch) else {
+    public func markPaid(batch id: Int64, districts: [String], reference: String, by: String, at now: String) async throws -> Result<PayoutBatchRow, CashOutRefusal> {
+        let scope = Self.batchInDistricts(districts)
+        return try await backend.writeRefusable { db in
+            guard let b = try db.rows("SELECT \(Self.batchColumns) FROM payout_batch WHERE id = ? AND \(scope.sql)\(db.dialect == .postgres ? " FOR UPDATE" : "")",
+                                      [.integer(id)] + scope.arguments).first.map(Self.batch) else {
                 return .failure(.notFound)
             }
             guard b.status == "frozen" else { return .failure(.wrongState(found: b.status)) }
@@ -262,9 +313,9 @@ public struct PayoutBook: Sendable {
 
     /// A bank return (退票) or a recovery (追回) of a paid line: a reversing line, the budget moves
     /// from paid back to reserved, and the application is approved again, to be re-issued.
-    public func reverse(line id: Int64, reason: String, by: String, at now: String) async throws -> Result<PayoutLineRow, CashOutRefusal> {
+    public func reverse(line id: Int64, districts: [String], reason: String, by: String, at now: String) async throws -> Result<PayoutLineRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
-            guard let l = try Self.lines(db, "l.id = ?", id).first else { return .failure(.notFound) }
+            guard let l = try Self.lines(db, "l.id = ?", id).first, districts.contains(l.district) else { return .failure(.notFound) }
             guard l.kind != "reversal" else { return .failure(.other("冲销行不能再冲销")) }
             guard let status = try db.rows("SELECT status FROM payout_batch WHERE id = ?", [.integer(l.batchID)]).first?.text("status"), status == "paid" else {
                 return .failure(.other("只有已支付批次的支付行可以冲销（退票或追回）"))
@@ -295,17 +346,43 @@ public struct PayoutBook: Sendable {
             """, [.integer(id)]).map(line)
     }
 
-    public func lines(batch id: Int64) async throws -> [PayoutLineRow] {
-        try await backend.read { db in try Self.lines(db, "l.batch_id = ?", id) }
+    /// A batch belongs to the city of its lines' applications (an export takes one city's only):
+    /// the condition on `payout_batch` (unaliased) that it has a line in these districts.
+    static func batchInDistricts(_ districts: [String]) -> (sql: String, arguments: [SQLValue]) {
+        guard !districts.isEmpty else { return ("1 = 0", []) }
+        return ("EXISTS (SELECT 1 FROM payout_line bl JOIN application ba ON ba.id = bl.application_id WHERE bl.batch_id = payout_batch.id AND ba.district IN (\(SQLText.placeholders(districts.count))))",
+                districts.map(SQLValue.text))
     }
 
-    public func batches() async throws -> [PayoutBatchRow] {
-        try await backend.read { db in try db.rows("SELECT \(Self.batchColumns) FROM payout_batch ORDER BY id DESC", []).map(Self.batch) }
+    /// A batch's lines, those of applications in `districts` only.
+    public func lines(batch id: Int64, districts: [String]) async throws -> [PayoutLineRow] {
+        guard !districts.isEmpty else { return [] }
+        return try await backend.read { db in
+            try db.rows("""
+                SELECT \(Self.lineColumns) FROM payout_line l JOIN application a ON a.id = l.application_id JOIN payee_account p ON p.id = l.payee_account_id
+                WHERE l.batch_id = ? AND a.district IN (\(SQLText.placeholders(districts.count))) ORDER BY l.id
+                """, [.integer(id)] + districts.map(SQLValue.text)).map(Self.line)
+        }
     }
 
-    public func batch(_ id: Int64) async throws -> (batch: PayoutBatchRow, csv: String, lines: [PayoutLineRow])? {
+    /// What each application was paid net of reversals, over every batch frozen or paid.
+    public func netPaidByApplication() async throws -> [Int64: Int64] {
         try await backend.read { db in
-            guard let r = try db.rows("SELECT \(Self.batchColumns), file_csv FROM payout_batch WHERE id = ?", [.integer(id)]).first else { return nil }
+            var out: [Int64: Int64] = [:]
+            for r in try db.rows("SELECT application_id, CAST(SUM(amount_fen) AS BIGINT) AS net FROM payout_line GROUP BY application_id", []) { out[try r.int("application_id")] = try r.int("net") }
+            return out
+        }
+    }
+
+    public func batches(districts: [String]) async throws -> [PayoutBatchRow] {
+        let scope = Self.batchInDistricts(districts)
+        return try await backend.read { db in try db.rows("SELECT \(Self.batchColumns) FROM payout_batch WHERE \(scope.sql) ORDER BY id DESC", scope.arguments).map(Self.batch) }
+    }
+
+    public func batch(_ id: Int64, districts: [String]) async throws -> (batch: PayoutBatchRow, csv: String, lines: [PayoutLineRow])? {
+        let scope = Self.batchInDistricts(districts)
+        return try await backend.read { db in
+            guard let r = try db.rows("SELECT \(Self.batchColumns), file_csv FROM payout_batch WHERE id = ? AND \(scope.sql)", [.integer(id)] + scope.arguments).first else { return nil }
             return (try Self.batch(r), try r.text("file_csv"), try Self.lines(db, "l.batch_id = ?", id))
         }
     }
