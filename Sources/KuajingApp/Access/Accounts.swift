@@ -24,9 +24,9 @@ public struct Accounts: Sendable {
     public static let throttleWindow: TimeInterval = 15 * 60
     public static let failuresPerUser = 5
     public static let failuresPerAddress = 30
-    public static let minimumPasswordLength = 8
+    public static let minimumPasswordLength = PasswordPolicy.minimumCharacters
     /// Verified against when the user does not exist, so that both cases cost one bcrypt.
-    static let absentUserHash = Bcrypt.hash(Accounts.randomToken(), cost: bcryptCost)
+    static let absentUserHash = PasswordPolicy.hash(Accounts.randomToken(), cost: bcryptCost)
 
     public struct NewUser: Sendable {
         public var name: String
@@ -70,9 +70,7 @@ public struct Accounts: Sendable {
         guard input.name.range(of: "^[A-Za-z0-9._-]{1,64}$", options: .regularExpression) != nil else {
             throw .invalidInput(field: "name", location: nil, message: "用户名应为 1 到 64 个字母、数字、点、下划线或连字符，实为“\(input.name)”")
         }
-        guard input.password.count >= Self.minimumPasswordLength else {
-            throw .invalidInput(field: "password", location: nil, message: "密码至少 \(Self.minimumPasswordLength) 个字符")
-        }
+        if let problem = PasswordPolicy.problem(input.password) { throw .invalidInput(field: "password", location: nil, message: problem) }
         let cityDistricts: [String]
         do { cityDistricts = try Scope(input.city).districts } catch { throw .invalidInput(field: "city", location: nil, message: "“\(input.city)”不在行政区划表中") }
         var district: String? = nil, enterprise: String? = nil
@@ -88,7 +86,7 @@ public struct Accounts: Sendable {
         default: break
         }
         let password = input.password
-        let hash = await Self.offThread { Bcrypt.hash(password, cost: Self.bcryptCost) }
+        let hash = await Self.offThread { PasswordPolicy.hash(password, cost: Self.bcryptCost) }
         let now = context.clock.timestamp()
         let user = UserRow(name: input.name, displayName: input.displayName ?? input.name, role: input.role.rawValue, city: input.city, district: district,
                            enterpriseID: enterprise, passwordHash: hash, createdAt: now)
@@ -150,7 +148,9 @@ public struct Accounts: Sendable {
             let user = try await store.accounts.user(named: name)
             // A missing user costs the same bcrypt work as a wrong password (no user enumeration by timing).
             let stored = user?.passwordHash
-            let ok = await Self.offThread { Bcrypt.verify(password, hash: stored ?? Self.absentUserHash) && stored != nil }
+            // A password that could never have been set (too short or too long) opens nothing; it still costs one bcrypt.
+            let possible = PasswordPolicy.problem(password) == nil || stored.map { !$0.hasPrefix(PasswordPolicy.prehashPrefix) } == true
+            let ok = await Self.offThread { PasswordPolicy.verify(password, hash: stored ?? Self.absentUserHash) && stored != nil && possible }
             guard let user, ok else {
                 try await store.accounts.recordLoginFailure(user: name, address: address, at: AppClock.timestamp(now))
                 try await store.accounts.log(AccessLogEntry(at: AppClock.timestamp(now), user: name, address: address, method: "POST", path: "/login",

@@ -43,6 +43,10 @@ public struct PayoutDesk: Sendable {
         for (field, value) in [("bank", input.bank), ("holder", input.holder)] {
             let v = value.trimmingCharacters(in: .whitespaces)
             guard !v.isEmpty, v.count <= 100 else { throw .invalidInput(field: field, location: nil, message: "应为 1 到 100 个字符") }
+            // What goes into the treasury file: no control or invisible format characters.
+            if let bad = v.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
+                throw .invalidInput(field: field, location: nil, message: "含有不可见的控制字符 U+\(String(bad.value, radix: 16, uppercase: true))，请删除后重填")
+            }
         }
         if requireEvidence && (input.evidence ?? "").isEmpty { throw .invalidInput(field: "evidence", location: nil, message: "请上传开户许可证或银行出具的账户证明") }
         let now = context.clock.timestamp()
@@ -135,7 +139,7 @@ public struct PayoutDesk: Sendable {
         rows.append(["合计", "", "", "", Fen(total).plain, "\(d.lines.count) 笔"])
         rows.append(["审计检查点", "第 \(d.checkpoint.sequence) 条", "链头 \(d.checkpoint.headHash)", "签名时间 \(d.checkpoint.signedAt)"])
         rows.append(["Ed25519 签名", d.checkpoint.signature, "公钥 \(publicKey)"])
-        return "\u{FEFF}" + rows.map { $0.map(CSVText.field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+        return "\u{FEFF}" + rows.map { $0.map(CSVText.cell).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
     /// The SHA-256 of a payment file's bytes (UTF-8), as recorded at export.

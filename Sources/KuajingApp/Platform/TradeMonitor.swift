@@ -132,12 +132,12 @@ public struct TradeMonitor: Sendable {
     /// The table as CSV (UTF-8 with BOM, for Excel and WPS): one row per group, amounts in yuan with two decimals.
     public func csv(_ t: Table) throws(AppError) -> String {
         let names = try context.codeTables().byField["country"]?.codes ?? [:]
-        var out = "\u{FEFF}" + (t.dimensions.map(Self.header) + ["记录数", "金额（元）"]).map(CSVText.field).joined(separator: ",") + "\r\n"
+        var out = "\u{FEFF}" + (t.dimensions.map(Self.header) + ["记录数", "金额（元）"]).map(CSVText.cell).joined(separator: ",") + "\r\n"
         for r in t.rows {
             let keys = Self.displayKeys(r, of: t, countries: names)
-            out += (keys + [String(r.records), Fen(r.fen).plain]).map(CSVText.field).joined(separator: ",") + "\r\n"
+            out += (keys + [String(r.records), Fen(r.fen).plain]).map(CSVText.cell).joined(separator: ",") + "\r\n"
         }
-        out += CSVText.field(t.basis) + "\r\n"
+        out += CSVText.cell(t.basis) + "\r\n"
         return out
     }
 

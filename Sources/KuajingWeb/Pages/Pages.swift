@@ -110,7 +110,7 @@ extension Site {
     /// A month from `?month=YYYY-MM`, else the latest month the rollups hold.
     func month(_ request: Request) async throws -> Month {
         if let text = request.uri.queryParameters.get("month"), !text.isEmpty {
-            guard let m = Month(text) else { throw AppError.invalidInput(field: "month", location: nil, message: "月份应为 YYYY-MM，实为“\(text.prefix(20))”") }
+            guard let m = Month(text) else { throw AppError.invalidInput(field: "month", location: nil, message: "月份应为 \(Month.years.lowerBound) 至 \(Month.years.upperBound) 年之间的 YYYY-MM，实为“\(text.prefix(20))”") }
             return m
         }
         if let m = try await TradeMonitor(app).latestMonth() { return m }

@@ -8,9 +8,15 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.month = month
     }
 
+    /// The years a month read from input may name: the ledger's and the policies' range with room
+    /// on either side. Outside it a month is refused where it is read (no later date arithmetic can
+    /// then meet a year that `Day` does not hold, as year 0 did: issue 19).
+    public static let years = 1900...2200
+
     public init?(_ text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m), parts[1].count == 2 else { return nil }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let y = Int(parts[0]), let m = Int(parts[1]), Self.years.contains(y), (1...12).contains(m) else { return nil }
         self.init(year: y, month: m)
     }
 

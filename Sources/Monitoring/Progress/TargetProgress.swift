@@ -95,8 +95,9 @@ public final class ProgressCalculator {
                                projection: nil, method: "", status: .unknown, basis: Self.basis)
         if let deadline = target.deadline {
             let start = plan.periodFrom.ordinal, end = deadline.ordinal
-            let monthEnd = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))!.ordinal
-            if end > start { p.shareOfTime = Self.basisPoints(Int64(min(max(monthEnd - start, 0), end - start)), Int64(end - start)) }
+            if let monthEnd = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))?.ordinal, end > start {
+                p.shareOfTime = Self.basisPoints(Int64(min(max(monthEnd - start, 0), end - start)), Int64(end - start))
+            }
         }
         let pick: ((exports: Int64, imports: Int64)) -> Int64
         switch target.indicator {

@@ -57,12 +57,12 @@ extension MonthlyReport {
 
     /// One CSV (UTF-8 with BOM, so Excel and WPS read the Chinese): every table, the first column naming it.
     public func csv(countryNames: [String: String]) -> String {
-        func field(_ c: Workbook.Cell) -> String { CSVText.field(c.plain) }
+        func field(_ c: Workbook.Cell) -> String { CSVText.cell(c.plain) }
         var out = "\u{FEFF}"
         for (name, rows) in tables(countryNames: countryNames) {
             for (k, row) in rows.enumerated() { out += ([k == 0 ? "表" : name] + row.map(field)).joined(separator: ",") + "\r\n" }
         }
-        if let c = auditCheckpoint { out += "审计检查点," + CSVText.field(c) + "\r\n" }
+        if let c = auditCheckpoint { out += "审计检查点," + CSVText.cell(c) + "\r\n" }
         return out
     }
 }
