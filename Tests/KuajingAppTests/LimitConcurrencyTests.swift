@@ -97,6 +97,12 @@ enum LimitChecks {
             #expect(await file(sequential.context, me, sequential.company, f, evidence: evidence2) == nil, "\(kind.name): what the burst refused is refused one at a time")
         }
         #expect(replay.map(\.award) == accepted.map(\.award), "\(kind.name): at once \(accepted.map(\.award)), one at a time \(replay.map(\.award))")
+        // The figures of docs/reliability.md: KUAJING_BURST_FIGURES=FILE appends one line per kind and engine.
+        if let path = ProcessInfo.processInfo.environment["KUAJING_BURST_FIGURES"] {
+            let line = "| \(engine.rawValue) | \(kind.name) | \(kind.filings.count) | \(accepted.count) | \(kind.filings.count - accepted.count) | \(Fen(total).grouped) | \(Fen(kind.boundFen).grouped) | \(replay.map(\.award) == accepted.map(\.award) ? "yes" : "no") |\n"
+            if let handle = FileHandle(forWritingAtPath: path) { handle.seekToEndOfFile(); handle.write(Data(line.utf8)); try? handle.close() }
+            else { FileManager.default.createFile(atPath: path, contents: Data(line.utf8)) }
+        }
         try await burst.store.close()
         try await sequential.store.close()
     }
@@ -152,6 +158,27 @@ enum LimitChecks {
         #expect(exported.csv.contains(",\"'=HYPERLINK(") && exported.csv.contains(",'@SUM(1+1)"), "no cell of the file begins like a formula")
         #expect(!exported.csv.contains(",=") && !exported.csv.contains(",@") && !exported.csv.contains(",\"="))
         #expect(exported.skipped.contains { $0.application == second.id && $0.reason.contains("超过政策限额") }, "\(exported.skipped)")
+        try await w.store.close()
+    }
+
+    /// The same evidence file or the same document number behind two applications (of two
+    /// enterprises, for two matters) is flagged on the later one with the earlier one's number.
+    static func reusedEvidenceAndNumbersAreFlagged(engine: TestEngine) async throws {
+        let w = try await CashOutChecks.world(engine)
+        let desk = ApplicationDesk(w.context)
+        let one = CashOutChecks.enterprise(w.company), two = CashOutChecks.enterprise(w.other)
+        let file = try await CashOutChecks.evidence(w, one, "维权判决书 (2025) 001")
+        let first = try await desk.submit(one, .init(enterpriseID: w.company, matter: "rights_protection", date: "2025-04-01", amount: "100000.00",
+                                                     attributes: ["outcome": "won", "case_no": "（2025）美国-001"], evidence: [file]))
+        #expect(ApplicationDesk.Flag.parse(first.application.flags).allSatisfy { $0.rule != "number_reused" && $0.rule != "evidence_reused" })
+        let second = try await desk.submit(two, .init(enterpriseID: w.other, matter: "rights_protection", date: "2025-04-02", amount: "100000.00",
+                                                      attributes: ["outcome": "won", "case_no": "（2025）美国-001"], evidence: [file]))
+        let flags = ApplicationDesk.Flag.parse(second.application.flags)
+        #expect(flags.contains { $0.rule == "number_reused" && $0.message.contains("第 \(first.application.id) 号") }, "\(flags)")
+        #expect(flags.contains { $0.rule == "evidence_reused" && $0.message.contains("第 \(first.application.id) 号") }, "\(flags)")
+        let third = try await desk.submit(two, .init(enterpriseID: w.other, matter: "trademark_registration", date: "2025-04-03", amount: "1000.00",
+                                                     attributes: ["case_no": "（2025）美国-002"], evidence: [try await CashOutChecks.evidence(w, two, "商标发票")]))
+        #expect(ApplicationDesk.Flag.parse(third.application.flags).allSatisfy { $0.rule != "number_reused" }, "another number is not flagged")
         try await w.store.close()
     }
 
@@ -240,10 +267,12 @@ enum LimitChecks {
     @Test(arguments: LimitChecks.kinds) func burstEqualsSequential(kind: LimitChecks.Kind) async throws { try await LimitChecks.burstEqualsSequential(engine: .sqlite, kind: kind) }
     @Test func pastTheLimitsIsNeverPaid() async throws { try await LimitChecks.pastTheLimitsIsNeverPaid(engine: .sqlite) }
     @Test func citiesApart() async throws { try await LimitChecks.citiesApart(engine: .sqlite) }
+    @Test func reusedEvidenceAndNumbers() async throws { try await LimitChecks.reusedEvidenceAndNumbersAreFlagged(engine: .sqlite) }
 }
 
 @Suite("Limits under concurrency on PostgreSQL", .postgresRequired) struct LimitPostgresTests {
     @Test(arguments: LimitChecks.kinds) func burstEqualsSequential(kind: LimitChecks.Kind) async throws { try await LimitChecks.burstEqualsSequential(engine: .postgres, kind: kind) }
     @Test func pastTheLimitsIsNeverPaid() async throws { try await LimitChecks.pastTheLimitsIsNeverPaid(engine: .postgres) }
     @Test func citiesApart() async throws { try await LimitChecks.citiesApart(engine: .postgres) }
+    @Test func reusedEvidenceAndNumbers() async throws { try await LimitChecks.reusedEvidenceAndNumbersAreFlagged(engine: .postgres) }
 }

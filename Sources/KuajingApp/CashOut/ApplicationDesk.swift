@@ -116,7 +116,7 @@ public struct ApplicationDesk: Sendable {
             }
             // The checks that do not depend on the award are read before the filing transaction:
             // they warn a reviewer and never decide.
-            let early = try await ApplicationDesk.flags(store: store, enterprise: enterprise.id, evidence: input.evidence)
+            let early = try await ApplicationDesk.flags(store: store, enterprise: enterprise.id, evidence: input.evidence, attributes: input.attributes)
                 .filter { origin != "proposed" || $0.rule != "no_own_trade" }
             let attributes = AuditValue.object(input.attributes.mapValues(AuditValue.text)).canonical
             let context = self.context, district = enterprise.district, filingDay = day
@@ -206,13 +206,20 @@ public struct ApplicationDesk: Sendable {
     /// The checks a reviewer sees, each with a rule id and its evidence. They warn; they never decide.
     /// These do not depend on the award: no trade of its own, the same evidence file (SHA-256) in
     /// another application of any enterprise, the same contract, invoice or policy number.
-    static func flags(store: Store, enterprise: String, evidence: [String]) async throws -> [Flag] {
+    static func flags(store: Store, enterprise: String, evidence: [String], attributes: [String: String] = [:]) async throws -> [Flag] {
         var out: [Flag] = []
         if try await store.rollups.enterpriseMonths(enterprise).isEmpty {
             out.append(Flag(rule: "no_own_trade", message: "企业名下在台账中没有任何进出口记录（可能为空壳或“买单出口”）", evidence: "trade_month_enterprise 无 \(enterprise) 的记录"))
         }
         for c in try await store.applications.applicationsCiting(evidence, except: nil) {
             out.append(Flag(rule: "evidence_reused", message: "同一份证明材料已用于第 \(c.application) 号申报（企业 \(c.enterprise)）", evidence: "SHA-256 \(c.sha256)"))
+        }
+        // A number that names one document (contract_no, invoice_no, policy_no …) in another application.
+        for (key, value) in attributes.sorted(by: { $0.key < $1.key }) where key.hasSuffix("_no") && !value.trimmingCharacters(in: .whitespaces).isEmpty {
+            for c in try await store.applications.applicationsWithAttribute(key: key, value: value) {
+                out.append(Flag(rule: "number_reused", message: "同一编号（\(key) = \(value.prefix(60))）已用于第 \(c.application) 号申报（企业 \(c.enterprise)）",
+                                evidence: "\(key) \(value.prefix(60))"))
+            }
         }
         return out
     }

@@ -237,6 +237,22 @@ public struct ApplicationBook: Sendable {
         }
     }
 
+    /// Applications (of any enterprise, not refused or declined) whose attributes hold `key` with
+    /// exactly this value: the same contract, invoice or policy number behind two claims.
+    public func applicationsWithAttribute(key: String, value: String) async throws -> [(application: Int64, enterprise: String)] {
+        let fragment = AuditValue.quote(key) + ":" + AuditValue.quote(value)
+        let pattern = "%" + fragment.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await backend.read { db in
+            try db.rows("""
+                SELECT id, enterprise_id, attributes FROM application WHERE attributes LIKE ? ESCAPE '\\' AND status NOT IN ('rejected', 'declined') ORDER BY id LIMIT 50
+                """, [.text(pattern)]).compactMap { r -> (Int64, String)? in
+                // LIKE is case-blind on SQLite: the exact value is checked on the parsed attributes.
+                guard let object = try? JSONSerialization.jsonObject(with: Data(try r.text("attributes").utf8)) as? [String: String], object[key] == value else { return nil }
+                return (try r.int("id"), try r.text("enterprise_id"))
+            }
+        }
+    }
+
     // MARK: filing
 
     /// The statuses of an application still counted against caps, once-only grants, yearly counts
