@@ -32,12 +32,17 @@ public struct TradeIngest: Sendable {
 
     /// `shownAs`: the name a path is recorded under (an upload's own file name rather than the
     /// server's temporary path); the ledger, the quarantine and the audit then name what the user sent.
-    public func run(paths: [String], shownAs: [String: String] = [:], progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
+    /// `sender`: the platform user who uploads (nil for the operator's command line). A declarations
+    /// extract then adds or changes only declarations of enterprises in the sender's scope (a
+    /// district's, an enterprise's own, a city's); the others are quarantined with the reason.
+    public func run(paths: [String], shownAs: [String: String] = [:], as sender: Viewer? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
-        return try await context.withStore { store in try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, progress: progress) }
+        let reach = sender.map { $0.role == .enterprise || $0.role == .district ? $0.reach : $0.cityReach }
+        return try await context.withStore { store in try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, reach: reach, progress: progress) }
     }
 
-    static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+    static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, reach: EnterpriseRegistry.Reach? = nil,
+                    progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
         let ledger = store.ledger
         let files = try MessageSource.expand(paths)
         var total = IngestCounts()
@@ -86,7 +91,7 @@ public struct TradeIngest: Sendable {
             if source.isDeclarations {
                 try await drain()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
-                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
+                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result, reach: reach)
                 continue
             }
             do {

@@ -54,6 +54,17 @@ struct Site: Sendable {
         router.add(middleware: ViewerAuthenticator(accounts: accounts))
         router.add(middleware: OriginGuard(accounts: accounts))
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
+        // For a supervisor (deploy/kuajing-health.service): 200 when the store answers, 503 when not;
+        // no data, no sign-in.
+        router.get("/healthz") { [app] _, _ in
+            do {
+                _ = try await app.withStore { try await $0.audit.head() }
+                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                                body: .init(byteBuffer: ByteBuffer(string: "store unavailable\n")))
+            }
+        }
         router.get("/assets/:file") { _, context in try asset(context.parameters.get("file") ?? "") }
         addPages(to: router)
         API(site: self).add(to: router)

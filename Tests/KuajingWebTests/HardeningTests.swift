@@ -31,6 +31,26 @@ import TradeStore
         }
     }
 
+    /// The supervisor's health check: 200 without signing in, and nothing of the data.
+    @Test func theHealthEndpointAnswersWithoutData() async throws {
+        let world = try await WebWorld.get()
+        try await world.application().test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "ok\n")
+            }
+        }
+    }
+
+    /// RFC 6266: a quote or a semicolon in a file name never reaches the plain `filename` parameter.
+    @Test func aDownloadNameCannotInjectAHeaderParameter() {
+        let response = Reply.download([1], name: "a\"; filename=\"evil.exe", type: "application/octet-stream")
+        let header = response.headers[.contentDisposition] ?? ""
+        #expect(header.hasPrefix("attachment; filename=\"download"), "\(header)")
+        #expect(header.components(separatedBy: "filename=").count == 2, "one plain filename: \(header)")
+        #expect(header.contains("filename*=UTF-8''a%22%3B%20filename%3D%22evil.exe"), "\(header)")
+    }
+
     @Test func monthsParseOnlyWithinTheirRange() {
         #expect(Month("2025-06") == Month(year: 2025, month: 6))
         for bad in ["0000-01", "1899-12", "2201-01", "2025-00", "2025-6", "2025--6", "20250-01", "٢٠٢٥-01"] { #expect(Month(bad) == nil, "\(bad)") }

@@ -183,7 +183,7 @@ struct API: Sendable {
         let viewer = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district])
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
-        let report = try await site.access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path], shownAs: [received.path: received.name]) } }
+        let report = try await site.access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path], shownAs: [received.path: received.name], as: viewer) } }
         try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导入 \(received.name)")
         let c = report.counts
         return try Reply.json(Site.ImportAnswer(file: received.name, accepted: c.accepted, duplicates: c.duplicates, updated: c.updated, deleted: c.deleted,

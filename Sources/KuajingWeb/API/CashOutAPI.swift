@@ -87,15 +87,28 @@ extension API {
         return object
     }
 
+    /// A JSON string or number as text. JSON `true`/`false` are refused here: Foundation hands
+    /// numbers and booleans back as `NSNumber`, and on Linux `1 is Bool` holds, so a boolean is told
+    /// apart by its storage type (`c`), never by a cast.
     static func scalar(_ v: Any?, _ name: String, required: Bool = true) throws(AppError) -> String? {
         switch v {
         case nil, is NSNull: if required { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") } else { return nil }
         case let s as String: return s
-        case is Bool: throw .invalidInput(field: name, location: "请求正文", message: "应为字符串或数字")
-        case let n as NSNumber: return n.stringValue
+        case let n as NSNumber where !isBoolean(n): return n.stringValue
         default: throw .invalidInput(field: name, location: "请求正文", message: "应为字符串或数字")
         }
     }
+
+    /// A JSON boolean (`true`/`false` only; a number or a string is refused, as OpenAPI declares).
+    static func boolean(_ v: Any?, _ name: String, default fallback: Bool) throws(AppError) -> Bool {
+        switch v {
+        case nil, is NSNull: return fallback
+        case let n as NSNumber where isBoolean(n): return n.boolValue
+        default: throw .invalidInput(field: name, location: "请求正文", message: "应为 true 或 false")
+        }
+    }
+
+    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
     /// The body of a raw upload (evidence, a facts CSV): at most `limit` bytes.
     static func rawBody(_ request: Request, limit: Int) async throws -> [UInt8] {
@@ -213,7 +226,7 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
-        let accept = (try Self.scalar(o["confirm"], "confirm", required: false) ?? "true") != "false"
+        let accept = try Self.boolean(o["confirm"], "confirm", default: true)
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).answerProposal(viewer, id: id, confirm: accept) }
         return try Reply.json(Self.answer(row))
     }

@@ -39,7 +39,7 @@ extension Site {
         let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
-        let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path], shownAs: [received.path: received.name]) } }
+        let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path], shownAs: [received.path: received.name], as: viewer) } }
         try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path,
                                      what: "导入 \(received.name)：接收 \(report.counts.accepted)，重复 \(report.counts.duplicates)，隔离 \(report.counts.quarantined)")
         if request.headers[.accept]?.contains("application/json") == true {

@@ -43,8 +43,11 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
                 : e.status == .methodNotAllowed ? .methodNotAllowed
                 : WebFailure(status: e.status, code: "http", message: e.body ?? "请求无法处理")
         default:
-            context.logger.error("unexpected error: \(String(describing: error))")
-            failure = WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录；请稍后再试")
+            // A request the server could not answer: logged with an id the user can quote.
+            let id = String(Accounts.randomToken().prefix(12))
+            context.logger.error("unanswered request \(id): \(request.method.rawValue) \(request.uri.path.prefix(200)): \(String(describing: error))")
+            FileHandle.standardError.write(Data("未能处理的请求 \(id)：\(request.method.rawValue) \(request.uri.path.prefix(200))：\(String(describing: error).prefix(500))\n".utf8))
+            failure = WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录（编号 \(id)）；请稍后再试")
         }
         if request.uri.path.hasPrefix("/api/") { return failure.jsonResponse }
         if failure.status == .unauthorized {

@@ -26,7 +26,12 @@ enum Reply {
 
     /// A file to save: CSV (with its BOM already in the text) or a workbook.
     static func download(_ bytes: [UInt8], name: String, type: String) -> Response {
-        let ascii = name.unicodeScalars.allSatisfy { $0.isASCII } ? name : "download" + (name.hasSuffix(".csv") ? ".csv" : ".xlsx")
+        // RFC 6266: the plain `filename` only of characters that need no quoting (a quote, a backslash,
+        // a control character or a semicolon in a user's file name would end or extend the parameter);
+        // the exact name always in `filename*`, percent-encoded.
+        let safe = name.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F && !"\"\\;".unicodeScalars.contains($0) }
+        let ext = name.split(separator: ".").last.map { "." + $0.filter { $0.isASCII && ($0.isLetter || $0.isNumber) }.prefix(8) } ?? ""
+        let ascii = safe && !name.isEmpty ? name : "download" + (ext == "." ? "" : ext)
         let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? ascii
         return Response(status: .ok, headers: [.contentType: type, .contentDisposition: "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)",
                                                .cacheControl: "no-store"],

@@ -64,7 +64,10 @@ public enum DeclarationReader {
 
     public static func read(_ data: Data, codes: CodeTables, divisions: DivisionCatalog = .standard) throws -> Result {
         guard let (text, encoding) = decode(data) else { throw TradeDataError.input("报关单文件既不是 UTF-8 也不是 GBK/GB18030 编码") }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        // LF or CRLF (in Swift "\r\n" is one Character, so both are separators), with or without a BOM.
+        let body = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        var lines = body.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
         while lines.last == "" { lines.removeLast() }
         guard let headerLine = lines.first else { throw TradeDataError.input("报关单文件为空") }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
