@@ -203,6 +203,8 @@ enum LimitChecks {
             _ = try await vouchers.openBatch(taizhou, .init(policy: "hangzhou-2024", amount: "100.00", opensAt: "2025-01-01T09:00:00+08:00", label: "台州"))
         }
         _ = try await vouchers.openBatch(hangzhou, .init(policy: "hangzhou-2024", amount: "100000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "第一批"))
+        await #expect(throws: AppError.self, "杭州's pool is not 台州's to read") { _ = try await vouchers.balance(taizhouAuditor, policy: "hangzhou-2024") }
+        #expect(try await vouchers.balance(hangzhou, policy: "hangzhou-2024").batchesFen == 10_000_000)
         // A 台州 enterprise gets no voucher under 杭州's policy (issue 19, item 3).
         let tzCompany = CashOutChecks.code(88)
         try await w.store.registry.upsert([EnterpriseRow(id: tzCompany, creditCode: tzCompany, name: "台州企业", district: "椒江区")])

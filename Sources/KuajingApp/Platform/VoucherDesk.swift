@@ -164,6 +164,12 @@ public struct VoucherDesk: Sendable {
                                                       provider: fact.counterparty, date: fact.date, idempotencyKey: "fact-\(fact.id)"))
     }
 
+    /// A pool's balance, to a user of a city where the policy is in force (another city's pool is not found).
+    public func balance(_ viewer: Viewer, policy: String) async throws(AppError) -> VoucherPoolBalance {
+        try context.requirePolicyInCity(policy, viewer)
+        return try await balance(policy: policy)
+    }
+
     public func balance(policy: String) async throws(AppError) -> VoucherPoolBalance {
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()

@@ -225,9 +225,9 @@ struct API: Sendable {
     }
 
     func getVoucherPool(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await site.access.viewer(request, context)
+        let viewer = try await site.access.viewer(request, context)
         let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
-        let b = try await VoucherDesk(site.app).balance(policy: policy)
+        let b = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).balance(viewer, policy: policy) }
         return try Reply.json(PoolAnswer(policy: policy, limit: Fen(b.limitFen).plain, released: Fen(b.releasedFen).plain, reserved: Fen(b.reservedFen).plain,
                                          committed: Fen(b.committedFen).plain, paid: Fen(b.paidFen).plain, remaining: Fen(b.remainingFen).plain,
                                          batches: b.batches.map { BatchItem(batch_id: $0.id, label: $0.label, amount: Fen($0.amountFen).plain, opens_at: $0.opensAt) }))
