@@ -186,7 +186,7 @@ public struct AuditDesk: Sendable {
                     guard stake > 0 else { continue }
                     checked += 1
                     let bound = bounds[a.id]
-                    if bound == nil || stake > bound!.fen {
+                    if stake > (bound?.fen ?? 0) {
                         problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报（企业 \(enterprise)，\(a.matter)）\(net > 0 ? "已支付" : "核定") \(Fen(stake).grouped) 元，超过政策规则按受理顺序重放允许的 \(Fen(bound?.fen ?? 0).grouped) 元：\(bound?.explanation ?? "该申报已不计入限额（\(ApplicationDesk.statusLabel(a.status))）")", inChain: false))
                     }
                 }

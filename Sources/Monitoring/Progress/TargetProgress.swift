@@ -109,7 +109,9 @@ public final class ProgressCalculator {
         case .manual:
             p.method = "手工填报指标，不作外推"
             p.basis = "口径：由责任单位填报，附证明材料"
-            let day = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))!.iso
+            guard let day = Day(year: asOf.year, month: asOf.month, day: Day.daysInMonth(year: asOf.year, month: asOf.month))?.iso else {
+                throw MonitoringError("月份 \(asOf) 超出可计算的范围")
+            }
             if entries[day] == nil { entries[day] = try await queries.store.planRecords.indicatorEntries(asOf: day) }
             guard let entry = entries[day]?[plan.id + "|" + target.id] else {
                 p.currentLabel = "待手工填报"
