@@ -251,6 +251,14 @@ enum LimitChecks {
             try await accounts.addUser(.init(name: "tz-admin", role: .analyst, city: "台州市", password: "taizhou-secret-2", actor: "tz-admin", administrator: taizhou))
         }
         try await accounts.addUser(.init(name: "tz-admin", role: .admin, city: "台州市", password: "taizhou-secret-2", actor: "tz-admin", administrator: taizhou, reset: true))
+        // The audit trail: each city's auditor reads its own city's entries (the chain stays one).
+        let tzTrail = try await AuditDesk(w.context).trail(taizhouAuditor, limit: 1000).entries
+        #expect(!tzTrail.isEmpty && tzTrail.allSatisfy { $0.subject == "app_user:tz-admin" }, "\(tzTrail.map(\.subject))")
+        let hzTrail = try await AuditDesk(w.context).trail(hangzhou, limit: 1000).entries
+        for kind in ["application:", "budget:", "voucher_pool:", "voucher_batch:", "voucher:", "payee_account:", "payout_batch:", "app_user:hz-user"] {
+            #expect(hzTrail.contains { $0.subject.hasPrefix(kind) }, "杭州's trail holds its \(kind) entries")
+        }
+        #expect(!hzTrail.contains { $0.subject == "app_user:tz-admin" })
         // Task updates: only the city's own plans.
         await #expect(throws: AppError.self) {
             _ = try await PlanFollowUp(w.context).update(.init(planID: "hangzhou-2024", clause: "1", status: "暂缓", note: "台州改杭州", by: "tz-admin", expectedVersion: nil), as: taizhou)

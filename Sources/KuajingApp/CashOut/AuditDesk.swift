@@ -33,10 +33,13 @@ public struct AuditDesk: Sendable {
     }
 
     /// The trail as the auditor (and the administrator) sees it, newest first.
+    /// The entries of the viewer's city only (`AuditTrail.CityScope`); the head and the signed
+    /// checkpoints are the one chain's, which `audit verify` checks whole.
     public func trail(_ viewer: Viewer, subject: String? = nil, limit: Int = 200, before: Int64? = nil) async throws(AppError) -> Trail {
         guard viewer.role == .auditor || viewer.role == .admin else { throw .forbidden(message: "只有审计员和市级管理员可以查看审计记录") }
+        let scope = AuditTrail.CityScope(city: viewer.city, districts: viewer.districts, policies: try BudgetDesk.cityPolicies(viewer, context))
         return try await context.withStore { store in
-            Trail(entries: try await store.audit.recent(subject: subject, limit: min(max(limit, 1), 1000), before: before),
+            Trail(entries: try await store.audit.recent(subject: subject, scope: scope, limit: min(max(limit, 1), 1000), before: before),
                   checkpoints: try await store.audit.checkpoints(), head: try await store.audit.head())
         }
     }

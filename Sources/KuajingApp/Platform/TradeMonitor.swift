@@ -73,7 +73,7 @@ public struct TradeMonitor: Sendable {
         return try await context.withStore { store in
             let latest = try await store.rollups.latestMonth()
             if viewer.role == .enterprise || enterprise != nil {
-                let id = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : enterprise!
+                let id = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : (enterprise ?? "")
                 if viewer.role != .enterprise, try await store.registry.enterprise(id: id, reach: viewer.reach) == nil {
                     throw AppError.notFound(message: "企业库中没有你可查看的企业 \(id)")
                 }

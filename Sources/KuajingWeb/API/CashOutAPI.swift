@@ -64,7 +64,7 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.enterprise, .admin])
         let id = try Self.id(context, "voucher_id")
         let o = try await Self.document(request)
-        let reason = try Self.scalar(o["reason"], "reason")!
+        let reason = try Self.text(o["reason"], "reason")
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).cancel(viewer, voucher: id, reason: reason) }
         return try Reply.json(Self.answer(row))
     }
@@ -97,6 +97,12 @@ extension API {
         case let n as NSNumber where !isBoolean(n): return n.stringValue
         default: throw .invalidInput(field: name, location: "请求正文", message: "应为字符串或数字")
         }
+    }
+
+    /// A required JSON string or number as text (missing: a 422 naming the field).
+    static func text(_ v: Any?, _ name: String) throws(AppError) -> String {
+        guard let t = try scalar(v, name, required: true) else { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") }
+        return t
     }
 
     /// A JSON boolean (`true`/`false` only; a number or a string is refused, as OpenAPI declares).
@@ -162,8 +168,8 @@ extension API {
             attributes[k] = try Self.scalar(v, k)
         }
         guard let evidence = (o["evidence"] ?? []) as? [String] else { throw AppError.invalidInput(field: "evidence", location: "请求正文", message: "应为证明材料 SHA-256 的列表") }
-        let input = ApplicationDesk.Submission(enterpriseID: try Self.scalar(o["enterprise_id"], "enterprise_id")!, matter: try Self.scalar(o["matter"], "matter")!,
-                                               date: try Self.scalar(o["date"], "date")!, amount: try Self.scalar(o["amount"], "amount")!, attributes: attributes, evidence: evidence)
+        let input = ApplicationDesk.Submission(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), matter: try Self.text(o["matter"], "matter"),
+                                               date: try Self.text(o["date"], "date"), amount: try Self.text(o["amount"], "amount"), attributes: attributes, evidence: evidence)
         let filed = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).submit(viewer, input) }
         return try Reply.json(Self.answer(filed.application), status: .created)
     }
@@ -205,10 +211,10 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.analyst, .district])
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
-        guard let decision = ApplicationDesk.Decision(rawValue: try Self.scalar(o["decision"], "decision")!) else {
+        guard let decision = ApplicationDesk.Decision(rawValue: try Self.text(o["decision"], "decision")) else {
             throw AppError.invalidInput(field: "decision", location: "请求正文", message: "应为 approve、reduce 或 reject")
         }
-        let input = ApplicationDesk.ReviewInput(decision: decision, amount: try Self.scalar(o["amount"], "amount", required: false), reason: try Self.scalar(o["reason"], "reason")!)
+        let input = ApplicationDesk.ReviewInput(decision: decision, amount: try Self.scalar(o["amount"], "amount", required: false), reason: try Self.text(o["reason"], "reason"))
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).review(viewer, id: id, input) }
         return try Reply.json(Self.answer(row))
     }
@@ -217,7 +223,7 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
-        let reason = try Self.scalar(o["reason"], "reason")!
+        let reason = try Self.text(o["reason"], "reason")
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).object(viewer, id: id, reason: reason) }
         return try Reply.json(Self.answer(row))
     }
@@ -266,9 +272,9 @@ extension API {
     func setBudget(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await site.access.viewer(request, context, roles: [.admin])
         let o = try await Self.document(request)
-        guard let year = Int(try Self.scalar(o["year"], "year")!) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
-        let input = BudgetDesk.Allocation(policy: try Self.scalar(o["policy"], "policy")!, measure: try Self.scalar(o["measure"], "measure")!, year: year,
-                                          payer: try Self.scalar(o["payer"], "payer")!, amount: try Self.scalar(o["amount"], "amount")!)
+        guard let year = Int(try Self.text(o["year"], "year")) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
+        let input = BudgetDesk.Allocation(policy: try Self.text(o["policy"], "policy"), measure: try Self.text(o["measure"], "measure"), year: year,
+                                          payer: try Self.text(o["payer"], "payer"), amount: try Self.text(o["amount"], "amount"))
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).allocate(viewer, input) }
         return try Reply.json(Self.answer(b), status: .created)
     }
@@ -277,7 +283,7 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.admin])
         let id = try Self.id(context, "budget_id")
         let o = try await Self.document(request)
-        let amount = try Self.scalar(o["amount"], "amount")!
+        let amount = try Self.text(o["amount"], "amount")
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).release(viewer, id: id, amount: amount) }
         return try Reply.json(Self.answer(b))
     }
@@ -287,8 +293,8 @@ extension API {
     func enterPayeeAccount(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
         let o = try await Self.document(request)
-        let input = PayoutDesk.PayeeInput(enterpriseID: try Self.scalar(o["enterprise_id"], "enterprise_id")!, bank: try Self.scalar(o["bank"], "bank")!,
-                                          accountNo: try Self.scalar(o["account_no"], "account_no")!, holder: try Self.scalar(o["holder"], "holder")!,
+        let input = PayoutDesk.PayeeInput(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), bank: try Self.text(o["bank"], "bank"),
+                                          accountNo: try Self.text(o["account_no"], "account_no"), holder: try Self.text(o["holder"], "holder"),
                                           evidence: try Self.scalar(o["evidence"], "evidence", required: false))
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).enterPayee(viewer, input) }
         return try Reply.json(PayeeAnswer(payee_id: p.id, enterprise_id: p.enterpriseID, bank: p.bank, account_no: p.accountNo, holder: p.holder, status: p.status), status: .created)
@@ -319,7 +325,7 @@ extension API {
         let viewer = try await site.access.viewer(request, context, roles: [.admin])
         let id = try Self.id(context, "batch_id")
         let o = try await Self.document(request)
-        let reference = try Self.scalar(o["reference"], "reference")!
+        let reference = try Self.text(o["reference"], "reference")
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).markPaid(viewer, batch: id, reference: reference) }
         return try Reply.json(PayoutAnswer(batch_id: b.id, status: b.status, total: Fen(b.totalFen).plain, lines: b.lines, file_sha256: b.fileSHA256,
                                            checkpoint_sequence: b.auditSequence, checkpoint_head: b.auditHead, skipped_applications: []))

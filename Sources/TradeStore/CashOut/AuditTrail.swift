@@ -188,9 +188,50 @@ public struct AuditTrail: Sendable {
     }
 
     /// Newest first, optionally of one subject (an application's timeline) or one action prefix.
-    public func recent(subject: String? = nil, limit: Int, before: Int64? = nil) async throws -> [AuditEntry] {
+    /// What of the trail one city may see: the entries whose subject is an object of the city (an
+    /// application, voucher or payee of one of its districts' enterprises; a budget, batch or pool of
+    /// a policy in force there; a payout batch or line of its applications; one of its users; facts
+    /// imported for its enterprises). The chain stays one and `audit verify` checks it whole.
+    public struct CityScope: Sendable, Equatable {
+        public var city: String
+        public var districts: [String]
+        public var policies: [String]
+        public init(city: String, districts: [String], policies: [String]) {
+            self.city = city
+            self.districts = districts
+            self.policies = policies
+        }
+
+        /// The condition on `audit_entry` (unaliased), with its arguments.
+        func condition() -> (sql: String, arguments: [SQLValue]) {
+            guard !districts.isEmpty else { return ("1 = 0", []) }
+            let d = SQLText.placeholders(districts.count), dArgs = districts.map(SQLValue.text)
+            let p = policies.isEmpty ? "NULL" : SQLText.placeholders(policies.count), pArgs = policies.map(SQLValue.text)
+            // The id after the prefix, cast only where the subject has that prefix (a CASE, so that
+            // PostgreSQL never casts another kind's key, whatever order it evaluates the conditions in).
+            func id(_ prefix: String) -> String {
+                "(CASE WHEN audit_entry.subject LIKE '\(prefix)%' THEN CAST(substr(audit_entry.subject, \(prefix.count + 1)) AS BIGINT) END)"
+            }
+            let parts: [(String, [SQLValue])] = [
+                ("(audit_entry.subject LIKE 'application:%' AND EXISTS (SELECT 1 FROM application x WHERE x.id = \(id("application:")) AND x.district IN (\(d))))", dArgs),
+                ("(audit_entry.subject LIKE 'budget:%' AND EXISTS (SELECT 1 FROM budget x WHERE x.id = \(id("budget:")) AND x.policy IN (\(p))))", pArgs),
+                ("(audit_entry.subject LIKE 'voucher:%' AND EXISTS (SELECT 1 FROM voucher x JOIN enterprise e ON e.id = x.enterprise_id WHERE x.id = \(id("voucher:")) AND e.district IN (\(d))))", dArgs),
+                ("(audit_entry.subject LIKE 'voucher_batch:%' AND EXISTS (SELECT 1 FROM voucher_batch x WHERE x.id = \(id("voucher_batch:")) AND x.policy IN (\(p))))", pArgs),
+                ("(audit_entry.subject LIKE 'voucher_pool:%' AND substr(audit_entry.subject, 14) IN (\(p)))", pArgs),
+                ("(audit_entry.subject LIKE 'payee_account:%' AND EXISTS (SELECT 1 FROM payee_account x JOIN enterprise e ON e.id = x.enterprise_id WHERE x.id = \(id("payee_account:")) AND e.district IN (\(d))))", dArgs),
+                ("(audit_entry.subject LIKE 'payout_batch:%' AND EXISTS (SELECT 1 FROM payout_line l JOIN application x ON x.id = l.application_id WHERE l.batch_id = \(id("payout_batch:")) AND x.district IN (\(d))))", dArgs),
+                ("(audit_entry.subject LIKE 'payout_line:%' AND EXISTS (SELECT 1 FROM payout_line l JOIN application x ON x.id = l.application_id WHERE l.id = \(id("payout_line:")) AND x.district IN (\(d))))", dArgs),
+                ("(audit_entry.subject LIKE 'app_user:%' AND EXISTS (SELECT 1 FROM app_user u WHERE u.name = substr(audit_entry.subject, 10) AND u.city = ?))", [.text(city)]),
+                ("(audit_entry.subject LIKE 'proposal_fact:%' AND EXISTS (SELECT 1 FROM proposal_fact f JOIN enterprise e ON e.id = f.enterprise_id WHERE substr(f.source_sha256, 1, 16) = substr(audit_entry.subject, 15) AND e.district IN (\(d))))", dArgs),
+            ]
+            return ("(" + parts.map(\.0).joined(separator: " OR ") + ")", parts.flatMap(\.1))
+        }
+    }
+
+    public func recent(subject: String? = nil, scope: CityScope? = nil, limit: Int, before: Int64? = nil) async throws -> [AuditEntry] {
         try await backend.read { db in
             var sql = "SELECT \(Self.columns) FROM audit_entry WHERE 1 = 1", args: [SQLValue] = []
+            if let scope { let c = scope.condition(); sql += " AND " + c.sql; args += c.arguments }
             if let subject { sql += " AND subject = ?"; args.append(.text(subject)) }
             if let before { sql += " AND sequence < ?"; args.append(.integer(before)) }
             return try db.rows(sql + " ORDER BY sequence DESC LIMIT ?", args + [.integer(Int64(limit))]).map(Self.entry)
