@@ -38,13 +38,17 @@ public struct TradeIngest: Sendable {
     public func run(paths: [String], shownAs: [String: String] = [:], as sender: Viewer? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
         let reach = sender.map { $0.role == .enterprise || $0.role == .district ? $0.reach : $0.cityReach }
-        return try await context.withStore { store in try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, reach: reach, progress: progress) }
+        let cityRole = sender.map { $0.role == .admin || $0.role == .analyst } ?? true
+        return try await context.withStore { store in
+            try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, reach: reach, unregisteredAllowed: cityRole, progress: progress)
+        }
     }
 
     static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, reach: EnterpriseRegistry.Reach? = nil,
-                    progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+                    unregisteredAllowed: Bool = true, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
         let ledger = store.ledger
         let files = try MessageSource.expand(paths)
+        if let reach { try await checkScope(files, shownAs: shownAs, reach: reach, unregisteredAllowed: unregisteredAllowed, store: store, validator: validator) }
         var total = IngestCounts()
         var pending: [TradeLedger.PreparedMessage] = []
         var pendingRecords = 0
@@ -91,7 +95,7 @@ public struct TradeIngest: Sendable {
             if source.isDeclarations {
                 try await drain()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
-                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result, reach: reach)
+                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
                 continue
             }
             do {
@@ -129,6 +133,63 @@ public struct TradeIngest: Sendable {
         progress?(files.count, files.count)
         return Report(files: files.count, counts: total, refreshedMonths: months, reading: reading, validating: validating, compressing: compressing,
                       storing: storing, waiting: waiting, refreshing: clock.now - refreshStart)
+    }
+}
+
+extension TradeIngest {
+    /// The codes that name a record's enterprise, most specific first: the e-commerce enterprise
+    /// (the exporter or importer the statistics count it for), then the other parties.
+    static let ownerFields = ["ebcCode", "ownerCode", "ebpCode", "agentCode", "logisticsCode", "operatorCode", "declAgentCode"]
+
+    /// A sender's upload touches only its scope, checked before anything is stored: every record of
+    /// a customs message (its enterprise: `ebcCode`, else the first party code it has) and every row
+    /// of a declarations extract (its enterprise, and the stored declaration it would replace) must
+    /// be of an enterprise within the sender's reach, by the registry's district (a declaration of an
+    /// unregistered enterprise by the district its row names). A city role may send records of
+    /// enterprises not (yet) in the registry; a district user may not, since nothing then says the
+    /// enterprise is its district's. Any line outside the scope refuses the whole upload, each such
+    /// line named with its reason, and nothing of it is stored (so that the sender whose records they
+    /// are can upload the same file later, not find it a duplicate).
+    static func checkScope(_ files: [MessageSource], shownAs: [String: String], reach: EnterpriseRegistry.Reach, unregisteredAllowed: Bool,
+                           store: Store, validator: CEBValidator) async throws {
+        var problems: [String] = []
+        func within(_ code: String?, district: String?) -> String? {
+            if let own = reach.enterpriseID { return code == own ? nil : "企业 \(code ?? "（无）") 不是上传者本企业" }
+            guard let code, let district else {
+                return unregisteredAllowed ? nil : "企业 \(code ?? "（无）") 未在企业库登记为本区县企业，区县用户不能上传其记录"
+            }
+            return reach.districts.map { $0.contains(district) } ?? true ? nil : "企业 \(code) 属于\(district)，不在上传者的范围内"
+        }
+        for source in files {
+            let data = try source.load()
+            let file = shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }.map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
+            if source.isDeclarations {
+                let rows = try DeclarationReader.read(data, codes: validator.codes).rows
+                let registered = try await store.registry.districts(of: rows.map(\.enterpriseID))
+                let stored = try await store.ledger.declarationOwners(rows.map(\.declarationNo))
+                let storedRegistered = try await store.registry.districts(of: stored.values.map(\.enterprise))
+                for r in rows {
+                    if let why = within(r.enterpriseID, district: registered[r.enterpriseID] ?? r.district) {
+                        problems.append("\(file) 第 \(r.line) 行（报关单 \(r.declarationNo)）：\(why)")
+                    } else if let old = stored[r.declarationNo], let why = within(old.enterprise, district: storedRegistered[old.enterprise] ?? old.district) {
+                        problems.append("\(file) 第 \(r.line) 行：已存的报关单 \(r.declarationNo) 不能由本次上传改写（\(why)）")
+                    }
+                }
+            } else {
+                guard let messages = try? CEBReader.read(data: data, source: file) else { continue }   // unreadable: quarantined whole, as for anyone
+                let owners = messages.flatMap { $0.records.map { r in (r.line, ownerFields.lazy.compactMap { r.value($0) }.first { !$0.isEmpty }) } }
+                let registered = try await store.registry.districts(of: owners.compactMap(\.1))
+                for (line, code) in owners {
+                    if let why = within(code, district: code.flatMap { registered[$0] }) { problems.append("\(file) 第 \(line) 行：\(why)") }
+                }
+            }
+            if problems.count >= 200 { break }
+        }
+        guard problems.isEmpty else {
+            let summary = "上传中有 \(problems.count >= 200 ? "200 处以上" : "\(problems.count) 处")记录不属于上传者的范围，整份文件未导入（未保存任何记录）："
+            throw AppError.invalidInput(field: "file", location: problems.first.map { String($0.prefix(while: { $0 != "：" })) },
+                                        message: summary + problems[0], problems: [summary] + Array(problems.prefix(200)))
+        }
     }
 }
 

@@ -63,6 +63,7 @@ enum IngestText {
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Read, validate and store CEB messages and declarations extracts (files, directories, .zip) in the trade ledger.")
     @Argument(help: "Message files or directories.") var paths: [String]
+    @Option(name: .customLong("as"), help: "Ingest on behalf of this platform user: only records of enterprises in the user's scope are taken (any other refuses the whole run, nothing stored), as for the user's upload.") var asUser: String?
     @OptionGroup var options: AppOptions
 
     func run() async throws {
@@ -72,7 +73,8 @@ struct Ingest: AsyncParsableCommand {
         let progress = isatty(2) == 1 ? show : nil
         try await runCommand { () async throws(AppError) in
             let context = try options.context()
-            let report = try await TradeIngest(context).run(paths: paths, progress: progress)
+            let sender = try await asUser.asyncMap { name throws(AppError) in try await Accounts(context).viewer(named: name) }
+            let report = try await TradeIngest(context).run(paths: paths, as: sender, progress: progress)
             if ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1" {
                 standardError("rollups: \(report.refreshedMonths) months in \(report.refreshing)\nread \(report.reading), validate \(report.validating), compress \(report.compressing), store \(report.storing) (reader waited \(report.waiting))\n")
             }
@@ -253,5 +255,13 @@ struct Bench: AsyncParsableCommand {
                 print("裸插入：报文 \(r.messages) 份，记录 \(r.records) 条，用时 \(String(format: "%.2f", seconds)) 秒，每秒 \(Int(Double(r.records) / seconds)) 条")
             }
         }
+    }
+}
+
+extension Optional {
+    /// The value transformed by an async function, or nil.
+    func asyncMap<T>(_ transform: (Wrapped) async throws(AppError) -> T) async throws(AppError) -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

@@ -145,6 +145,20 @@ public struct EnterpriseRegistry: Sendable {
     }
 
     /// One enterprise, when it is within reach (nil otherwise: outside the scope looks like absent).
+    /// The registry's district of each of these ids that is registered (one query a 500 ids).
+    public func districts(of ids: [String]) async throws -> [String: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await backend.read { db in
+            var out: [String: String] = [:]
+            for chunk in Array(Set(ids)).sorted().chunked(500) {
+                for r in try db.rows("SELECT id, district FROM enterprise WHERE id IN (\(SQLText.placeholders(chunk.count)))", chunk.map(SQLValue.text)) {
+                    out[try r.text("id")] = try r.text("district")
+                }
+            }
+            return out
+        }
+    }
+
     public func enterprise(id: String, reach: Reach) async throws -> EnterpriseRow? {
         try await backend.read { db in
             let scope = reach.condition(idColumn: "id", districtColumn: "district")

@@ -322,12 +322,22 @@ public struct TradeLedger: Sendable {
     /// Stores a declarations extract: the file kept content-addressed, each valid row inserted or,
     /// when the same declaration number comes again with other values, replaced (a later extract
     /// supersedes an earlier one); rows with errors go to quarantine. Idempotent.
-    /// `reach`: the sender's scope (nil for the operator's command line). A row is stored only when
-    /// the declaration it adds is of an enterprise within reach and, when it replaces a stored one,
-    /// that one is too; the enterprise's district is the registry's where it is registered, else the
-    /// row's own. A row out of reach is quarantined with `out_of_scope` and its reason, never an update.
-    public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result,
-                                   reach: EnterpriseRegistry.Reach? = nil) async throws -> IngestCounts {
+    /// The enterprise and district of stored declarations, by number (for a sender's scope check).
+    public func declarationOwners(_ numbers: [String]) async throws -> [String: (enterprise: String, district: String?)] {
+        guard !numbers.isEmpty else { return [:] }
+        return try await backend.read { db in
+            var out: [String: (enterprise: String, district: String?)] = [:]
+            for chunk in Array(Set(numbers)).sorted().chunked(500) {
+                for r in try db.rows("SELECT declaration_no, enterprise_id, district FROM declaration WHERE declaration_no IN (\(SQLText.placeholders(chunk.count)))",
+                                     chunk.map(SQLValue.text)) {
+                    out[try r.text("declaration_no")] = (try r.text("enterprise_id"), try r.optionalText("district"))
+                }
+            }
+            return out
+        }
+    }
+
+    public func ingestDeclarations(source: String, bytes: [UInt8], digest: String, result: DeclarationReader.Result) async throws -> IngestCounts {
         let now = clock.timestamp()
         let original = StoredOriginal.compressing(bytes)
         return try await backend.write { db in
@@ -356,42 +366,10 @@ public struct TradeLedger: Sendable {
                     """
                 for row in try db.rows(sql, chunk.map(SQLValue.text)) { stored[try row.text("declaration_no")] = Array(row.rawValues.dropFirst()) }
             }
-            // The registry's districts of every enterprise the file and the stored rows name.
-            var registered: [String: String] = [:]
-            if reach != nil {
-                var ids = Set(result.rows.map(\.enterpriseID))
-                for v in stored.values { if case let .text(e) = v[3] { ids.insert(e) } }
-                for chunk in Array(ids).sorted().chunked(500) {
-                    for row in try db.rows("SELECT id, district FROM enterprise WHERE id IN (\(SQLText.placeholders(chunk.count)))", chunk.map(SQLValue.text)) {
-                        registered[try row.text("id")] = try row.text("district")
-                    }
-                }
-            }
-            func within(enterprise: String, district: String?) -> Bool {
-                guard let reach else { return true }
-                if let own = reach.enterpriseID, own != enterprise { return false }
-                if let districts = reach.districts { return (registered[enterprise] ?? district).map(districts.contains) ?? false }
-                return true
-            }
             var current = stored
             var final: [String: [SQLValue]] = [:]
             var order: [String] = []
             for r in result.rows {
-                var outside: String?
-                if !within(enterprise: r.enterpriseID, district: r.district) {
-                    outside = "企业 \(r.enterpriseID)（\(registered[r.enterpriseID] ?? r.district ?? "区县不明")）不在上传者的范围内"
-                } else if let existing = current[r.declarationNo], case let .text(e) = existing[3] {
-                    let d: String? = { if case let .text(t) = existing[5] { return t } else { return nil } }()
-                    if !within(enterprise: e, district: d) { outside = "已存的报关单 \(r.declarationNo) 属于上传者范围以外的企业，不能由本次上传改写" }
-                }
-                if let outside {
-                    counts.quarantined += 1
-                    counts.quarantinedByReason["out_of_scope", default: 0] += 1
-                    try TradeLedger.quarantine(db, digest: digest, source: source, line: r.line, type: "DECL", record: "Declaration", key: "declaration_no=\(r.declarationNo)",
-                                               reasons: ["out_of_scope"], findings: [Finding(code: "out_of_scope", severity: .error, field: "enterprise_id", line: r.line, message: outside)],
-                                               at: now)
-                    continue
-                }
                 let values: [SQLValue] = [.text(r.date), .text(r.direction), .text(r.supervisionCode), .text(r.enterpriseID), .text(r.enterpriseName),
                                           t(r.district), .text(r.customsCode), .text(r.country), .text(r.hsCode), .integer(r.valueFen),
                                           .text(r.currency), .text(r.valueOriginal), .text(r.status)]

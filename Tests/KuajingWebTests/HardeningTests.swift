@@ -51,6 +51,21 @@ import TradeStore
         #expect(header.contains("filename*=UTF-8''a%22%3B%20filename%3D%22evil.exe"), "\(header)")
     }
 
+    /// JSON types as declared: a number is never a boolean and a boolean never a number (on Linux
+    /// Foundation, `NSNumber(1) is Bool` holds, which took `{"amount":1}` for a boolean).
+    @Test func jsonNumbersAndBooleansAreToldApart() throws {
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(#"{"amount":1,"zero":0,"yes":true,"no":false,"text":"12.50"}"#.utf8)) as? [String: Any])
+        #expect(try API.text(o["amount"], "amount") == "1")
+        #expect(try API.text(o["zero"], "zero") == "0")
+        #expect(try API.text(o["text"], "text") == "12.50")
+        #expect(throws: AppError.self) { _ = try API.text(o["yes"], "yes") }
+        #expect(try API.boolean(o["no"], "no", default: true) == false)
+        #expect(try API.boolean(o["yes"], "yes", default: false) == true)
+        #expect(try API.boolean(nil, "missing", default: true) == true)
+        #expect(throws: AppError.self) { _ = try API.boolean(o["zero"], "zero", default: true) }
+        #expect(throws: AppError.self) { _ = try API.boolean(o["text"], "text", default: true) }
+    }
+
     @Test func monthsParseOnlyWithinTheirRange() {
         #expect(Month("2025-06") == Month(year: 2025, month: 6))
         for bad in ["0000-01", "1899-12", "2201-01", "2025-00", "2025-6", "2025--6", "20250-01", "٢٠٢٥-01"] { #expect(Month(bad) == nil, "\(bad)") }

@@ -123,6 +123,14 @@ public struct Accounts: Sendable {
         }
     }
 
+    /// The viewer a stored user stands for (the command line's `--as USER`).
+    public func viewer(named name: String) async throws(AppError) -> Viewer {
+        guard let user = try await context.withStore({ try await $0.accounts.user(named: name) }) else {
+            throw .notFound(message: "没有用户 \(name)；可用 kuajing users list 查看")
+        }
+        return try Viewer(user)
+    }
+
     // MARK: sign-in and sessions
 
     public struct Session: Sendable {
