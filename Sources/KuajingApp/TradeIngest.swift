@@ -202,10 +202,47 @@ public struct QuarantineCases: Sendable {
         try await context.withStore { try await $0.ledger.quarantine(includeResolved: includeResolved) }
     }
 
+    /// The entries a platform user may see: those whose enterprise (the `ebcCode` or `owner` of the
+    /// record's key) is registered in the user's city, and those that name no registered enterprise
+    /// (nothing ties them to a city). Another city's record is not listed, and is a 404 by number.
+    public func list(_ viewer: Viewer, includeResolved: Bool = false) async throws(AppError) -> [QuarantineEntry] {
+        let all = try await list(includeResolved: includeResolved)
+        let districts = try await context.withStore { try await $0.registry.districts(of: all.compactMap { Self.enterprise(ofKey: $0.recordKey) }) }
+        let own = Set(viewer.cityDivisions)
+        return all.filter { e in Self.enterprise(ofKey: e.recordKey).flatMap { districts[$0] }.map(own.contains) ?? true }
+    }
+
+    /// The enterprise code a record key names (`ebcCode=` of an inventory, `owner=` of another record).
+    static func enterprise(ofKey key: String) -> String? {
+        for part in key.split(separator: "|") {
+            for prefix in ["ebcCode=", "owner="] where part.hasPrefix(prefix) {
+                let code = String(part.dropFirst(prefix.count))
+                if !code.isEmpty { return code }
+            }
+        }
+        return nil
+    }
+
     public func entry(_ id: Int64) async throws(AppError) -> QuarantineEntry {
         let found = try await context.withStore { try await $0.ledger.quarantine(includeResolved: true, id: id).first }
         guard let found else { throw .notFound(message: "没有编号为 \(id) 的隔离记录") }
         return found
+    }
+
+    /// One entry, to a platform user of the city it belongs to (see `list(_:)`).
+    public func entry(_ viewer: Viewer, _ id: Int64) async throws(AppError) -> QuarantineEntry {
+        let e = try await entry(id)
+        if let code = Self.enterprise(ofKey: e.recordKey), let district = try await context.withStore({ try await $0.registry.districts(of: [code])[code] }),
+           !viewer.cityDivisions.contains(district) {
+            throw .notFound(message: "没有编号为 \(id) 的隔离记录")
+        }
+        return e
+    }
+
+    /// The message of an entry the viewer may see, byte for byte as received.
+    public func original(_ viewer: Viewer, _ id: Int64) async throws(AppError) -> [UInt8] {
+        _ = try await entry(viewer, id)
+        return try await original(id)
     }
 
     /// The message the entry came from, byte for byte as received.
@@ -225,11 +262,19 @@ public struct QuarantineCases: Sendable {
 
     /// Ingests the corrected message; the entry is resolved when its record is now accepted.
     /// `shownAs`: the name the corrected message is recorded under (an upload's own file name).
-    public func resubmit(_ id: Int64, file: String, shownAs: String? = nil) async throws(AppError) -> ResubmitOutcome {
-        let entry = try await entry(id)
+    /// `sender`: the platform user who resubmits (the entry must be of its city, and the corrected
+    /// message within its scope, as for an upload); nil for the operator's command line.
+    public func resubmit(_ id: Int64, file: String, shownAs: String? = nil, as sender: Viewer? = nil) async throws(AppError) -> ResubmitOutcome {
+        let entry: QuarantineEntry
+        if let sender { entry = try await self.entry(sender, id) } else { entry = try await self.entry(id) }
         let validator = try context.validator()
         guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
         return try await context.withStore { store in
+            if let sender {
+                try await TradeIngest.checkScope(try MessageSource.expand([file]), shownAs: shownAs.map { [file: $0] } ?? [:],
+                                                 reach: sender.role == .district ? sender.reach : sender.cityReach,
+                                                 unregisteredAllowed: sender.role == .admin || sender.role == .analyst, store: store, validator: validator)
+            }
             var stillHeld = false
             let messages = try shownAs.map { try CEBReader.read(data: Data(contentsOf: URL(fileURLWithPath: file)), source: $0) } ?? CEBReader.read(path: file)
             for message in messages {

@@ -85,6 +85,17 @@ enum ImportScopeChecks {
         #expect(await refusal { _ = try await TradeIngest(context).run(paths: [try file("d.xml", other)], as: binjiang) } != nil)
         let analyst = Viewer(name: "an", displayName: "分析员", role: .analyst, city: "杭州市")
         _ = try await TradeIngest(context).run(paths: [try file("e.xml", other)], as: analyst)
+        // The quarantine per city: a held record of a 台州 enterprise is not 杭州's to list or open.
+        try await store.registry.upsert([EnterpriseRow(id: "3310999999", creditCode: nil, name: "台州样例企业", district: "椒江区")])
+        let held = try Synthetic.inventory(copNo: "SCOPE3", tradeMode: "0000").replacingAll("1105910159", with: "3310999999")
+        let report = try await TradeIngest(context).run(paths: [try file("f.xml", held)])
+        #expect(report.counts.quarantined >= 1)
+        let all = try await QuarantineCases(context).list()
+        let taizhouEntry = try #require(all.first { $0.recordKey.contains("3310999999") })
+        #expect(try await !QuarantineCases(context).list(analyst).contains { $0.id == taizhouEntry.id })
+        let taizhouAnalyst = Viewer(name: "tz", displayName: "台州分析员", role: .analyst, city: "台州市")
+        #expect(try await QuarantineCases(context).list(taizhouAnalyst).contains { $0.id == taizhouEntry.id })
+        #expect(await refusal { _ = try await QuarantineCases(context).original(analyst, taizhouEntry.id) } != nil, "another city's original is a 404")
         try await store.close()
     }
 }

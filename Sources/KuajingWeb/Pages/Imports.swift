@@ -19,7 +19,7 @@ extension Site {
         let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
         // The quarantine is city-wide (a held record may name no district): city roles only.
         let cityWide = viewer.role == .admin || viewer.role == .analyst
-        let entries = cityWide ? try await QuarantineCases(app).list() : []
+        let entries = cityWide ? try await QuarantineCases(app).list(viewer) : []
         var model: [String: Any] = [
             "action": Route.imports.link, "limitMiB": "\(WebLimits.uploadBytes >> 20)",
             "quarantine": entries.prefix(200).map { ["id": "\($0.id)", "source": $0.source, "type": $0.messageType, "record": $0.recordKey,
@@ -51,12 +51,12 @@ extension Site {
 
     /// One quarantined record: why it is held, its original message, and a form for the corrected message.
     func quarantineEntry(_ request: Request, _ context: WebContext, message: String? = nil) async throws -> Response {
-        _ = try await access.viewer(request, context, roles: [.admin, .analyst])
+        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst])
         guard let id = Int64(context.parameters.get("id") ?? "") else { throw AppError.notFound(message: "隔离记录编号应为整数") }
         let cases = QuarantineCases(app)
-        let e = try await cases.entry(id)
+        let e = try await cases.entry(viewer, id)
         if request.uri.queryParameters.get("format") == "original" {
-            return Reply.download(try await cases.original(id), name: "quarantine-\(id)-original.xml", type: "application/xml")
+            return Reply.download(try await cases.original(viewer, id), name: "quarantine-\(id)-original.xml", type: "application/xml")
         }
         let model: [String: Any] = [
             "id": "\(e.id)", "source": e.source, "line": "\(e.line)", "type": e.messageType, "record": e.recordKey, "digest": e.digest,
@@ -73,7 +73,7 @@ extension Site {
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
         guard received.path.hasSuffix(".xml") else { throw AppError.invalidInput(field: "file", location: nil, message: "更正后的报文应为 .xml 文件") }
-        let outcome = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await QuarantineCases(app).resubmit(id, file: received.path, shownAs: received.name) } }
+        let outcome = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await QuarantineCases(app).resubmit(id, file: received.path, shownAs: received.name, as: viewer) } }
         try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "重交隔离记录 \(id)：\(outcome == .resolved ? "已接收" : "仍被隔离")")
         return try await quarantineEntry(request, context, message: outcome == .resolved ? "更正后的报文已接收，此隔离记录已解除" : "更正后的报文仍未通过校验，新的问题见隔离区")
     }
