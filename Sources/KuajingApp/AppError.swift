@@ -22,10 +22,15 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooLarge(message: String)
     /// Too many attempts in a short time (sign-in throttling): try again later.
     case throttled(message: String)
+    /// A fault of the program itself (a row of an unexpected shape, an engine error, an error no
+    /// layer classifies): a 500 with a log line on the web, never its internal text shown to a user.
+    /// `detail` is for the log and the operator's command line.
+    case internalFailure(detail: String)
 
     public var message: String {
         switch self {
         case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m), let .throttled(m): return m
+        case .internalFailure: return "服务器内部错误，已记录；请稍后再试"
         case let .invalidInput(field, location, m, problems):
             if !problems.isEmpty { return problems.joined(separator: "\n") }
             return [location, field.map { "字段 \($0)" }].compactMap { $0 }.joined(separator: ": ") + ((location ?? field) == nil ? "" : "：") + m
@@ -34,7 +39,7 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { message }
 
-    /// Classifies an error of a lower layer. Errors not known here are `unavailable` with their text.
+    /// Classifies an error of a lower layer. Errors not known here are `internalFailure`, their text kept for the log.
     public init(_ error: any Error) {
         switch error {
         case let e as AppError: self = e
@@ -59,12 +64,13 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case let e as StorageError:
             switch e {
             case .constraint: self = .conflict(message: e.description)
-            default: self = .unavailable(message: e.description)
+            case .unavailable: self = .unavailable(message: e.description)
+            case .decoding, .engine: self = .internalFailure(detail: e.description)
             }
         case let e as CocoaError where e.code == .fileReadNoSuchFile || e.code == .fileNoSuchFile:
             self = .notFound(message: "找不到文件：\((e.userInfo[NSFilePathErrorKey] as? String) ?? e.localizedDescription)")
         default:
-            self = .unavailable(message: String(describing: error))
+            self = .internalFailure(detail: String(describing: error))
         }
     }
 

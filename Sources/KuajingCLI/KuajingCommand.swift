@@ -63,7 +63,7 @@ struct AppOptions: ParsableArguments {
 
 /// Exit codes: 0 done; 1 the check found problems; 2 invalid input; 3 not found; 4 conflict;
 /// 5 forbidden; 6 unavailable (the database, a reference file); 7 an input over its size limit;
-/// 8 throttled (too many attempts).
+/// 8 throttled (too many attempts); 70 an internal failure (EX_SOFTWARE: a fault of the program, its detail printed).
 extension AppError {
     var exitCode: Int32 {
         switch self {
@@ -74,6 +74,7 @@ extension AppError {
         case .unavailable: return 6
         case .tooLarge: return 7
         case .throttled: return 8
+        case .internalFailure: return 70
         }
     }
 }
@@ -82,6 +83,7 @@ extension AppError {
 /// output) and becomes the exit code.
 func runCommand(_ body: () async throws(AppError) -> Void) async throws {
     do { try await body() } catch {
+        if case let .internalFailure(detail) = error { standardError("内部错误：\(detail)\n") }
         standardError(error.message + "\n")
         throw ExitCode(error.exitCode)
     }

@@ -9,6 +9,12 @@ import Testing
     @Test func lowerLayersAreClassified() {
         #expect(AppError(StorageError.constraint("UNIQUE")) == .conflict(message: StorageError.constraint("UNIQUE").description))
         #expect(AppError(StorageError.unavailable("down")) == .unavailable(message: StorageError.unavailable("down").description))
+        // A fault of the program is an internal failure: its detail for the log, a plain sentence for the user.
+        let decoding = AppError(StorageError.decoding(column: "amount_fen", expected: "integer", found: "text"))
+        #expect(decoding == .internalFailure(detail: "数据库列 amount_fen 应为 integer，实为 text"))
+        #expect(!decoding.message.contains("amount_fen"), "no internal text shown to a user")
+        struct Unknown: Error {}
+        guard case .internalFailure = AppError(Unknown()) else { Issue.record("an unknown error is an internal failure, not 'unavailable'"); return }
         let stale = StaleTaskWrite(expected: 2, current: TaskState(planID: "p", clause: "1", status: "进行中", version: 3, updatedBy: "A", updatedAt: nil))
         guard case let .conflict(message) = AppError(stale) else { Issue.record("a stale write is a conflict"); return }
         #expect(message.contains("当前版本 3") && message.contains("版本 2"))

@@ -28,10 +28,20 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
         return response
     }
 
+    /// A request the server could not answer (a fault of the program): a 500 whose message carries an
+    /// id, and a log line with the id, the request and the detail (never shown to the user).
+    static func unanswered(_ detail: String, request: Request, context: Context) -> WebFailure {
+        let id = String(Accounts.randomToken().prefix(12))
+        context.logger.error("unanswered request \(id): \(request.method.rawValue) \(request.uri.path.prefix(200)): \(detail)")
+        FileHandle.standardError.write(Data("未能处理的请求 \(id)：\(request.method.rawValue) \(request.uri.path.prefix(200))：\(detail.prefix(500))\n".utf8))
+        return WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录（编号 \(id)）；请稍后再试")
+    }
+
     func answer(_ error: any Error, request: Request, context: Context) -> Response {
         let failure: WebFailure
         switch error {
         case let f as WebFailure: failure = f
+        case let AppError.internalFailure(detail): failure = Self.unanswered(detail, request: request, context: context)
         case let e as AppError: failure = WebFailure(e)
         case let e as HTTPError where e.status == .notFound && !API.allowedMethods(for: request.uri.path).isEmpty:
             var f = WebFailure.methodNotAllowed
@@ -43,11 +53,7 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
                 : e.status == .methodNotAllowed ? .methodNotAllowed
                 : WebFailure(status: e.status, code: "http", message: e.body ?? "请求无法处理")
         default:
-            // A request the server could not answer: logged with an id the user can quote.
-            let id = String(Accounts.randomToken().prefix(12))
-            context.logger.error("unanswered request \(id): \(request.method.rawValue) \(request.uri.path.prefix(200)): \(String(describing: error))")
-            FileHandle.standardError.write(Data("未能处理的请求 \(id)：\(request.method.rawValue) \(request.uri.path.prefix(200))：\(String(describing: error).prefix(500))\n".utf8))
-            failure = WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录（编号 \(id)）；请稍后再试")
+            failure = Self.unanswered(String(describing: error), request: request, context: context)
         }
         if request.uri.path.hasPrefix("/api/") { return failure.jsonResponse }
         if failure.status == .unauthorized {

@@ -60,6 +60,7 @@ struct WebFailure: Error {
         case .unavailable: status = .serviceUnavailable; code = "unavailable"
         case .tooLarge: status = .contentTooLarge; code = "too_large"
         case .throttled: status = .tooManyRequests; code = "throttled"
+        case .internalFailure: status = .internalServerError; code = "internal"
         }
         message = error.message
     }
