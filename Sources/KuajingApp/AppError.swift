@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import Monitoring
 import PolicyEngine
 import TradeData
@@ -72,6 +73,11 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
         default:
             self = .internalFailure(detail: String(describing: error))
         }
+    }
+
+    /// Refuses free text with a control or invisible format character (`FreeText`), naming the field.
+    static func checkFreeText(_ text: String, field: String, lineBreaks: Bool = false) throws(AppError) {
+        if let bad = FreeText.invisible(in: text, lineBreaks: lineBreaks) { throw .invalidInput(field: field, location: nil, message: FreeText.problem(bad)) }
     }
 
     /// Runs `body`, turning whatever it throws into an `AppError`.

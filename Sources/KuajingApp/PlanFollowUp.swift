@@ -117,6 +117,8 @@ public struct PlanFollowUp: Sendable {
             throw .notFound(message: "计划 \(input.planID) 中没有任务 \(input.clause)")
         }
         guard !input.by.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalidInput(field: "by", location: nil, message: "须写明报告单位") }
+        try AppError.checkFreeText(input.note, field: "note", lineBreaks: true)
+        try AppError.checkFreeText(input.by, field: "by")
     }
 
     /// Records a status update. With `expectedVersion`, a task that moved on since is a `conflict`

@@ -66,6 +66,13 @@ import TradeStore
         #expect(throws: AppError.self) { _ = try API.boolean(o["text"], "text", default: true) }
     }
 
+    /// Free text with a control or invisible format character is refused, naming the code point.
+    @Test(arguments: [("核减\u{202E}理由", false, false), ("零宽\u{200B}空格", false, false), ("响铃\u{07}", false, false), ("BOM\u{FEFF}", false, false),
+                      ("两行\n理由", true, true), ("两行\n理由", false, false), ("普通理由，含标点：（）", false, true)])
+    func freeTextRefusesInvisibleCharacters(text: String, lineBreaks: Bool, accepted: Bool) {
+        #expect((FreeText.invisible(in: text, lineBreaks: lineBreaks) == nil) == accepted, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+    }
+
     @Test func monthsParseOnlyWithinTheirRange() {
         #expect(Month("2025-06") == Month(year: 2025, month: 6))
         for bad in ["0000-01", "1899-12", "2201-01", "2025-00", "2025-6", "2025--6", "20250-01", "٢٠٢٥-01"] { #expect(Month(bad) == nil, "\(bad)") }

@@ -71,6 +71,7 @@ public struct Accounts: Sendable {
             throw .invalidInput(field: "name", location: nil, message: "用户名应为 1 到 64 个字母、数字、点、下划线或连字符，实为“\(input.name)”")
         }
         if let problem = PasswordPolicy.problem(input.password) { throw .invalidInput(field: "password", location: nil, message: problem) }
+        if let display = input.displayName { try AppError.checkFreeText(display, field: "display") }
         let cityDistricts: [String]
         do { cityDistricts = try Scope(input.city).districts } catch { throw .invalidInput(field: "city", location: nil, message: "“\(input.city)”不在行政区划表中") }
         var district: String? = nil, enterprise: String? = nil

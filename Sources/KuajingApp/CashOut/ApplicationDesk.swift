@@ -97,6 +97,7 @@ public struct ApplicationDesk: Sendable {
             }
             guard !Self.reservedAttributes.contains(k) else { throw .invalidInput(field: "attributes.\(k)", location: nil, message: "“\(k)”由平台根据企业库填写，不能自报") }
             guard v.count <= 200 else { throw .invalidInput(field: "attributes.\(k)", location: nil, message: "属性值至多 200 个字符") }
+            try AppError.checkFreeText(v, field: "attributes.\(k)")
         }
         let today = context.clock.today()
         let reviewDue = AppClock.timestamp(endOf: today.adding(days: context.configuration.reviewDays))
@@ -321,6 +322,7 @@ public struct ApplicationDesk: Sendable {
     public func review(_ viewer: Viewer, id: Int64, _ input: ReviewInput) async throws(AppError) -> ApplicationRow {
         guard viewer.role == .analyst || viewer.role == .district else { throw .forbidden(message: "只有市级分析员和区县用户可以审核申报") }
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        try AppError.checkFreeText(reason, field: "reason", lineBreaks: true)
         guard reason.count >= 2, reason.count <= 500 else { throw .invalidInput(field: "reason", location: nil, message: "请写明审核理由（2 到 500 字）") }
         let set = try context.policySet()
         let funding = try context.funding()
@@ -395,6 +397,7 @@ public struct ApplicationDesk: Sendable {
     public func object(_ viewer: Viewer, id: Int64, reason: String) async throws(AppError) -> ApplicationRow {
         guard viewer.role == .enterprise else { throw .forbidden(message: "只有申报企业可以提出异议") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 1000 else { throw .invalidInput(field: "reason", location: nil, message: "请写明异议理由（2 到 1000 字）") }
         let now = context.clock.timestamp()
         let due = AppClock.timestamp(endOf: context.clock.today().adding(days: context.configuration.reviewDays))

@@ -44,9 +44,7 @@ public struct PayoutDesk: Sendable {
             let v = value.trimmingCharacters(in: .whitespaces)
             guard !v.isEmpty, v.count <= 100 else { throw .invalidInput(field: field, location: nil, message: "应为 1 到 100 个字符") }
             // What goes into the treasury file: no control or invisible format characters.
-            if let bad = v.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) {
-                throw .invalidInput(field: field, location: nil, message: "含有不可见的控制字符 U+\(String(bad.value, radix: 16, uppercase: true))，请删除后重填")
-            }
+            try AppError.checkFreeText(v, field: field)
         }
         if requireEvidence && (input.evidence ?? "").isEmpty { throw .invalidInput(field: "evidence", location: nil, message: "请上传开户许可证或银行出具的账户证明") }
         let now = context.clock.timestamp()
@@ -184,6 +182,7 @@ public struct PayoutDesk: Sendable {
     public func markPaid(_ viewer: Viewer, batch id: Int64, reference: String) async throws(AppError) -> PayoutBatchRow {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以登记支付结果") }
         let ref = reference.trimmingCharacters(in: .whitespaces)
+        try AppError.checkFreeText(ref, field: "reference")
         guard !ref.isEmpty, ref.count <= 80 else { throw .invalidInput(field: "reference", location: nil, message: "请填写支付凭证号（1 到 80 个字符）") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
@@ -195,6 +194,7 @@ public struct PayoutDesk: Sendable {
     public func reverse(_ viewer: Viewer, line id: Int64, reason: String) async throws(AppError) -> PayoutLineRow {
         guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以登记退票或追回") }
         let text = reason.trimmingCharacters(in: .whitespaces)
+        try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明退票或追回的原因") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in

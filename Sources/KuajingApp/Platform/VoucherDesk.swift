@@ -53,6 +53,7 @@ public struct VoucherDesk: Sendable {
             throw .invalidInput(field: "opens_at", location: nil, message: "开放时间应为带时区的 ISO 8601 时间（如 2025-03-01T09:00:00+08:00），实为“\(input.opensAt.prefix(40))”")
         }
         let label = input.label.trimmingCharacters(in: .whitespaces)
+        try AppError.checkFreeText(label, field: "label")
         guard !label.isEmpty, label.count <= 40 else { throw .invalidInput(field: "label", location: nil, message: "批次名称应为 1 到 40 个字符") }
         let now = context.clock.timestamp()
         let result = try await context.withStore { try await $0.vouchers.openBatch(rules: rules, label: label, amountFen: amount, opensAt: opens, by: viewer.name, now: now) }
@@ -101,6 +102,7 @@ public struct VoucherDesk: Sendable {
         guard contract > 0 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额应为正数") }
         guard contract <= 100_000_000_000_00 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额超过 1000 亿元，不予受理") }
         for (field, value, max) in [("contract_no", input.contractNo, 60), ("provider", input.provider, 100)] {
+            try AppError.checkFreeText(value, field: field)
             let v = value.trimmingCharacters(in: .whitespaces)
             guard !v.isEmpty, v.count <= max else { throw .invalidInput(field: field, location: nil, message: "应为 1 到 \(max) 个字符") }
         }
@@ -136,6 +138,7 @@ public struct VoucherDesk: Sendable {
     public func cancel(_ viewer: Viewer, policy: String = "hangzhou-2024", voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
         guard viewer.role == .enterprise || viewer.role == .admin else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明取消原因（2 到 200 字）") }
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()
