@@ -16,11 +16,15 @@ public enum CSVText {
         return field("'" + s)
     }
 
-    /// An optional minus, digits, optionally a point and digits: nothing a spreadsheet evaluates.
+    /// An optional minus, digits (grouped by commas or not), optionally a point and digits, and an
+    /// optional percent sign (`-12.3%`, the report's year-on-year change): nothing a spreadsheet
+    /// evaluates, and shown as the number it is.
     static func isPlainNumber(_ s: String) -> Bool {
-        var bytes = Substring(s).utf8[...]
+        var bytes = Array(s.utf8)[...]
         if bytes.first == 0x2D { bytes = bytes.dropFirst() }
-        let parts = bytes.split(separator: 0x2E, maxSplits: 1, omittingEmptySubsequences: false)
+        if bytes.last == 0x25 { bytes = bytes.dropLast() }
+        let digits = bytes.filter { $0 != 0x2C }
+        let parts = digits.split(separator: 0x2E, maxSplits: 1, omittingEmptySubsequences: false)
         guard let whole = parts.first, !whole.isEmpty, parts.count <= 2 else { return false }
         return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
     }

