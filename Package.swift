@@ -105,7 +105,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingApp", "KuajingTestSupport"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "TradeStore", "KuajingTestSupport"]),
-        .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "TradeData", "KuajingTestSupport"]),
+        .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "TradeData", "Monitoring", "KuajingTestSupport"]),
         .testTarget(
             name: "KuajingWebTests",
             dependencies: [

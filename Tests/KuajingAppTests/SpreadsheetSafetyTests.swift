@@ -2,6 +2,7 @@ import Foundation
 import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
+import Monitoring
 import Testing
 import TradeStore
 
@@ -28,6 +29,33 @@ struct SpreadsheetSafetyTests {
         #expect(opened.contains("HYPERLINK") && opened.contains("@SUM(1+1)"), "the payee's text is kept, as text")
         #expect(try SpreadsheetSafety.open(csv: "a,b\r\n=1+1,x\r\n").contains("table:formula"), "the control: a raw formula is evaluated on import")
         try await w.store.close()
+    }
+
+    /// The other CSVs people download: the 运行监测 table and the monthly report, on a ledger with a
+    /// declaration whose change is negative (a `-` cell that must stay a number, not become text).
+    @Test func theMonitoringTableAndTheReportHaveNoFormula() async throws {
+        let store = try await TestEngine.sqlite.store()
+        let context = try testContext(store: store)
+        let company = CashOutChecks.code(601)
+        try await store.registry.upsert([EnterpriseRow(id: company, creditCode: company, name: "=HYPERLINK(\"http://evil.example\")", district: "滨江区")])
+        let dir = try Repository.temporaryDirectory("calc-src")
+        let header = "declaration_no,date,direction,supervision_code,enterprise_id,enterprise_name,district,customs_code,country,hs_code,value_cny,currency,value_original,status"
+        let csv = [header, "SAFE00000000000001,2024-06-05,E,9710,\(company),=HYPERLINK(\"x\"),滨江区,2921,USA,6109100021,900.00,CNY,900.00,放行",
+                   "SAFE00000000000002,2025-06-05,E,9710,\(company),=HYPERLINK(\"x\"),滨江区,2921,USA,6109100021,300.00,CNY,300.00,放行"].joined(separator: "\n") + "\n"
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/d.csv"))
+        _ = try await TradeIngest(context).run(paths: [dir + "/d.csv"])
+        let admin = CashOutChecks.admin
+        let monitor = TradeMonitor(context)
+        let table = try await monitor.table(admin, by: [.month, .district, .code], filter: .init())
+        let monitorOpened = try SpreadsheetSafety.open(csv: try monitor.csv(table))
+        #expect(!monitorOpened.contains("table:formula"), "the 运行监测 table holds no formula")
+        let reporting = MonthlyReporting(context)
+        let report = try await reporting.build(scope: "杭州市", month: Month(year: 2025, month: 6))
+        let reportCSV = String(decoding: try reporting.render(report, as: .csv), as: UTF8.self)
+        let reportOpened = try SpreadsheetSafety.open(csv: reportCSV)
+        #expect(!reportOpened.contains("table:formula"), "the monthly report holds no formula")
+        #expect(reportCSV.contains("-66.7%") && !reportCSV.contains("'-66.7%"), "the year-on-year change (300 against 900) stays a number")
+        try await store.close()
     }
 }
 
