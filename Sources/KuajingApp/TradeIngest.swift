@@ -32,23 +32,21 @@ public struct TradeIngest: Sendable {
 
     /// `shownAs`: the name a path is recorded under (an upload's own file name rather than the
     /// server's temporary path); the ledger, the quarantine and the audit then name what the user sent.
-    /// `sender`: the platform user who uploads (nil for the operator's command line). A declarations
-    /// extract then adds or changes only declarations of enterprises in the sender's scope (a
-    /// district's, an enterprise's own, a city's); the others are quarantined with the reason.
+    /// `sender`: the platform user who uploads (nil for the operator's command line). The upload
+    /// then may hold only records of enterprises in the sender's scope (`checkScope`): any other
+    /// refuses it whole, each such line named, before anything is stored.
     public func run(paths: [String], shownAs: [String: String] = [:], as sender: Viewer? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
-        let reach = sender.map { $0.role == .enterprise || $0.role == .district ? $0.reach : $0.cityReach }
-        let cityRole = sender.map { $0.role == .admin || $0.role == .analyst } ?? true
         return try await context.withStore { store in
-            try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, reach: reach, unregisteredAllowed: cityRole, progress: progress)
+            try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, sender: sender, progress: progress)
         }
     }
 
-    static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, reach: EnterpriseRegistry.Reach? = nil,
-                    unregisteredAllowed: Bool = true, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+    static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, sender: Viewer? = nil,
+                    progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
         let ledger = store.ledger
         let files = try MessageSource.expand(paths)
-        if let reach { try await checkScope(files, shownAs: shownAs, reach: reach, unregisteredAllowed: unregisteredAllowed, store: store, validator: validator) }
+        if let sender { try await checkScope(files, shownAs: shownAs, sender: sender, store: store, validator: validator) }
         var total = IngestCounts()
         var pending: [TradeLedger.PreparedMessage] = []
         var pendingRecords = 0
@@ -89,9 +87,7 @@ public struct TradeIngest: Sendable {
             let loadStart = clock.now
             let data = try source.load()
             reading += clock.now - loadStart
-            // A source inside an archive is named "archive!entry": the archive's part is renamed.
-            let file = shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }
-                .map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
+            let file = Self.shownName(source, shownAs)
             if source.isDeclarations {
                 try await drain()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
@@ -141,6 +137,12 @@ extension TradeIngest {
     /// (the exporter or importer the statistics count it for), then the other parties.
     static let ownerFields = ["ebcCode", "ownerCode", "ebpCode", "agentCode", "logisticsCode", "operatorCode", "declAgentCode"]
 
+    /// The name a source is recorded and reported under: its `shownAs` name (an upload's own file
+    /// name); a source inside an archive is named "archive!entry", and the archive's part is renamed.
+    static func shownName(_ source: MessageSource, _ shownAs: [String: String]) -> String {
+        shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }.map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
+    }
+
     /// A sender's upload touches only its scope, checked before anything is stored: every record of
     /// a customs message (its enterprise: `ebcCode`, else the first party code it has) and every row
     /// of a declarations extract (its enterprise, and the stored declaration it would replace) must
@@ -150,8 +152,8 @@ extension TradeIngest {
     /// enterprise is its district's. Any line outside the scope refuses the whole upload, each such
     /// line named with its reason, and nothing of it is stored (so that the sender whose records they
     /// are can upload the same file later, not find it a duplicate).
-    static func checkScope(_ files: [MessageSource], shownAs: [String: String], reach: EnterpriseRegistry.Reach, unregisteredAllowed: Bool,
-                           store: Store, validator: CEBValidator) async throws {
+    static func checkScope(_ files: [MessageSource], shownAs: [String: String], sender: Viewer, store: Store, validator: CEBValidator) async throws {
+        let reach = sender.reach, unregisteredAllowed = sender.role == .admin || sender.role == .analyst
         var problems: [String] = []
         func within(_ code: String?, district: String?) -> String? {
             if let own = reach.enterpriseID { return code == own ? nil : "企业 \(code ?? "（无）") 不是上传者本企业" }
@@ -162,7 +164,7 @@ extension TradeIngest {
         }
         for source in files {
             let data = try source.load()
-            let file = shownAs.first { source.name == $0.key || source.name.hasPrefix($0.key + "!") }.map { $0.value + source.name.dropFirst($0.key.count) } ?? source.name
+            let file = shownName(source, shownAs)
             if source.isDeclarations {
                 let rows = try DeclarationReader.read(data, codes: validator.codes).rows
                 let registered = try await store.registry.districts(of: rows.map(\.enterpriseID))
@@ -271,9 +273,7 @@ public struct QuarantineCases: Sendable {
         guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
         return try await context.withStore { store in
             if let sender {
-                try await TradeIngest.checkScope(try MessageSource.expand([file]), shownAs: shownAs.map { [file: $0] } ?? [:],
-                                                 reach: sender.role == .district ? sender.reach : sender.cityReach,
-                                                 unregisteredAllowed: sender.role == .admin || sender.role == .analyst, store: store, validator: validator)
+                try await TradeIngest.checkScope(try MessageSource.expand([file]), shownAs: shownAs.map { [file: $0] } ?? [:], sender: sender, store: store, validator: validator)
             }
             var stillHeld = false
             let messages = try shownAs.map { try CEBReader.read(data: Data(contentsOf: URL(fileURLWithPath: file)), source: $0) } ?? CEBReader.read(path: file)

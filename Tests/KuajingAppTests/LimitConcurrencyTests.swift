@@ -97,6 +97,9 @@ enum LimitChecks {
             #expect(await file(sequential.context, me, sequential.company, f, evidence: evidence2) == nil, "\(kind.name): what the burst refused is refused one at a time")
         }
         #expect(replay.map(\.award) == accepted.map(\.award), "\(kind.name): at once \(accepted.map(\.award)), one at a time \(replay.map(\.award))")
+        // What the burst left: the chain, the balances and the rules replayed (`kuajing audit verify`).
+        let verified = try await AuditDesk(burst.context).verify()
+        #expect(verified.intact, "\(kind.name): \(verified.problems)")
         // The figures of docs/reliability.md: KUAJING_BURST_FIGURES=FILE appends one line per kind and engine.
         if let path = ProcessInfo.processInfo.environment["KUAJING_BURST_FIGURES"] {
             let line = "| \(engine.rawValue) | \(kind.name) | \(kind.filings.count) | \(accepted.count) | \(kind.filings.count - accepted.count) | \(Fen(total).grouped) | \(Fen(kind.boundFen).grouped) | \(replay.map(\.award) == accepted.map(\.award) ? "yes" : "no") |\n"

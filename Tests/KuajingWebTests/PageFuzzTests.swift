@@ -38,10 +38,11 @@ import Testing
 
     static func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
 
-    static func query(_ rng: inout SplitMix64) -> String {
-        (0..<(1 + Int(rng.below(4)))).map { _ in
-            encode(queryNames[Int(rng.below(UInt64(queryNames.count)))]) + "=" + encode(hostile[Int(rng.below(UInt64(hostile.count)))])
-        }.joined(separator: "&")
+    /// One to `atMost` generated `name=value` pairs, percent-encoded: a name of `names`, a hostile value.
+    static func pairs(_ rng: inout SplitMix64, names: [String], atMost: UInt64) -> [String] {
+        (0..<(1 + Int(rng.below(atMost)))).map { _ in
+            encode(names[Int(rng.below(UInt64(names.count)))]) + "=" + encode(hostile[Int(rng.below(UInt64(hostile.count)))])
+        }
     }
 
     @Test(arguments: users) func everyPageAnswersGeneratedQueriesWithoutAServerError(user: String) async throws {
@@ -51,7 +52,7 @@ import Testing
             var rng = SplitMix64(seed: UInt64(user.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
             for page in Self.pages {
                 for _ in 0..<6 {
-                    let uri = page + "?" + Self.query(&rng)
+                    let uri = page + "?" + Self.pairs(&rng, names: Self.queryNames, atMost: 4).joined(separator: "&")
                     try await client.execute(uri: uri, method: .get, headers: browser.headers) { response in
                         #expect(response.status.code < 500, "\(user) GET \(uri.prefix(200)): \(response.status) \(String(buffer: response.body).prefix(200))")
                     }
@@ -90,12 +91,7 @@ import Testing
             var rng = SplitMix64(seed: UInt64(user.utf8.reduce(7) { $0 &* 131 &+ UInt64($1) }))
             for form in Self.forms {
                 for _ in 0..<6 {
-                    var fields = ["_csrf=" + browser.csrf]
-                    for _ in 0..<(1 + Int(rng.below(6))) {
-                        fields.append(Self.encode(Self.formNames[Int(rng.below(UInt64(Self.formNames.count)))]) + "="
-                                      + Self.encode(Self.hostile[Int(rng.below(UInt64(Self.hostile.count)))]))
-                    }
-                    let body = fields.joined(separator: "&")
+                    let body = (["_csrf=" + browser.csrf] + Self.pairs(&rng, names: Self.formNames, atMost: 6)).joined(separator: "&")
                     try await client.execute(uri: form, method: .post, headers: browser.formHeaders(), body: ByteBuffer(string: body)) { response in
                         #expect(response.status.code < 500, "\(user) POST \(form) \(body.prefix(200)): \(response.status) \(String(buffer: response.body).prefix(200))")
                     }

@@ -24,7 +24,6 @@ public struct Accounts: Sendable {
     public static let throttleWindow: TimeInterval = 15 * 60
     public static let failuresPerUser = 5
     public static let failuresPerAddress = 30
-    public static let minimumPasswordLength = PasswordPolicy.minimumCharacters
     /// Verified against when the user does not exist, so that both cases cost one bcrypt.
     static let absentUserHash = PasswordPolicy.hash(Accounts.randomToken(), cost: bcryptCost)
 

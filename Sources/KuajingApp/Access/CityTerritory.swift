@@ -5,17 +5,20 @@ import TradeStore
 
 /// Cities kept apart: every object of the cash-out side belongs to a city, through the enterprise
 /// (its district) or the policy (its territory). These are the checks the use cases make; the
-/// queries carry the city's districts in their WHERE clauses, so that another city's object is
-/// not found at all (a 404 like a missing one).
+/// queries carry the viewer's `reach` and `districts` (a city role's are its whole city's) in their
+/// WHERE clauses, so that another city's object is not found at all (a 404 like a missing one).
 extension Viewer {
     /// The divisions of the viewer's city whatever its own scope: the city and its districts.
     public var cityDivisions: [String] { [city] + ((try? Scope(city).districts) ?? []) }
-
-    /// The registry reach of the viewer's whole city (for the city roles' changes).
-    var cityReach: EnterpriseRegistry.Reach { EnterpriseRegistry.Reach(districts: (try? Scope(city).districts) ?? []) }
 }
 
 extension AppContext {
+    /// The ids of the policies in force in the viewer's city.
+    func cityPolicies(_ viewer: Viewer) throws(AppError) -> [String] {
+        let set = try policySet()
+        return set.policies.map(\.id).filter { set.covers(policy: $0, anyOf: viewer.cityDivisions) }
+    }
+
     /// Whether a policy is in force anywhere in the viewer's city (its territory, as the engine reads it).
     func policyInCity(_ policy: String, _ viewer: Viewer) throws(AppError) -> Bool {
         try policySet().covers(policy: policy, anyOf: viewer.cityDivisions)

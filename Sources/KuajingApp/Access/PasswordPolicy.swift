@@ -1,7 +1,6 @@
+import Crypto
 import Foundation
 import HummingbirdBcrypt
-import KuajingDomain
-import TradeData
 
 /// Passwords as NIST SP 800-63B (5.1.1.2) asks of memorized secrets: at least 12 and at most 128
 /// characters, counted after Unicode normalisation (NFC, so that one "é" typed two ways is one
@@ -50,7 +49,7 @@ public enum PasswordPolicy {
 
     /// What bcrypt is given: the SHA-256 of the normalised password, base64.
     static func prehashed(_ password: String) -> String {
-        Data(hexDigest: CEBReader.digest(Data(password.precomposedStringWithCanonicalMapping.utf8))).base64EncodedString()
+        Data(SHA256.hash(data: Data(password.precomposedStringWithCanonicalMapping.utf8))).base64EncodedString()
     }
 
     /// A new stored hash.
@@ -62,24 +61,5 @@ public enum PasswordPolicy {
     static func verify(_ password: String, hash stored: String) -> Bool {
         if stored.hasPrefix(prehashPrefix) { return Bcrypt.verify(prehashed(password), hash: String(stored.dropFirst(prehashPrefix.count))) }
         return Bcrypt.verify(password, hash: stored)
-    }
-}
-
-extension Data {
-    /// The bytes of a hex string (two digits a byte); invalid digits give an empty value.
-    init(hexDigest hex: String) {
-        var out = [UInt8]()
-        var high: UInt8?
-        for c in hex.utf8 {
-            let v: UInt8
-            switch c {
-            case 0x30...0x39: v = c - 0x30
-            case 0x61...0x66: v = c - 0x61 + 10
-            case 0x41...0x46: v = c - 0x41 + 10
-            default: self.init(); return
-            }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-        }
-        self.init(out)
     }
 }

@@ -438,10 +438,8 @@ public struct ApplicationDesk: Sendable {
     // MARK: helpers
 
     /// Applications are seen in the viewer's scope: an enterprise its own, a district its district's,
-    /// the city roles (analyst, administrator, auditor) all of the city.
-    static func reach(_ viewer: Viewer) -> EnterpriseRegistry.Reach {
-        viewer.role == .enterprise || viewer.role == .district ? viewer.reach : EnterpriseRegistry.Reach(districts: viewer.districts)
-    }
+    /// the city roles (analyst, administrator, auditor) all of the city (`Viewer.reach`).
+    static func reach(_ viewer: Viewer) -> EnterpriseRegistry.Reach { viewer.reach }
 
     static func checkCreditCode(_ code: String, field: String) throws(AppError) {
         guard code.count == 18 else { throw .invalidInput(field: field, location: nil, message: "统一社会信用代码应为 18 位，实为 \(code.count) 位") }

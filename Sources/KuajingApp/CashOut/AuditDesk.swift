@@ -37,7 +37,7 @@ public struct AuditDesk: Sendable {
     /// checkpoints are the one chain's, which `audit verify` checks whole.
     public func trail(_ viewer: Viewer, subject: String? = nil, limit: Int = 200, before: Int64? = nil) async throws(AppError) -> Trail {
         guard viewer.role == .auditor || viewer.role == .admin else { throw .forbidden(message: "只有审计员和市级管理员可以查看审计记录") }
-        let scope = AuditTrail.CityScope(city: viewer.city, districts: viewer.districts, policies: try BudgetDesk.cityPolicies(viewer, context))
+        let scope = AuditTrail.CityScope(city: viewer.city, districts: viewer.districts, policies: try context.cityPolicies(viewer))
         return try await context.withStore { store in
             Trail(entries: try await store.audit.recent(subject: subject, scope: scope, limit: min(max(limit, 1), 1000), before: before),
                   checkpoints: try await store.audit.checkpoints(), head: try await store.audit.head())
@@ -181,17 +181,15 @@ public struct AuditDesk: Sendable {
             let applications = try await store.applications.allApplications()
             let paid = try await store.payouts.netPaidByApplication()
             var checked = 0
-            for (enterprise, group) in Dictionary(grouping: applications, by: \.enterpriseID).sorted(by: { $0.key < $1.key }) {
-                let bounds = try LimitReplay.bounds(group, now: now, context: context)
-                for a in group {
-                    let decided = a.decidedFen ?? 0, net = paid[a.id] ?? 0
-                    let stake = max(decided, net)
-                    guard stake > 0 else { continue }
-                    checked += 1
-                    let bound = bounds[a.id]
-                    if stake > (bound?.fen ?? 0) {
-                        problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报（企业 \(enterprise)，\(a.matter)）\(net > 0 ? "已支付" : "核定") \(Fen(stake).grouped) 元，超过政策规则按受理顺序重放允许的 \(Fen(bound?.fen ?? 0).grouped) 元：\(bound?.explanation ?? "该申报已不计入限额（\(ApplicationDesk.statusLabel(a.status))）")", inChain: false))
-                    }
+            let bounds = try LimitReplay.bounds(ofEnterprises: applications, now: now, context: context)
+            for a in applications {
+                let decided = a.decidedFen ?? 0, net = paid[a.id] ?? 0
+                let stake = max(decided, net)
+                guard stake > 0 else { continue }
+                checked += 1
+                let bound = bounds[a.id]
+                if stake > (bound?.fen ?? 0) {
+                    problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报（企业 \(a.enterpriseID)，\(a.matter)）\(net > 0 ? "已支付" : "核定") \(Fen(stake).grouped) 元，超过政策规则按受理顺序重放允许的 \(Fen(bound?.fen ?? 0).grouped) 元：\(bound?.explanation ?? "该申报已不计入限额（\(ApplicationDesk.statusLabel(a.status))）")", inChain: false))
                 }
             }
             return Verification(entries: count, head: head.sequence, checkpoints: checkpoints.count, rowsReplayed: replayedRows, applicationsReplayed: checked,

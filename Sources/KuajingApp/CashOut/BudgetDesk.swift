@@ -49,7 +49,7 @@ public struct BudgetDesk: Sendable {
         let amount = try VoucherDesk.fen(text, field: "amount")
         guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "下达金额应为正数") }
         let now = context.clock.timestamp()
-        let policies = try Self.cityPolicies(viewer, context)
+        let policies = try context.cityPolicies(viewer)
         return try await context.withStore { store in
             return try (try await store.budgets.release(id: id, policies: policies, payers: [BudgetBook.cityPayer] + viewer.districts, amountFen: amount,
                                                         by: viewer.name, at: now)).orThrow("第 \(id) 号预算")
@@ -60,14 +60,9 @@ public struct BudgetDesk: Sendable {
         guard viewer.role != .enterprise else { throw .forbidden(message: "企业用户不能查看预算") }
         // The budgets of the policies in force in the viewer's city, paid by the city or one of its
         // districts (a district user: the city's and its own district's), in the query.
-        let policies = try Self.cityPolicies(viewer, context).filter { policy == nil || $0 == policy }
+        let policies = try context.cityPolicies(viewer).filter { policy == nil || $0 == policy }
         let payers = [BudgetBook.cityPayer] + viewer.districts
         return try await context.withStore { try await $0.budgets.budgets(policies: policies, payers: payers, year: year.map(Int64.init)) }
     }
 
-    /// The ids of the policies in force in the viewer's city.
-    static func cityPolicies(_ viewer: Viewer, _ context: AppContext) throws(AppError) -> [String] {
-        let set = try context.policySet()
-        return set.policies.map(\.id).filter { set.covers(policy: $0, anyOf: viewer.cityDivisions) }
-    }
 }

@@ -42,6 +42,15 @@ enum LimitReplay {
         return claimRow(id: "A\(a.id)", enterprise: a.enterpriseID, district: a.district, matter: a.matter, date: a.claimDate, amount: Fen(a.amountFen).plain, attributes: attrs)
     }
 
+    /// The bounds of the applications of several enterprises (any order), each enterprise replayed on its own.
+    static func bounds(ofEnterprises applications: [ApplicationRow], now: String, context: AppContext) throws(AppError) -> [Int64: Bound] {
+        var out: [Int64: Bound] = [:]
+        for group in Dictionary(grouping: applications, by: \.enterpriseID).values {
+            out.merge(try bounds(group, now: now, context: context)) { first, _ in first }
+        }
+        return out
+    }
+
     /// The bound of every application among `applications` (one enterprise's, any order) that counts against the limits.
     /// `now` decides which first rejections still count (their objection period open).
     static func bounds(_ applications: [ApplicationRow], now: String, context: AppContext) throws(AppError) -> [Int64: Bound] {

@@ -95,11 +95,7 @@ public struct PayoutDesk: Sendable {
         let now = context.clock.timestamp()
         let context = self.context
         let bounds: PayoutBook.Bounds = { applications in
-            var out: [Int64: (fen: Int64, reason: String)] = [:]
-            for group in Dictionary(grouping: applications, by: \.enterpriseID).values {
-                for (id, b) in try LimitReplay.bounds(group, now: now, context: context) { out[id] = (b.fen, b.explanation) }
-            }
-            return out
+            try LimitReplay.bounds(ofEnterprises: applications, now: now, context: context).mapValues { ($0.fen, $0.explanation) }
         }
         let outcome = try await context.withStore { store in
             try await store.payouts.exportBatch(districts: viewer.districts, by: viewer.name, at: now, publicKey: key.publicKey, sign: key.sign, bounds: bounds,

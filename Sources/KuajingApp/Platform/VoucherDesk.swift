@@ -143,8 +143,7 @@ public struct VoucherDesk: Sendable {
         let rules = try rules(policy: policy)
         let now = context.clock.timestamp()
         // An enterprise its own voucher; the administrator those of its city's enterprises (in the query).
-        let reach = viewer.role == .enterprise ? viewer.reach : viewer.cityReach
-        guard let row = try await context.withStore({ try await $0.vouchers.cancel(voucher: id, reach: reach, reason: text, rules: rules, by: viewer.name, now: now) }) else {
+        guard let row = try await context.withStore({ try await $0.vouchers.cancel(voucher: id, reach: viewer.reach, reason: text, rules: rules, by: viewer.name, now: now) }) else {
             throw .notFound(message: "没有可取消的第 \(id) 号运力券（只有本企业已发放的运力券可以取消）")
         }
         return row
@@ -181,11 +180,10 @@ public struct VoucherDesk: Sendable {
     }
 
     /// The vouchers a viewer may see: an enterprise user its own; a district user those of its
-    /// district's enterprises; the city roles all (their scope, in the query).
+    /// district's enterprises; the city roles their city's (their scope, in the query).
     public func vouchers(_ viewer: Viewer, policy: String, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
         _ = try rules(policy: policy)
-        let reach = viewer.role == .district || viewer.role == .enterprise ? viewer.reach : viewer.cityReach
-        return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: reach, limit: limit, offset: offset) }
+        return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: viewer.reach, limit: limit, offset: offset) }
     }
 
     /// Yuan with at most two decimals into fen, exactly, by the claims ledger's own parser

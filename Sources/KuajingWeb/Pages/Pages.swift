@@ -1,4 +1,3 @@
-import HTTPTypes
 import Foundation
 import Hummingbird
 import KuajingApp
@@ -50,6 +49,8 @@ extension Site {
     /// a cookie of this site (HttpOnly, SameSite=Strict) and put in the form; a sign-in whose form
     /// token and cookie differ did not come from this site's form (login CSRF) and signs nobody in.
     static let loginCookie = "kuajing_login"
+    /// Cookies only over HTTPS (`KUAJING_SECURE_COOKIES=1`, behind a TLS proxy), for the session and the sign-in form alike.
+    static var secureCookies: Bool { ProcessInfo.processInfo.environment["KUAJING_SECURE_COOKIES"] == "1" }
 
     func loginForm(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let next = Route.safeReturn(request.uri.queryParameters.get("next"))
@@ -57,7 +58,7 @@ extension Site {
         var response = try views.page("login", title: "登录", current: nil, model: ["message": message ?? "", "next": next, "action": Route.login.link, "loginToken": token],
                                       context: context, status: status)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: Route.login.link,
-                                  secure: ProcessInfo.processInfo.environment["KUAJING_SECURE_COOKIES"] == "1", httpOnly: true, sameSite: .strict))
+                                  secure: Self.secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -67,15 +68,14 @@ extension Site {
         let form = Form(fields: Form.parse(text))
         // Another site's form: its Origin (or Referer) names another host, or the form's token is
         // not the one this site set. Nobody is signed in; the attempt is in the access log.
-        let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
-        let origin = request.headers[.origin] ?? request.headers[.referer].flatMap { URL(string: $0) }.map { u in "\(u.scheme ?? "")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
-        let originHost = origin.flatMap { URL(string: $0) }.map { u in "\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+        // (A sign-in without Origin or Referer rests on the token alone.)
+        let source = OriginGuard.Source(request)
         let cookieToken = request.cookies[Self.loginCookie]?.value ?? ""
-        let crossSite = origin != nil && (originHost == nil || originHost != host)
+        let crossSite = source.origin != nil && !source.isThisSite
         let tokenOK = !cookieToken.isEmpty && form["_csrf"] == cookieToken
         if crossSite || !tokenOK {
             await accounts.logDenied(nil, address: context.address, method: "POST", path: request.uri.path,
-                                     reason: crossSite ? "跨站登录：来源 \(origin ?? "（无）") 与本站 \(host) 不符" : "登录表单的校验码缺失或不符（未经本站登录页）")
+                                     reason: crossSite ? "跨站登录：来源 \(source.origin ?? "（无）") 与本站 \(source.host) 不符" : "登录表单的校验码缺失或不符（未经本站登录页）")
             return try loginForm(request, context, message: crossSite ? "请求来源与本站不符，已拒绝（请从本站登录页登录）" : "登录页已过期，请重新输入用户名和密码",
                                  status: .forbidden)
         }
@@ -87,7 +87,7 @@ extension Site {
             let session = try await accounts.signIn(name: name, password: password, address: context.address)
             var response = Reply.redirect(Route.safeReturn(form["next"]))
             response.setCookie(Cookie(name: ViewerAuthenticator.cookie, value: session.token, maxAge: Int(Accounts.sessionSeconds), path: "/",
-                                      secure: ProcessInfo.processInfo.environment["KUAJING_SECURE_COOKIES"] == "1", httpOnly: true, sameSite: .strict))
+                                      secure: Self.secureCookies, httpOnly: true, sameSite: .strict))
             return response
         } catch {
             let status: HTTPResponse.Status = { if case .throttled = error { return .tooManyRequests } else { return .unauthorized } }()

@@ -106,15 +106,28 @@ struct OriginGuard: RouterMiddleware {
     typealias Context = WebContext
     let accounts: Accounts
 
+    /// Where a request says it comes from: its Origin, else its Referer's scheme://host:port, and
+    /// whether that names this site's host (the Host the request was sent to).
+    struct Source {
+        var host: String
+        var origin: String?
+        var isThisSite: Bool
+
+        init(_ request: Request) {
+            host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
+            origin = request.headers[.origin] ?? request.headers[.referer].flatMap { URL(string: $0) }.map { u in "\(u.scheme ?? "")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+            let originHost = origin.flatMap { URL(string: $0) }.map { u in "\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
+            isThisSite = originHost != nil && !host.isEmpty && originHost == host
+        }
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let unsafe: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
         if unsafe.contains(request.method), request.cookies[ViewerAuthenticator.cookie] != nil, request.headers.bearer == nil {
-            let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? ""
-            let origin = request.headers[.origin] ?? request.headers[.referer].flatMap { URL(string: $0) }.map { u in "\(u.scheme ?? "")://\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
-            let originHost = origin.flatMap { URL(string: $0) }.map { u in "\(u.host ?? "")\(u.port.map { ":\($0)" } ?? "")" }
-            guard let originHost, !host.isEmpty, originHost == host else {
+            let source = Source(request)
+            guard source.isThisSite else {
                 await accounts.logDenied(context.identity, address: context.address, method: request.method.rawValue, path: request.uri.path,
-                                         reason: "跨站请求：来源 \(origin ?? "（无）") 与本站 \(host) 不符")
+                                         reason: "跨站请求：来源 \(source.origin ?? "（无）") 与本站 \(source.host) 不符")
                 throw WebFailure(status: .forbidden, code: "cross_origin", message: "请求来源与本站不符，已拒绝（请从本站页面提交）")
             }
         }

@@ -187,7 +187,6 @@ public struct AuditTrail: Sendable {
         }
     }
 
-    /// Newest first, optionally of one subject (an application's timeline) or one action prefix.
     /// What of the trail one city may see: the entries whose subject is an object of the city (an
     /// application, voucher or payee of one of its districts' enterprises; a budget, batch or pool of
     /// a policy in force there; a payout batch or line of its applications; one of its users; facts
@@ -228,6 +227,7 @@ public struct AuditTrail: Sendable {
         }
     }
 
+    /// Newest first, optionally of one subject (an application's timeline), within one city's scope.
     public func recent(subject: String? = nil, scope: CityScope? = nil, limit: Int, before: Int64? = nil) async throws -> [AuditEntry] {
         try await backend.read { db in
             var sql = "SELECT \(Self.columns) FROM audit_entry WHERE 1 = 1", args: [SQLValue] = []

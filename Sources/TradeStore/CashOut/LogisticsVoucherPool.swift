@@ -278,18 +278,15 @@ public struct LogisticsVoucherPool: Sendable {
         }
     }
 
-    /// Cancels an issued voucher (its enterprise gives it up, or the bureau withdraws it): its amount
-    /// goes back to the pool and the waitlist is served from it, in the same transaction.
-    /// Cancels an issued voucher within `reach` (an enterprise its own, a city's administrator its
-    /// city's enterprises', in the query): nil when there is none such.
+    /// Cancels an issued voucher within `reach` (its enterprise gives it up, or the bureau of its
+    /// city withdraws it; the scope in the query): its amount goes back to the pool and the waitlist
+    /// is served from it, in the same transaction. Nil when there is no such issued voucher.
     public func cancel(voucher id: Int64, reach: EnterpriseRegistry.Reach, reason: String, rules: VoucherRules, by: String, now: String) async throws -> VoucherRow? {
         try await backend.write { db in
-            let scope = reach.condition(idColumn: "v.enterprise_id", districtColumn: "e.district")
+            let scope = Self.within(reach)
             guard try Self.lockPool(db, rules.policy) != nil,
-                  let v = try db.rows("""
-                      SELECT \(Self.voucherColumns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                      FROM voucher v JOIN enterprise e ON e.id = v.enterprise_id WHERE v.policy = ? AND v.id = ? AND \(scope.sql)
-                      """, [.text(rules.policy), .integer(id)] + scope.arguments).first.map(Self.voucher),
+                  let v = try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ? AND id = ?\(scope.sql)",
+                                      [.text(rules.policy), .integer(id)] + scope.arguments).first.map(Self.voucher),
                   v.status == "issued" else { return nil }
             try db.execute("UPDATE voucher SET status = 'cancelled', explanation = ? WHERE id = ?", [.text(v.explanation + "；\(now) 已取消：\(reason)"), .integer(id)])
             try db.execute("UPDATE voucher_pool SET reserved_fen = reserved_fen - ? WHERE policy = ?", [.integer(v.amountFen), .text(rules.policy)])
@@ -317,14 +314,21 @@ public struct LogisticsVoucherPool: Sendable {
     /// Vouchers in sequence order within `reach` (the registry's scope, in the WHERE clause).
     public func vouchers(policy: String, reach: EnterpriseRegistry.Reach, limit: Int, offset: Int) async throws -> [VoucherRow] {
         try await backend.read { db in
-            var sql = "SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ?", args: [SQLValue] = [.text(policy)]
-            if let enterprise = reach.enterpriseID { sql += " AND enterprise_id = ?"; args.append(.text(enterprise)) }
-            if reach.districts != nil {
-                let scope = reach.condition(idColumn: "id", districtColumn: "district")
-                sql += " AND enterprise_id IN (SELECT id FROM enterprise WHERE \(scope.sql))"
-                args += scope.arguments
-            }
-            return try db.rows(sql + " ORDER BY sequence LIMIT ? OFFSET ?", args + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.voucher)
+            let scope = Self.within(reach)
+            return try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ?\(scope.sql) ORDER BY sequence LIMIT ? OFFSET ?",
+                               [.text(policy)] + scope.arguments + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.voucher)
         }
+    }
+
+    /// `AND …` limiting `voucher` (unaliased) to the vouchers of enterprises within `reach`.
+    static func within(_ reach: EnterpriseRegistry.Reach) -> (sql: String, arguments: [SQLValue]) {
+        var sql = "", args: [SQLValue] = []
+        if let enterprise = reach.enterpriseID { sql += " AND enterprise_id = ?"; args.append(.text(enterprise)) }
+        if reach.districts != nil {
+            let scope = reach.condition(idColumn: "id", districtColumn: "district")
+            sql += " AND enterprise_id IN (SELECT id FROM enterprise WHERE \(scope.sql))"
+            args += scope.arguments
+        }
+        return (sql, args)
     }
 }
