@@ -136,7 +136,7 @@ struct Audit: AsyncParsableCommand {
             try await runCommand { () async throws(AppError) in
                 let v = try await AuditDesk(options.context()).verify(publicKey: publicKey)
                 if v.intact {
-                    print("审计记录完整：\(v.entries) 条记录，链头第 \(v.head) 条；\(v.checkpoints) 个已签名检查点均相符；按记录重放核对 \(v.rowsReplayed) 行余额与状态，全部一致")
+                    print("审计记录完整：\(v.entries) 条记录，链头第 \(v.head) 条；\(v.checkpoints) 个已签名检查点均相符；按记录重放核对 \(v.rowsReplayed) 行余额与状态，全部一致；按政策规则依受理顺序重放核对 \(v.applicationsReplayed) 件已核定或已支付的申报，均未超过限额")
                     return
                 }
                 print("审计记录不完整：\(v.problems.count) 处问题" + (v.firstBad.map { "，第一条有问题的记录为第 \($0) 条" } ?? ""))
