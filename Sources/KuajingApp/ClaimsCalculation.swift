@@ -54,13 +54,14 @@ public struct ClaimsCalculation: Sendable {
 
     /// Claims composed by the platform (the calculator, an application among the enterprise's
     /// earlier ones) as rows of claims.md's columns, read by the same JSON reader.
-    public func evaluate(claimRows rows: [[String: String]], source: String) throws(AppError) -> Result {
+    /// `startingUse`: what the applicants had used of the limits before (the limit rows a filing locked).
+    public func evaluate(claimRows rows: [[String: String]], source: String, startingUse: [LimitUse] = []) throws(AppError) -> Result {
         let bytes: [UInt8]
         do { bytes = Array(try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys])) } catch { throw .invalidInput(field: nil, location: nil, message: "无法组成申报数据") }
-        return try evaluate(claimsJSON: bytes, source: source)
+        return try evaluate(claimsJSON: bytes, source: source, startingUse: startingUse)
     }
 
-    public func evaluate(claimsJSON bytes: [UInt8], source: String = "请求正文") throws(AppError) -> Result {
+    public func evaluate(claimsJSON bytes: [UInt8], source: String = "请求正文", startingUse: [LimitUse] = []) throws(AppError) -> Result {
         try AppError.wrappingSync {
             var timer = PhaseTimer(indent: "")
             let set = try context.policySet()
@@ -70,7 +71,7 @@ public struct ClaimsCalculation: Sendable {
                 throw AppError.tooLarge(message: "一次至多计算 \(Self.maximumClaims) 条申报，实为 \(ledger.count) 条")
             }
             timer.mark("read ledger")
-            return Result(evaluation: Engine.evaluate(ledger, with: set, details: true), funding: funding, timer: timer)
+            return Result(evaluation: Engine.evaluate(ledger, with: set, details: true, startingUse: startingUse), funding: funding, timer: timer)
         }
     }
 }

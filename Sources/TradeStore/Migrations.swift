@@ -382,7 +382,46 @@ enum Migrations {
                 "ALTER TABLE message_blob ALTER COLUMN bytes SET STORAGE EXTERNAL",
                 "ALTER TABLE record DROP COLUMN fields",
             ]),
+        Migration(
+            version: 13, name: "limits in the database: what each enterprise (or a pool's applicants together) has used of each limit per period, held by CHECK (used <= bound), and what each application holds of it",
+            sqlite: Migrations.limitRows(integer: "INTEGER"), postgres: Migrations.limitRows(integer: "BIGINT")),
     ]
+
+    /// Migration 13. `limit_use`: one row per limit (`policy/measure/parameter`, `…/once`,
+    /// `…/per_year`, `policy/group`, `policy/pool`), owner (the enterprise, `*` for a pool) and
+    /// period (the year, 0 for the policy period); `id` is the three joined by `|` (the audit
+    /// replay's key). `limit_hold`: what each application holds of each row. The applications of
+    /// before the migration hold nothing until their enterprise files again (`limits_held = 0`).
+    static func limitRows(integer: String) -> [String] {
+        [
+            """
+            CREATE TABLE limit_use (
+                id TEXT PRIMARY KEY,
+                limit_key TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                period \(integer) NOT NULL CHECK (period >= 0),
+                unit TEXT NOT NULL CHECK (unit IN ('fen', 'grants')),
+                used \(integer) NOT NULL CHECK (used >= 0),
+                bound \(integer) NOT NULL CHECK (bound >= 0),
+                label TEXT NOT NULL,
+                clause TEXT NOT NULL,
+                UNIQUE (limit_key, owner, period),
+                CHECK (id = limit_key || '|' || owner || '|' || CAST(period AS TEXT)),
+                CHECK (used <= bound))
+            """,
+            """
+            CREATE TABLE limit_hold (
+                application_id \(integer) NOT NULL REFERENCES application(id),
+                limit_id TEXT NOT NULL REFERENCES limit_use(id),
+                unit TEXT NOT NULL CHECK (unit IN ('fen', 'grants')),
+                amount \(integer) NOT NULL CHECK (amount >= 0),
+                PRIMARY KEY (application_id, limit_id))
+            """,
+            "CREATE INDEX limit_hold_limit ON limit_hold(limit_id)",
+            "CREATE INDEX limit_use_owner ON limit_use(owner)",
+            "ALTER TABLE application ADD COLUMN limits_held \(integer) NOT NULL DEFAULT 0 CHECK (limits_held IN (0, 1))",
+        ]
+    }
 
     /// Migration 12. Each original says how it is stored and how long it is; the rows stored before
     /// stay as they came (`none`) and are read as before.

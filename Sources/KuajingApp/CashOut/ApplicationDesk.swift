@@ -122,24 +122,28 @@ public struct ApplicationDesk: Sendable {
             let attributes = AuditValue.object(input.attributes.mapValues(AuditValue.text)).canonical
             let context = self.context, district = enterprise.district, filingDay = day
             let decided = ResultBox()
-            // The award is decided inside the transaction that writes it, from the enterprise's live
-            // applications as they stand under its lock (`ApplicationBook.file(enterprise:at:decide:)`).
-            let row = try await store.applications.file(enterprise: enterprise.id, at: context.clock.timestamp()) { prior in
-                let result = try ApplicationDesk.entitlement(enterprise: enterprise.id, district: district, prior: prior, matter: input.matter, date: filingDay.iso,
-                                                             amount: input.amount, attributes: input.attributes, context: context)
+            let shared = set.limitKeys(matter: input.matter).filter { !$0.perEnterprise }.map(\.id)
+            // The award is decided inside the transaction that writes it, from the limit rows as they
+            // stand under the enterprise's lock (`ApplicationBook.file(enterprise:shared:at:decide:)`).
+            let filed = try await store.applications.file(enterprise: enterprise.id, shared: shared, at: context.clock.timestamp()) { prior, limits in
+                let e = try ApplicationDesk.entitlement(enterprise: enterprise.id, district: district, prior: prior, limits: limits, matter: input.matter,
+                                                        date: filingDay.iso, amount: input.amount, attributes: input.attributes, context: context)
+                let result = e.result
                 guard result.status == .needsReview || result.award.value > 0 else {
                     throw AppError.invalidInput(field: "matter", location: nil, message: "按政策核定为 0 元，未受理：\(result.explanation)")
                 }
                 decided.set(result)
                 let flags = early + ApplicationDesk.awardFlags(set: set, result: result, matter: input.matter, date: filingDay.iso, prior: prior)
-                return NewApplication(
+                return ApplicationBook.FilingDecision(application: NewApplication(
                     enterpriseID: enterprise.id, district: district, matter: input.matter, claimDate: filingDay.iso, amountFen: amount, attributes: attributes,
                     origin: origin, factID: factID, engineStatus: result.status.rawValue, engineAwardFen: result.award.value, policy: result.policy, measure: result.measure,
                     clause: result.clause, year: Int64(filingDay.year), explanation: result.explanation, fundingCityFen: result.funding?.city?.value,
                     fundingDistrictFen: result.funding?.district?.value, fundingBasis: result.funding?.basis, flags: Flag.json(flags), evidence: input.evidence,
-                    filedBy: filedBy, dueAt: origin == "proposed" ? nil : reviewDue)
+                    filedBy: filedBy, dueAt: origin == "proposed" ? nil : reviewDue),
+                    holds: e.uses.map(LimitReplay.hold), earlierHolds: e.earlier)
             }
-            guard let result = decided.value else { throw AppError.unavailable(message: "申报已保存，但未取得核定结果") }
+            let row = try filed.orThrow("申报")
+            guard let result = decided.value else { throw AppError.internalFailure(detail: "申报已保存，但未取得核定结果") }
             return Filed(application: row, result: result)
         }
     }
@@ -155,36 +159,41 @@ public struct ApplicationDesk: Sendable {
         var value: ClaimResult? { lock.lock(); defer { lock.unlock() }; return stored }
     }
 
-    /// The engine's result for a new claim given the enterprise's earlier live applications: the
-    /// claim is evaluated last in a ledger of them all (as `kuajing calc` would take a ledger in
-    /// date order), and its award is what it adds to their total, so that an earlier-dated claim
-    /// filed later can never take a cap twice.
-    static func entitlement(enterprise: String, district: String, prior: [ApplicationRow], matter: String, date: String,
-                            amount: String, attributes: [String: String], context: AppContext) throws(AppError) -> ClaimResult {
-        var rows = prior.map(LimitReplay.claimRow)
-        let calculation = ClaimsCalculation(context)
-        let without = rows.isEmpty ? Fen(0) : try calculation.evaluate(claimRows: rows, source: "申报").evaluation.total
-        rows.append(LimitReplay.claimRow(id: "NEW", enterprise: enterprise, district: district, matter: matter, date: date, amount: amount, attributes: attributes))
-        let with = try calculation.evaluate(claimRows: rows, source: "申报")
-        let index = with.evaluation.ledger.count - 1
-        var result = with.evaluation.result((0..<with.evaluation.ledger.count).first { with.evaluation.ledger.claimID($0) == "NEW" } ?? index, funding: with.funding, trace: false)
-        let marginal = max(0, with.evaluation.total.value - without.value)
-        // The earlier applications (server order) that may have used the same limits: those under the
-        // same policy, or all of them where the claim found no policy.
-        let sharing = prior.filter { result.policy == nil || $0.policy == result.policy }.map { "第 \($0.id) 号" }
-        let named = sharing.isEmpty ? "" : "（按受理顺序在先：\(sharing.suffix(10).joined(separator: "、"))\(sharing.count > 10 ? " 等 \(sharing.count) 件" : "")）"
-        if marginal >= result.award.value, result.status == .capped || result.status == .ineligible, !named.isEmpty {
-            result.explanation += "；本企业此前的申报\(named)已计入上限"
+    /// The engine's result for a new claim from the limit rows its filing locked: the engine takes
+    /// the claim with its counters where the rows leave them, and what it awards is what the claim
+    /// holds. Earlier live applications that hold nothing yet (filed before the rows existed) take
+    /// their holds first, in server order, each within what the rows leave. Where a limit bound or
+    /// was used up, the explanation names the earlier applications that hold it.
+    static func entitlement(enterprise: String, district: String, prior: [ApplicationRow], limits: [LimitRow], matter: String, date: String,
+                            amount: String, attributes: [String: String], context: AppContext)
+        throws(AppError) -> (result: ClaimResult, uses: [LimitUse], earlier: [(application: Int64, holds: [LimitHold])]) {
+        let set = try context.policySet()
+        var usage = LimitReplay.Usage(LimitReplay.uses(limits, enterprise: enterprise))
+        var earlier: [(application: Int64, holds: [LimitHold])] = []
+        var holders: [String: [Int64]] = [:]
+        for r in limits { holders[r.limitKey, default: []] += r.holders.filter { $0.amount > 0 }.map(\.application) }
+        for a in prior.sorted(by: { $0.id < $1.id }) where !a.limitsHeld {
+            guard let policy = a.policy, let measure = a.measure else { continue }
+            let keys = set.limitKeys(policy: policy, measure: measure)
+            let uses = usage.fitting(keys, fen: LimitReplay.heldFen(a), enterprise: a.enterpriseID, year: Int(a.year))
+            for u in uses {
+                usage.add(u)
+                if u.amount > 0 { holders[u.key.id, default: []].append(a.id) }
+            }
+            earlier.append((a.id, uses.map(LimitReplay.hold)))
         }
-        if marginal < result.award.value {
-            result.explanation += "；本企业此前的申报\(named)已占用同一上限，本项实际可核定 \(Fen(marginal).grouped) 元"
-            result.award = Fen(marginal)
-            if result.status == .awarded || (result.status == .needsReview && marginal == 0) { result.status = .capped }
-            if let policy = result.policy, let measure = result.measure {
-                result.funding = with.evaluation.policies.funding(award: result.award, policy: policy, measure: measure, district: district, config: with.funding)
+        let day = Day.parse(date)?.year ?? 0
+        let row = LimitReplay.claimRow(id: "NEW", enterprise: enterprise, district: district, matter: matter, date: date, amount: amount, attributes: attributes)
+        var (result, uses, keys) = try LimitReplay.decide(claimRow: row, starting: usage.starting(year: day), context: context, source: "申报")
+        if result.status == .capped || result.status == .ineligible {
+            let used = Set(keys.filter(\.perEnterprise).flatMap { holders[$0.id] ?? [] }).sorted()
+            if !used.isEmpty {
+                let named = used.suffix(10).map { "第 \($0) 号" }.joined(separator: "、")
+                result.explanation += "；同一限额已由本企业按受理顺序在先的申报占用：\(named)\(used.count > 10 ? " 等 \(used.count) 件" : "")"
             }
         }
-        return result
+        if result.status == .ineligible { uses = [] }
+        return (result, uses, earlier)
     }
 
     // MARK: checks against abuse
@@ -285,7 +294,13 @@ public struct ApplicationDesk: Sendable {
         let now = context.clock.timestamp()
         return try await context.withStore { store in
             guard try await store.applications.application(id, reach: Self.reach(viewer)) != nil else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
-            return try (try await store.applications.answerProposal(id, confirm: confirm, by: viewer.name, at: now, dueAt: due)).orThrow("第 \(id) 号申报")
+            // A confirmed proposal becomes live: it holds its measure's limits from now on (refused
+            // naming the limit when the rows have no room left for it).
+            let set = try context.policySet()
+            return try (try await store.applications.answerProposal(id, confirm: confirm, by: viewer.name, at: now, dueAt: due) { a in
+                guard let policy = a.policy, let measure = a.measure else { return [] }
+                return set.limitUses(policy: policy, measure: measure, award: a.engineAwardFen, enterprise: a.enterpriseID, year: Int(a.year)).map(LimitReplay.hold)
+            }).orThrow("第 \(id) 号申报")
         }
     }
 
@@ -361,13 +376,8 @@ public struct ApplicationDesk: Sendable {
                     throw AppError.invalidInput(field: "amount", location: nil, message: "核准金额应等于政策核定的 \(Fen(a.engineAwardFen).grouped) 元；金额不同请选择“核减”")
                 }
                 if input.decision == .reduce && amount >= ceiling { throw AppError.invalidInput(field: "amount", location: nil, message: "核减后的金额应低于 \(Fen(ceiling).grouped) 元") }
-                // The limits as they stand now: the engine replayed over the enterprise's applications in
-                // server order. Nothing approved passes what the rules allow at this moment.
-                let bounds = try LimitReplay.bounds(try await store.applications.applications(enterprises: [a.enterpriseID]), now: now, context: context)
-                if let bound = bounds[a.id], amount > bound.fen {
-                    throw AppError.invalidInput(field: "amount", location: nil,
-                                                message: "审核金额 \(Fen(amount).grouped) 元超过政策限额此时允许的 \(Fen(bound.fen).grouped) 元：\(bound.explanation)\(bound.fen > 0 ? "；可选择“核减”" : "")")
-                }
+                // The limits as they stand now are the limit rows: the store refuses, naming the limit,
+                // an amount that would take more of them than is left (`LimitBook.setAmount`).
             }
             var city: Int64 = 0, district: Int64 = 0, basis = ""
             if input.decision != .reject {
@@ -389,7 +399,13 @@ public struct ApplicationDesk: Sendable {
             }
             let decision = ReviewDecision(stage: stage, reviewer: viewer.name, decision: input.decision.rawValue, amountFen: amount, cityFen: city, districtFen: district,
                                           fundingBasis: basis, reason: reason, status: status, holder: holder, dueAt: due)
-            return try (try await store.applications.decide(id, decision, at: now)).orThrow("第 \(id) 号申报")
+            // An application that holds nothing of the limit rows yet (filed before they existed)
+            // takes its holds first, at the amount decided now; past a bound that is refused.
+            let held = amount
+            return try (try await store.applications.decide(id, decision, at: now) { row in
+                guard let policy = row.policy, let measure = row.measure else { return [] }
+                return set.limitUses(policy: policy, measure: measure, award: held, enterprise: row.enterpriseID, year: Int(row.year)).map(LimitReplay.hold)
+            }).orThrow("第 \(id) 号申报")
         }
     }
 
@@ -494,6 +510,7 @@ extension AppError {
             self = .conflict(message: "预算不足，不能核准：\(payer)预算已下达 \(Fen(released).grouped) 元，已占用 \(Fen(used).grouped) 元，尚余 \(Fen(released - used).grouped) 元，本次需 \(Fen(asked).grouped) 元")
         case let .noBudget(payer): self = .conflict(message: "\(payer)尚未设立本政策措施本年度的预算，不能核准")
         case .notFound: self = .notFound(message: "没有\(subject)")
+        case let .limitExceeded(message): self = .invalidInput(field: "amount", location: nil, message: message)
         case let .other(m): self = .conflict(message: m)
         }
     }

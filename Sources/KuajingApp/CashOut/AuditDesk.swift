@@ -75,6 +75,7 @@ public struct AuditDesk: Sendable {
     static let replayed: [(table: String, key: String)] = [
         ("voucher_pool", "policy"), ("voucher_batch", "id"), ("voucher", "id"), ("application", "id"), ("budget", "id"),
         ("payee_account", "id"), ("payout_batch", "id"), ("payout_line", "id"), ("app_user", "name"),
+        ("limit_use", "id"),
     ]
 
     /// Recomputes every hash, checks the sequence, the links and the stored head, every checkpoint's
@@ -190,6 +191,16 @@ public struct AuditDesk: Sendable {
                 let bound = bounds[a.id]
                 if stake > (bound?.fen ?? 0) {
                     problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报（企业 \(a.enterpriseID)，\(a.matter)）\(net > 0 ? "已支付" : "核定") \(Fen(stake).grouped) 元，超过政策规则按受理顺序重放允许的 \(Fen(bound?.fen ?? 0).grouped) 元：\(bound?.explanation ?? "该申报已不计入限额（\(ApplicationDesk.statusLabel(a.status))）")", inChain: false))
+                }
+            }
+            // The limit rows: each what its holds add up to, none past its bound, no application
+            // decided more than it holds.
+            for r in try await store.applications.limitRowsOutOfBalance() {
+                problems.append(Problem(sequence: nil, message: "限额记录 \(r.id)（\(r.label)）已用 \(r.used)，各申报占用合计 \(r.held)，上限 \(r.bound)：\(r.used > r.bound ? "超过上限" : "与占用明细不符")", inChain: false))
+            }
+            for a in applications where a.limitsHeld {
+                if let decided = a.decidedFen, let held = a.heldFen, decided > held {
+                    problems.append(Problem(sequence: nil, message: "第 \(a.id) 号申报核定 \(Fen(decided).grouped) 元，但只占用限额 \(Fen(held).grouped) 元", inChain: false))
                 }
             }
             return Verification(entries: count, head: head.sequence, checkpoints: checkpoints.count, rowsReplayed: replayedRows, applicationsReplayed: checked,

@@ -84,10 +84,12 @@ struct CompactOutcome {
 ///    results and reads memory front to back; see "Processing order" below.
 public enum Engine {
     /// `details`: keep each candidate's outcome (for explanations); `trace`: keep every limit tested too.
+    /// `startingUse`: what the applicants had used of the limits before these claims (the cash-out
+    /// store's limit rows; see `LimitUse`), so that a claim is decided where earlier ones left off.
     /// `threads`: the column-wise formulas and, when no claim meets a pool, the limits run on that
     /// many threads for a ledger of more than `parallelAbove` claims; the results are the same.
     public static func evaluate(_ ledger: ClaimsLedger, with set: PolicySet, details: Bool = true, trace: Bool = false,
-                                threads: Int = 1, parallelAbove: Int = 100_000) -> Evaluation {
+                                threads: Int = 1, parallelAbove: Int = 100_000, startingUse: [LimitUse] = []) -> Evaluation {
         let n = ledger.count
         let entries = set.entries
         var timer = PhaseTimer()
@@ -185,7 +187,8 @@ public enum Engine {
         // 4. Limits, in ledger order; 就高不重复 among the candidates of a claim. Without a pool among
         //    the measures a claim can meet, applicants share no state: each thread takes the claims
         //    of its own applicants, in the same order, and writes only their rows and candidates.
-        let state = LimitState(set: set, enterprises: ledger.enterpriseCount)
+        var state = LimitState(set: set, enterprises: ledger.enterpriseCount)
+        state.seed(startingUse, ledger: ledger)
         var result = Evaluation(ledger: ledger, policies: set,
                                 status: [ClaimStatus](repeating: .notApplicable, count: n),
                                 award: [Int64](repeating: 0, count: n),

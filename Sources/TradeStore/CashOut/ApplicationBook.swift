@@ -35,6 +35,11 @@ public struct ApplicationRow: Sendable, Equatable {
     public var secondReviewer: String?
     public var filedBy: String
     public var filedAt: String
+    /// Whether its holds of the limit rows were taken (false for a proposal and for an application
+    /// filed before migration 13, until its enterprise files again).
+    public var limitsHeld: Bool
+    /// What it holds of its amount limits (nil when it holds none).
+    public var heldFen: Int64?
 }
 
 /// What an application is filed with: the claim, the engine's result for it, the checks that fired.
@@ -140,6 +145,8 @@ public enum CashOutRefusal: Error, Sendable, Equatable {
     /// No budget is set for this policy, measure, year and payer.
     case noBudget(payer: String)
     case notFound
+    /// A limit row would pass its bound: which, with its figures, in Chinese.
+    case limitExceeded(String)
     case other(String)
 }
 
@@ -154,7 +161,8 @@ public struct ApplicationBook: Sendable {
     static let columns = """
         a.id, a.enterprise_id, e.name AS enterprise_name, a.district, a.matter, a.claim_date, a.amount_fen, a.attributes, a.origin, a.fact_id, a.status, a.engine_status,
         a.engine_award_fen, a.policy, a.measure, a.clause, a.year, a.explanation, a.decided_fen, a.city_fen, a.district_fen, a.funding_basis, a.flags, a.holder,
-        a.holder_since, a.due_at, a.first_reviewer, a.second_reviewer, a.filed_by, a.filed_at
+        a.holder_since, a.due_at, a.first_reviewer, a.second_reviewer, a.filed_by, a.filed_at, a.limits_held,
+        (SELECT MAX(h.amount) FROM limit_hold h WHERE h.application_id = a.id AND h.unit = 'fen') AS held_fen
         """
 
     static func row(_ r: SQLRow) throws -> ApplicationRow {
@@ -166,7 +174,7 @@ public struct ApplicationBook: Sendable {
                        cityFen: try r.optionalInt("city_fen"), districtFen: try r.optionalInt("district_fen"), fundingBasis: try r.optionalText("funding_basis"),
                        flags: try r.text("flags"), holder: try r.text("holder"), holderSince: try r.text("holder_since"), dueAt: try r.optionalText("due_at"),
                        firstReviewer: try r.optionalText("first_reviewer"), secondReviewer: try r.optionalText("second_reviewer"),
-                       filedBy: try r.text("filed_by"), filedAt: try r.text("filed_at"))
+                       filedBy: try r.text("filed_by"), filedAt: try r.text("filed_at"), limitsHeld: try r.int("limits_held") == 1, heldFen: try r.optionalInt("held_fen"))
     }
 
     static func lockApplication(_ db: any SQLExecutor, _ id: Int64) throws -> ApplicationRow? {
@@ -272,22 +280,59 @@ public struct ApplicationBook: Sendable {
          liveStatuses.map(SQLValue.text) + [.text(now)])
     }
 
+    /// What a filing decided inside its transaction: the application, what it holds of the limit
+    /// rows, and the holds of the enterprise's earlier applications that held none yet (filed before
+    /// migration 13), taken first.
+    public struct FilingDecision: Sendable {
+        public var application: NewApplication
+        public var holds: [LimitHold]
+        public var earlierHolds: [(application: Int64, holds: [LimitHold])]
+        public init(application: NewApplication, holds: [LimitHold], earlierHolds: [(application: Int64, holds: [LimitHold])] = []) {
+            self.application = application
+            self.holds = holds
+            self.earlierHolds = earlierHolds
+        }
+    }
+
     /// Files an application decided from the limits as they stand in this transaction: the
     /// enterprise's row is locked (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's write transaction
-    /// is BEGIN IMMEDIATE, one writer at a time), its live applications are read in server order
-    /// (`application.id`, the sequence of filing), `decide` turns them into the new application
-    /// (the policy engine, called by the application layer), and the row is written before the
-    /// lock is let go. Two filings of one enterprise therefore never decide from the same state:
-    /// what they get together is what they get one after the other, in the order of their ids.
-    /// `decide` may throw to refuse; nothing is then written.
-    public func file(enterprise: String, at now: String, decide: @escaping @Sendable (_ prior: [ApplicationRow]) throws -> NewApplication) async throws -> ApplicationRow {
-        try await backend.write { db in
+    /// is BEGIN IMMEDIATE, one writer at a time), what lapsed rejections held is given back, the
+    /// limit rows of the enterprise and the shared ones (`shared`: pools' keys) are locked in id
+    /// order and read with the enterprise's live applications (server order: `application.id`,
+    /// the sequence of filing); `decide` (the policy engine, called by the application layer)
+    /// turns them into the new application and its holds, which are taken before the locks are let
+    /// go. Two filings of one enterprise therefore never decide from the same state: what they get
+    /// together is what they get one after the other, in the order of their ids. `decide` may throw
+    /// to refuse; nothing is then written. A hold past a bound is refused (`RefusedInTransaction`,
+    /// and `CHECK (used <= bound)` behind it).
+    public func file(enterprise: String, shared: [String] = [], at now: String,
+                     decide: @escaping @Sendable (_ prior: [ApplicationRow], _ limits: [LimitRow]) throws -> FilingDecision) async throws -> Result<ApplicationRow, CashOutRefusal> {
+        try await backend.writeRefusable { db in
             try Self.lockEnterprise(db, enterprise)
+            let released = try Self.releaseLapsed(db, enterprise: enterprise, now: now)
+            let limits = try LimitBook.lockForFiling(db, enterprise: enterprise, shared: shared)
             let prior = try Self.liveApplications(db, enterprise: enterprise, now: now)
-            let a = try decide(prior)
-            guard a.enterpriseID == enterprise else { throw StorageError.constraint("an application decided for \(enterprise) names \(a.enterpriseID)") }
-            return try Self.insert(db, a, at: now)
+            let d = try decide(prior, limits)
+            guard d.application.enterpriseID == enterprise else { throw StorageError.constraint("an application decided for \(enterprise) names \(d.application.enterpriseID)") }
+            var effects = released
+            for (id, holds) in d.earlierHolds {
+                guard prior.contains(where: { $0.id == id && !$0.limitsHeld }) else { throw StorageError.constraint("application \(id) already holds its limits") }
+                effects += try LimitBook.take(db, application: id, holds)
+            }
+            return .success(try Self.insert(db, d.application, holds: d.application.origin == "proposed" ? nil : d.holds, effects: effects, at: now))
         }
+    }
+
+    /// Gives back what the enterprise's first rejections held once their objection period is over.
+    static func releaseLapsed(_ db: any SQLExecutor, enterprise: String, now: String) throws -> [AuditEffect] {
+        var effects: [AuditEffect] = []
+        for r in try db.rows("""
+            SELECT DISTINCT a.id FROM application a JOIN limit_hold h ON h.application_id = a.id
+            WHERE a.enterprise_id = ? AND a.status = 'rejected' AND (a.holder <> 'enterprise' OR a.due_at IS NULL OR a.due_at < ?) ORDER BY a.id
+            """, [.text(enterprise), .text(now)]) {
+            effects += try LimitBook.release(db, application: try r.int("id"))
+        }
+        return effects
     }
 
     /// Takes the enterprise's row lock for the rest of the transaction (PostgreSQL); on SQLite the
@@ -313,6 +358,24 @@ public struct ApplicationBook: Sendable {
         }
     }
 
+    /// The limit rows whose use is not what their holds add up to, or past their bound (the audit).
+    public func limitRowsOutOfBalance() async throws -> [(id: String, label: String, used: Int64, held: Int64, bound: Int64)] {
+        try await backend.read { db in
+            try db.rows("""
+                SELECT u.id, u.label, u.used, u.bound, CAST(COALESCE((SELECT SUM(h.amount) FROM limit_hold h WHERE h.limit_id = u.id), 0) AS BIGINT) AS held
+                FROM limit_use u ORDER BY u.id
+                """, []).compactMap { r in
+                let used = try r.int("used"), held = try r.int("held"), bound = try r.int("bound")
+                return used == held && used <= bound ? nil : (try r.text("id"), try r.text("label"), used, held, bound)
+            }
+        }
+    }
+
+    /// The limit rows of an enterprise (and the pools), with their holders, for its pages and tests.
+    public func limitRows(enterprise: String) async throws -> [LimitRow] {
+        try await backend.read { db in try LimitBook.limitRows(db, where: "owner = ? OR owner = '*'", [.text(enterprise)], lock: false) }
+    }
+
     /// Every application of these enterprises, whatever its status, in server order (for replays).
     public func applications(enterprises: [String]) async throws -> [ApplicationRow] {
         guard !enterprises.isEmpty else { return [] }
@@ -324,15 +387,18 @@ public struct ApplicationBook: Sendable {
         }
     }
 
-    /// Files an application as given (its award decided by the caller from what it read before);
-    /// kept for seeding and tests. Prefer `file(enterprise:at:decide:)`.
+    /// Files an application as given (its award decided by the caller from what it read before),
+    /// holding nothing of the limit rows; kept for tests of what else guards the money. Prefer
+    /// `file(enterprise:shared:at:decide:)`.
     public func file(_ a: NewApplication, at now: String) async throws -> ApplicationRow {
-        try await backend.write { db in try Self.insert(db, a, at: now) }
+        try await backend.write { db in try Self.insert(db, a, holds: nil, effects: [], at: now) }
     }
 
     /// Files an application (`submitted`, held by the reviewers) or a proposal (`proposed`, held by
     /// the enterprise), with its evidence, with its audit entry, in the caller's transaction.
-    static func insert(_ db: any SQLExecutor, _ a: NewApplication, at now: String) throws -> ApplicationRow {
+    /// `holds`: what it holds of the limit rows (nil: nothing, `limits_held` stays 0); `effects`:
+    /// other moves of the same transaction, recorded in its audit entry.
+    static func insert(_ db: any SQLExecutor, _ a: NewApplication, holds: [LimitHold]?, effects: [AuditEffect], at now: String) throws -> ApplicationRow {
         let status = a.origin == "proposed" ? "proposed" : "submitted"
         let holder = a.origin == "proposed" ? "enterprise" : "reviewer"
         guard let id = try db.rows("""
@@ -349,29 +415,34 @@ public struct ApplicationBook: Sendable {
         for sha in Set(a.evidence).sorted() {
             try db.execute("INSERT INTO application_evidence (application_id, sha256) VALUES (?, ?)", [.integer(id), .text(sha)])
         }
+        let limitEffects = try holds.map { try LimitBook.take(db, application: id, $0) } ?? []
         try AuditTrail.append(db, AuditEvent(
             actor: a.filedBy, action: a.origin == "proposed" ? "application.proposed" : "application.filed", subject: "application:\(id)",
             details: ["enterprise_id": .text(a.enterpriseID), "matter": .text(a.matter), "date": .text(a.claimDate), "amount_fen": .integer(a.amountFen),
                       "attributes": .text(a.attributes), "engine_status": .text(a.engineStatus), "engine_award_fen": .integer(a.engineAwardFen),
                       "policy": AuditValue(a.policy), "measure": AuditValue(a.measure), "explanation": .text(a.explanation),
                       "evidence": .list(Set(a.evidence).sorted().map(AuditValue.text)), "flags": .text(a.flags), "fact_id": AuditValue(a.factID),
-                      "due_at": AuditValue(a.dueAt)],
-            effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
+                      "due_at": AuditValue(a.dueAt), "limits": .list((holds ?? []).map { .object(["limit": .text($0.limitID), "amount": .integer($0.amount)]) })],
+            effects: effects + limitEffects + Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
         guard let row = try Self.lockApplication(db, id) else { throw StorageError.decoding(column: "application", expected: "the inserted row", found: "none") }
         return row
     }
 
     /// The enterprise confirms (意愿确认) or declines a proposal.
-    public func answerProposal(_ id: Int64, confirm: Bool, by: String, at now: String, dueAt: String?) async throws -> Result<ApplicationRow, CashOutRefusal> {
-        try await backend.write { db in
+    /// A confirmed proposal takes `holds` of the limit rows as it becomes live (refused past a bound).
+    public func answerProposal(_ id: Int64, confirm: Bool, by: String, at now: String, dueAt: String?,
+                               holds: @escaping @Sendable (ApplicationRow) throws -> [LimitHold]) async throws -> Result<ApplicationRow, CashOutRefusal> {
+        try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
             guard a.status == "proposed" else { return .failure(.wrongState(found: a.status)) }
+            try Self.lockEnterprise(db, a.enterpriseID)
+            let limitEffects = confirm ? try LimitBook.take(db, application: id, try holds(a)) : []
             let status = confirm ? "submitted" : "declined", holder = confirm ? "reviewer" : "closed"
             try db.execute("UPDATE application SET status = ?, holder = ?, holder_since = ?, due_at = ?, version = version + 1 WHERE id = ?",
                            [.text(status), .text(holder), .text(now), confirm ? (dueAt.map(SQLValue.text) ?? .null) : .null, .integer(id)])
             try AuditTrail.append(db, AuditEvent(actor: by, action: confirm ? "application.confirmed" : "application.declined", subject: "application:\(id)",
                                                  details: ["due_at": AuditValue(confirm ? dueAt : nil)],
-                                                 effects: Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
+                                                 effects: limitEffects + Self.stateEffects(id, status: status, decided: nil, city: nil, district: nil)), at: now)
             return .success(try Self.lockApplication(db, id)!)
         }
     }
@@ -381,14 +452,26 @@ public struct ApplicationBook: Sendable {
     /// A reviewer's decision (first review on `submitted`, second on `objected`), with the budget
     /// reservation of its amount, all in one transaction; refused with the figures when a budget
     /// would pass what was released.
-    public func decide(_ id: Int64, _ d: ReviewDecision, at now: String) async throws -> Result<ApplicationRow, CashOutRefusal> {
+    /// `missingHolds`: what an application that holds nothing yet (filed before migration 13, or
+    /// written past the filing path) is to hold, taken first — refused when the rows have no room.
+    public func decide(_ id: Int64, _ d: ReviewDecision, at now: String,
+                       missingHolds: @escaping @Sendable (ApplicationRow) throws -> [LimitHold] = { _ in [] }) async throws -> Result<ApplicationRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
             let expected = d.stage == "review" ? "submitted" : "objected"
             guard a.status == expected else { return .failure(.wrongState(found: a.status)) }
             guard let policy = a.policy, let measure = a.measure else { return .failure(.other("本申报没有适用的政策措施")) }
-            let effects = d.decision == "reject" ? [] : try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
-                                                                                  cityFen: d.cityFen, districtFen: d.districtFen, from: nil, to: "reserved_fen")
+            // The limits first: an amount past what they allow now is refused naming the limit. A first
+            // rejection keeps its holds while the objection period runs; a final one gives them back.
+            var limitEffects: [AuditEffect] = []
+            if !a.limitsHeld && d.decision != "reject" {
+                try Self.lockEnterprise(db, a.enterpriseID)
+                limitEffects += try LimitBook.take(db, application: id, try missingHolds(a))
+            }
+            limitEffects += d.decision != "reject" ? try LimitBook.setAmount(db, application: id, to: d.amountFen)
+                : d.stage == "review" ? [] : try LimitBook.release(db, application: id)
+            let effects = limitEffects + (d.decision == "reject" ? [] : try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
+                                                                                                  cityFen: d.cityFen, districtFen: d.districtFen, from: nil, to: "reserved_fen"))
             try db.execute("INSERT INTO application_review (application_id, stage, reviewer, decision, amount_fen, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [.integer(id), .text(d.stage), .text(d.reviewer), .text(d.decision), .integer(d.amountFen), .text(d.reason), .text(now)])
             let decided: Int64? = d.decision == "reject" ? nil : d.amountFen
@@ -417,9 +500,12 @@ public struct ApplicationBook: Sendable {
             guard try db.rows("SELECT 1 AS x FROM application_review WHERE application_id = ? AND stage = 'objection'", [.integer(id)]).isEmpty else {
                 return .failure(.other("本申报已经过异议复核，不能再次提出异议"))
             }
-            var effects: [AuditEffect] = []
+            // Re-decided against the limits: the objection asks for the engine's amount (where the text
+            // names none, the claimed base) and holds as much of it as the limits allow now.
+            let ceiling = a.engineStatus == "needs_review" && a.engineAwardFen == 0 ? a.amountFen : a.engineAwardFen
+            var effects = try LimitBook.setAmount(db, application: id, to: try LimitBook.headroom(db, application: id, ceiling: ceiling))
             if a.status == "reduced", let policy = a.policy, let measure = a.measure {
-                effects = try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
+                effects += try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
                                                    cityFen: a.cityFen ?? 0, districtFen: a.districtFen ?? 0, from: "reserved_fen", to: nil)
             }
             try db.execute("UPDATE application SET status = 'objected', decided_fen = NULL, city_fen = NULL, district_fen = NULL, holder = 'second_reviewer', holder_since = ?, due_at = ?, version = version + 1 WHERE id = ?",
