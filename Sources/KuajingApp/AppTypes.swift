@@ -35,3 +35,4 @@ public typealias AuditEntry = TradeStore.AuditEntry
 public typealias AuditCheckpoint = TradeStore.AuditCheckpoint
 /// 市级: the payer of a budget that is the city's own.
 public let cityPayer = TradeStore.BudgetBook.cityPayer
+public typealias RequestOrigin = TradeStore.RequestOrigin

@@ -203,15 +203,27 @@ public struct AccountStore: Sendable {
 
     // MARK: access log
 
-    public func log(_ entry: AccessLogEntry) async throws {
+    /// Appends an entry. With `requestID`, at most one entry per request: nothing is added when the
+    /// request's change already wrote its entry in its own transaction (`logChange(_:_:at:what:)`).
+    public func log(_ entry: AccessLogEntry, requestID: String? = nil) async throws {
         try await backend.write { db in
-            try db.execute("INSERT INTO access_log (at, user_name, address, method, path, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [.text(entry.at), entry.user.map(SQLValue.text) ?? .null, .text(entry.address), .text(entry.method), .text(entry.path),
-                            .text(entry.outcome), .text(entry.reason)])
+            try db.execute("""
+                INSERT INTO access_log (at, user_name, address, method, path, outcome, reason, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
+                """, [.text(entry.at), entry.user.map(SQLValue.text) ?? .null, .text(entry.address), .text(entry.method), .text(entry.path),
+                      .text(entry.outcome), .text(entry.reason), requestID.map(SQLValue.text) ?? .null])
         }
     }
 
-    /// The newest entries first.
+    /// The access-log entry of a change, in the change's transaction: one per request (the first
+    /// change names it; a later one in the same request adds nothing, `access_log_request`).
+    static func logChange(_ db: any SQLExecutor, _ origin: RequestOrigin, at: String, what: String) throws {
+        try db.execute("""
+            INSERT INTO access_log (at, user_name, address, method, path, outcome, reason, request_id) VALUES (?, ?, ?, ?, ?, 'changed', ?, ?)
+            ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
+            """, [.text(at), .text(origin.user), .text(origin.address), .text(origin.method), .text(origin.path), .text(what), .text(origin.id)])
+    }
+
     /// The access log, newest first; with `city`, without the entries of other cities' users (an
     /// anonymous request, or a sign-in under a name no user has, belongs to no city and is shown).
     public func accessLog(city: String? = nil, limit: Int, offset: Int) async throws -> [AccessLogEntry] {

@@ -385,6 +385,17 @@ enum Migrations {
         Migration(
             version: 13, name: "limits in the database: what each enterprise (or a pool's applicants together) has used of each limit per period, held by CHECK (used <= bound), and what each application holds of it",
             sqlite: Migrations.limitRows(integer: "INTEGER"), postgres: Migrations.limitRows(integer: "BIGINT")),
+        Migration(
+            version: 14, name: "the access-log entry of a change written in the change's own transaction: at most one entry per request (request_id)",
+            sqlite: Migrations.accessLogRequest, postgres: Migrations.accessLogRequest),
+    ]
+
+    /// Migration 14. A change made for a web request writes its access-log entry in its own
+    /// transaction (`RequestOrigin`); the request's id keeps it to one entry however many audit
+    /// events the request appends, and however many transactions it runs.
+    static let accessLogRequest = [
+        "ALTER TABLE access_log ADD COLUMN request_id TEXT",
+        "CREATE UNIQUE INDEX access_log_request ON access_log(request_id) WHERE request_id IS NOT NULL",
     ]
 
     /// Migration 13. `limit_use`: one row per limit (`policy/measure/parameter`, `…/once`,

@@ -130,6 +130,7 @@ public struct PlanRecords: Sendable {
             }
             try db.execute("INSERT INTO task_update (plan_id, clause, status, note, updated_by, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [.text(u.planID), .text(u.clause), .text(u.status), .text(u.note), .text(u.updatedBy), .text(u.updatedAt), .integer(version)])
+            if let origin = db.origin { try AccountStore.logChange(db, origin, at: u.updatedAt, what: "任务 \(u.planID) \(u.clause) → \(u.status)（版本 \(version)）") }
             var stored = u
             stored.version = version
             return stored

@@ -117,18 +117,18 @@ public final class PostgresBackend: StoreBackend {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
-        try await transaction(body)
+        try await transaction(origin: RequestOrigin.current, body)
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
-        try await transaction(body)
+        try await transaction(origin: nil, body)
     }
 
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(origin: RequestOrigin?, _ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
         let logger = self.logger, blocking = self.blocking, poolExecutor = self.poolExecutor
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await blocking.runIfActive { try body(PostgresExecutor(connection: connection, logger: logger, poolExecutor: poolExecutor)) }
+                try await blocking.runIfActive { try body(PostgresExecutor(connection: connection, logger: logger, poolExecutor: poolExecutor, origin: origin)) }
             }
         } catch let e as PostgresTransactionError {
             if let inner = e.closureError { throw PostgresBackend.storageError(inner) }
@@ -170,6 +170,7 @@ struct PostgresExecutor: SQLExecutor {
     let logger: Logger
     /// Where `copy` runs PostgresNIO's async `copyFrom` while this (blocking) thread waits for it.
     let poolExecutor: ConnectionPoolExecutor
+    let origin: RequestOrigin?
     var dialect: SQLDialect { .postgres }
 
     /// `COPY table (columns) FROM STDIN` in PostgreSQL's text format: the rows go to the server as one

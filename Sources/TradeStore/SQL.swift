@@ -122,6 +122,33 @@ public protocol SQLExecutor {
     /// `COPY … FROM STDIN`; multi-row inserts on SQLite (`copyByInserting`). Constraints and foreign
     /// keys hold as for an INSERT; nothing comes back.
     func copy(into table: String, columns: [String], rows: [[SQLValue]]) throws
+    /// The web request this write transaction serves (`RequestOrigin.current` when it began), whose
+    /// access-log entry a change writes beside its audit event; nil for reads and commands.
+    var origin: RequestOrigin? { get }
+}
+
+extension SQLExecutor {
+    public var origin: RequestOrigin? { nil }
+}
+
+/// Who asked for a change and how: set by the web layer around each signed-in request
+/// (`RequestOrigin.$current.withValue`), captured by a backend's `write` when its transaction begins
+/// (the body runs on another thread, where task-local values are not seen) and handed to the body
+/// through `SQLExecutor.origin`. `AuditTrail.append` writes the request's access-log entry in the
+/// same transaction as the change, so the log can never miss a change that was committed, nor
+/// show one that was rolled back.
+public struct RequestOrigin: Sendable, Equatable {
+    public var id: String
+    public var user: String
+    public var address: String
+    public var method: String
+    public var path: String
+
+    public init(id: String, user: String, address: String, method: String, path: String) {
+        self.id = id; self.user = user; self.address = address; self.method = method; self.path = String(path.prefix(500))
+    }
+
+    @TaskLocal public static var current: RequestOrigin?
 }
 
 /// A database engine shared by every context of the store: SQLite (embedded, the default) or

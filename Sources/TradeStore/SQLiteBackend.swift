@@ -37,11 +37,12 @@ public final class SQLiteBackend: StoreBackend {
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLExecutor) throws -> T) async throws -> T {
+        let origin = RequestOrigin.current
         do {
             return try await pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(GRDBExecutor(db: db))
+                    result = try body(GRDBExecutor(db: db, origin: origin))
                     return .commit
                 }
                 return result!
@@ -78,6 +79,7 @@ public final class SQLiteBackend: StoreBackend {
 struct GRDBExecutor: SQLExecutor {
     func copy(into table: String, columns: [String], rows: [[SQLValue]]) throws { try copyByInserting(into: table, columns: columns, rows: rows) }
     let db: Database
+    var origin: RequestOrigin? = nil
     var dialect: SQLDialect { .sqlite }
 
     static func bind(_ values: [SQLValue]) -> StatementArguments {

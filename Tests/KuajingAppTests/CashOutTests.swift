@@ -54,7 +54,7 @@ enum CashOutChecks {
         let filed = try await desk.submit(me, .init(enterpriseID: w.company, matter: "trademark_registration", date: "2025-03-10", amount: "300000.00", evidence: [invoice]))
         // The engine's figure, as calc gives it: 70% of 30万 is 21万, over the 20万 cap.
         #expect(filed.result.award.value == 20_000_000)
-        #expect(filed.application.status == "submitted" && filed.application.holder == "reviewer")
+        #expect(filed.application.status == .submitted && filed.application.holder == "reviewer")
         #expect(filed.result.explanation.contains("200,000.00"))
         #expect(ApplicationDesk.Flag.parse(filed.application.flags).contains { $0.rule == "no_own_trade" }, "no trade in its own name is flagged")
 
@@ -74,18 +74,18 @@ enum CashOutChecks {
         let id = filed.application.id
         await #expect(throws: AppError.self, "a reduction needs an amount below the engine's") { _ = try await desk.review(analyst, id: id, .init(decision: .reduce, amount: "200000.00", reason: "核减")) }
         let reduced = try await desk.review(analyst, id: id, .init(decision: .reduce, amount: "150000.00", reason: "部分发票不符"))
-        #expect(reduced.status == "reduced" && reduced.cityFen == 9_000_000 && reduced.districtFen == 6_000_000)
+        #expect(reduced.status == .reduced && reduced.cityFen == 9_000_000 && reduced.districtFen == 6_000_000)
         var city = try await budgets.budgets(admin).first { $0.payer == "市级" }!
         #expect(city.reservedFen == 9_000_000 && city.availableFen == 50_000_000 - 9_000_000)
 
         // 异议 → a second reviewer, never the first.
         let objected = try await desk.object(me, id: id, reason: "发票齐全，请复核")
-        #expect(objected.status == "objected" && objected.holder == "second_reviewer")
+        #expect(objected.status == .objected && objected.holder == "second_reviewer")
         city = try await budgets.budgets(admin).first { $0.payer == "市级" }!
         #expect(city.reservedFen == 0, "the reservation is released while the objection is heard")
         await #expect(throws: AppError.self) { _ = try await desk.review(analyst, id: id, .init(decision: .approve, amount: nil, reason: "维持")) }
         let approved = try await desk.review(analyst2, id: id, .init(decision: .approve, amount: nil, reason: "复核后全额核准"))
-        #expect(approved.status == "approved" && approved.decidedFen == 20_000_000)
+        #expect(approved.status == .approved && approved.decidedFen == 20_000_000)
         await #expect(throws: AppError.self, "no second objection") { _ = try await desk.object(me, id: id, reason: "再次异议") }
 
         // Payout: no confirmed account, nothing to pay; then the bureau confirms the account.
@@ -152,7 +152,7 @@ enum CashOutChecks {
             #expect(e.message.contains("预算不足") && e.message.contains("100.00"), "refused with the figures: \(e.message)")
         }
         let row = try await desk.detail(admin, id: big.application.id).application
-        #expect(row.status == "submitted", "a refused approval writes nothing")
+        #expect(row.status == .submitted, "a refused approval writes nothing")
         // The CHECK constraint stands behind the code.
         await #expect(throws: (any Error).self) {
             try await w.store.backend.write { db in try db.execute("UPDATE budget SET reserved_fen = released_fen + 1", []) }
@@ -173,9 +173,9 @@ enum CashOutChecks {
         #expect(again.added == 0 && again.alreadyHeld == 1, "a fact already held is not proposed twice")
         let desk = ApplicationDesk(w.context)
         let proposal = try await desk.detail(me, id: report.proposals[0]).application
-        #expect(proposal.status == "proposed" && proposal.engineAwardFen == 720_000, "60% of the premium, proposed by the platform")
+        #expect(proposal.status == .proposed && proposal.engineAwardFen == 720_000, "60% of the premium, proposed by the platform")
         let confirmed = try await desk.answerProposal(me, id: proposal.id, confirm: true)
-        #expect(confirmed.status == "submitted" && confirmed.holder == "reviewer")
+        #expect(confirmed.status == .submitted && confirmed.holder == "reviewer")
 
         let contracts = "enterprise_id,enterprise_name,contract_no,contract_amount,provider,signed_date\n\(w.company),杭州测试跨境有限公司,L-9,400000.00,某物流,2025-03-01\n"
         _ = try await ProposalImport(w.context).run(admin, kind: "logistics_contracts", bytes: Array(contracts.utf8), fileName: "contracts.csv")

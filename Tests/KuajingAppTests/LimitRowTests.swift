@@ -144,8 +144,8 @@ enum LimitRowChecks {
                             _ = try? await submit(context, me, company, matter, Fen(fen).plain, date: "2025-0\(1 + step % 6)-1\(client)", attributes: attributes,
                                                   evidence: files[company] ?? "")
                         case 2:
-                            guard let a = pick(mine.filter { $0.status == "submitted" || $0.status == "objected" }, &random) else { continue }
-                            let reviewer = a.status == "objected" ? analyst2 : analyst
+                            guard let a = pick(mine.filter { $0.status == .submitted || $0.status == .objected }, &random) else { continue }
+                            let reviewer = a.status == .objected ? analyst2 : analyst
                             switch random.below(3) {
                             case 0: _ = try? await desk.review(reviewer, id: a.id, .init(decision: .approve, amount: nil, reason: "核准"))
                             case 1:
@@ -154,7 +154,7 @@ enum LimitRowChecks {
                             default: _ = try? await desk.review(reviewer, id: a.id, .init(decision: .reject, amount: nil, reason: "不予支持"))
                             }
                         default:
-                            guard let a = pick(mine.filter { ($0.status == "reduced" || $0.status == "rejected") && $0.holder == "enterprise" }, &random) else { continue }
+                            guard let a = pick(mine.filter { ($0.status == .reduced || $0.status == .rejected) && $0.holder == "enterprise" }, &random) else { continue }
                             _ = try? await desk.object(CashOutChecks.enterprise(a.enterpriseID), id: a.id, reason: "异议")
                         }
                     }
@@ -163,7 +163,7 @@ enum LimitRowChecks {
         }
         let applications = try await ApplicationDesk(context).list(analyst)
         #expect(applications.count >= 2, "the walk filed something")
-        #expect(applications.contains { $0.status != "submitted" }, "the walk reviewed something: \(applications.map(\.status))")
+        #expect(applications.contains { $0.status != .submitted }, "the walk reviewed something: \(applications.map(\.status))")
         #expect(try await w.store.applications.limitRowsOutOfBalance().isEmpty)
         for r in try await w.store.applications.limitRows(enterprise: w.company) + (try await w.store.applications.limitRows(enterprise: w.other)) {
             #expect(r.used <= r.bound && r.used == r.holders.reduce(0) { $0 + $1.amount }, "\(r.id)")

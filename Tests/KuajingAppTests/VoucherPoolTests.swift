@@ -48,9 +48,9 @@ enum VoucherPoolChecks {
             byKey[r.idempotencyKey] = row
         }
         let vouchers = Array(byKey.values)
-        let issued = vouchers.filter { $0.status == "issued" }
+        let issued = vouchers.filter { $0.status == .issued }
         #expect(issued.reduce(0) { $0 + $1.amountFen } == 500_000_000, "the batch is given out exactly")
-        #expect(vouchers.contains { $0.status == "waitlisted" })
+        #expect(vouchers.contains { $0.status == .waitlisted })
         #expect(Set(vouchers.map(\.sequence)) == Set(1...Int64(vouchers.count)), "sequence numbers are dense and unique")
         for v in issued { #expect(v.amountFen * 20 <= v.contractFen + 10, "at most 5% of the contract") }
         let perEnterpriseYear = Dictionary(grouping: issued, by: { "\($0.enterpriseID)-\($0.year)" }).mapValues { $0.reduce(0) { $0 + $1.amountFen } }
@@ -80,20 +80,20 @@ enum VoucherPoolChecks {
         let first = try await ask("A", 1, "20000.00")   // 5% = 1000: the whole batch
         let second = try await ask("B", 2, "8000.00")   // 400, waitlisted
         let third = try await ask("C", 3, "30000.00")   // 1500, waitlisted
-        #expect(first.status == "issued" && first.amountFen == 100_000)
-        #expect(second.status == "waitlisted" && third.status == "waitlisted")
+        #expect(first.status == .issued && first.amountFen == 100_000)
+        #expect(second.status == .waitlisted && third.status == .waitlisted)
         await #expect(throws: AppError.self, "another enterprise cannot cancel it") { _ = try await desk.cancel(enterprise(code("B")), voucher: first.id, reason: "误操作") }
         _ = try await desk.cancel(enterprise(code("A")), voucher: first.id, reason: "合同解除")
         let after = Dictionary(uniqueKeysWithValues: try await store.vouchers.vouchers(policy: "hangzhou-2024", reach: .init(), limit: 10, offset: 0).map { ($0.id, $0) })
-        #expect(after[first.id]?.status == "cancelled")
-        #expect(after[second.id]?.status == "issued" && after[second.id]?.amountFen == 40_000, "the first in line gets its full 400")
-        #expect(after[third.id]?.status == "issued" && after[third.id]?.amountFen == 60_000, "the next gets what remains, 600")
+        #expect(after[first.id]?.status == .cancelled)
+        #expect(after[second.id]?.status == .issued && after[second.id]?.amountFen == 40_000, "the first in line gets its full 400")
+        #expect(after[third.id]?.status == .issued && after[third.id]?.amountFen == 60_000, "the next gets what remains, 600")
         let balance = try await desk.balance(policy: "hangzhou-2024")
         #expect(balance.reservedFen == 100_000 && balance.remainingFen == 0)
         // A second batch: nobody is waiting any more, so a new request is served from it (a voucher issued for a remainder is not topped up, as in calc).
         _ = try await desk.openBatch(admin, .init(policy: "hangzhou-2024", amount: "5000.00", opensAt: "2025-01-01T09:00:00+08:00", label: "第二批"))
         let fourth = try await ask("D", 4, "2000.00")
-        #expect(fourth.status == "issued" && fourth.amountFen == 10_000)
+        #expect(fourth.status == .issued && fourth.amountFen == 10_000)
         #expect(try await AuditDesk(context).verify().intact)
         try await store.close()
     }
@@ -166,7 +166,7 @@ enum VoucherPoolChecks {
             let date = Day(year: 2025, month: 1 + n / 28 % 12, day: 1 + n % 28)!.iso
             let answer = try await desk.request(VoucherPoolChecks.enterprise(id), .init(enterpriseID: id, contractNo: "C\(n)", contractAmount: yuan, provider: "物流", date: date, idempotencyKey: "k\(n)"))
             switch answer {
-            case let .issued(row, _): server["c\(n)"] = (row.status, row.amountFen)
+            case let .issued(row, _): server["c\(n)"] = (row.status.rawValue, row.amountFen)
             case .refused: server["c\(n)"] = ("refused", 0)
             }
             lines.append("c\(n),\(id),滨江区,logistics_voucher,\(date),\(yuan)")

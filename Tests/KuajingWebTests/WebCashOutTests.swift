@@ -77,7 +77,7 @@ import Testing
         let again = try await desk.proposeFromTiers(admin)
         #expect(again.isEmpty, "a proposal is made once")
         let one = try await desk.detail(admin, id: made[0]).application
-        #expect(one.status == "proposed" && one.matter == "tier_incentive" && one.origin == "proposed")
+        #expect(one.status == .proposed && one.matter == "tier_incentive" && one.origin == "proposed")
         #expect(one.engineStatus == "needs_review" && one.engineAwardFen == 10_000_000_00, "the maximum the text allows, for a reviewer to decide")
         await #expect(throws: AppError.self) { _ = try await desk.proposeFromTiers(Viewer(name: "a", displayName: "a", role: .analyst, city: "杭州市")) }
     }

@@ -115,7 +115,7 @@ public struct Accounts: Sendable {
     /// A city's users, to its administrator and auditor; `everyCity` for the operator of the
     /// installation (`kuajing users list`), never reachable from the web.
     public func users(for viewer: Viewer, everyCity: Bool = false) async throws(AppError) -> [Viewer] {
-        guard viewer.administers || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看用户") }
+        guard viewer.may(.readUsers) else { throw .forbidden(message: "只有市级管理员和审计员可以查看用户") }
         return try await context.withStore { store in
             var out: [Viewer] = []
             for u in try await store.accounts.users(city: everyCity ? nil : viewer.city) { out.append(try Viewer(u)) }
@@ -246,10 +246,14 @@ public struct Accounts: Sendable {
         }
     }
 
+    /// Records a change of a request whose store call did not write its entry in its own
+    /// transaction (an upload into the ledger, a quarantine resubmission); where it did (every
+    /// change with an audit event, a task update), this adds nothing (one entry per request).
     public func logChange(_ viewer: Viewer, address: String, method: String, path: String, what: String) async throws(AppError) {
         let entry = AccessLogEntry(at: context.clock.timestamp(), user: viewer.name, address: address, method: method, path: String(path.prefix(500)),
                                    outcome: "changed", reason: what)
-        try await context.withStore { try await $0.accounts.log(entry) }
+        let request = RequestOrigin.current?.id
+        try await context.withStore { try await $0.accounts.log(entry, requestID: request) }
     }
 
     public func accessLog(for viewer: Viewer, limit: Int = 200, offset: Int = 0) async throws(AppError) -> [AccessLogEntry] {

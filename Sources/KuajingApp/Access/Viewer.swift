@@ -64,11 +64,11 @@ public struct Viewer: Sendable, Equatable {
     }
 
     /// May change users and configuration.
-    public var administers: Bool { role == .admin }
+    public var administers: Bool { may(.manageUsers) }
     /// May write follow-up data (task updates, uploads): not the auditor, not an enterprise.
-    public var writesFollowUp: Bool { role == .admin || role == .analyst || role == .district }
+    public var writesFollowUp: Bool { may(.updateTasks) }
     /// May read the access log.
-    public var readsAccessLog: Bool { role == .admin || role == .auditor }
+    public var readsAccessLog: Bool { may(.readAccessLog) }
 
     init(_ user: UserRow) throws(AppError) {
         guard let role = Role(rawValue: user.role) else { throw .unavailable(message: "用户 \(user.name) 的角色“\(user.role)”无法识别") }

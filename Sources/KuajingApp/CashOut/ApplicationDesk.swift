@@ -22,7 +22,7 @@ public struct ApplicationDesk: Sendable {
 
     /// Stores an evidence file under its SHA-256 and answers with it.
     public func uploadEvidence(_ viewer: Viewer, name: String, mediaType: String, content: [UInt8]) async throws(AppError) -> String {
-        guard viewer.role != .auditor else { throw .forbidden(message: "审计员为只读角色") }
+        guard viewer.may(.uploadEvidence) else { throw .forbidden(message: "只有\(Permission.uploadEvidence.holders)可以上传证明材料") }
         guard !content.isEmpty else { throw .invalidInput(field: "file", location: nil, message: "证明材料为空文件") }
         guard content.count <= Self.maximumEvidenceBytes else {
             throw .tooLarge(message: "证明材料每个至多 \(Self.maximumEvidenceBytes >> 20) MiB，实为 \(String(format: "%.1f", Double(content.count) / 1_048_576)) MiB")
@@ -74,7 +74,7 @@ public struct ApplicationDesk: Sendable {
     /// date and place, a condition that fails, a seriously dishonest enterprise) is refused with the
     /// engine's reason and nothing is stored.
     public func submit(_ viewer: Viewer, _ input: Submission) async throws(AppError) -> Filed {
-        guard viewer.role == .enterprise, let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以提交申报") }
+        guard viewer.may(.fileApplications), let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以提交申报") }
         try Self.checkCreditCode(input.enterpriseID, field: "enterprise_id")
         guard input.enterpriseID == own else { throw .forbidden(message: "只能为本企业（\(own)）申报") }
         guard !input.evidence.isEmpty else { throw .invalidInput(field: "evidence", location: nil, message: "请至少附一份证明材料（发票、合同或证书）") }
@@ -267,7 +267,7 @@ public struct ApplicationDesk: Sendable {
     /// the enterprise's cap is used) is not proposed; a proposal already made is not made again (a
     /// unique index, migration 11). Returns the new proposals' ids.
     public func proposeFromTiers(_ viewer: Viewer) async throws(AppError) -> [Int64] {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以生成免申即享建议") }
+        guard viewer.may(.proposeFromTiers) else { throw .forbidden(message: "只有市级管理员可以生成免申即享建议") }
         guard let ladder = try context.ladders().first(where: { $0.city == viewer.city }) else { return [] }
         let moves = try await context.withStore { try await $0.rollups.tierMoves(ladder: ladder.city) }.filter { $0.to > $0.from && $0.to >= 1 }
         var made: [Int64] = []
@@ -289,11 +289,12 @@ public struct ApplicationDesk: Sendable {
 
     /// The enterprise confirms (意愿确认) or declines what the platform proposed.
     public func answerProposal(_ viewer: Viewer, id: Int64, confirm: Bool) async throws(AppError) -> ApplicationRow {
-        guard viewer.role == .enterprise else { throw .forbidden(message: "只有企业用户可以确认免申即享") }
+        guard viewer.may(.answerProposals) else { throw .forbidden(message: "只有企业用户可以确认免申即享") }
         let due = AppClock.timestamp(endOf: context.clock.today().adding(days: context.configuration.reviewDays))
         let now = context.clock.timestamp()
         return try await context.withStore { store in
-            guard try await store.applications.application(id, reach: Self.reach(viewer)) != nil else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
+            guard let a = try await store.applications.application(id, reach: Self.reach(viewer)) else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
+            if let refusal = ApplicationWorkflow.refusal(.confirm, by: viewer, on: a, now: now) { throw refusal }
             // A confirmed proposal becomes live: it holds its measure's limits from now on (refused
             // naming the limit when the rows have no room left for it).
             let set = try context.policySet()
@@ -335,7 +336,7 @@ public struct ApplicationDesk: Sendable {
     /// is below the engine's amount; nothing passes the engine's amount (or, where the text names no
     /// amount, the claimed base). The amount reserves budget in the same transaction.
     public func review(_ viewer: Viewer, id: Int64, _ input: ReviewInput) async throws(AppError) -> ApplicationRow {
-        guard viewer.role == .analyst || viewer.role == .district else { throw .forbidden(message: "只有市级分析员和区县用户可以审核申报") }
+        guard viewer.may(.reviewApplications) else { throw .forbidden(message: "只有市级分析员和区县用户可以审核申报") }
         let reason = input.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try AppError.checkFreeText(reason, field: "reason", lineBreaks: true)
         guard reason.count >= 2, reason.count <= 500 else { throw .invalidInput(field: "reason", location: nil, message: "请写明审核理由（2 到 500 字）") }
@@ -345,16 +346,8 @@ public struct ApplicationDesk: Sendable {
         let objectionDue = AppClock.timestamp(endOf: context.clock.today().adding(days: context.configuration.objectionDays))
         return try await context.withStore { store in
             guard let a = try await store.applications.application(id, reach: Self.reach(viewer)) else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
-            let stage: String
-            switch a.status {
-            case "submitted": stage = "review"
-            case "objected": stage = "objection"
-            default: throw AppError.conflict(message: "第 \(id) 号申报当前为“\(Self.statusLabel(a.status))”，不在待审核状态")
-            }
-            if a.filedBy == viewer.name || viewer.enterpriseID == a.enterpriseID {
-                throw AppError.forbidden(message: "不能审核本单位的申报")
-            }
-            if stage == "objection", a.firstReviewer == viewer.name { throw AppError.forbidden(message: "异议须由另一名审核人复核（初审人为 \(viewer.name)）") }
+            if let refusal = ApplicationWorkflow.refusal(.review, by: viewer, on: a, now: now) { throw refusal }
+            let stage = a.status == .objected ? "objection" : "review"
             var amount: Int64 = 0
             let needsReview = a.engineStatus == ClaimStatus.needsReview.rawValue
             switch input.decision {
@@ -411,14 +404,15 @@ public struct ApplicationDesk: Sendable {
 
     /// 异议: the enterprise objects to a reduction or rejection within the objection period.
     public func object(_ viewer: Viewer, id: Int64, reason: String) async throws(AppError) -> ApplicationRow {
-        guard viewer.role == .enterprise else { throw .forbidden(message: "只有申报企业可以提出异议") }
+        guard viewer.may(.objectToDecisions) else { throw .forbidden(message: "只有申报企业可以提出异议") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 1000 else { throw .invalidInput(field: "reason", location: nil, message: "请写明异议理由（2 到 1000 字）") }
         let now = context.clock.timestamp()
         let due = AppClock.timestamp(endOf: context.clock.today().adding(days: context.configuration.reviewDays))
         return try await context.withStore { store in
-            guard try await store.applications.application(id, reach: Self.reach(viewer)) != nil else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
+            guard let a = try await store.applications.application(id, reach: Self.reach(viewer)) else { throw AppError.notFound(message: "没有第 \(id) 号申报") }
+            if let refusal = ApplicationWorkflow.refusal(.object, by: viewer, on: a, now: now) { throw refusal }
             return try (try await store.applications.object(id, by: viewer.name, reason: text, at: now, dueAt: due)).orThrow("第 \(id) 号申报")
         }
     }
@@ -465,20 +459,8 @@ public struct ApplicationDesk: Sendable {
         }
     }
 
-    public static func statusLabel(_ s: String) -> String {
-        switch s {
-        case "proposed": return "待企业确认（免申即享）"
-        case "submitted": return "待审核"
-        case "approved": return "已核准"
-        case "reduced": return "已核减"
-        case "rejected": return "不予支持"
-        case "objected": return "异议复核中"
-        case "declined": return "企业已放弃"
-        case "committed": return "已列入支付批次"
-        case "paid": return "已拨付"
-        default: return s
-        }
-    }
+    public static func statusLabel(_ s: String) -> String { ApplicationStatus(rawValue: s)?.label ?? s }
+    public static func statusLabel(_ s: ApplicationStatus) -> String { s.label }
 
     public static func holderLabel(_ s: String) -> String {
         switch s {

@@ -8,6 +8,9 @@ public struct AuditDesk: Sendable {
     public let context: AppContext
     public init(_ context: AppContext) { self.context = context }
 
+    /// What an audit entry's action means, in Chinese (the trail page, the access log).
+    public static func actionLabel(_ action: String) -> String { AuditTrail.label(action) }
+
     public func signingKey() throws(AppError) -> AuditSigningKey { try AuditSigningKey.loadOrCreate(path: context.configuration.auditKey) }
 
     /// Signs the present chain head (at a clean shutdown, periodically, with every payout batch).
@@ -36,7 +39,7 @@ public struct AuditDesk: Sendable {
     /// The entries of the viewer's city only (`AuditTrail.CityScope`); the head and the signed
     /// checkpoints are the one chain's, which `audit verify` checks whole.
     public func trail(_ viewer: Viewer, subject: String? = nil, limit: Int = 200, before: Int64? = nil) async throws(AppError) -> Trail {
-        guard viewer.role == .auditor || viewer.role == .admin else { throw .forbidden(message: "只有审计员和市级管理员可以查看审计记录") }
+        guard viewer.may(.readAuditTrail) else { throw .forbidden(message: "只有审计员和市级管理员可以查看审计记录") }
         let scope = AuditTrail.CityScope(city: viewer.city, districts: viewer.districts, policies: try context.cityPolicies(viewer))
         return try await context.withStore { store in
             Trail(entries: try await store.audit.recent(subject: subject, scope: scope, limit: min(max(limit, 1), 1000), before: before),

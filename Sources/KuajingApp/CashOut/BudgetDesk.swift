@@ -26,7 +26,7 @@ public struct BudgetDesk: Sendable {
     }
 
     public func allocate(_ viewer: Viewer, _ input: Allocation) async throws(AppError) -> BudgetRow {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以设置预算") }
+        guard viewer.may(.manageBudgets) else { throw .forbidden(message: "只有市级管理员可以设置预算") }
         try context.requirePolicyInCity(input.policy, viewer)
         let policy = try PolicyCatalog(context).policy(input.policy)
         guard policy.measures.contains(where: { $0.id == input.measure }) else { throw .invalidInput(field: "measure", location: nil, message: "政策 \(input.policy) 没有措施 \(input.measure)") }
@@ -45,7 +45,7 @@ public struct BudgetDesk: Sendable {
     }
 
     public func release(_ viewer: Viewer, id: Int64, amount text: String) async throws(AppError) -> BudgetRow {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以下达预算") }
+        guard viewer.may(.manageBudgets) else { throw .forbidden(message: "只有市级管理员可以下达预算") }
         let amount = try VoucherDesk.fen(text, field: "amount")
         guard amount > 0 else { throw .invalidInput(field: "amount", location: nil, message: "下达金额应为正数") }
         let now = context.clock.timestamp()
@@ -57,7 +57,7 @@ public struct BudgetDesk: Sendable {
     }
 
     public func budgets(_ viewer: Viewer, policy: String? = nil, year: Int? = nil) async throws(AppError) -> [BudgetRow] {
-        guard viewer.role != .enterprise else { throw .forbidden(message: "企业用户不能查看预算") }
+        guard viewer.may(.readBudgets) else { throw .forbidden(message: "企业用户不能查看预算") }
         // The budgets of the policies in force in the viewer's city, paid by the city or one of its
         // districts (a district user: the city's and its own district's), in the query.
         let policies = try context.cityPolicies(viewer).filter { policy == nil || $0 == policy }

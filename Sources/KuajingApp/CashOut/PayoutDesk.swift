@@ -31,7 +31,7 @@ public struct PayoutDesk: Sendable {
     /// The enterprise enters its own account (with a bank certificate as evidence); the demo seed
     /// enters synthetic ones as `演示数据`.
     public func enterPayee(_ viewer: Viewer, _ input: PayeeInput) async throws(AppError) -> PayeeAccountRow {
-        guard viewer.role == .enterprise, viewer.enterpriseID == input.enterpriseID else { throw .forbidden(message: "收款账户只能由本企业填报") }
+        guard viewer.may(.enterPayees), viewer.enterpriseID == input.enterpriseID else { throw .forbidden(message: "收款账户只能由本企业填报") }
         return try await enter(input, by: viewer.name, requireEvidence: true)
     }
 
@@ -61,7 +61,7 @@ public struct PayoutDesk: Sendable {
     }
 
     public func confirmPayee(_ viewer: Viewer, id: Int64) async throws(AppError) -> PayeeAccountRow {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以确认收款账户") }
+        guard viewer.may(.managePayouts) else { throw .forbidden(message: "只有市级管理员可以确认收款账户") }
         let now = context.clock.timestamp()
         return try await context.withStore { store in
             return try (try await store.payouts.confirmPayee(id: id, districts: viewer.districts, by: viewer.name, at: now)).orThrow("第 \(id) 号收款账户")
@@ -89,7 +89,7 @@ public struct PayoutDesk: Sendable {
     /// Freezes every approved award of the administrator's city ready to pay into one batch (see
     /// `PayoutBook.exportBatch`), each line re-decided against the policy limits in that transaction.
     public func export(_ viewer: Viewer) async throws(AppError) -> Exported {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以导出支付批次") }
+        guard viewer.may(.managePayouts) else { throw .forbidden(message: "只有市级管理员可以导出支付批次") }
         let key = try AuditDesk(context).signingKey()
         let purposes = try purposes()
         let now = context.clock.timestamp()
@@ -159,24 +159,24 @@ public struct PayoutDesk: Sendable {
     }
 
     public func file(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> (batch: PayoutBatchRow, csv: String, lines: [PayoutLineRow]) {
-        guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
+        guard viewer.may(.readPayoutFiles) else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
         guard let found = try await context.withStore({ try await $0.payouts.batch(id, districts: viewer.districts) }) else { throw .notFound(message: "没有第 \(id) 号支付批次") }
         return found
     }
 
     /// A batch's lines (payments, re-issues, reversals), without its file.
     public func lines(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> [PayoutLineRow] {
-        guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
+        guard viewer.may(.readPayoutFiles) else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
         return try await context.withStore { try await $0.payouts.lines(batch: id, districts: viewer.districts) }
     }
 
     public func batches(_ viewer: Viewer) async throws(AppError) -> [PayoutBatchRow] {
-        guard viewer.role == .admin || viewer.role == .auditor else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
+        guard viewer.may(.readPayoutFiles) else { throw .forbidden(message: "只有市级管理员和审计员可以查看支付批次") }
         return try await context.withStore { try await $0.payouts.batches(districts: viewer.districts) }
     }
 
     public func markPaid(_ viewer: Viewer, batch id: Int64, reference: String) async throws(AppError) -> PayoutBatchRow {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以登记支付结果") }
+        guard viewer.may(.managePayouts) else { throw .forbidden(message: "只有市级管理员可以登记支付结果") }
         let ref = reference.trimmingCharacters(in: .whitespaces)
         try AppError.checkFreeText(ref, field: "reference")
         guard !ref.isEmpty, ref.count <= 80 else { throw .invalidInput(field: "reference", location: nil, message: "请填写支付凭证号（1 到 80 个字符）") }
@@ -188,7 +188,7 @@ public struct PayoutDesk: Sendable {
 
     /// 退票 or 追回: a reversing line; the award goes back to be re-issued in a later batch.
     public func reverse(_ viewer: Viewer, line id: Int64, reason: String) async throws(AppError) -> PayoutLineRow {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以登记退票或追回") }
+        guard viewer.may(.managePayouts) else { throw .forbidden(message: "只有市级管理员可以登记退票或追回") }
         let text = reason.trimmingCharacters(in: .whitespaces)
         try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明退票或追回的原因") }

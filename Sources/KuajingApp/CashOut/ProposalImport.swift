@@ -36,7 +36,7 @@ public struct ProposalImport: Sendable {
     }
 
     public func run(_ viewer: Viewer, kind kindText: String, bytes: [UInt8], fileName: String) async throws(AppError) -> Report {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以导入免申即享数据") }
+        guard viewer.may(.importFacts) else { throw .forbidden(message: "只有市级管理员可以导入免申即享数据") }
         guard let kind = Kind(rawValue: kindText) else {
             throw .invalidInput(field: "kind", location: nil, message: "kind 应为 \(Kind.allCases.map(\.rawValue).joined(separator: " 或 "))，实为“\(kindText.prefix(40))”")
         }

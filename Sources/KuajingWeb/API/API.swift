@@ -157,7 +157,7 @@ struct API: Sendable {
     struct TaskList: Encodable { var items: [TaskItem]; var total: Int; var limit: Int; var offset: Int }
 
     func listTasks(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        _ = try await site.access.viewer(request, context, permission: .readPlans)
         let page = try Self.paging(request)
         let all = try await PlanFollowUp(site.app).tasks().flatMap { p in p.tasks.map { (p.plan.id, $0) } }
         let items = all.dropFirst(page.offset).prefix(page.limit).map { plan, t in
@@ -180,7 +180,7 @@ struct API: Sendable {
     }
 
     func importTrade(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let viewer = try await site.access.viewer(request, context, permission: .importTrade)
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
         let report = try await site.access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path], shownAs: [received.path: received.name], as: viewer) } }
@@ -210,7 +210,7 @@ struct API: Sendable {
     struct BatchAnswer: Encodable { var batch_id: Int64; var remaining_limit: String }
 
     func openVoucherBatch(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .openVoucherBatches)
         let o = try await Self.object(request)
         let input = VoucherDesk.BatchInput(policy: try Self.field(o, "policy"), amount: try Self.field(o, "amount"), opensAt: try Self.field(o, "opens_at"), label: try Self.field(o, "label"))
         let done = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).openBatch(viewer, input) }
@@ -239,12 +239,12 @@ struct API: Sendable {
     }
 
     static func answer(_ v: VoucherRow) -> VoucherAnswer {
-        VoucherAnswer(voucher_id: v.id, enterprise_id: v.enterpriseID, contract_no: v.contractNo, status: v.status, amount: Fen(v.amountFen).plain,
+        VoucherAnswer(voucher_id: v.id, enterprise_id: v.enterpriseID, contract_no: v.contractNo, status: v.status.rawValue, amount: Fen(v.amountFen).plain,
                       sequence: v.sequence, batch_id: nil, explanation: v.explanation)
     }
 
     func requestVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .requestVouchers)
         let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
         let o = try await Self.object(request)
         let input = VoucherDesk.RequestInput(policy: o["policy"] ?? "hangzhou-2024", enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),

@@ -51,7 +51,7 @@ extension API {
     }
 
     func requestVoucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .requestVouchers)
         let id = try Self.id(context, "fact_id")
         let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).requestFromFact(viewer, fact: id) }
         switch answer {
@@ -61,7 +61,7 @@ extension API {
     }
 
     func cancelVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise, .admin])
+        let viewer = try await site.access.viewer(request, context, permission: .cancelVouchers)
         let id = try Self.id(context, "voucher_id")
         let o = try await Self.document(request)
         let reason = try Self.text(o["reason"], "reason")
@@ -130,7 +130,7 @@ extension API {
     struct EvidenceAnswer: Encodable { var sha256: String }
 
     func uploadEvidence(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise, .admin])
+        let viewer = try await site.access.viewer(request, context, permission: .uploadEvidence)
         let name = request.uri.queryParameters.get("name") ?? "证明材料"
         let bytes = try await Self.rawBody(request, limit: ApplicationDesk.maximumEvidenceBytes)
         let type = request.headers[.contentType] ?? "application/octet-stream"
@@ -149,14 +149,14 @@ extension API {
 
     static func answer(_ a: ApplicationRow) -> ApplicationAnswer {
         ApplicationAnswer(application_id: a.id, enterprise_id: a.enterpriseID, enterprise_name: a.enterpriseName, district: a.district, matter: a.matter, date: a.claimDate,
-                          amount: Fen(a.amountFen).plain, origin: a.origin, status: a.status, status_label: ApplicationDesk.statusLabel(a.status), engine_status: a.engineStatus,
+                          amount: Fen(a.amountFen).plain, origin: a.origin, status: a.status.rawValue, status_label: ApplicationDesk.statusLabel(a.status), engine_status: a.engineStatus,
                           engine_award: Fen(a.engineAwardFen).plain, policy: a.policy, measure: a.measure, clause: a.clause, explanation: a.explanation,
                           decided: a.decidedFen.map { Fen($0).plain }, city: a.cityFen.map { Fen($0).plain }, district_share: a.districtFen.map { Fen($0).plain },
                           funding_basis: a.fundingBasis, holder: a.holder, holder_since: a.holderSince, due_at: a.dueAt, filed_by: a.filedBy, filed_at: a.filedAt)
     }
 
     func submitApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .fileApplications)
         let o = try await Self.document(request)
         var attributes: [String: String] = [:]
         if let extra = o["attributes"] {
@@ -208,7 +208,7 @@ extension API {
     }
 
     func reviewApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.analyst, .district])
+        let viewer = try await site.access.viewer(request, context, permission: .reviewApplications)
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         guard let decision = ApplicationDesk.Decision(rawValue: try Self.text(o["decision"], "decision")) else {
@@ -220,7 +220,7 @@ extension API {
     }
 
     func objectToApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .objectToDecisions)
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         let reason = try Self.text(o["reason"], "reason")
@@ -229,7 +229,7 @@ extension API {
     }
 
     func confirmProposal(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .answerProposals)
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         let accept = try Self.boolean(o["confirm"], "confirm", default: true)
@@ -240,7 +240,7 @@ extension API {
     struct FactsAnswer: Encodable { var kind: String; var rows: Int; var added: Int; var already_held: Int; var proposals: [Int64]; var encoding: String }
 
     func importFacts(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .importFacts)
         let kind = request.uri.queryParameters.get("kind") ?? ""
         let name = request.uri.queryParameters.get("name") ?? "\(kind).csv"
         let bytes = try await Self.rawBody(request, limit: ProposalImport.maximumBytes)
@@ -264,13 +264,13 @@ extension API {
     struct BudgetList: Encodable { var items: [BudgetAnswer] }
 
     func listBudgets(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let viewer = try await site.access.viewer(request, context, permission: .readBudgets)
         let rows = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).budgets(viewer) }
         return try Reply.json(BudgetList(items: rows.map(Self.answer)))
     }
 
     func setBudget(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .manageBudgets)
         let o = try await Self.document(request)
         guard let year = Int(try Self.text(o["year"], "year")) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
         let input = BudgetDesk.Allocation(policy: try Self.text(o["policy"], "policy"), measure: try Self.text(o["measure"], "measure"), year: year,
@@ -280,7 +280,7 @@ extension API {
     }
 
     func releaseBudget(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .manageBudgets)
         let id = try Self.id(context, "budget_id")
         let o = try await Self.document(request)
         let amount = try Self.text(o["amount"], "amount")
@@ -291,7 +291,7 @@ extension API {
     struct PayeeAnswer: Encodable { var payee_id: Int64; var enterprise_id: String; var bank: String; var account_no: String; var holder: String; var status: String }
 
     func enterPayeeAccount(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await site.access.viewer(request, context, permission: .enterPayees)
         let o = try await Self.document(request)
         let input = PayoutDesk.PayeeInput(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), bank: try Self.text(o["bank"], "bank"),
                                           accountNo: try Self.text(o["account_no"], "account_no"), holder: try Self.text(o["holder"], "holder"),
@@ -301,7 +301,7 @@ extension API {
     }
 
     func confirmPayeeAccount(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
         let id = try Self.id(context, "payee_id")
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).confirmPayee(viewer, id: id) }
         return try Reply.json(PayeeAnswer(payee_id: p.id, enterprise_id: p.enterpriseID, bank: p.bank, account_no: p.accountNo, holder: p.holder, status: p.status))
@@ -313,7 +313,7 @@ extension API {
     }
 
     func exportPayoutBatch(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
         let e = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).export(viewer) }
         try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导出支付批次 \(e.batch.id)：\(Fen(e.batch.totalFen).plain) 元")
         return try Reply.json(PayoutAnswer(batch_id: e.batch.id, status: e.batch.status, total: Fen(e.batch.totalFen).plain, lines: e.batch.lines, file_sha256: e.batch.fileSHA256,
@@ -322,7 +322,7 @@ extension API {
     }
 
     func markPayoutPaid(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.admin])
+        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
         let id = try Self.id(context, "batch_id")
         let o = try await Self.document(request)
         let reference = try Self.text(o["reference"], "reference")
@@ -338,7 +338,7 @@ extension API {
     }
 
     func listAuditEntries(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, roles: [.auditor, .admin])
+        let viewer = try await site.access.viewer(request, context, permission: .readAuditTrail)
         let page = try Self.paging(request)
         let t = try await site.access.run(request, context) { () async throws(AppError) in try await AuditDesk(site.app).trail(viewer, limit: min(page.limit, 1000)) }
         return try Reply.json(AuditList(head_sequence: t.head.sequence, head_hash: t.head.hash,

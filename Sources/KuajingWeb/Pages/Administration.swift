@@ -6,7 +6,7 @@ import KuajingApp
 /// and the administrator read who was refused what, and every sign-in).
 extension Site {
     func users(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readUsers)
         let list = try await access.run(request, context) { () async throws(AppError) in try await accounts.users(for: viewer) }
         let model: [String: Any] = [
             "users": list.map { ["name": $0.name, "display": $0.displayName, "role": $0.role.label, "scope": $0.role == .enterprise ? ($0.enterpriseID ?? "") : $0.scopeName] },
@@ -17,7 +17,7 @@ extension Site {
     }
 
     func addUser(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin])
+        let viewer = try await access.viewer(request, context, permission: .manageUsers)
         let form = try await Form.read(request, context: context)
         do {
             guard let role = Role(rawValue: form["role"] ?? "") else { throw AppError.invalidInput(field: "role", location: nil, message: "请选择角色") }
@@ -34,7 +34,7 @@ extension Site {
     }
 
     func accessLog(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readAccessLog)
         let offset = max(0, Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0)
         let entries = try await access.run(request, context) { () async throws(AppError) in try await accounts.accessLog(for: viewer, limit: 200, offset: offset) }
         let outcomes = ["denied": "拒绝", "signed_in": "登录", "sign_in_failed": "登录失败", "signed_out": "退出", "changed": "修改"]

@@ -36,7 +36,7 @@ extension Site {
 
     /// The enterprise's filing form: multipart, the claim's fields and up to five evidence files.
     func fileApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await access.viewer(request, context, permission: .fileApplications)
         guard let parts = try await MultipartForm.read(request, context: context, files: 5) else {
             return try await applications(request, context, message: "证明材料合计超过 \(5 * (ApplicationDesk.maximumEvidenceBytes >> 20)) MiB，未受理", status: .contentTooLarge)
         }
@@ -63,9 +63,8 @@ extension Site {
         let viewer = try await access.viewer(request, context)
         let d = try await access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(app).detail(viewer, id: id) }
         let a = d.application
-        let reviewable = (viewer.role == .analyst || viewer.role == .district) && (a.status == "submitted" || a.status == "objected")
-        let objectable = viewer.role == .enterprise && (a.status == "reduced" || a.status == "rejected") && (a.dueAt.map { app.clock.timestamp() <= $0 } ?? false)
-            && !d.reviews.contains { $0.stage == "objection" }
+        // The actions offered are exactly those the workflow allows this viewer now.
+        let actions = ApplicationWorkflow.actions(viewer, on: a, now: app.clock.timestamp())
         let matterName: String
         do { matterName = try app.policySet().matters.first { $0.key == a.matter }?.chinese ?? a.matter } catch { matterName = a.matter }
         let model: [String: Any] = [
@@ -81,8 +80,8 @@ extension Site {
             "evidence": d.evidence.map { ["name": $0.name, "sha": $0.sha256, "short": String($0.sha256.prefix(16)), "size": $0.size, "link": Route.evidence($0.sha256).link] },
             "reviews": d.reviews.map { ["stage": $0.stage == "review" ? "初审" : "异议复核", "reviewer": $0.reviewer, "decision": ApplicationDesk.Decision(rawValue: $0.decision)?.label ?? $0.decision,
                                         "amount": Fen($0.amountFen).grouped, "reason": $0.reason, "at": $0.decidedAt] },
-            "timeline": d.timeline.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": Self.actionLabel($0.action)] },
-            "reviewable": reviewable, "objectable": objectable, "confirmable": viewer.role == .enterprise && a.status == "proposed",
+            "timeline": d.timeline.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": AuditDesk.actionLabel($0.action)] },
+            "reviewable": actions.contains(.review), "objectable": actions.contains(.object), "confirmable": actions.contains(.confirm),
             "decisions": ApplicationDesk.Decision.allCases.map { ["value": $0.rawValue, "label": $0.label] },
         ]
         return try views.page("application", title: "第 \(a.id) 号申报", current: .applications, model: model, context: context, synthetic: await synthetic(), status: status)
@@ -105,7 +104,7 @@ extension Site {
                 return try await application(request, context, id: id, message: "已提出异议，将由另一名审核人复核")
             case "confirm", "decline":
                 let row = try await desk.answerProposal(viewer, id: id, confirm: form["act"] == "confirm")
-                return try await application(request, context, id: id, message: row.status == "submitted" ? "已确认，进入审核" : "已放弃本项免申即享")
+                return try await application(request, context, id: id, message: row.status == .submitted ? "已确认，进入审核" : "已放弃本项免申即享")
             default:
                 throw AppError.invalidInput(field: "act", location: nil, message: "未知操作")
             }
@@ -116,7 +115,7 @@ extension Site {
 
     /// The administrator has the platform propose 梯度培育库 incentives (免申即享).
     func proposeFromTiers(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin])
+        let viewer = try await access.viewer(request, context, permission: .proposeFromTiers)
         _ = try await Form.read(request, context: context)
         do {
             let made = try await ApplicationDesk(app).proposeFromTiers(viewer)
@@ -129,13 +128,13 @@ extension Site {
 
     /// The enterprise confirms a logistics contract the platform holds: the 运力券 request is made.
     func voucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await access.viewer(request, context, permission: .requestVouchers)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这份合同") }
         _ = try await Form.read(request, context: context)
         do {
             switch try await VoucherDesk(app).requestFromFact(viewer, fact: id) {
             case let .issued(row, _):
-                return try await applications(request, context, message: "运力券第 \(row.sequence) 号：\(row.status == "issued" ? "已发放 \(Fen(row.amountFen).grouped) 元" : "已列入候补")。\(row.explanation)")
+                return try await applications(request, context, message: "运力券第 \(row.sequence) 号：\(row.status == .issued ? "已发放 \(Fen(row.amountFen).grouped) 元" : "已列入候补")。\(row.explanation)")
             case let .refused(_, message):
                 return try await applications(request, context, message: message, status: .unprocessableContent)
             }
@@ -153,28 +152,17 @@ extension Site {
     }
 
     func auditTrail(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.auditor, .admin])
+        let viewer = try await access.viewer(request, context, permission: .readAuditTrail)
         let before = request.uri.queryParameters.get("before").flatMap(Int64.init)
         let t = try await access.run(request, context) { () async throws(AppError) in try await AuditDesk(app).trail(viewer, limit: 200, before: before) }
         let model: [String: Any] = [
             "headSequence": t.head.sequence, "headHash": t.head.hash,
-            "entries": t.entries.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": Self.actionLabel($0.action), "code": $0.action, "subject": $0.subject,
+            "entries": t.entries.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": AuditDesk.actionLabel($0.action), "code": $0.action, "subject": $0.subject,
                                         "content": String($0.content.prefix(400)), "hash": String($0.hash.prefix(16))] },
             "checkpoints": t.checkpoints.reversed().map { ["sequence": $0.sequence, "head": $0.headHash, "at": $0.signedAt, "reason": $0.reason, "key": $0.publicKey, "signature": $0.signature] },
             "next": (t.entries.last.map { $0.sequence > 1 ? Route.auditTrail.link + "?before=\($0.sequence)" : "" }) ?? "",
         ]
         return try views.page("audit-trail", title: "审计记录", current: .auditTrail, model: model, context: context, synthetic: await synthetic())
-    }
-
-    static func actionLabel(_ action: String) -> String {
-        [
-            "application.filed": "提交申报", "application.proposed": "免申即享：平台生成建议", "application.confirmed": "企业确认", "application.declined": "企业放弃",
-            "application.reviewed": "初审", "application.objected": "提出异议", "application.objection_decided": "异议复核",
-            "budget.allocated": "设置预算", "budget.released": "下达预算", "payee.entered": "填报收款账户", "payee.confirmed": "确认收款账户",
-            "payout.exported": "导出支付批次", "payout.paid": "登记已支付", "payout.reversed": "退票或追回（冲销）",
-            "voucher.batch_opened": "开放运力券批次", "voucher.batches_released": "运力券批次到时开放", "voucher.requested": "申领运力券",
-            "user.saved": "添加或重设用户", "token.issued": "签发令牌", "facts.imported": "导入免申即享数据",
-        ][action] ?? action
     }
 }
 

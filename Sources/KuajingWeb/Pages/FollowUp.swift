@@ -8,7 +8,7 @@ import TradeData
 /// entered here (who, when, evidence) and overdue marks. 三单对碰 over the stored ledger.
 extension Site {
     func plans(_ request: Request, _ context: WebContext, message: String? = nil) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readPlans)
         let month = try await self.month(request)
         let progress = try await TargetProgressReport(app).progress(month: month)
         let tasks = try await PlanFollowUp(app).tasks()
@@ -37,7 +37,7 @@ extension Site {
     }
 
     func updateTask(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let viewer = try await access.viewer(request, context, permission: .updateTasks)
         let form = try await Form.read(request, context: context)
         let input = PlanFollowUp.TaskInput(planID: try form.text("plan", label: "计划", max: 60), clause: try form.text("clause", label: "条款", max: 60),
                                            status: try form.text("status", label: "状态", max: 10), note: try form.text("note", label: "进展说明与佐证", max: 1000),
@@ -48,7 +48,7 @@ extension Site {
     }
 
     func match(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await access.viewer(request, context, roles: [.admin, .analyst, .auditor])
+        _ = try await access.viewer(request, context, permission: .readMatching)
         let report = try await OrderMatching(app).matchStored()
         let failing = report.orders.filter { !$0.complete }
         let model: [String: Any] = [

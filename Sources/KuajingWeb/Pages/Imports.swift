@@ -16,7 +16,7 @@ extension Site {
     }
 
     func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let viewer = try await access.viewer(request, context, permission: .importTrade)
         // The quarantine is city-wide (a held record may name no district): city roles only.
         let cityWide = viewer.role == .admin || viewer.role == .analyst
         let entries = cityWide ? try await QuarantineCases(app).list(viewer) : []
@@ -36,7 +36,7 @@ extension Site {
     }
 
     func upload(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district])
+        let viewer = try await access.viewer(request, context, permission: .importTrade)
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
         let report = try await access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(app).run(paths: [received.path], shownAs: [received.path: received.name], as: viewer) } }
@@ -51,7 +51,7 @@ extension Site {
 
     /// One quarantined record: why it is held, its original message, and a form for the corrected message.
     func quarantineEntry(_ request: Request, _ context: WebContext, message: String? = nil) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst])
+        let viewer = try await access.viewer(request, context, permission: .handleQuarantine)
         guard let id = Int64(context.parameters.get("id") ?? "") else { throw AppError.notFound(message: "隔离记录编号应为整数") }
         let cases = QuarantineCases(app)
         let e = try await cases.entry(viewer, id)
@@ -68,7 +68,7 @@ extension Site {
     }
 
     func resubmit(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst])
+        let viewer = try await access.viewer(request, context, permission: .handleQuarantine)
         guard let id = Int64(context.parameters.get("id") ?? "") else { throw AppError.notFound(message: "隔离记录编号应为整数") }
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }

@@ -10,7 +10,7 @@ import PolicyEngine
 /// the CSV of record (its SHA-256 shown) or as a workbook. And the enterprise's payee account form.
 extension Site {
     func payouts(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readBudgets)
         let budgets = try await access.run(request, context) { () async throws(AppError) in try await BudgetDesk(app).budgets(viewer) }
         let desk = PayoutDesk(app)
         let seesPayments = viewer.role == .admin || viewer.role == .auditor
@@ -52,7 +52,7 @@ extension Site {
     }
 
     func actOnPayouts(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin])
+        let viewer = try await access.viewer(request, context, permission: .managePayouts)
         let form = try await Form.read(request, context: context)
         func id(_ name: String) throws -> Int64 {
             guard let v = form[name].flatMap(Int64.init) else { throw AppError.invalidInput(field: name, location: nil, message: "缺少编号") }
@@ -91,7 +91,7 @@ extension Site {
     }
 
     func payoutFile(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readPayoutFiles)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这一支付批次") }
         let desk = PayoutDesk(app)
         switch context.parameters.get("file") ?? "" {
@@ -107,7 +107,7 @@ extension Site {
 
     /// The enterprise enters its payee account with its bank certificate (multipart).
     func enterPayee(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.enterprise])
+        let viewer = try await access.viewer(request, context, permission: .enterPayees)
         guard let parts = try await MultipartForm.read(request, context: context, files: 1) else {
             return try await applications(request, context, message: "证明材料超过 \(ApplicationDesk.maximumEvidenceBytes >> 20) MiB，未受理", status: .contentTooLarge)
         }

@@ -7,7 +7,7 @@ import Monitoring
 /// `kuajing report monthly --out ….html` (a toolbar added above it, hidden in print), and as .xlsx and CSV.
 extension Site {
     func report(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, roles: [.admin, .analyst, .district, .auditor])
+        let viewer = try await access.viewer(request, context, permission: .readReport)
         let month = try await self.month(request)
         let asked = request.uri.queryParameters.get("scope").map { String($0.prefix(40)) } ?? viewer.scopeName
         guard asked == viewer.scopeName || (viewer.role != .district && viewer.districts.contains(asked)) else {

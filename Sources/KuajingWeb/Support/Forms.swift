@@ -63,9 +63,11 @@ struct Form {
 struct AccessCheck: Sendable {
     let accounts: Accounts
 
-    func viewer(_ request: Request, _ context: WebContext, roles: Set<Role> = Set(Role.allCases)) async throws -> Viewer {
+    /// The signed-in viewer, if its role holds `permission` (the one table, `Permission`); refused
+    /// and logged otherwise. Scope is then the query's business.
+    func viewer(_ request: Request, _ context: WebContext, permission: Permission = .readDashboard) async throws -> Viewer {
         guard let viewer = context.identity else { throw WebFailure.unauthenticated }
-        guard roles.contains(viewer.role) else {
+        guard viewer.may(permission) else {
             await accounts.logDenied(viewer, address: context.address, method: request.method.rawValue, path: request.uri.path, reason: "角色“\(viewer.role.label)”无权访问")
             throw WebFailure(status: .forbidden, code: "forbidden", message: "你的角色（\(viewer.role.label)）无权访问此页面")
         }

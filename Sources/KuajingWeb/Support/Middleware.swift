@@ -95,6 +95,13 @@ struct ViewerAuthenticator: AuthenticatorMiddleware {
             context.viaSession = true
             context.sessionToken = token
         }
+        // A signed-in request that may change something: its changes write their access-log entry
+        // in their own transaction (`RequestOrigin`), one entry per request.
+        if let viewer = context.identity, request.method != .get, request.method != .head {
+            let origin = RequestOrigin(id: Accounts.randomToken(), user: viewer.name, address: context.address,
+                                       method: request.method.rawValue, path: request.uri.path)
+            return try await RequestOrigin.$current.withValue(origin) { try await next(request, context) }
+        }
         return try await next(request, context)
     }
 }

@@ -92,30 +92,31 @@ enum Route: Hashable {
     }
 }
 
-/// The navigation bar: the pages each role may open.
+/// The navigation bar: each page with the permission that opens it (`Permission`), so a role is
+/// offered exactly the pages it may open.
 struct NavigationItem {
     var title: String
     var route: Route
-    var roles: Set<KuajingApp.Role>
+    var permission: Permission
 }
 
 import KuajingApp
 
 extension NavigationItem {
     static let all: [NavigationItem] = [
-        NavigationItem(title: "总览", route: .dashboard, roles: Set(Role.allCases)),
-        NavigationItem(title: "运行监测", route: .monitor, roles: [.admin, .analyst, .district, .auditor, .enterprise]),
-        NavigationItem(title: "月报", route: .report, roles: [.admin, .analyst, .district, .auditor]),
-        NavigationItem(title: "三单对碰", route: .match, roles: [.admin, .analyst, .auditor]),
-        NavigationItem(title: "目标与任务", route: .plans, roles: [.admin, .analyst, .district, .auditor]),
-        NavigationItem(title: "企业库", route: .enterprises, roles: Set(Role.allCases)),
-        NavigationItem(title: "政策库", route: .policies, roles: Set(Role.allCases)),
-        NavigationItem(title: "政策计算器", route: .calculator, roles: Set(Role.allCases)),
-        NavigationItem(title: "申报与审核", route: .applications, roles: Set(Role.allCases)),
-        NavigationItem(title: "预算与支付", route: .payouts, roles: [.admin, .analyst, .district, .auditor]),
-        NavigationItem(title: "数据导入", route: .imports, roles: [.admin, .analyst, .district]),
-        NavigationItem(title: "用户管理", route: .users, roles: [.admin, .auditor]),
-        NavigationItem(title: "访问日志", route: .accessLog, roles: [.admin, .auditor]),
-        NavigationItem(title: "审计记录", route: .auditTrail, roles: [.admin, .auditor]),
+        NavigationItem(title: "总览", route: .dashboard, permission: .readDashboard),
+        NavigationItem(title: "运行监测", route: .monitor, permission: .readMonitor),
+        NavigationItem(title: "月报", route: .report, permission: .readReport),
+        NavigationItem(title: "三单对碰", route: .match, permission: .readMatching),
+        NavigationItem(title: "目标与任务", route: .plans, permission: .readPlans),
+        NavigationItem(title: "企业库", route: .enterprises, permission: .readEnterprises),
+        NavigationItem(title: "政策库", route: .policies, permission: .readPolicies),
+        NavigationItem(title: "政策计算器", route: .calculator, permission: .calculate),
+        NavigationItem(title: "申报与审核", route: .applications, permission: .readApplications),
+        NavigationItem(title: "预算与支付", route: .payouts, permission: .readBudgets),
+        NavigationItem(title: "数据导入", route: .imports, permission: .importTrade),
+        NavigationItem(title: "用户管理", route: .users, permission: .readUsers),
+        NavigationItem(title: "访问日志", route: .accessLog, permission: .readAccessLog),
+        NavigationItem(title: "审计记录", route: .auditTrail, permission: .readAuditTrail),
     ]
 }

@@ -49,7 +49,7 @@ struct Views: Sendable {
         m["logout"] = Route.logout.link
         if let v = context.identity {
             m["viewer"] = ["name": v.name, "displayName": v.displayName, "role": v.role.label, "scope": v.role == .enterprise ? (v.enterpriseID ?? "") : v.scopeName]
-            m["nav"] = NavigationItem.all.filter { $0.roles.contains(v.role) }.map { ["title": $0.title, "link": $0.route.link, "current": $0.route == current] }
+            m["nav"] = NavigationItem.all.filter { v.may($0.permission) }.map { ["title": $0.title, "link": $0.route.link, "current": $0.route == current] }
         }
         return m
     }

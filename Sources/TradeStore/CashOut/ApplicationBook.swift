@@ -14,7 +14,7 @@ public struct ApplicationRow: Sendable, Equatable {
     public var attributes: String
     public var origin: String
     public var factID: Int64?
-    public var status: String
+    public var status: ApplicationStatus
     public var engineStatus: String
     public var engineAwardFen: Int64
     public var policy: String?
@@ -168,13 +168,19 @@ public struct ApplicationBook: Sendable {
     static func row(_ r: SQLRow) throws -> ApplicationRow {
         ApplicationRow(id: try r.int("id"), enterpriseID: try r.text("enterprise_id"), enterpriseName: try r.text("enterprise_name"), district: try r.text("district"),
                        matter: try r.text("matter"), claimDate: try r.text("claim_date"), amountFen: try r.int("amount_fen"), attributes: try r.text("attributes"),
-                       origin: try r.text("origin"), factID: try r.optionalInt("fact_id"), status: try r.text("status"), engineStatus: try r.text("engine_status"),
+                       origin: try r.text("origin"), factID: try r.optionalInt("fact_id"), status: try Self.status(r), engineStatus: try r.text("engine_status"),
                        engineAwardFen: try r.int("engine_award_fen"), policy: try r.optionalText("policy"), measure: try r.optionalText("measure"),
                        clause: try r.optionalText("clause"), year: try r.int("year"), explanation: try r.text("explanation"), decidedFen: try r.optionalInt("decided_fen"),
                        cityFen: try r.optionalInt("city_fen"), districtFen: try r.optionalInt("district_fen"), fundingBasis: try r.optionalText("funding_basis"),
                        flags: try r.text("flags"), holder: try r.text("holder"), holderSince: try r.text("holder_since"), dueAt: try r.optionalText("due_at"),
                        firstReviewer: try r.optionalText("first_reviewer"), secondReviewer: try r.optionalText("second_reviewer"),
                        filedBy: try r.text("filed_by"), filedAt: try r.text("filed_at"), limitsHeld: try r.int("limits_held") == 1, heldFen: try r.optionalInt("held_fen"))
+    }
+
+    static func status(_ r: SQLRow) throws -> ApplicationStatus {
+        let raw = try r.text("status")
+        guard let s = ApplicationStatus(rawValue: raw) else { throw StorageError.decoding(column: "application.status", expected: "an application status", found: raw) }
+        return s
     }
 
     static func lockApplication(_ db: any SQLExecutor, _ id: Int64) throws -> ApplicationRow? {
@@ -265,19 +271,19 @@ public struct ApplicationBook: Sendable {
 
     /// The statuses of an application still counted against caps, once-only grants, yearly counts
     /// and 就高不重复: every one but the refused, declined and withdrawn.
-    public static let liveStatuses = ["submitted", "approved", "reduced", "objected", "committed", "paid"]
+    public static let liveStatuses = ApplicationStatus.live
 
     /// Whether an application counts against the limits at `now`: a live status, or a first
     /// rejection whose objection period is still open (an objection may bring it back, so a later
     /// filing must not take its headroom before the period ends).
     public static func countsAgainstLimits(_ a: ApplicationRow, now: String) -> Bool {
-        liveStatuses.contains(a.status) || (a.status == "rejected" && a.holder == "enterprise" && (a.dueAt.map { now <= $0 } ?? false))
+        liveStatuses.contains(a.status) || (a.status == .rejected && a.holder == "enterprise" && (a.dueAt.map { now <= $0 } ?? false))
     }
 
     /// `countsAgainstLimits` as SQL on `a`, with its arguments.
     static func countsAgainstLimitsSQL(now: String) -> (sql: String, arguments: [SQLValue]) {
         ("(a.status IN (\(SQLText.placeholders(liveStatuses.count))) OR (a.status = 'rejected' AND a.holder = 'enterprise' AND a.due_at >= ?))",
-         liveStatuses.map(SQLValue.text) + [.text(now)])
+         liveStatuses.map { .text($0.rawValue) } + [.text(now)])
     }
 
     /// What a filing decided inside its transaction: the application, what it holds of the limit
@@ -434,7 +440,7 @@ public struct ApplicationBook: Sendable {
                                holds: @escaping @Sendable (ApplicationRow) throws -> [LimitHold]) async throws -> Result<ApplicationRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
-            guard a.status == "proposed" else { return .failure(.wrongState(found: a.status)) }
+            guard a.status == .proposed else { return .failure(.wrongState(found: a.status.rawValue)) }
             try Self.lockEnterprise(db, a.enterpriseID)
             let limitEffects = confirm ? try LimitBook.take(db, application: id, try holds(a)) : []
             let status = confirm ? "submitted" : "declined", holder = confirm ? "reviewer" : "closed"
@@ -458,8 +464,8 @@ public struct ApplicationBook: Sendable {
                        missingHolds: @escaping @Sendable (ApplicationRow) throws -> [LimitHold] = { _ in [] }) async throws -> Result<ApplicationRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
-            let expected = d.stage == "review" ? "submitted" : "objected"
-            guard a.status == expected else { return .failure(.wrongState(found: a.status)) }
+            let expected: ApplicationStatus = d.stage == "review" ? .submitted : .objected
+            guard a.status == expected else { return .failure(.wrongState(found: a.status.rawValue)) }
             guard let policy = a.policy, let measure = a.measure else { return .failure(.other("本申报没有适用的政策措施")) }
             // The limits first: an amount past what they allow now is refused naming the limit. A first
             // rejection keeps its holds while the objection period runs; a final one gives them back.
@@ -495,7 +501,7 @@ public struct ApplicationBook: Sendable {
     public func object(_ id: Int64, by: String, reason: String, at now: String, dueAt: String?) async throws -> Result<ApplicationRow, CashOutRefusal> {
         try await backend.writeRefusable { db in
             guard let a = try Self.lockApplication(db, id) else { return .failure(.notFound) }
-            guard a.status == "reduced" || a.status == "rejected" else { return .failure(.wrongState(found: a.status)) }
+            guard a.status == .reduced || a.status == .rejected else { return .failure(.wrongState(found: a.status.rawValue)) }
             guard let due = a.dueAt, now <= due else { return .failure(.other("异议期已过（截止 \(a.dueAt ?? "—")）")) }
             guard try db.rows("SELECT 1 AS x FROM application_review WHERE application_id = ? AND stage = 'objection'", [.integer(id)]).isEmpty else {
                 return .failure(.other("本申报已经过异议复核，不能再次提出异议"))
@@ -504,7 +510,7 @@ public struct ApplicationBook: Sendable {
             // names none, the claimed base) and holds as much of it as the limits allow now.
             let ceiling = a.engineStatus == "needs_review" && a.engineAwardFen == 0 ? a.amountFen : a.engineAwardFen
             var effects = try LimitBook.setAmount(db, application: id, to: try LimitBook.headroom(db, application: id, ceiling: ceiling))
-            if a.status == "reduced", let policy = a.policy, let measure = a.measure {
+            if a.status == .reduced, let policy = a.policy, let measure = a.measure {
                 effects += try BudgetBook.moveSplit(db, policy: policy, measure: measure, year: a.year, district: a.district,
                                                    cityFen: a.cityFen ?? 0, districtFen: a.districtFen ?? 0, from: "reserved_fen", to: nil)
             }

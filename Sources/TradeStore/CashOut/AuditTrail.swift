@@ -153,6 +153,19 @@ public struct AuditTrail: Sendable {
         return (try head.int("sequence"), try head.text("hash"))
     }
 
+    /// What an entry's action means, in the words of the audit-trail page and the access log.
+    public static func label(_ action: String) -> String {
+        [
+            "application.filed": "提交申报", "application.proposed": "免申即享：平台生成建议", "application.confirmed": "企业确认", "application.declined": "企业放弃",
+            "application.reviewed": "初审", "application.objected": "提出异议", "application.objection_decided": "异议复核",
+            "budget.allocated": "设置预算", "budget.released": "下达预算", "payee.entered": "填报收款账户", "payee.confirmed": "确认收款账户",
+            "payout.exported": "导出支付批次", "payout.paid": "登记已支付", "payout.reversed": "退票或追回（冲销）",
+            "voucher.batch_opened": "开放运力券批次", "voucher.batches_released": "运力券批次到时开放", "voucher.requested": "申领运力券",
+            "voucher.cancelled": "作废运力券", "voucher.promoted": "候补运力券转为发放",
+            "user.saved": "添加或重设用户", "token.issued": "签发令牌", "facts.imported": "导入免申即享数据",
+        ][action] ?? action
+    }
+
     @discardableResult
     public static func append(_ db: any SQLExecutor, _ event: AuditEvent, at: String) throws -> AuditEntry {
         let head = try lockHead(db)
@@ -163,6 +176,7 @@ public struct AuditTrail: Sendable {
         try db.execute("INSERT INTO audit_entry (sequence, recorded_at, actor, action, subject, content, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [.integer(sequence), .text(at), .text(event.actor), .text(event.action), .text(event.subject), .text(content), .text(previous), .text(hash)])
         try db.execute("UPDATE audit_head SET sequence = ?, hash = ? WHERE id = 1", [.integer(sequence), .text(hash)])
+        if let origin = db.origin { try AccountStore.logChange(db, origin, at: at, what: "\(Self.label(event.action)) \(event.subject)（审计第 \(sequence) 号）") }
         return AuditEntry(sequence: sequence, recordedAt: at, actor: event.actor, action: event.action, subject: event.subject, content: content, previousHash: previous, hash: hash)
     }
 

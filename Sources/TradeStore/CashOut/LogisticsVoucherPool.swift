@@ -60,7 +60,7 @@ public struct VoucherRow: Sendable, Equatable {
     public var contractNo: String
     public var contractFen: Int64
     public var year: Int64
-    public var status: String
+    public var status: VoucherStatus
     public var amountFen: Int64
     public var entitledFen: Int64
     public var explanation: String
@@ -149,9 +149,15 @@ public struct LogisticsVoucherPool: Sendable {
 
     static let voucherColumns = "id, sequence, enterprise_id, contract_no, contract_fen, year, status, amount_fen, entitled_fen, explanation, created_at"
 
+    static func status(_ r: SQLRow) throws -> VoucherStatus {
+        let raw = try r.text("status")
+        guard let s = VoucherStatus(rawValue: raw) else { throw StorageError.decoding(column: "voucher.status", expected: "a voucher status", found: raw) }
+        return s
+    }
+
     static func voucher(_ r: SQLRow) throws -> VoucherRow {
         VoucherRow(id: try r.int("id"), sequence: try r.int("sequence"), enterpriseID: try r.text("enterprise_id"), contractNo: try r.text("contract_no"),
-                   contractFen: try r.int("contract_fen"), year: try r.int("year"), status: try r.text("status"), amountFen: try r.int("amount_fen"),
+                   contractFen: try r.int("contract_fen"), year: try r.int("year"), status: try Self.status(r), amountFen: try r.int("amount_fen"),
                    entitledFen: try r.int("entitled_fen"), explanation: try r.text("explanation"), createdAt: try r.text("created_at"))
     }
 
@@ -193,34 +199,11 @@ public struct LogisticsVoucherPool: Sendable {
                 SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) AS s FROM voucher
                 WHERE policy = ? AND enterprise_id = ? AND year = ? AND status IN ('issued', 'paid')
                 """, [.text(rules.policy), .text(q.enterpriseID), .integer(year)]).first?.int("s") ?? 0
-            let capRoom = rules.yearlyCapFen - used
-            let cap = Fen(rules.yearlyCapFen).plain
-            guard capRoom > 0 else {
-                return .refused(code: "yearly_cap_reached", message: "单家企业每年“运力券”申领最高 \(cap) 元，\(year) 年已核定 \(Fen(used).plain) 元，已无余额（\(rules.citation)）")
-            }
-            let entitled = rules.entitlement(contractFen: q.contractFen)
-            var text = "物流合同费用 \(Fen(q.contractFen).plain) 元 × \(rules.rateText) = \(Fen(entitled).plain) 元"
-            var award = entitled
-            if award > capRoom {
-                award = capRoom
-                text += "，超过单家企业每年申领上限 \(cap) 元（\(year) 年已核定 \(Fen(used).plain) 元，剩余 \(Fen(capRoom).plain) 元）"
-            }
             let current = try Self.lockPool(db, rules.policy)!
             let remaining = released - (try current.int("reserved_fen")) - (try current.int("committed_fen")) - (try current.int("paid_fen"))
-            let status: String
-            if remaining <= 0 {
-                status = "waitlisted"
-                text += "；已开放批次的运力券已发完，列入候补，有额度释放时按顺序补发"
-                award = 0
-            } else {
-                status = "issued"
-                if award > remaining {
-                    award = remaining
-                    text += "，超过已开放批次的剩余额度（剩余 \(Fen(remaining).plain) 元），按剩余发放"
-                }
-                text += "，核定 \(Fen(award).plain) 元"
-            }
-            text += "（依据\(rules.citation)）"
+            let decision = VoucherDecision.decide(contractFen: q.contractFen, year: year, usedThisYear: used, remaining: remaining, rules: rules)
+            guard let status = decision.status else { return .refused(code: decision.refusalCode ?? "refused", message: decision.explanation) }
+            let award = decision.award, entitled = decision.entitled, text = decision.explanation
             let sequence = try current.int("next_sequence")
             try db.execute("UPDATE voucher_pool SET next_sequence = next_sequence + 1, reserved_fen = reserved_fen + ? WHERE policy = ?",
                            [.integer(award), .text(rules.policy)])
@@ -229,7 +212,7 @@ public struct LogisticsVoucherPool: Sendable {
                                      explanation, idempotency_key, request_sha256, requested_by, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \(Self.voucherColumns)
                 """, [.text(rules.policy), .integer(sequence), .text(q.enterpriseID), .text(q.contractNo), .integer(q.contractFen), .text(q.provider),
-                      .text(q.contractDate), .integer(year), .text(status), .integer(award), .integer(entitled), .text(text), .text(q.idempotencyKey),
+                      .text(q.contractDate), .integer(year), .text(status.rawValue), .integer(award), .integer(entitled), .text(text), .text(q.idempotencyKey),
                       .text(q.requestSHA256), .text(q.requestedBy), .text(now)]).first
             guard let row else { throw StorageError.decoding(column: "voucher", expected: "the inserted row", found: "none") }
             let voucher = try Self.voucher(row)
@@ -237,11 +220,11 @@ public struct LogisticsVoucherPool: Sendable {
             try AuditTrail.append(db, AuditEvent(
                 actor: q.requestedBy, action: "voucher.requested", subject: "voucher:\(key)",
                 details: ["policy": .text(rules.policy), "enterprise_id": .text(q.enterpriseID), "contract_no": .text(q.contractNo), "contract_fen": .integer(q.contractFen),
-                          "sequence": .integer(sequence), "status": .text(status), "amount_fen": .integer(award), "entitled_fen": .integer(entitled),
+                          "sequence": .integer(sequence), "status": .text(status.rawValue), "amount_fen": .integer(award), "entitled_fen": .integer(entitled),
                           "idempotency_key": .text(q.idempotencyKey), "explanation": .text(text)],
                 effects: [.add("voucher_pool", rules.policy, "reserved_fen", award),
                           .set("voucher_pool", rules.policy, "next_sequence", .integer(sequence + 1)),
-                          .set("voucher", key, "status", .text(status)),
+                          .set("voucher", key, "status", .text(status.rawValue)),
                           .set("voucher", key, "amount_fen", .integer(award)),
                           .set("voucher", key, "sequence", .integer(sequence))]), at: now)
             return .answered(voucher, replayed: false)
@@ -287,7 +270,7 @@ public struct LogisticsVoucherPool: Sendable {
             guard try Self.lockPool(db, rules.policy) != nil,
                   let v = try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ? AND id = ?\(scope.sql)",
                                       [.text(rules.policy), .integer(id)] + scope.arguments).first.map(Self.voucher),
-                  v.status == "issued" else { return nil }
+                  v.status == .issued else { return nil }
             try db.execute("UPDATE voucher SET status = 'cancelled', explanation = ? WHERE id = ?", [.text(v.explanation + "；\(now) 已取消：\(reason)"), .integer(id)])
             try db.execute("UPDATE voucher_pool SET reserved_fen = reserved_fen - ? WHERE policy = ?", [.integer(v.amountFen), .text(rules.policy)])
             try AuditTrail.append(db, AuditEvent(
@@ -330,5 +313,50 @@ public struct LogisticsVoucherPool: Sendable {
             args += scope.arguments
         }
         return (sql, args)
+    }
+}
+
+/// The 运力券 decision of one request (杭州 附件（七）): the entitlement (the contract × the rate,
+/// exact, rounded once), the enterprise's yearly cap, then the room of the batches opened — or the
+/// waitlist. A pure function of the figures the locked transaction read: nothing is read or written
+/// here, so the rule can be tested on its own and the transaction only records what it decides.
+public struct VoucherDecision: Sendable, Equatable {
+    /// `issued` or `waitlisted`; nil when refused (`refusalCode` says why).
+    public var status: VoucherStatus?
+    public var refusalCode: String?
+    public var award: Int64
+    public var entitled: Int64
+    /// Chinese, with the formula, the cap and the clause.
+    public var explanation: String
+
+    public static func decide(contractFen: Int64, year: Int64, usedThisYear used: Int64, remaining: Int64, rules: VoucherRules) -> VoucherDecision {
+        let capRoom = rules.yearlyCapFen - used
+        let cap = Fen(rules.yearlyCapFen).plain
+        guard capRoom > 0 else {
+            return VoucherDecision(status: nil, refusalCode: "yearly_cap_reached", award: 0, entitled: 0,
+                                   explanation: "单家企业每年“运力券”申领最高 \(cap) 元，\(year) 年已核定 \(Fen(used).plain) 元，已无余额（\(rules.citation)）")
+        }
+        let entitled = rules.entitlement(contractFen: contractFen)
+        var text = "物流合同费用 \(Fen(contractFen).plain) 元 × \(rules.rateText) = \(Fen(entitled).plain) 元"
+        var award = entitled
+        if award > capRoom {
+            award = capRoom
+            text += "，超过单家企业每年申领上限 \(cap) 元（\(year) 年已核定 \(Fen(used).plain) 元，剩余 \(Fen(capRoom).plain) 元）"
+        }
+        let status: VoucherStatus
+        if remaining <= 0 {
+            status = .waitlisted
+            text += "；已开放批次的运力券已发完，列入候补，有额度释放时按顺序补发"
+            award = 0
+        } else {
+            status = .issued
+            if award > remaining {
+                award = remaining
+                text += "，超过已开放批次的剩余额度（剩余 \(Fen(remaining).plain) 元），按剩余发放"
+            }
+            text += "，核定 \(Fen(award).plain) 元"
+        }
+        text += "（依据\(rules.citation)）"
+        return VoucherDecision(status: status, refusalCode: nil, award: award, entitled: entitled, explanation: text)
     }
 }

@@ -44,7 +44,7 @@ public struct VoucherDesk: Sendable {
     }
 
     public func openBatch(_ viewer: Viewer, _ input: BatchInput) async throws(AppError) -> (id: Int64, room: Int64) {
-        guard viewer.role == .admin else { throw .forbidden(message: "只有市级管理员可以开放运力券批次") }
+        guard viewer.may(.openVoucherBatches) else { throw .forbidden(message: "只有市级管理员可以开放运力券批次") }
         try context.requirePolicyInCity(input.policy, viewer)
         let rules = try rules(policy: input.policy)
         let amount = try Self.fen(input.amount, field: "amount")
@@ -90,7 +90,7 @@ public struct VoucherDesk: Sendable {
     /// One request of an enterprise user for its own enterprise. The answer to a key already used
     /// with the same body is the first answer; with another body, a conflict.
     public func request(_ viewer: Viewer, _ input: RequestInput) async throws(AppError) -> Answer {
-        guard viewer.role == .enterprise, let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以为本企业申领运力券") }
+        guard viewer.may(.requestVouchers), let own = viewer.enterpriseID else { throw .forbidden(message: "只有企业用户可以为本企业申领运力券") }
         try ApplicationDesk.checkCreditCode(input.enterpriseID, field: "enterprise_id")
         guard input.enterpriseID == own else { throw .forbidden(message: "只能为本企业（\(own)）申领运力券") }
         let key = input.idempotencyKey
@@ -136,7 +136,7 @@ public struct VoucherDesk: Sendable {
     /// An enterprise gives up its own issued voucher, or the 市级管理员 withdraws one, with a reason;
     /// the amount returns to the pool and the waitlist is served from it at once, in sequence order.
     public func cancel(_ viewer: Viewer, policy: String = "hangzhou-2024", voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
-        guard viewer.role == .enterprise || viewer.role == .admin else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
+        guard viewer.may(.cancelVouchers) else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明取消原因（2 到 200 字）") }
