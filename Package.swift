@@ -32,7 +32,7 @@ let package = Package(
         // zlib (Debian's zlib1g-dev), for the originals the ledger keeps compressed.
         .systemLibrary(name: "CKuajingZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure domain: money, places, dates, matters. No I/O beyond parsing given bytes.
-        .target(name: "KuajingDomain"),
+        .target(name: "KuajingDomain", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The policy engine: the rule language, policy files, the claims ledger and the evaluator.
         .target(
             name: "PolicyEngine",
@@ -43,7 +43,6 @@ let package = Package(
             name: "TradeData",
             dependencies: [
                 "KuajingDomain",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

@@ -25,6 +25,13 @@ import Yams
 /// | seed texts | `--seeds` | `KUAJING_SEEDS` | `seeds` | `<home>/reference/seeds` |
 /// | audit signing key (Ed25519, kept outside the database) | – | `KUAJING_AUDIT_KEY` | `audit_key` | `<SQLite file>.audit-key`; for PostgreSQL `~/.kuajing/audit.key` |
 /// | cash-out periods | – | – | `review_days`, `objection_days` | 20 and 7 days: no seed states a period; a recorded reading (docs/cash-out.md) |
+/// | server log level | – | `KUAJING_LOG` | `log_level` | `warning` (or `info`, `debug`) |
+/// | cookies only over HTTPS (`Secure`) | – | `KUAJING_SECURE_COOKIES` | `secure_cookies` | off (on behind a TLS proxy) |
+/// | bcrypt cost of new passwords | – | `KUAJING_BCRYPT_COST` | `bcrypt_cost` | 12 (4–16; tests lower it) |
+/// | every SQL statement to standard error (SQLite) | – | `KUAJING_SQL_TRACE` | `sql_trace` | off |
+/// | phase timings to standard error (docs/benchmarks.md) | – | `KUAJING_TIMING` | `timing` | off |
+/// | the demo users' password at `serve --demo` | – | `KUAJING_DEMO_PASSWORD` | – (a secret, never in a file) | a new readable password |
+/// | the password of `users add` | – | `KUAJING_PASSWORD` | – (a secret) | read from standard input |
 public struct AppConfiguration: Sendable, Equatable {
     public var home: String
     public var database: String
@@ -41,6 +48,18 @@ public struct AppConfiguration: Sendable, Equatable {
     /// How long a reviewer has for an application, and an enterprise for an objection (异议), in days.
     public var reviewDays: Int
     public var objectionDays: Int
+    /// The server's log level: `warning`, `info` or `debug`.
+    public var logLevel: String
+    /// Session and sign-in cookies carry `Secure` (the site is served over HTTPS).
+    public var secureCookies: Bool
+    /// bcrypt's cost for passwords set from now on (2^12 rounds, about 0.25 s here).
+    public var bcryptCost: UInt8
+    /// Diagnosis: every SQLite statement, and each phase's duration, to standard error.
+    public var sqlTrace: Bool
+    public var timing: Bool
+    /// Secrets given to a command through the environment (never read from a file, never shown).
+    public var demoPassword: String?
+    public var userPassword: String?
     /// Where each setting came from (flag, environment, file, default), for `kuajing config`.
     public var origins: [String: String]
 
@@ -69,7 +88,8 @@ public struct AppConfiguration: Sendable, Equatable {
         }
     }
 
-    static let fileKeys: Set<String> = ["database", "postgres_tls", "policies", "plans", "tiers", "funding", "schemas", "codes", "seeds", "audit_key", "review_days", "objection_days"]
+    static let fileKeys: Set<String> = ["database", "postgres_tls", "policies", "plans", "tiers", "funding", "schemas", "codes", "seeds", "audit_key", "review_days", "objection_days",
+                                        "log_level", "secure_cookies", "bcrypt_cost", "sql_trace", "timing"]
 
     public static func resolve(_ flags: Flags = Flags(), environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> AppConfiguration {
         guard let home = environment["KUAJING_HOME"].map(absolute) ?? Installation.locate() else {
@@ -111,6 +131,37 @@ public struct AppConfiguration: Sendable, Equatable {
             guard let n = Int(text), n >= 1, n <= 365 else { throw .invalidInput(field: key, location: configPath, message: "应为 1 到 365 的天数，实为“\(text)”") }
             days[key] = n
         }
+        func setting(_ key: String, env: String) -> String? {
+            if let v = environment[env], !v.isEmpty { origins[key] = "环境变量 \(env)"; return v }
+            if let v = file[key] { origins[key] = "配置文件 \(configPath)"; return v }
+            origins[key] = "默认值"
+            return nil
+        }
+        func flag(_ key: String, env: String) throws(AppError) -> Bool {
+            guard let text = setting(key, env: env) else { return false }
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw .invalidInput(field: key, location: origins[key], message: "应为 1 或 0（true 或 false），实为“\(text.prefix(20))”")
+            }
+        }
+        let logLevel = setting("log_level", env: "KUAJING_LOG") ?? "warning"
+        guard ["warning", "info", "debug"].contains(logLevel) else {
+            throw .invalidInput(field: "log_level", location: origins["log_level"], message: "应为 warning、info 或 debug，实为“\(logLevel.prefix(20))”")
+        }
+        let costText = setting("bcrypt_cost", env: "KUAJING_BCRYPT_COST")
+        let bcryptCost: UInt8
+        if let costText {
+            guard let n = UInt8(costText), (4...16).contains(n) else {
+                throw .invalidInput(field: "bcrypt_cost", location: origins["bcrypt_cost"], message: "应为 4 到 16 的整数，实为“\(costText.prefix(20))”")
+            }
+            bcryptCost = n
+        } else { bcryptCost = 12 }
+        let secrets = ["demo_password": "KUAJING_DEMO_PASSWORD", "user_password": "KUAJING_PASSWORD"]
+        var secret: [String: String] = [:]
+        for (key, env) in secrets {
+            if let v = environment[env], !v.isEmpty { secret[key] = v; origins[key] = "环境变量 \(env)" } else { origins[key] = "未设置" }
+        }
         return AppConfiguration(
             home: home, database: database, postgresTLS: tls,
             policies: pick("policies", flag: flags.policies, env: "KUAJING_POLICIES", fallback: home + "/policies")!,
@@ -121,7 +172,10 @@ public struct AppConfiguration: Sendable, Equatable {
             codes: pick("codes", flag: flags.codes, env: "KUAJING_CUSTOMS_CODES", fallback: home + "/reference/customs-codes")!,
             seeds: pick("seeds", flag: flags.seeds, env: "KUAJING_SEEDS", fallback: home + "/reference/seeds")!,
             auditKey: pick("audit_key", flag: nil, env: "KUAJING_AUDIT_KEY", fallback: keyDefault)!,
-            reviewDays: days["review_days"]!, objectionDays: days["objection_days"]!,
+            reviewDays: days["review_days"] ?? 20, objectionDays: days["objection_days"] ?? 7,
+            logLevel: logLevel, secureCookies: try flag("secure_cookies", env: "KUAJING_SECURE_COOKIES"), bcryptCost: bcryptCost,
+            sqlTrace: try flag("sql_trace", env: "KUAJING_SQL_TRACE"), timing: try flag("timing", env: "KUAJING_TIMING"),
+            demoPassword: secret["demo_password"], userPassword: secret["user_password"],
             origins: origins)
     }
 

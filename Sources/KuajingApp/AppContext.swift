@@ -13,7 +13,9 @@ public struct AppContext: Sendable {
     /// A store kept open by the caller (a server, a test); nil: opened per use case.
     public let shared: Store?
 
+    /// The `timing` setting switches the engines' phase timer (a diagnostic of the process).
     public init(configuration: AppConfiguration, clock: AppClock = .system, store: Store? = nil) {
+        if configuration.timing { PhaseTimer.enabled = true }
         self.configuration = configuration
         self.clock = clock
         shared = store
@@ -22,7 +24,7 @@ public struct AppContext: Sendable {
     /// Opens the configured store and applies the migrations it lacks.
     public func openStore() async throws(AppError) -> Store {
         try await AppError.wrapping {
-            let store = try await Store.open(configuration.storeLocation, tls: configuration.postgresTLS, clock: clock)
+            let store = try await Store.open(configuration.storeLocation, tls: configuration.postgresTLS, clock: clock, traceSQL: configuration.sqlTrace)
             do { try await store.migrate() } catch {
                 try? await store.close()
                 throw error

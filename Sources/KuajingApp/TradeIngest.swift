@@ -91,7 +91,7 @@ public struct TradeIngest: Sendable {
             if source.isDeclarations {
                 try await drain()
                 let result = try DeclarationReader.read(data, codes: validator.codes)
-                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
+                total += try await ledger.ingestDeclarations(source: file, bytes: [UInt8](data), digest: SHA256Hex.of(data), result: result)
                 continue
             }
             do {
@@ -111,7 +111,7 @@ public struct TradeIngest: Sendable {
                 if pendingRecords >= batchRecords { try await flush() }
             } catch let e as CEBReader.MessageError {
                 try await drain()
-                total += try await ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: CEBReader.digest(data), line: e.line, message: e.message)
+                total += try await ledger.quarantineUnreadable(source: file, bytes: [UInt8](data), digest: SHA256Hex.of(data), line: e.line, message: e.message)
             }
         }
         try await drain()

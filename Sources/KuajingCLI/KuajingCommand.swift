@@ -56,8 +56,9 @@ struct AppOptions: ParsableArguments {
     @Option(help: "Directory of the seed texts for quotation checks (default: reference/seeds, or $KUAJING_SEEDS).") var seeds: String?
 
     func context() throws(AppError) -> AppContext {
-        AppContext(configuration: try AppConfiguration.resolve(.init(config: config, database: db, policies: policies, plans: plans, tiers: tiers, funding: funding,
-                                                                     schemas: schemas, codes: codes, seeds: seeds)))
+        let configuration = try AppConfiguration.resolve(.init(config: config, database: db, policies: policies, plans: plans, tiers: tiers, funding: funding,
+                                                               schemas: schemas, codes: codes, seeds: seeds))
+        return AppContext(configuration: configuration)
     }
 }
 
@@ -128,7 +129,11 @@ struct Config: AsyncParsableCommand {
             print("安装目录\t\(c.home)")
             for (key, value) in [("database", StoreLocation(c.database).description), ("policies", c.policies), ("plans", c.plans), ("tiers", c.tiers),
                                  ("funding", c.funding ?? "（未配置）"), ("schemas", c.schemas), ("codes", c.codes), ("seeds", c.seeds),
-                                 ("postgres_tls", c.postgresTLS.rawValue)] {
+                                 ("postgres_tls", c.postgresTLS.rawValue), ("audit_key", c.auditKey), ("review_days", "\(c.reviewDays)"), ("objection_days", "\(c.objectionDays)"),
+                                 ("log_level", c.logLevel), ("secure_cookies", c.secureCookies ? "1" : "0"), ("bcrypt_cost", "\(c.bcryptCost)"),
+                                 ("sql_trace", c.sqlTrace ? "1" : "0"), ("timing", c.timing ? "1" : "0"),
+                                 ("demo_password", c.demoPassword == nil ? "（未设置）" : "（已设置，不显示）"),
+                                 ("user_password", c.userPassword == nil ? "（未设置）" : "（已设置，不显示）")] {
                 print("\(key)\t\(value)\t\(c.origins[key] ?? "默认值")")
             }
         }

@@ -75,7 +75,7 @@ struct Ingest: AsyncParsableCommand {
             let context = try options.context()
             let sender = try await asUser.asyncMap { name throws(AppError) in try await Accounts(context).viewer(named: name) }
             let report = try await TradeIngest(context).run(paths: paths, as: sender, progress: progress)
-            if ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1" {
+            if context.configuration.timing {
                 standardError("rollups: \(report.refreshedMonths) months in \(report.refreshing)\nread \(report.reading), validate \(report.validating), compress \(report.compressing), store \(report.storing) (reader waited \(report.waiting))\n")
             }
             print(IngestText.summary(report), terminator: "")

@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
                 if await !monitor.holdsSyntheticData() {
                     standardError("首次启动：正在生成模拟数据（约一分钟）……\n")
                     created = try await DemoSeeding(context).seed(.init(directory: NSTemporaryDirectory() + "kuajing-demo")).users
-                } else if try await !DemoUsers(context).exist() || ProcessInfo.processInfo.environment["KUAJING_DEMO_PASSWORD"] != nil {
+                } else if try await !DemoUsers(context).exist() || context.configuration.demoPassword != nil {
                     created = try await DemoUsers(context).create()
                     if let id = created?.enterpriseID { try await CashOutDemo(context).seed(enterpriseID: id) }
                 }
@@ -88,8 +88,9 @@ struct Users: AsyncParsableCommand {
         func run() async throws {
             try await runCommand { () async throws(AppError) in
                 guard let role = Role(rawValue: role) else { throw .invalidInput(field: "role", location: nil, message: "应为 admin、analyst、district、enterprise 或 auditor，实为“\(role)”") }
-                let password = ProcessInfo.processInfo.environment["KUAJING_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
-                let v = try await Accounts(options.context()).addUser(.init(name: name, displayName: displayName, role: role, city: city, district: district,
+                let context = try options.context()
+                let password = context.configuration.userPassword ?? readLine(strippingNewline: true) ?? ""
+                let v = try await Accounts(context).addUser(.init(name: name, displayName: displayName, role: role, city: city, district: district,
                                                                              enterpriseID: enterprise, password: password))
                 print("已添加用户 \(v.name)：\(v.role.label)，\(v.role == .enterprise ? (v.enterpriseID ?? "") : v.scopeName)")
             }

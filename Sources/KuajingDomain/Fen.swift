@@ -71,3 +71,29 @@ public struct Fen: Hashable, Comparable, Sendable, Codable {
 
     public static func parseYuan(_ text: String) -> Fen? { Array(text.utf8).withUnsafeBufferPointer { parseYuan($0) } }
 }
+
+extension Fen {
+    /// Why a typed amount is not an amount of money.
+    public enum AmountProblem: Error, Sendable, Equatable {
+        case negative
+        case notYuan(String)
+
+        /// The Chinese sentence a user reads.
+        public var message: String {
+            switch self {
+            case .negative: return "金额不能为负数"
+            case let .notYuan(text): return "金额应为元，至多两位小数，实为“\(text.prefix(30))”"
+            }
+        }
+    }
+
+    /// An amount a person typed (a form field, a JSON string): yuan with at most two decimals,
+    /// surrounding spaces ignored, into fen exactly (`parseYuan`, the claims ledger's parser; no
+    /// rounding: a third decimal is refused, not rounded); a negative amount is named as such.
+    public static func typed(_ text: String) throws(AmountProblem) -> Fen {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let f = parseYuan(t) { return f }
+        if t.hasPrefix("-"), parseYuan(String(t.dropFirst())) != nil { throw .negative }
+        throw .notYuan(text)
+    }
+}

@@ -22,7 +22,7 @@ public struct WebServer: Sendable {
     public func application(onStarted: (@Sendable (Int) async -> Void)? = nil) async throws -> some ApplicationProtocol {
         let site = try await Site(context: context)
         var logger = Logger(label: "kuajing")
-        logger.logLevel = ProcessInfo.processInfo.environment["KUAJING_LOG"] == "debug" ? .debug : .warning
+        logger.logLevel = Logger.Level(rawValue: context.configuration.logLevel) ?? .warning
         return Application(router: site.router(), configuration: .init(address: .hostname(host, port: port), serverName: "kuajing"),
                            onServerRunning: { channel in await onStarted?(channel.localAddress?.port ?? 0) }, logger: logger)
     }

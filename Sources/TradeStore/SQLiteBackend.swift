@@ -12,14 +12,13 @@ public final class SQLiteBackend: StoreBackend {
     public static let busyTimeout: TimeInterval = 60
 
     /// Reader connections at most (GRDB's default is 5).
-    public init(path: String, readers: Int = 5) throws {
+    public init(path: String, readers: Int = 5, trace: Bool = false) throws {
         var config = Configuration()
         config.maximumReaderCount = max(1, readers)
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(SQLiteBackend.busyTimeout)
-        let trace = ProcessInfo.processInfo.environment["KUAJING_SQL_TRACE"] == "1"
         config.prepareDatabase { db in
-            // KUAJING_SQL_TRACE=1: every statement to standard error (diagnosis).
+            // The sql_trace setting: every statement to standard error (diagnosis).
             if trace { db.trace { FileHandle.standardError.write("sql: \($0)\n".data(using: .utf8)!) } }
             // WAL (DatabasePool's own mode) with synchronous=NORMAL: a committed ingest survives a
             // crash of the program; only a power loss can take back the last transactions.

@@ -49,11 +49,12 @@ public struct Store: Sendable {
     }
 
     /// Opens (without migrating) the store at `location`; `schema` (PostgreSQL only) works in a
-    /// schema of its own.
-    public static func open(_ location: Location, tls: PostgresTLSMode = .disable, schema: String? = nil, clock: AppClock = .system) async throws -> Store {
+    /// schema of its own; `traceSQL` (SQLite) writes every statement to standard error.
+    public static func open(_ location: Location, tls: PostgresTLSMode = .disable, schema: String? = nil, clock: AppClock = .system,
+                            traceSQL: Bool = false) async throws -> Store {
         switch location {
         case let .sqlite(path):
-            return Store(backend: try SQLiteBackend(path: path), clock: clock)
+            return Store(backend: try SQLiteBackend(path: path, trace: traceSQL), clock: clock)
         case let .postgres(url):
             return Store(backend: try await PostgresBackend(url: url, schema: schema, tls: tls), clock: clock)
         }

@@ -1,5 +1,6 @@
 import CKuajingZlib
 import Foundation
+import KuajingDomain
 import TradeData
 
 /// A file's original bytes as the ledger keeps them (`message_blob`): written once, under the
@@ -74,7 +75,7 @@ public struct StoredOriginal: Sendable, Equatable {
             }
             bytes = out
         }
-        guard CEBReader.digest(Data(bytes)) == digest else {
+        guard SHA256Hex.of(Data(bytes)) == digest else {
             throw StorageError.engine("原件 \(digest.prefix(12))… 与其 SHA-256 不符：存储内容已损坏")
         }
         return bytes

@@ -34,13 +34,34 @@ import Testing
         let dir = try Repository.temporaryDirectory("config")
         let file = dir + "/kuajing.yaml"
         try "databse: typo.sqlite\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(throws: AppError.invalidInput(field: "databse", location: file, message: "未知设置；可用：audit_key、codes、database、funding、objection_days、plans、policies、postgres_tls、review_days、schemas、seeds、tiers")) {
+        #expect(throws: AppError.invalidInput(field: "databse", location: file, message: "未知设置；可用：audit_key、bcrypt_cost、codes、database、funding、log_level、objection_days、plans、policies、postgres_tls、review_days、schemas、secure_cookies、seeds、sql_trace、tiers、timing")) {
             try AppConfiguration.resolve(.init(config: file), environment: environment())
         }
         #expect(throws: AppError.notFound(message: "找不到配置文件 /nowhere/kuajing.yaml")) {
             try AppConfiguration.resolve(.init(config: "/nowhere/kuajing.yaml"), environment: environment())
         }
         #expect(throws: AppError.self) { try AppConfiguration.resolve(.init(), environment: environment(["KUAJING_POSTGRES_TLS": "maybe"])) }
+    }
+
+    /// The settings once read where they were used (log level, secure cookies, bcrypt's cost, SQL
+    /// trace, timings, the demo and user passwords) are the configuration's, with their source; a
+    /// secret comes only from the environment and is never shown.
+    @Test func everySettingIsTheConfigurations() throws {
+        let defaults = try AppConfiguration.resolve(.init(), environment: environment())
+        #expect(defaults.logLevel == "warning" && !defaults.secureCookies && defaults.bcryptCost == 12 && !defaults.sqlTrace && !defaults.timing)
+        #expect(defaults.demoPassword == nil && defaults.origins["bcrypt_cost"] == "默认值" && defaults.origins["demo_password"] == "未设置")
+        let dir = try Repository.temporaryDirectory("config")
+        let file = dir + "/kuajing.yaml"
+        try "log_level: info\nsecure_cookies: true\nbcrypt_cost: 10\ntiming: 0\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let c = try AppConfiguration.resolve(.init(config: file), environment: environment(["KUAJING_BCRYPT_COST": "5", "KUAJING_SQL_TRACE": "1", "KUAJING_DEMO_PASSWORD": "x-secret-123"]))
+        #expect(c.logLevel == "info" && c.secureCookies && c.bcryptCost == 5 && c.sqlTrace && !c.timing && c.demoPassword == "x-secret-123")
+        #expect(c.origins["bcrypt_cost"] == "环境变量 KUAJING_BCRYPT_COST" && c.origins["secure_cookies"] == "配置文件 \(file)")
+        #expect(throws: AppError.self) { try AppConfiguration.resolve(.init(), environment: environment(["KUAJING_BCRYPT_COST": "3"])) }
+        #expect(throws: AppError.self) { try AppConfiguration.resolve(.init(), environment: environment(["KUAJING_SECURE_COOKIES": "maybe"])) }
+        #expect(throws: AppError.self) { try AppConfiguration.resolve(.init(), environment: environment(["KUAJING_LOG": "loud"])) }
+        // A secret in the file is an unknown setting, not a password.
+        try "demo_password: in-a-file\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: AppError.self) { try AppConfiguration.resolve(.init(config: file), environment: environment()) }
     }
 
     /// The installation is found from the program's location, never the working directory.

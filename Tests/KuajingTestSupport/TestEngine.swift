@@ -66,17 +66,19 @@ public enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Senda
 
 /// An application context on the repository's own files and a given store.
 /// The audit signing key is a new file of its own (outside the repository); `funding` names a
-/// funding split file (tests of payouts need one: the repository ships none).
+/// funding split file (tests of payouts need one: the repository ships none). No `KUAJING_*`
+/// variable of the process reaches it: a test gives its settings here (bcrypt's cost is 4 unless
+/// asked: a test signs in many times), never through `setenv`.
 public func testContext(store: Store? = nil, database: String = "kuajing-test.sqlite", clock: AppClock = .system, funding: String? = nil,
-                        auditKey: String = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).key").path) throws -> AppContext {
-    var env = ProcessInfo.processInfo.environment
+                        auditKey: String = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).key").path,
+                        bcryptCost: UInt8 = 4, demoPassword: String? = nil) throws -> AppContext {
+    var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("KUAJING_") }
     env["KUAJING_HOME"] = Repository.root
     env["KUAJING_DB"] = database
-    for key in ["KUAJING_CONFIG", "KUAJING_POLICIES", "KUAJING_PLANS", "KUAJING_TIERS", "KUAJING_FUNDING", "KUAJING_CEB_SCHEMAS", "KUAJING_CUSTOMS_CODES", "KUAJING_SEEDS"] {
-        env[key] = nil
-    }
     env["KUAJING_FUNDING"] = funding
     env["KUAJING_AUDIT_KEY"] = auditKey
+    env["KUAJING_BCRYPT_COST"] = "\(bcryptCost)"
+    env["KUAJING_DEMO_PASSWORD"] = demoPassword
     return AppContext(configuration: try AppConfiguration.resolve(.init(), environment: env), clock: clock, store: store)
 }
 

@@ -37,7 +37,6 @@ enum WebCitiesApart {
     /// 杭州's objects: a budget, a 运力券 batch and voucher, a payee account, an approved application
     /// paid out in a batch; and users of both cities.
     static func world(_ engine: TestEngine) async throws -> World {
-        setenv("KUAJING_BCRYPT_COST", "4", 1)
         let store = try await engine.store()
         let context = try testContext(store: store, clock: .fixed(Date(timeIntervalSince1970: 1_751_248_800)), funding: funding)
         let company = code(301)

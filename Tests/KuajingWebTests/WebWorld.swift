@@ -16,11 +16,9 @@ struct WebWorld: Sendable {
     static let password = "demo-password-1"
 
     static let shared = Task { () throws -> WebWorld in
-        setenv("KUAJING_BCRYPT_COST", "4", 1)
         let store = try await TestEngine.sqlite.store()
-        let context = try testContext(store: store)
+        let context = try testContext(store: store, demoPassword: password)
         let dir = try Repository.temporaryDirectory("web")
-        setenv("KUAJING_DEMO_PASSWORD", password, 1)
         let report = try await DemoSeeding(context).seed(.init(seed: 7, scale: 1, through: Month(year: 2025, month: 12), directory: dir, enterpriseDivisor: 20))
         guard let users = report.users else { throw AppError.unavailable(message: "no demo users") }
         return WebWorld(context: context, users: users)

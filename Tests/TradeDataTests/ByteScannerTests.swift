@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import Testing
 @testable import TradeData
 
@@ -17,7 +18,7 @@ import Testing
     }
 
     static func both(_ data: Data, _ source: String = "t.xml") -> (scanner: String?, libxml: String?) {
-        let digest = CEBReader.digest(data)
+        let digest = SHA256Hex.of(data)
         let scanned = CEBByteScanner.scan([UInt8](data), source: source, digest: digest).map {
             render([CEBMessage(source: source, type: $0.messageType, guid: $0.guid, digest: digest, records: $0.records, blockCounts: $0.blockCounts, bytes: [UInt8](data))])
         }

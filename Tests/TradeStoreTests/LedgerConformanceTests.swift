@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import KuajingApp
 import KuajingTestSupport
 import Testing
@@ -112,14 +113,14 @@ enum LedgerConformanceTests {
         }
         for file in files {
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)))
-            #expect(try await ledger.messageBytes(digest: CEBReader.digest(Data(bytes))) == bytes)
+            #expect(try await ledger.messageBytes(digest: SHA256Hex.of(Data(bytes))) == bytes)
         }
         // The records' detail comes from the originals: the stored records equal those of the files.
         let fromFiles = try files.flatMap { try CEBReader.read(path: dir + "/" + $0).flatMap(\.records) }.map(LedgerMapping.naturalKey).sorted()
         #expect(try await ledger.storedRecords().map(LedgerMapping.naturalKey).sorted() == fromFiles)
 
         let old = Array("<as it came before migration 12/>".utf8)
-        let oldDigest = CEBReader.digest(Data(old))
+        let oldDigest = SHA256Hex.of(Data(old))
         try await store.backend.write { db in
             try db.execute("INSERT INTO message_blob (digest, source, message_type, bytes, original_size, received_at) VALUES (?, ?, ?, ?, ?, ?)",
                            [.text(oldDigest), .text("old.xml"), .text("?"), .blob(old), .integer(Int64(old.count)), .text("t")])

@@ -51,7 +51,7 @@ enum RollupDeltaChecks {
                 }
                 let data = Data(csv.utf8)
                 let result = try DeclarationReader.read(data, codes: validator.codes)
-                _ = try await ledger.ingestDeclarations(source: "decl\(step)", bytes: [UInt8](data), digest: CEBReader.digest(data), result: result)
+                _ = try await ledger.ingestDeclarations(source: "decl\(step)", bytes: [UInt8](data), digest: SHA256Hex.of(data), result: result)
                 op = "declarations \(result.rows.map { "\($0.declarationNo) \($0.status) \($0.valueFen)" })"
             default:
                 let district = pick(["滨江区", "西湖区", "萧山区"])

@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdBcrypt
 import KuajingDomain
 import Monitoring
+import Synchronization
 import TradeStore
 
 /// Users, sign-in, sessions, bearer tokens and the access log. Passwords are hashed with bcrypt on a
@@ -13,19 +14,27 @@ public struct Accounts: Sendable {
     public let context: AppContext
     public init(_ context: AppContext) { self.context = context }
 
-    /// bcrypt's cost (2^12 rounds, about 0.25 s here); `KUAJING_BCRYPT_COST` may lower it for tests (at least 4).
-    static var bcryptCost: UInt8 {
-        if let v = ProcessInfo.processInfo.environment["KUAJING_BCRYPT_COST"], let n = UInt8(v), n >= 4, n <= 16 { return n }
-        return 12
-    }
+    /// bcrypt's cost (`AppConfiguration.bcryptCost`: 2^12 rounds, about 0.25 s here; tests lower it).
+    var bcryptCost: UInt8 { context.configuration.bcryptCost }
     /// A session lasts eight hours (a working day), then signs in again.
     public static let sessionSeconds: TimeInterval = 8 * 3600
     /// Sign-in throttling: within 15 minutes, 5 failures for one user name or 30 from one address.
     public static let throttleWindow: TimeInterval = 15 * 60
     public static let failuresPerUser = 5
     public static let failuresPerAddress = 30
-    /// Verified against when the user does not exist, so that both cases cost one bcrypt.
-    static let absentUserHash = PasswordPolicy.hash(Accounts.randomToken(), cost: bcryptCost)
+    /// Verified against when the user does not exist, so that both cases cost one bcrypt (made
+    /// once per cost and kept).
+    private static let absentUserHashes = Mutex<[UInt8: String]>([:])
+    var absentUserHash: String {
+        let cost = bcryptCost
+        if let known = Self.absentUserHashes.withLock({ $0[cost] }) { return known }
+        let made = PasswordPolicy.hash(Accounts.randomToken(), cost: cost)
+        return Self.absentUserHashes.withLock { hashes in
+            if let known = hashes[cost] { return known }
+            hashes[cost] = made
+            return made
+        }
+    }
 
     public struct NewUser: Sendable {
         public var name: String
@@ -85,8 +94,8 @@ public struct Accounts: Sendable {
             enterprise = e
         default: break
         }
-        let password = input.password
-        let hash = await Self.offThread { PasswordPolicy.hash(password, cost: Self.bcryptCost) }
+        let password = input.password, cost = bcryptCost
+        let hash = await Self.offThread { PasswordPolicy.hash(password, cost: cost) }
         let now = context.clock.timestamp()
         let user = UserRow(name: input.name, displayName: input.displayName ?? input.name, role: input.role.rawValue, city: input.city, district: district,
                            enterpriseID: enterprise, passwordHash: hash, createdAt: now)
@@ -158,7 +167,8 @@ public struct Accounts: Sendable {
             let stored = user?.passwordHash
             // A password that could never have been set (too short or too long) opens nothing; it still costs one bcrypt.
             let possible = PasswordPolicy.problem(password) == nil || stored.map { !$0.hasPrefix(PasswordPolicy.prehashPrefix) } == true
-            let ok = await Self.offThread { PasswordPolicy.verify(password, hash: stored ?? Self.absentUserHash) && stored != nil && possible }
+            let absent = stored == nil ? absentUserHash : ""
+            let ok = await Self.offThread { PasswordPolicy.verify(password, hash: stored ?? absent) && stored != nil && possible }
             guard let user, ok else {
                 try await store.accounts.recordLoginFailure(user: name, address: address, at: AppClock.timestamp(now))
                 try await store.accounts.log(AccessLogEntry(at: AppClock.timestamp(now), user: name, address: address, method: "POST", path: "/login",
@@ -271,7 +281,7 @@ public struct Accounts: Sendable {
 
     static func looksLikeToken(_ s: String) -> Bool { s.utf8.count == 64 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } }
 
-    static func sha256(_ s: String) -> String { CEBReader.digest(Data(s.utf8)) }
+    static func sha256(_ s: String) -> String { SHA256Hex.of(s) }
 
     /// Runs CPU-heavy work (bcrypt) on a Dispatch thread, off the cooperative pool and the event loops.
     static func offThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

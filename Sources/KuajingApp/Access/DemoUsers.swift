@@ -25,7 +25,7 @@ public struct DemoUsers: Sendable {
 
     /// Creates (or resets) the five demo users.
     public func create(password given: String? = nil) async throws(AppError) -> Created {
-        let password = given ?? ProcessInfo.processInfo.environment["KUAJING_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.readablePassword()
+        let password = given ?? context.configuration.demoPassword ?? Self.readablePassword()
         let enterprise = try await context.withStore { store in
             // The first 滨江区 enterprise in good standing (not listed as seriously dishonest), so
             // that the demo enterprise can file claims; the first one otherwise.

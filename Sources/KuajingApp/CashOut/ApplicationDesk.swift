@@ -27,7 +27,7 @@ public struct ApplicationDesk: Sendable {
         guard content.count <= Self.maximumEvidenceBytes else {
             throw .tooLarge(message: "证明材料每个至多 \(Self.maximumEvidenceBytes >> 20) MiB，实为 \(String(format: "%.1f", Double(content.count) / 1_048_576)) MiB")
         }
-        let sha = CEBReader.digest(Data(content))
+        let sha = SHA256Hex.of(Data(content))
         let cleanName = String(name.split(separator: "/").last ?? "证明材料").prefix(120)
         let now = context.clock.timestamp()
         try await context.withStore { try await $0.applications.storeEvidence(sha256: sha, name: String(cleanName), mediaType: String(mediaType.prefix(100)), content: content, by: viewer.name, at: now) }

@@ -137,7 +137,7 @@ public struct PayoutDesk: Sendable {
     }
 
     /// The SHA-256 of a payment file's bytes (UTF-8), as recorded at export.
-    public static func fileDigest(_ text: String) -> String { CEBReader.digest(Data(text.utf8)) }
+    public static func fileDigest(_ text: String) -> String { SHA256Hex.of(text) }
 
     /// The same batch as a workbook (amounts as numbers, A4 landscape); the CSV stays the file of record.
     public func workbook(_ viewer: Viewer, batch id: Int64) async throws(AppError) -> (bytes: [UInt8], batch: PayoutBatchRow) {

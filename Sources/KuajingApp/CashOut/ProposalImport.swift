@@ -87,7 +87,7 @@ public struct ProposalImport: Sendable {
         guard problems.isEmpty else {
             throw .invalidInput(field: "file", location: fileName, message: "\(problems.count) 行有误，整份文件未导入", problems: Array(problems.prefix(50)))
         }
-        let sha = CEBReader.digest(Data(bytes))
+        let sha = SHA256Hex.of(Data(bytes))
         let now = context.clock.timestamp()
         let stored = try await context.withStore { store in
             try await store.applications.storeEvidence(sha256: sha, name: fileName, mediaType: "text/csv", content: bytes, by: viewer.name, at: now)

@@ -112,7 +112,7 @@ public struct VoucherDesk: Sendable {
             throw .invalidInput(field: "date", location: nil, message: "合同日期 \(day.iso) 不在政策有效期（\(policy.inForce.from.iso) 至 \(policy.inForce.to.iso)）内")
         }
         let body = [input.policy, input.enterpriseID, input.contractNo, String(contract), input.provider, day.iso].joined(separator: "\u{1F}")
-        let hash = CEBReader.digest(Data(body.utf8))
+        let hash = SHA256Hex.of(body)
         let request = VoucherRequest(enterpriseID: own, contractNo: input.contractNo, contractFen: contract, provider: input.provider, contractDate: day.iso,
                                      idempotencyKey: key, requestSHA256: hash, requestedBy: viewer.name)
         let now = context.clock.timestamp()
@@ -186,13 +186,10 @@ public struct VoucherDesk: Sendable {
         return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: viewer.reach, limit: limit, offset: offset) }
     }
 
-    /// Yuan with at most two decimals into fen, exactly, by the claims ledger's own parser
-    /// (`Fen.parseYuan`, as `kuajing calc` reads an amount); a negative amount is named as such.
+    /// A typed amount into fen (`Fen.typed`: yuan, at most two decimals, exactly), its problem
+    /// named with the field.
     static func fen(_ text: String, field: String) throws(AppError) -> Int64 {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if let f = Fen.parseYuan(t) { return f.value }
-        if t.hasPrefix("-"), Fen.parseYuan(String(t.dropFirst())) != nil { throw .invalidInput(field: field, location: nil, message: "金额不能为负数") }
-        throw .invalidInput(field: field, location: nil, message: "金额应为元，至多两位小数，实为“\(text.prefix(30))”")
+        do { return try Fen.typed(text).value } catch { throw .invalidInput(field: field, location: nil, message: error.message) }
     }
 
     /// An ISO 8601 time with its offset, as the clock writes it (+08:00), for comparison as text.

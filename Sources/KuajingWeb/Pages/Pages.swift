@@ -49,8 +49,8 @@ extension Site {
     /// a cookie of this site (HttpOnly, SameSite=Strict) and put in the form; a sign-in whose form
     /// token and cookie differ did not come from this site's form (login CSRF) and signs nobody in.
     static let loginCookie = "kuajing_login"
-    /// Cookies only over HTTPS (`KUAJING_SECURE_COOKIES=1`, behind a TLS proxy), for the session and the sign-in form alike.
-    static var secureCookies: Bool { ProcessInfo.processInfo.environment["KUAJING_SECURE_COOKIES"] == "1" }
+    /// Cookies only over HTTPS (the `secure_cookies` setting, behind a TLS proxy), for the session and the sign-in form alike.
+    var secureCookies: Bool { app.configuration.secureCookies }
 
     func loginForm(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let next = Route.safeReturn(request.uri.queryParameters.get("next"))
@@ -58,7 +58,7 @@ extension Site {
         var response = try views.page("login", title: "登录", current: nil, model: ["message": message ?? "", "next": next, "action": Route.login.link, "loginToken": token],
                                       context: context, status: status)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: Route.login.link,
-                                  secure: Self.secureCookies, httpOnly: true, sameSite: .strict))
+                                  secure: secureCookies, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -87,7 +87,7 @@ extension Site {
             let session = try await accounts.signIn(name: name, password: password, address: context.address)
             var response = Reply.redirect(Route.safeReturn(form["next"]))
             response.setCookie(Cookie(name: ViewerAuthenticator.cookie, value: session.token, maxAge: Int(Accounts.sessionSeconds), path: "/",
-                                      secure: Self.secureCookies, httpOnly: true, sameSite: .strict))
+                                      secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         } catch {
             let status: HTTPResponse.Status = { if case .throttled = error { return .tooManyRequests } else { return .unauthorized } }()

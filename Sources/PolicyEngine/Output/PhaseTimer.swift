@@ -1,8 +1,15 @@
 import Foundation
+import Synchronization
 
-/// Prints the duration of each phase to standard error when KUAJING_TIMING=1 (for docs/benchmarks.md).
+/// Prints the duration of each phase to standard error when the `timing` setting is on
+/// (`AppConfiguration.timing`, set by the command line once it has read the configuration; for
+/// docs/benchmarks.md).
 public struct PhaseTimer {
-    public static let enabled = ProcessInfo.processInfo.environment["KUAJING_TIMING"] == "1"
+    private static let switchedOn = Atomic<Bool>(false)
+    public static var enabled: Bool {
+        get { switchedOn.load(ordering: .relaxed) }
+        set { switchedOn.store(newValue, ordering: .relaxed) }
+    }
     private var last = ContinuousClock.now
     private let indent: String
 

@@ -1,8 +1,8 @@
 import Foundation
+import KuajingDomain
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import Crypto
 
 /// Reads CEB messages (2018 and 202205 editions, import and export) by element name, whatever order
 /// the schema gives the trailing blocks. A message holds at most 100 records (the schemas' maxOccurs),
@@ -37,11 +37,8 @@ public enum CEBReader {
         return "\(words[code] ?? "无法解析") (libxml2 错误 \(code))"
     }
 
-    /// SHA-256 of the bytes, hex: the content address of a message.
-    public static func digest(_ data: Data) -> String { SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() }
-
     public static func read(data: Data, source: String) throws -> [CEBMessage] {
-        let digest = digest(data)
+        let digest = SHA256Hex.of(data)  // the content address of a message
         let bytes = [UInt8](data)
         // The byte scanner reads plain UTF-8 messages; everything else (and every error) is libxml2's.
         if let scanned = CEBByteScanner.scan(bytes, source: source, digest: digest) {

@@ -1,4 +1,5 @@
 import Foundation
+import KuajingDomain
 import TradeData
 
 /// A value in an audit entry's content: text, an integer (fen, ids, sequences), null, a list or an object.
@@ -140,7 +141,7 @@ public struct AuditTrail: Sendable {
 
     public static func hash(sequence: Int64, recordedAt: String, actor: String, action: String, subject: String, content: String, previous: String) -> String {
         let text = "kuajing-audit-v1\n\(sequence)\n\(recordedAt)\n\(actor)\n\(action)\n\(subject)\n\(content)\n\(previous)"
-        return CEBReader.digest(Data(text.utf8))
+        return SHA256Hex.of(text)
     }
 
     /// The head row, locked for the rest of the transaction (FOR UPDATE on PostgreSQL; SQLite's
