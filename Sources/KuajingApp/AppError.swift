@@ -17,6 +17,16 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
     case conflict(message: String)
     /// The caller may not do this.
     case forbidden(message: String)
+    /// Nobody is signed in (no session, no valid bearer token).
+    case unauthenticated(message: String)
+    /// An unsafe request that did not come from this site's own page (its Origin or Referer, or its
+    /// form's CSRF token): refused before it changes anything.
+    case crossSite(message: String)
+    /// A rule refused the request (the 运力券 pool: not open, contract used, nothing left); `rule`
+    /// is the rule's stable code, the answer's `code`.
+    case refused(rule: String, message: String)
+    /// The path exists but not with this method; `allowed` are the methods it takes.
+    case methodNotAllowed(allowed: [String])
     /// A resource the use case needs is not there or not answering (the database, a reference file).
     case unavailable(message: String)
     /// The input is over a stated limit (`InputLimits`): refused, nothing of it stored.
@@ -30,7 +40,9 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var message: String {
         switch self {
-        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m), let .throttled(m): return m
+        case let .notFound(m), let .conflict(m), let .forbidden(m), let .unavailable(m), let .tooLarge(m), let .throttled(m),
+             let .unauthenticated(m), let .crossSite(m), let .refused(_, m): return m
+        case .methodNotAllowed: return "此地址不接受这种请求方法"
         case .internalFailure: return "服务器内部错误，已记录；请稍后再试"
         case let .invalidInput(field, location, m, problems):
             if !problems.isEmpty { return problems.joined(separator: "\n") }
@@ -39,6 +51,25 @@ public enum AppError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { message }
+
+    /// The stable code of the error's kind, as the JSON body's `code` (a refusal by a rule: the
+    /// rule's own code). Clients may rely on these; they do not change with the message.
+    public var code: String {
+        switch self {
+        case .notFound: return "not_found"
+        case .invalidInput: return "invalid_input"
+        case .conflict: return "conflict"
+        case .forbidden: return "forbidden"
+        case .unauthenticated: return "unauthenticated"
+        case .crossSite: return "cross_site"
+        case let .refused(rule, _): return rule
+        case .methodNotAllowed: return "method_not_allowed"
+        case .unavailable: return "unavailable"
+        case .tooLarge: return "too_large"
+        case .throttled: return "throttled"
+        case .internalFailure: return "internal"
+        }
+    }
 
     /// Classifies an error of a lower layer. Errors not known here are `internalFailure`, their text kept for the log.
     public init(_ error: any Error) {

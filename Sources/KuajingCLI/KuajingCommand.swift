@@ -68,10 +68,10 @@ struct AppOptions: ParsableArguments {
 extension AppError {
     var exitCode: Int32 {
         switch self {
-        case .invalidInput: return 2
+        case .invalidInput, .refused, .methodNotAllowed: return 2
         case .notFound: return 3
         case .conflict: return 4
-        case .forbidden: return 5
+        case .forbidden, .unauthenticated, .crossSite: return 5
         case .unavailable: return 6
         case .tooLarge: return 7
         case .throttled: return 8

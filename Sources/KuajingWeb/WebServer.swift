@@ -40,10 +40,16 @@ struct Site: Sendable {
     let accounts: Accounts
     let access: AccessCheck
     let reports = ReportCache()
+    /// `/api/v1/openapi.json`: the operation table with the descriptions of `web/openapi.json`.
+    let openAPIDocument: String
 
     init(context: AppContext) async throws {
         app = context
         views = try await Views(directory: context.configuration.home + "/web")
+        guard let template = FileManager.default.contents(atPath: views.directory + "/openapi.json") else {
+            throw AppError.unavailable(message: "找不到接口说明 \(views.directory)/openapi.json")
+        }
+        openAPIDocument = try API.document(template: template)
         accounts = Accounts(context)
         access = AccessCheck(accounts: accounts)
     }

@@ -8,12 +8,26 @@ import KuajingTestSupport
 import NIOCore
 import Testing
 
-/// The JSON API: the hand-written OpenAPI document against the router's real routes, 405 for a
-/// wrong method, the calculation equal to `kuajing calc --format json`, a malformed claim named.
+/// The JSON API: the OpenAPI document (the operation table with the descriptions of
+/// `web/openapi.json`) against the router's real routes, 405 for a wrong method, the calculation
+/// equal to `kuajing calc --format json`, a malformed claim named.
 @Suite struct WebAPITests {
     static func openAPI() throws -> [String: Any] {
         let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/web/openapi.json"))
-        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let document = try API.document(template: data)
+        return try #require(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any])
+    }
+
+    /// A description of no operation, or an operation without one, is refused when the document is built.
+    @Test func theDocumentAndTheTableAgree() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/web/openapi.json"))
+        var root = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var described = try #require(root["x-operations"] as? [String: Any])
+        described["listEnterprises"] = nil
+        described["deleteEverything"] = ["summary": "无"]
+        root["x-operations"] = described
+        let broken = try JSONSerialization.data(withJSONObject: root)
+        #expect(throws: AppError.self) { try API.document(template: broken) }
     }
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsServedWithItsSecurity() async throws {
@@ -33,19 +47,19 @@ import Testing
                 }
             }
         }
-        let served = Set(API.operations.map { "\($0.method.rawValue) \($0.path)" })
+        let served = Set(APIOperation.allCases.map { "\($0.method.rawValue) \($0.path)" })
         #expect(documented == served)
         // The router really has each operation (and only 405 answers besides them under /api/v1).
         let world = try await WebWorld.get()
         let site = try await Site(context: world.context)
         let routes = site.router().routes.filter { $0.path.description.hasPrefix("/api/v1") }
-        for op in API.operations {
-            #expect(routes.contains { $0.method == op.method && [API.routerPath(op.path), op.path].contains($0.path.description) }, "\(op.id) is routed")
+        for op in APIOperation.allCases {
+            #expect(routes.contains { $0.method == op.method && [op.routerPath, op.path].contains($0.path.description) }, "\(op.rawValue) is routed")
         }
-        #expect(routes.count == API.operations.count, "no route under /api/v1 is undocumented")
+        #expect(routes.count == APIOperation.allCases.count, "no route under /api/v1 is undocumented")
         #expect(API.allowedMethods(for: "/api/v1/enterprises/91330108MA0001393T") == [.get])
         // The fixed operationIds of shared/spec/web-api.md that this platform serves.
-        for id in ["listEnterprises", "getEnterprise", "getStatistics", "calculateClaims"] { #expect(API.operations.contains { $0.id == id }) }
+        for id in ["listEnterprises", "getEnterprise", "getStatistics", "calculateClaims"] { #expect(APIOperation(rawValue: id) != nil) }
     }
 
     @Test func aWrongMethodIs405AndTheCalculationIsTheCommandLinesJSON() async throws {

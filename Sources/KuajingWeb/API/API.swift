@@ -12,56 +12,47 @@ import PolicyEngine
 struct API: Sendable {
     let site: Site
 
-    /// Every operation: method, path (OpenAPI form) and operationId.
-    static let operations: [(method: HTTPRequest.Method, path: String, id: String)] = [
-        (.get, "/api/v1/enterprises", "listEnterprises"),
-        (.get, "/api/v1/enterprises/{enterprise_id}", "getEnterprise"),
-        (.get, "/api/v1/statistics", "getStatistics"),
-        (.post, "/api/v1/calculations", "calculateClaims"),
-        (.get, "/api/v1/tasks", "listTasks"),
-        (.get, "/api/v1/policies", "listPolicies"),
-        (.post, "/api/v1/imports", "importTrade"),
-        (.get, "/api/v1/openapi.json", "getOpenAPI"),
-        (.post, "/api/v1/voucher-batches", "openVoucherBatch"),
-        (.get, "/api/v1/voucher-pool", "getVoucherPool"),
-        (.post, "/api/v1/vouchers", "requestVoucher"),
-        (.get, "/api/v1/vouchers", "listVouchers"),
-    ] + cashOutOperations
-
-    static func routerPath(_ openAPIPath: String) -> String {
-        openAPIPath.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix("{") && $0.hasSuffix("}") ? ":" + $0.dropFirst().dropLast() : String($0) }.joined(separator: "/")
-    }
-
+    /// Registers every operation of the table (`APIOperation`), each through `respond`.
     func add(to router: Router<WebContext>) {
-        router.get("/api/v1/enterprises") { r, c in try await listEnterprises(r, c) }
-        router.get("/api/v1/enterprises/:enterprise_id") { r, c in try await getEnterprise(r, c) }
-        router.get("/api/v1/statistics") { r, c in try await getStatistics(r, c) }
-        router.post("/api/v1/calculations") { r, c in try await calculateClaims(r, c) }
-        router.get("/api/v1/tasks") { r, c in try await listTasks(r, c) }
-        router.get("/api/v1/policies") { r, c in try await listPolicies(r, c) }
-        router.post("/api/v1/imports") { r, c in try await importTrade(r, c) }
-        router.get("/api/v1/openapi.json") { _, _ in try openAPI() }
-        router.post("/api/v1/voucher-batches") { r, c in try await openVoucherBatch(r, c) }
-        router.get("/api/v1/voucher-pool") { r, c in try await getVoucherPool(r, c) }
-        router.post("/api/v1/vouchers") { r, c in try await requestVoucher(r, c) }
-        router.get("/api/v1/vouchers") { r, c in try await listVouchers(r, c) }
-        addCashOut(to: router)
+        for op in APIOperation.allCases {
+            router.on(RouterPath(op.routerPath), method: op.method) { r, c in try await respond(op, r, c) }
+        }
     }
 
     /// The methods an API path accepts (empty: no such path). A request with any other method is a
     /// 405 with this list in its Allow header (`SecurityAndErrorsMiddleware`).
     static func allowedMethods(for path: String) -> [HTTPRequest.Method] {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return operations.filter { op in
-            let pattern = op.path.split(separator: "/", omittingEmptySubsequences: false)
-            return pattern.count == parts.count && zip(pattern, parts).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
-        }.map(\.method)
+        APIOperation.allCases.filter { $0.matches(path: path) }.map(\.method)
     }
 
-    func openAPI() throws -> Response {
-        guard let data = FileManager.default.contents(atPath: site.views.directory + "/openapi.json") else { throw HTTPError(.notFound) }
-        return Reply.json(String(decoding: data, as: UTF8.self))
+    /// The OpenAPI document: `web/openapi.json` describes each operation under its operationId
+    /// (`x-operations`); the paths and methods come from the table. Built once per site; a table
+    /// operation the file does not describe, or a description of no operation, stops the server
+    /// from starting (and fails the OpenAPI test).
+    static func document(template: Data) throws(AppError) -> String {
+        guard var root = (try? JSONSerialization.jsonObject(with: template)) as? [String: Any],
+              let described = root.removeValue(forKey: "x-operations") as? [String: Any] else {
+            throw .internalFailure(detail: "web/openapi.json: not an object with x-operations")
+        }
+        let missing = APIOperation.allCases.map(\.rawValue).filter { described[$0] == nil }
+        let unknown = described.keys.filter { APIOperation(rawValue: $0) == nil }.sorted()
+        guard missing.isEmpty, unknown.isEmpty else {
+            throw .internalFailure(detail: "web/openapi.json: undescribed operations \(missing), descriptions of no operation \(unknown)")
+        }
+        var paths: [String: [String: Any]] = [:]
+        for op in APIOperation.allCases {
+            guard var operation = described[op.rawValue] as? [String: Any] else { continue }
+            operation["operationId"] = op.rawValue
+            paths[op.path, default: [:]][op.method.rawValue.lowercased()] = operation
+        }
+        root["paths"] = paths
+        guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            throw .internalFailure(detail: "web/openapi.json: the document could not be written")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
+
+    func openAPI() throws -> Response { Reply.json(site.openAPIDocument) }
 
     // MARK: paging
 
@@ -83,8 +74,7 @@ struct API: Sendable {
     struct EnterpriseItem: Encodable { var enterprise_id: String; var name: String; var district: String; var credit_code: String?; var synthetic: Bool }
     struct EnterpriseList: Encodable { var items: [EnterpriseItem]; var total: Int; var limit: Int; var offset: Int }
 
-    func listEnterprises(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func listEnterprises(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         let q = request.uri.queryParameters
         let found = try await site.access.run(request, context) { () async throws(AppError) in
@@ -104,8 +94,7 @@ struct API: Sendable {
         var claims: [String]; var awards: [String]; var note: String
     }
 
-    func getEnterprise(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func getEnterprise(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let raw = context.parameters.get("enterprise_id") ?? ""
         let id = raw.removingPercentEncoding ?? raw
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await EnterpriseDirectory(site.app).profile(viewer, id: id) }
@@ -123,8 +112,7 @@ struct API: Sendable {
         var rows: [StatisticsRow]; var total_rows: Int; var limit: Int; var offset: Int; var total_amount: String; var total_records: Int64
     }
 
-    func getStatistics(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func getStatistics(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         var asked = try Site.monitorRequest(request, strict: true)
         if request.uri.queryParameters.get("by") == nil { asked.dimensions = [] }
@@ -139,8 +127,7 @@ struct API: Sendable {
             total_rows: table.rows.count, limit: page.limit, offset: page.offset, total_amount: Fen(table.totalFen).plain, total_records: table.totalRecords))
     }
 
-    func calculateClaims(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await site.access.viewer(request, context)
+    func calculateClaims(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: WebLimits.formBytes)
         let result = try ClaimsCalculation(site.app).evaluate(claimsJSON: Array(buffer: body))
@@ -156,8 +143,7 @@ struct API: Sendable {
     struct UpdateItem: Encodable { var status: String; var note: String; var by: String; var at: String }
     struct TaskList: Encodable { var items: [TaskItem]; var total: Int; var limit: Int; var offset: Int }
 
-    func listTasks(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await site.access.viewer(request, context, permission: .readPlans)
+    func listTasks(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         let all = try await PlanFollowUp(site.app).tasks().flatMap { p in p.tasks.map { (p.plan.id, $0) } }
         let items = all.dropFirst(page.offset).prefix(page.limit).map { plan, t in
@@ -170,8 +156,7 @@ struct API: Sendable {
     struct PolicyItem: Encodable { var policy_id: String; var title: String; var doc_number: String; var status: String; var in_force_from: String; var in_force_to: String; var measures: [MeasureItem] }
     struct MeasureItem: Encodable { var measure_id: String; var name: String; var matter: String; var clause: String; var rule: String }
 
-    func listPolicies(_ request: Request, _ context: WebContext) async throws -> Response {
-        _ = try await site.access.viewer(request, context)
+    func listPolicies(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let list = try PolicyCatalog(site.app).policies()
         return try Reply.json(list.map { p in
             PolicyItem(policy_id: p.id, title: p.title, doc_number: p.docNumber, status: p.status, in_force_from: p.inForce.from.iso, in_force_to: p.inForce.to.iso,
@@ -179,8 +164,7 @@ struct API: Sendable {
         })
     }
 
-    func importTrade(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .importTrade)
+    func importTrade(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let received = try await Upload.receive(request, context: context)
         defer { try? FileManager.default.removeItem(atPath: received.directory) }
         let report = try await site.access.run(request, context) { () async throws(AppError) in try await received.named { () async throws(AppError) in try await TradeIngest(site.app).run(paths: [received.path], shownAs: [received.path: received.name], as: viewer) } }
@@ -209,8 +193,7 @@ struct API: Sendable {
 
     struct BatchAnswer: Encodable { var batch_id: Int64; var remaining_limit: String }
 
-    func openVoucherBatch(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .openVoucherBatches)
+    func openVoucherBatch(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let o = try await Self.object(request)
         let input = VoucherDesk.BatchInput(policy: try Self.field(o, "policy"), amount: try Self.field(o, "amount"), opensAt: try Self.field(o, "opens_at"), label: try Self.field(o, "label"))
         let done = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).openBatch(viewer, input) }
@@ -224,8 +207,7 @@ struct API: Sendable {
         var batches: [BatchItem]
     }
 
-    func getVoucherPool(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func getVoucherPool(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).balance(viewer, policy: policy) }
         return try Reply.json(PoolAnswer(policy: policy, limit: Fen(b.limitFen).plain, released: Fen(b.releasedFen).plain, reserved: Fen(b.reservedFen).plain,
@@ -243,8 +225,7 @@ struct API: Sendable {
                       sequence: v.sequence, batch_id: nil, explanation: v.explanation)
     }
 
-    func requestVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .requestVouchers)
+    func requestVoucher(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
         let o = try await Self.object(request)
         let input = VoucherDesk.RequestInput(policy: o["policy"] ?? "hangzhou-2024", enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),
@@ -253,19 +234,58 @@ struct API: Sendable {
         let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).request(viewer, input) }
         switch answer {
         case let .issued(row, replayed): return try Reply.json(Self.answer(row), status: replayed ? .ok : .created)
-        case let .refused(code, message): return WebFailure(status: .unprocessableContent, code: code, message: message).jsonResponse
+        case let .refused(code, message): throw AppError.refused(rule: code, message: message)
         }
     }
 
     struct VoucherList: Encodable { var items: [VoucherAnswer]; var limit: Int; var offset: Int }
 
-    func listVouchers(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func listVouchers(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
         let rows = try await site.access.run(request, context) { () async throws(AppError) in
             try await VoucherDesk(site.app).vouchers(viewer, policy: policy, limit: page.limit, offset: page.offset)
         }
         return try Reply.json(VoucherList(items: rows.map(Self.answer), limit: page.limit, offset: page.offset))
+    }
+}
+
+extension API {
+    /// Runs an operation: its permission first (a refusal is logged), then its handler.
+    func respond(_ op: APIOperation, _ request: Request, _ context: WebContext) async throws -> Response {
+        guard let permission = op.permission else { return try openAPI() }
+        let viewer = try await site.access.viewer(request, context, permission: permission)
+        switch op {
+        case .listEnterprises: return try await listEnterprises(request, context, viewer)
+        case .getEnterprise: return try await getEnterprise(request, context, viewer)
+        case .getStatistics: return try await getStatistics(request, context, viewer)
+        case .calculateClaims: return try await calculateClaims(request, context, viewer)
+        case .listTasks: return try await listTasks(request, context, viewer)
+        case .listPolicies: return try await listPolicies(request, context, viewer)
+        case .importTrade: return try await importTrade(request, context, viewer)
+        case .getOpenAPI: return try openAPI()
+        case .openVoucherBatch: return try await openVoucherBatch(request, context, viewer)
+        case .getVoucherPool: return try await getVoucherPool(request, context, viewer)
+        case .requestVoucher: return try await requestVoucher(request, context, viewer)
+        case .listVouchers: return try await listVouchers(request, context, viewer)
+        case .uploadEvidence: return try await uploadEvidence(request, context, viewer)
+        case .submitApplication: return try await submitApplication(request, context, viewer)
+        case .listApplications: return try await listApplications(request, context, viewer)
+        case .getApplication: return try await getApplication(request, context, viewer)
+        case .reviewApplication: return try await reviewApplication(request, context, viewer)
+        case .objectToApplication: return try await objectToApplication(request, context, viewer)
+        case .confirmProposal: return try await confirmProposal(request, context, viewer)
+        case .importFacts: return try await importFacts(request, context, viewer)
+        case .listBudgets: return try await listBudgets(request, context, viewer)
+        case .setBudget: return try await setBudget(request, context, viewer)
+        case .releaseBudget: return try await releaseBudget(request, context, viewer)
+        case .enterPayeeAccount: return try await enterPayeeAccount(request, context, viewer)
+        case .confirmPayeeAccount: return try await confirmPayeeAccount(request, context, viewer)
+        case .exportPayoutBatch: return try await exportPayoutBatch(request, context, viewer)
+        case .markPayoutPaid: return try await markPayoutPaid(request, context, viewer)
+        case .listAuditEntries: return try await listAuditEntries(request, context, viewer)
+        case .cancelVoucher: return try await cancelVoucher(request, context, viewer)
+        case .requestVoucherFromFact: return try await requestVoucherFromFact(request, context, viewer)
+        }
     }
 }

@@ -8,60 +8,16 @@ import PolicyEngine
 /// The cash-out operations of web-api.md: evidence, applications and their review, 免申即享 facts,
 /// budgets, payee accounts, payout batches, the audit trail.
 extension API {
-    static let cashOutOperations: [(method: HTTPRequest.Method, path: String, id: String)] = [
-        (.post, "/api/v1/evidence", "uploadEvidence"),
-        (.post, "/api/v1/applications", "submitApplication"),
-        (.get, "/api/v1/applications", "listApplications"),
-        (.get, "/api/v1/applications/{application_id}", "getApplication"),
-        (.post, "/api/v1/applications/{application_id}/review", "reviewApplication"),
-        (.post, "/api/v1/applications/{application_id}/objection", "objectToApplication"),
-        (.post, "/api/v1/applications/{application_id}/confirmation", "confirmProposal"),
-        (.post, "/api/v1/facts", "importFacts"),
-        (.get, "/api/v1/budgets", "listBudgets"),
-        (.post, "/api/v1/budgets", "setBudget"),
-        (.post, "/api/v1/budgets/{budget_id}/releases", "releaseBudget"),
-        (.post, "/api/v1/payee-accounts", "enterPayeeAccount"),
-        (.post, "/api/v1/payee-accounts/{payee_id}/confirmation", "confirmPayeeAccount"),
-        (.post, "/api/v1/payout-batches", "exportPayoutBatch"),
-        (.post, "/api/v1/payout-batches/{batch_id}/payment", "markPayoutPaid"),
-        (.get, "/api/v1/audit/entries", "listAuditEntries"),
-        (.post, "/api/v1/vouchers/{voucher_id}/cancellation", "cancelVoucher"),
-        (.post, "/api/v1/facts/{fact_id}/voucher", "requestVoucherFromFact"),
-    ]
-
-    func addCashOut(to router: Router<WebContext>) {
-        router.post("/api/v1/evidence") { r, c in try await uploadEvidence(r, c) }
-        router.post("/api/v1/applications") { r, c in try await submitApplication(r, c) }
-        router.get("/api/v1/applications") { r, c in try await listApplications(r, c) }
-        router.get("/api/v1/applications/:application_id") { r, c in try await getApplication(r, c) }
-        router.post("/api/v1/applications/:application_id/review") { r, c in try await reviewApplication(r, c) }
-        router.post("/api/v1/applications/:application_id/objection") { r, c in try await objectToApplication(r, c) }
-        router.post("/api/v1/applications/:application_id/confirmation") { r, c in try await confirmProposal(r, c) }
-        router.post("/api/v1/facts") { r, c in try await importFacts(r, c) }
-        router.get("/api/v1/budgets") { r, c in try await listBudgets(r, c) }
-        router.post("/api/v1/budgets") { r, c in try await setBudget(r, c) }
-        router.post("/api/v1/budgets/:budget_id/releases") { r, c in try await releaseBudget(r, c) }
-        router.post("/api/v1/payee-accounts") { r, c in try await enterPayeeAccount(r, c) }
-        router.post("/api/v1/payee-accounts/:payee_id/confirmation") { r, c in try await confirmPayeeAccount(r, c) }
-        router.post("/api/v1/payout-batches") { r, c in try await exportPayoutBatch(r, c) }
-        router.post("/api/v1/payout-batches/:batch_id/payment") { r, c in try await markPayoutPaid(r, c) }
-        router.get("/api/v1/audit/entries") { r, c in try await listAuditEntries(r, c) }
-        router.post("/api/v1/vouchers/:voucher_id/cancellation") { r, c in try await cancelVoucher(r, c) }
-        router.post("/api/v1/facts/:fact_id/voucher") { r, c in try await requestVoucherFromFact(r, c) }
-    }
-
-    func requestVoucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .requestVouchers)
+    func requestVoucherFromFact(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "fact_id")
         let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).requestFromFact(viewer, fact: id) }
         switch answer {
         case let .issued(row, replayed): return try Reply.json(Self.answer(row), status: replayed ? .ok : .created)
-        case let .refused(code, message): return WebFailure(status: .unprocessableContent, code: code, message: message).jsonResponse
+        case let .refused(code, message): throw AppError.refused(rule: code, message: message)
         }
     }
 
-    func cancelVoucher(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .cancelVouchers)
+    func cancelVoucher(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "voucher_id")
         let o = try await Self.document(request)
         let reason = try Self.text(o["reason"], "reason")
@@ -129,8 +85,7 @@ extension API {
 
     struct EvidenceAnswer: Encodable { var sha256: String }
 
-    func uploadEvidence(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .uploadEvidence)
+    func uploadEvidence(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let name = request.uri.queryParameters.get("name") ?? "证明材料"
         let bytes = try await Self.rawBody(request, limit: ApplicationDesk.maximumEvidenceBytes)
         let type = request.headers[.contentType] ?? "application/octet-stream"
@@ -155,8 +110,7 @@ extension API {
                           funding_basis: a.fundingBasis, holder: a.holder, holder_since: a.holderSince, due_at: a.dueAt, filed_by: a.filedBy, filed_at: a.filedAt)
     }
 
-    func submitApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .fileApplications)
+    func submitApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let o = try await Self.document(request)
         var attributes: [String: String] = [:]
         if let extra = o["attributes"] {
@@ -176,8 +130,7 @@ extension API {
 
     struct ApplicationList: Encodable { var items: [ApplicationAnswer]; var limit: Int; var offset: Int }
 
-    func listApplications(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func listApplications(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         let statuses = (request.uri.queryParameters.get("status") ?? "").split(separator: ",").map(String.init)
         let rows = try await site.access.run(request, context) { () async throws(AppError) in
@@ -195,8 +148,7 @@ extension API {
         struct Step: Encodable { var sequence: Int64; var at: String; var actor: String; var action: String }
     }
 
-    func getApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context)
+    func getApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
         let d = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).detail(viewer, id: id) }
         return try Reply.json(DetailAnswer(
@@ -207,8 +159,7 @@ extension API {
             timeline: d.timeline.map { .init(sequence: $0.sequence, at: $0.recordedAt, actor: $0.actor, action: $0.action) }))
     }
 
-    func reviewApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .reviewApplications)
+    func reviewApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         guard let decision = ApplicationDesk.Decision(rawValue: try Self.text(o["decision"], "decision")) else {
@@ -219,8 +170,7 @@ extension API {
         return try Reply.json(Self.answer(row))
     }
 
-    func objectToApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .objectToDecisions)
+    func objectToApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         let reason = try Self.text(o["reason"], "reason")
@@ -228,8 +178,7 @@ extension API {
         return try Reply.json(Self.answer(row))
     }
 
-    func confirmProposal(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .answerProposals)
+    func confirmProposal(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
         let o = try await Self.document(request)
         let accept = try Self.boolean(o["confirm"], "confirm", default: true)
@@ -239,8 +188,7 @@ extension API {
 
     struct FactsAnswer: Encodable { var kind: String; var rows: Int; var added: Int; var already_held: Int; var proposals: [Int64]; var encoding: String }
 
-    func importFacts(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .importFacts)
+    func importFacts(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let kind = request.uri.queryParameters.get("kind") ?? ""
         let name = request.uri.queryParameters.get("name") ?? "\(kind).csv"
         let bytes = try await Self.rawBody(request, limit: ProposalImport.maximumBytes)
@@ -263,14 +211,12 @@ extension API {
 
     struct BudgetList: Encodable { var items: [BudgetAnswer] }
 
-    func listBudgets(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .readBudgets)
+    func listBudgets(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let rows = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).budgets(viewer) }
         return try Reply.json(BudgetList(items: rows.map(Self.answer)))
     }
 
-    func setBudget(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .manageBudgets)
+    func setBudget(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let o = try await Self.document(request)
         guard let year = Int(try Self.text(o["year"], "year")) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
         let input = BudgetDesk.Allocation(policy: try Self.text(o["policy"], "policy"), measure: try Self.text(o["measure"], "measure"), year: year,
@@ -279,8 +225,7 @@ extension API {
         return try Reply.json(Self.answer(b), status: .created)
     }
 
-    func releaseBudget(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .manageBudgets)
+    func releaseBudget(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "budget_id")
         let o = try await Self.document(request)
         let amount = try Self.text(o["amount"], "amount")
@@ -290,8 +235,7 @@ extension API {
 
     struct PayeeAnswer: Encodable { var payee_id: Int64; var enterprise_id: String; var bank: String; var account_no: String; var holder: String; var status: String }
 
-    func enterPayeeAccount(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .enterPayees)
+    func enterPayeeAccount(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let o = try await Self.document(request)
         let input = PayoutDesk.PayeeInput(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), bank: try Self.text(o["bank"], "bank"),
                                           accountNo: try Self.text(o["account_no"], "account_no"), holder: try Self.text(o["holder"], "holder"),
@@ -300,8 +244,7 @@ extension API {
         return try Reply.json(PayeeAnswer(payee_id: p.id, enterprise_id: p.enterpriseID, bank: p.bank, account_no: p.accountNo, holder: p.holder, status: p.status), status: .created)
     }
 
-    func confirmPayeeAccount(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
+    func confirmPayeeAccount(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "payee_id")
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).confirmPayee(viewer, id: id) }
         return try Reply.json(PayeeAnswer(payee_id: p.id, enterprise_id: p.enterpriseID, bank: p.bank, account_no: p.accountNo, holder: p.holder, status: p.status))
@@ -312,8 +255,7 @@ extension API {
         var checkpoint_sequence: Int64; var checkpoint_head: String; var skipped_applications: [Int64]
     }
 
-    func exportPayoutBatch(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
+    func exportPayoutBatch(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let e = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).export(viewer) }
         try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导出支付批次 \(e.batch.id)：\(Fen(e.batch.totalFen).plain) 元")
         return try Reply.json(PayoutAnswer(batch_id: e.batch.id, status: e.batch.status, total: Fen(e.batch.totalFen).plain, lines: e.batch.lines, file_sha256: e.batch.fileSHA256,
@@ -321,8 +263,7 @@ extension API {
                               status: .created)
     }
 
-    func markPayoutPaid(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .managePayouts)
+    func markPayoutPaid(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "batch_id")
         let o = try await Self.document(request)
         let reference = try Self.text(o["reference"], "reference")
@@ -337,8 +278,7 @@ extension API {
         struct Checkpoint: Encodable { var sequence: Int64; var head_hash: String; var signed_at: String; var reason: String; var public_key: String; var signature: String }
     }
 
-    func listAuditEntries(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await site.access.viewer(request, context, permission: .readAuditTrail)
+    func listAuditEntries(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
         let t = try await site.access.run(request, context) { () async throws(AppError) in try await AuditDesk(site.app).trail(viewer, limit: min(page.limit, 1000)) }
         return try Reply.json(AuditList(head_sequence: t.head.sequence, head_hash: t.head.hash,

@@ -55,7 +55,7 @@ extension Site {
     }
 
     func application(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这笔申报") }
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这笔申报") }
         return try await application(request, context, id: id, message: message, status: status)
     }
 
@@ -89,7 +89,7 @@ extension Site {
 
     /// One form for the actions on an application: review, objection, confirmation of a proposal.
     func actOnApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这笔申报") }
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这笔申报") }
         let viewer = try await access.viewer(request, context)
         let form = try await Form.read(request, context: context)
         let desk = ApplicationDesk(app)
@@ -129,7 +129,7 @@ extension Site {
     /// The enterprise confirms a logistics contract the platform holds: the 运力券 request is made.
     func voucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, permission: .requestVouchers)
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这份合同") }
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这份合同") }
         _ = try await Form.read(request, context: context)
         do {
             switch try await VoucherDesk(app).requestFromFact(viewer, fact: id) {
@@ -185,7 +185,7 @@ enum MultipartForm {
     static func parse(_ bytes: [UInt8], contentType: String) throws -> (fields: [String: String], files: [File]) {
         guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), !b.isEmpty, b.count <= 200,
               contentType.lowercased().hasPrefix("multipart/form-data") else {
-            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "表单格式不对（应为 multipart/form-data）")
+            throw AppError.invalidInput(field: nil, location: nil, message: "表单格式不对（应为 multipart/form-data）")
         }
         let data = Data(bytes)
         let delimiter = Data(("--" + b).utf8), separator = Data("\r\n\r\n".utf8)

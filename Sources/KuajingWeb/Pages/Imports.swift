@@ -125,14 +125,14 @@ struct Upload {
         let raw = directory + "/body"
         do {
             guard FileManager.default.createFile(atPath: raw, contents: nil), let handle = FileHandle(forWritingAtPath: raw) else {
-                throw WebFailure(status: .serviceUnavailable, code: "unavailable", message: "无法写入临时文件")
+                throw AppError.unavailable(message: "无法写入临时文件")
             }
             var written = 0
             do {
                 for try await chunk in request.body {
                     written += chunk.readableBytes
                     if written > WebLimits.uploadBytes {
-                        throw WebFailure(status: .contentTooLarge, code: "too_large", message: "上传文件超过 \(WebLimits.uploadBytes >> 20) MiB 的上限，已拒绝，未保存任何数据")
+                        throw AppError.tooLarge(message: "上传文件超过 \(WebLimits.uploadBytes >> 20) MiB 的上限，已拒绝，未保存任何数据")
                     }
                     try handle.write(contentsOf: chunk.readableBytesView)
                 }
@@ -141,7 +141,7 @@ struct Upload {
                 try? handle.close()
                 throw error
             }
-            guard written > 0 else { throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "上传的文件是空的", field: "file") }
+            guard written > 0 else { throw AppError.invalidInput(field: "file", location: nil, message: "上传的文件是空的") }
             if multipart {
                 let part = try Multipart.extractFile(from: raw, contentType: type, context: context)
                 name = part.name
@@ -162,7 +162,7 @@ struct Upload {
 
     static func check(_ name: String) throws {
         guard !name.isEmpty, name.count <= 200, !ext(name).isEmpty else {
-            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "文件类型不对：只接受 CEB 报文 .xml、压缩包 .zip 或报关单数据 .csv，实为“\(name.prefix(60))”", field: "file")
+            throw AppError.invalidInput(field: "file", location: nil, message: "文件类型不对：只接受 CEB 报文 .xml、压缩包 .zip 或报关单数据 .csv，实为“\(name.prefix(60))”")
         }
     }
 }
@@ -172,7 +172,7 @@ struct Upload {
 enum Multipart {
     static func extractFile(from path: String, contentType: String, context: WebContext) throws -> (path: String, name: String) {
         guard let b = contentType.components(separatedBy: "boundary=").last?.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")), !b.isEmpty, b.count <= 200 else {
-            throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "表单格式不对（缺少 multipart 边界）")
+            throw AppError.invalidInput(field: nil, location: nil, message: "表单格式不对（缺少 multipart 边界）")
         }
         let data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         let delimiter = Data(("--" + b).utf8), separator = Data("\r\n\r\n".utf8)
@@ -190,10 +190,10 @@ enum Multipart {
             cursor = next.upperBound
         }
         try Form.requireCSRF(csrf, context: context)
-        guard let file, !file.0.isEmpty else { throw WebFailure(status: .unprocessableContent, code: "invalid_input", message: "请选择要上传的文件", field: "file") }
+        guard let file, !file.0.isEmpty else { throw AppError.invalidInput(field: "file", location: nil, message: "请选择要上传的文件") }
         let out = path + ".part"
         FileManager.default.createFile(atPath: out, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: out) else { throw WebFailure(status: .serviceUnavailable, code: "unavailable", message: "无法写入临时文件") }
+        guard let handle = FileHandle(forWritingAtPath: out) else { throw AppError.unavailable(message: "无法写入临时文件") }
         var i = file.0.lowerBound
         while i < file.0.upperBound {
             let j = min(i + (1 << 20), file.0.upperBound)

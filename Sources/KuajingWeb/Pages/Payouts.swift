@@ -92,7 +92,7 @@ extension Site {
 
     func payoutFile(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, permission: .readPayoutFiles)
-        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw WebFailure(status: .notFound, code: "not_found", message: "没有这一支付批次") }
+        guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这一支付批次") }
         let desk = PayoutDesk(app)
         switch context.parameters.get("file") ?? "" {
         case "file.csv":
@@ -101,7 +101,7 @@ extension Site {
         case "file.xlsx":
             let w = try await access.run(request, context) { () async throws(AppError) in try await desk.workbook(viewer, batch: id) }
             return Reply.download(w.bytes, name: "支付批次\(id).xlsx", type: Reply.xlsxType)
-        default: throw WebFailure(status: .notFound, code: "not_found", message: "没有这一文件")
+        default: throw AppError.notFound(message: "没有这一文件")
         }
     }
 

@@ -12,7 +12,7 @@ extension Site {
         let asked = request.uri.queryParameters.get("scope").map { String($0.prefix(40)) } ?? viewer.scopeName
         guard asked == viewer.scopeName || (viewer.role != .district && viewer.districts.contains(asked)) else {
             await accounts.logDenied(viewer, address: context.address, method: "GET", path: request.uri.path, reason: "月报范围 \(asked) 不在可查看范围内")
-            throw WebFailure(status: .forbidden, code: "forbidden", message: "“\(asked)”不在你可查看的范围（\(viewer.scopeName)）内")
+            throw AppError.forbidden(message: "“\(asked)”不在你可查看的范围（\(viewer.scopeName)）内")
         }
         let reporting = MonthlyReporting(app)
         let built = try await reports.report(scope: asked, month: month, context: app)

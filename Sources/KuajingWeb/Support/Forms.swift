@@ -22,7 +22,7 @@ struct Form {
                             message: String = "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重新提交") throws {
         guard context.viaSession else { return }
         guard let sent, let expected = context.csrf, constantTimeEqual(sent, expected) else {
-            throw WebFailure(status: .forbidden, code: "csrf", message: message)
+            throw AppError.crossSite(message: message)
         }
     }
 
@@ -69,7 +69,7 @@ struct AccessCheck: Sendable {
         guard let viewer = context.identity else { throw WebFailure.unauthenticated }
         guard viewer.may(permission) else {
             await accounts.logDenied(viewer, address: context.address, method: request.method.rawValue, path: request.uri.path, reason: "角色“\(viewer.role.label)”无权访问")
-            throw WebFailure(status: .forbidden, code: "forbidden", message: "你的角色（\(viewer.role.label)）无权访问此页面")
+            throw AppError.forbidden(message: "你的角色（\(viewer.role.label)）无权访问此页面")
         }
         return viewer
     }

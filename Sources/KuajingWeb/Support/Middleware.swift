@@ -34,7 +34,9 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
         let id = String(Accounts.randomToken().prefix(12))
         context.logger.error("unanswered request \(id): \(request.method.rawValue) \(request.uri.path.prefix(200)): \(detail)")
         FileHandle.standardError.write(Data("未能处理的请求 \(id)：\(request.method.rawValue) \(request.uri.path.prefix(200))：\(detail.prefix(500))\n".utf8))
-        return WebFailure(status: .internalServerError, code: "internal", message: "服务器内部错误，已记录（编号 \(id)）；请稍后再试")
+        var failure = WebFailure(.internalFailure(detail: detail))
+        failure.message = "服务器内部错误，已记录（编号 \(id)）；请稍后再试"
+        return failure
     }
 
     func answer(_ error: any Error, request: Request, context: Context) -> Response {
@@ -44,14 +46,16 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
         case let AppError.internalFailure(detail): failure = Self.unanswered(detail, request: request, context: context)
         case let e as AppError: failure = WebFailure(e)
         case let e as HTTPError where e.status == .notFound && !API.allowedMethods(for: request.uri.path).isEmpty:
-            var f = WebFailure.methodNotAllowed
-            f.allow = API.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
-            failure = f
+            failure = WebFailure(.methodNotAllowed(allowed: API.allowedMethods(for: request.uri.path).map(\.rawValue)))
         case let e as HTTPError:
-            failure = e.status == .notFound ? WebFailure(status: .notFound, code: "not_found", message: "没有这个页面：\(request.uri.path.prefix(200))")
-                : e.status == .contentTooLarge ? WebFailure(status: .contentTooLarge, code: "too_large", message: "请求正文超过 \(WebLimits.formBytes >> 20) MiB 的上限")
-                : e.status == .methodNotAllowed ? .methodNotAllowed
-                : WebFailure(status: e.status, code: "http", message: e.body ?? "请求无法处理")
+            // Hummingbird's own refusals, as the AppError of their kind.
+            switch e.status.kind {
+            case _ where e.status == .notFound: failure = WebFailure(.notFound(message: "没有这个页面：\(request.uri.path.prefix(200))"))
+            case _ where e.status == .contentTooLarge: failure = WebFailure(.tooLarge(message: "请求正文超过 \(WebLimits.formBytes >> 20) MiB 的上限"))
+            case _ where e.status == .methodNotAllowed: failure = WebFailure(.methodNotAllowed(allowed: []))
+            case .clientError: failure = WebFailure(.invalidInput(field: nil, location: nil, message: e.body ?? "请求无法处理"))
+            default: failure = Self.unanswered("HTTPError \(e.status.code): \(e.body ?? "")", request: request, context: context)
+            }
         default:
             failure = Self.unanswered(String(describing: error), request: request, context: context)
         }
@@ -135,7 +139,7 @@ struct OriginGuard: RouterMiddleware {
             guard source.isThisSite else {
                 await accounts.logDenied(context.identity, address: context.address, method: request.method.rawValue, path: request.uri.path,
                                          reason: "跨站请求：来源 \(source.origin ?? "（无）") 与本站 \(source.host) 不符")
-                throw WebFailure(status: .forbidden, code: "cross_origin", message: "请求来源与本站不符，已拒绝（请从本站页面提交）")
+                throw AppError.crossSite(message: "请求来源与本站不符，已拒绝（请从本站页面提交）")
             }
         }
         return try await next(request, context)

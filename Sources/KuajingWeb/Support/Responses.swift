@@ -42,38 +42,36 @@ enum Reply {
     static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 }
 
-/// What a failed request answers: the status of the error's kind, and its Chinese message.
+/// What a failed request answers: the status of the error's kind, its stable code and its Chinese
+/// message. Made only from an `AppError` (one mapping, here).
 struct WebFailure: Error {
+    let error: AppError
     var status: HTTPResponse.Status
-    var code: String
     var message: String
-    var field: String?
-    /// For a 405: the methods the path accepts (the Allow header).
-    var allow: String?
 
     init(_ error: AppError) {
+        self.error = error
         switch error {
-        case .notFound: status = .notFound; code = "not_found"
-        case let .invalidInput(f, _, _, _): status = .unprocessableContent; code = "invalid_input"; field = f
-        case .conflict: status = .conflict; code = "conflict"
-        case .forbidden: status = .forbidden; code = "forbidden"
-        case .unavailable: status = .serviceUnavailable; code = "unavailable"
-        case .tooLarge: status = .contentTooLarge; code = "too_large"
-        case .throttled: status = .tooManyRequests; code = "throttled"
-        case .internalFailure: status = .internalServerError; code = "internal"
+        case .notFound: status = .notFound
+        case .invalidInput, .refused: status = .unprocessableContent
+        case .conflict: status = .conflict
+        case .forbidden, .crossSite: status = .forbidden
+        case .unauthenticated: status = .unauthorized
+        case .methodNotAllowed: status = .methodNotAllowed
+        case .unavailable: status = .serviceUnavailable
+        case .tooLarge: status = .contentTooLarge
+        case .throttled: status = .tooManyRequests
+        case .internalFailure: status = .internalServerError
         }
         message = error.message
     }
 
-    init(status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-    }
+    var code: String { error.code }
+    var field: String? { if case let .invalidInput(f, _, _, _) = error { return f } else { return nil } }
+    /// For a 405: the methods the path accepts (the Allow header).
+    var allow: String? { if case let .methodNotAllowed(allowed) = error { return allowed.joined(separator: ", ") } else { return nil } }
 
-    static let unauthenticated = WebFailure(status: .unauthorized, code: "unauthenticated", message: "请先登录（或在请求头中提供 Authorization: Bearer 令牌）")
-    static let methodNotAllowed = WebFailure(status: .methodNotAllowed, code: "method_not_allowed", message: "此地址不接受这种请求方法")
+    static let unauthenticated = WebFailure(.unauthenticated(message: "请先登录（或在请求头中提供 Authorization: Bearer 令牌）"))
 
     struct Body: Encodable {
         var code: String

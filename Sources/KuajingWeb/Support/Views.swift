@@ -18,7 +18,7 @@ struct Views: Sendable {
 
     func render(_ model: [String: Any], template: String) throws -> String {
         guard let html = library.render(model, withTemplate: template) else {
-            throw WebFailure(status: .internalServerError, code: "template", message: "页面模板 \(template) 不存在")
+            throw AppError.internalFailure(detail: "页面模板 \(template) 不存在")
         }
         return html
     }
