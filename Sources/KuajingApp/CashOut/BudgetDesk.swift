@@ -1,5 +1,6 @@
 import Foundation
 import KuajingDomain
+import PolicyEngine
 import TradeStore
 
 /// Budgets per policy, measure, year and payer (市级, or a district), set and released by the
@@ -23,6 +24,13 @@ public struct BudgetDesk: Sendable {
             self.payer = payer
             self.amount = amount
         }
+    }
+
+    /// The policies the viewer's city may budget (in force in its territory), with their measures
+    /// paid through budgets (not the 运力券 pool's, which has its own).
+    public func policies(_ viewer: Viewer) throws(AppError) -> [Policy] {
+        let ids = Set(try context.cityPolicies(viewer))
+        return try context.policySet().policies.filter { ids.contains($0.id) }
     }
 
     public func allocate(_ viewer: Viewer, _ input: Allocation) async throws(AppError) -> BudgetRow {

@@ -14,6 +14,13 @@ public struct VoucherDesk: Sendable {
 
     public static let matter = "logistics_voucher"
 
+    /// The 运力券 policy of the viewer's city: the first policy in force there with a 运力券 measure
+    /// and its pool (杭州市: hangzhou-2024), as the loaded policy set says.
+    public func cityPolicy(_ viewer: Viewer) throws(AppError) -> String {
+        for id in try context.cityPolicies(viewer) where (try? rules(policy: id)) != nil { return id }
+        throw .notFound(message: "\(viewer.city)现行政策中没有运力券措施")
+    }
+
     /// The rules of a policy's 运力券 measure (its `rate` and `cap` parameters and its pool).
     public func rules(policy id: String) throws(AppError) -> VoucherRules {
         let policy = try PolicyCatalog(context).policy(id)
@@ -64,14 +71,15 @@ public struct VoucherDesk: Sendable {
     }
 
     public struct RequestInput: Sendable {
-        public var policy: String
+        /// nil: the 运力券 policy of the requester's city (`cityPolicy`).
+        public var policy: String?
         public var enterpriseID: String
         public var contractNo: String
         public var contractAmount: String
         public var provider: String
         public var date: String
         public var idempotencyKey: String
-        public init(policy: String = "hangzhou-2024", enterpriseID: String, contractNo: String, contractAmount: String, provider: String, date: String, idempotencyKey: String) {
+        public init(policy: String? = nil, enterpriseID: String, contractNo: String, contractAmount: String, provider: String, date: String, idempotencyKey: String) {
             self.policy = policy
             self.enterpriseID = enterpriseID
             self.contractNo = contractNo
@@ -97,7 +105,9 @@ public struct VoucherDesk: Sendable {
         guard !key.isEmpty, key.count <= 100, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
             throw .invalidInput(field: "Idempotency-Key", location: nil, message: "请求头 Idempotency-Key 必填，至多 100 个可见 ASCII 字符")
         }
-        let rules = try rules(policy: input.policy)
+        let policyID: String
+        if let given = input.policy { policyID = given } else { policyID = try cityPolicy(viewer) }
+        let rules = try rules(policy: policyID)
         let contract = try Self.fen(input.contractAmount, field: "contract_amount")
         guard contract > 0 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额应为正数") }
         guard contract <= 100_000_000_000_00 else { throw .invalidInput(field: "contract_amount", location: nil, message: "物流合同金额超过 1000 亿元，不予受理") }
@@ -107,11 +117,11 @@ public struct VoucherDesk: Sendable {
             guard !v.isEmpty, v.count <= max else { throw .invalidInput(field: field, location: nil, message: "应为 1 到 \(max) 个字符") }
         }
         guard input.date.count == 10, let day = Day.parse(input.date) else { throw .invalidInput(field: "date", location: nil, message: "合同日期应为 YYYY-MM-DD，实为“\(input.date.prefix(20))”") }
-        let policy = try PolicyCatalog(context).policy(input.policy)
+        let policy = try PolicyCatalog(context).policy(policyID)
         guard day >= policy.inForce.from, day <= policy.inForce.to else {
             throw .invalidInput(field: "date", location: nil, message: "合同日期 \(day.iso) 不在政策有效期（\(policy.inForce.from.iso) 至 \(policy.inForce.to.iso)）内")
         }
-        let body = [input.policy, input.enterpriseID, input.contractNo, String(contract), input.provider, day.iso].joined(separator: "\u{1F}")
+        let body = [policyID, input.enterpriseID, input.contractNo, String(contract), input.provider, day.iso].joined(separator: "\u{1F}")
         let hash = SHA256Hex.of(body)
         let request = VoucherRequest(enterpriseID: own, contractNo: input.contractNo, contractFen: contract, provider: input.provider, contractDate: day.iso,
                                      idempotencyKey: key, requestSHA256: hash, requestedBy: viewer.name)
@@ -122,7 +132,7 @@ public struct VoucherDesk: Sendable {
             guard let enterprise = try await store.registry.enterprise(id: own, reach: EnterpriseRegistry.Reach()) else {
                 throw AppError.invalidInput(field: "enterprise_id", location: nil, message: "企业库中没有 \(own)")
             }
-            try context.requireTerritory(policy: input.policy, district: enterprise.district, enterprise: own)
+            try context.requireTerritory(policy: policyID, district: enterprise.district, enterprise: own)
             return try await store.vouchers.request(request, rules: rules, now: now)
         }
         switch outcome {
@@ -135,7 +145,9 @@ public struct VoucherDesk: Sendable {
 
     /// An enterprise gives up its own issued voucher, or the 市级管理员 withdraws one, with a reason;
     /// the amount returns to the pool and the waitlist is served from it at once, in sequence order.
-    public func cancel(_ viewer: Viewer, policy: String = "hangzhou-2024", voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
+    public func cancel(_ viewer: Viewer, policy given: String? = nil, voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
+        let policy: String
+        if let given { policy = given } else { policy = try cityPolicy(viewer) }
         guard viewer.may(.cancelVouchers) else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try AppError.checkFreeText(text, field: "reason", lineBreaks: true)

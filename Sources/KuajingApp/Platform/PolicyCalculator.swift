@@ -25,6 +25,24 @@ public struct PolicyCalculator: Sendable {
 
     public static let maximumFacts = 20
 
+    /// Where a calculation can give a result: every city of the division catalog with a division in
+    /// which a loaded policy is in force, and those divisions in the catalog's order (杭州市's
+    /// districts, 台州市's with 台州湾新区, 嘉兴市's 平湖市).
+    public func places() throws(AppError) -> [(city: String, districts: [String])] {
+        let set = try context.policySet()
+        let catalog = DivisionCatalog.standard
+        var cities: [(city: String, districts: [String])] = []
+        for d in catalog.divisions where d.level != "city" && d.level != "province" {
+            guard let parent = d.parentIndex.map({ catalog.divisions[$0] }), parent.level == "city",
+                  set.policies.contains(where: { set.covers(policy: $0.id, division: d.name) }) else { continue }
+            if let i = cities.firstIndex(where: { $0.city == parent.name }) { cities[i].districts.append(d.name) } else { cities.append((parent.name, [d.name])) }
+        }
+        return cities
+    }
+
+    /// Who may apply, in the words of the claims ledger's `applicant_type` (`ApplicantType`).
+    public static var applicantTypes: [(value: String, label: String)] { ApplicantType.allCases.map { ($0.rawValue, $0.chinese) } }
+
     /// Results of one applicant's claims, in the order given.
     public func calculate(district: String, applicantType: String = "enterprise", facts: [Fact]) throws(AppError) -> [ClaimResult] {
         guard !facts.isEmpty else { throw .invalidInput(field: "matter", location: nil, message: "请至少填写一项支出或成果") }

@@ -208,7 +208,7 @@ struct API: Sendable {
     }
 
     func getVoucherPool(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
-        let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
+        let policy = try voucherPolicy(request, viewer)
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).balance(viewer, policy: policy) }
         return try Reply.json(PoolAnswer(policy: policy, limit: Fen(b.limitFen).plain, released: Fen(b.releasedFen).plain, reserved: Fen(b.reservedFen).plain,
                                          committed: Fen(b.committedFen).plain, paid: Fen(b.paidFen).plain, remaining: Fen(b.remainingFen).plain,
@@ -228,7 +228,7 @@ struct API: Sendable {
     func requestVoucher(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
         let o = try await Self.object(request)
-        let input = VoucherDesk.RequestInput(policy: o["policy"] ?? "hangzhou-2024", enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),
+        let input = VoucherDesk.RequestInput(policy: o["policy"], enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),
                                              contractAmount: try Self.field(o, "contract_amount"), provider: try Self.field(o, "provider"), date: try Self.field(o, "date"),
                                              idempotencyKey: key)
         let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).request(viewer, input) }
@@ -238,11 +238,17 @@ struct API: Sendable {
         }
     }
 
+    /// The `policy` asked for, else the 运力券 policy of the viewer's city.
+    func voucherPolicy(_ request: Request, _ viewer: Viewer) throws(AppError) -> String {
+        if let asked = request.uri.queryParameters.get("policy") { return String(asked) }
+        return try VoucherDesk(site.app).cityPolicy(viewer)
+    }
+
     struct VoucherList: Encodable { var items: [VoucherAnswer]; var limit: Int; var offset: Int }
 
     func listVouchers(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let page = try Self.paging(request)
-        let policy = String(request.uri.queryParameters.get("policy") ?? "hangzhou-2024")
+        let policy = try voucherPolicy(request, viewer)
         let rows = try await site.access.run(request, context) { () async throws(AppError) in
             try await VoucherDesk(site.app).vouchers(viewer, policy: policy, limit: page.limit, offset: page.offset)
         }

@@ -25,17 +25,21 @@ extension Site {
         let seesPayees = viewer.role == .admin || viewer.role == .auditor || viewer.role == .analyst
         let payees = seesPayees
             ? try await access.run(request, context) { () async throws(AppError) in try await desk.payees(viewer) } : []
-        let set: PolicySet
-        do { set = try app.policySet() } catch { throw WebFailure(error) }
-        let hangzhou = set.policies.first { $0.id == "hangzhou-2024" }
+        // The policies in force in the viewer's city (the loaded set), and their measures paid through budgets.
+        let policies = seesPayees ? try await access.run(request, context) { () throws(AppError) in try BudgetDesk(app).policies(viewer) } : []
+        func measureName(_ policy: String, _ measure: String) -> String {
+            policies.first { $0.id == policy }?.measures.first { $0.id == measure }?.name ?? measure
+        }
         let model: [String: Any] = [
             "message": message ?? "", "action": Route.payouts.link, "admin": viewer.administers, "seesPayments": seesPayments, "seesPayees": seesPayees,
             "budgets": budgets.map { b -> [String: Any] in
-                ["id": b.id, "policy": b.policy, "measure": hangzhou?.measures.first { $0.id == b.measure }?.name ?? b.measure, "year": b.year, "payer": b.payer,
+                ["id": b.id, "policy": b.policy, "measure": measureName(b.policy, b.measure), "year": b.year, "payer": b.payer,
                  "allocated": Fen(b.allocatedFen).grouped, "released": Fen(b.releasedFen).grouped, "reserved": Fen(b.reservedFen).grouped,
                  "committed": Fen(b.committedFen).grouped, "paid": Fen(b.paidFen).grouped, "available": Fen(b.availableFen).grouped]
             },
-            "measures": (hangzhou?.measures ?? []).filter { $0.matter != VoucherDesk.matter }.map { ["id": $0.id, "name": $0.name] },
+            "measures": policies.flatMap { p in
+                p.measures.filter { $0.matter != VoucherDesk.matter }.map { ["id": "\(p.id)/\($0.id)", "name": policies.count > 1 ? "\(p.id)：\($0.name)" : $0.name] }
+            },
             "payers": [cityPayer] + viewer.districts, "year": app.clock.today().year,
             "payees": payees.filter { $0.status != "superseded" }.map { p -> [String: Any] in
                 ["id": p.id, "enterprise": p.enterpriseID, "bank": p.bank, "account": p.accountNo, "holder": p.holder, "status": p.status == "confirmed" ? "已确认" : "待确认",
@@ -62,7 +66,9 @@ extension Site {
             let message: String
             switch form["act"] ?? "" {
             case "allocate":
-                let b = try await BudgetDesk(app).allocate(viewer, .init(policy: "hangzhou-2024", measure: form["measure"] ?? "", year: Int(form["year"] ?? "") ?? 0,
+                // "policy/measure", as the form's options are made.
+                let chosen = (form["measure"] ?? "").split(separator: "/", maxSplits: 1).map(String.init)
+                let b = try await BudgetDesk(app).allocate(viewer, .init(policy: chosen.first ?? "", measure: chosen.count == 2 ? chosen[1] : "", year: Int(form["year"] ?? "") ?? 0,
                                                                          payer: form["payer"] ?? "", amount: form["amount"] ?? ""))
                 message = "已设置第 \(b.id) 号预算：\(b.payer) \(b.year) 年 \(Fen(b.allocatedFen).grouped) 元"
             case "release":

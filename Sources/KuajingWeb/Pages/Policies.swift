@@ -78,21 +78,21 @@ extension Site {
         ["highest_no_duplicate": "就高不重复", "city_and_district": "市、区两级分担", "single_level": "单级兑现"][s] ?? s
     }
 
-    static let applicantTypes: [(String, String)] = [("enterprise", "企业"), ("platform", "平台"), ("service_provider", "服务商"), ("park_operator", "园区运营方"),
-                                                      ("logistics", "物流企业"), ("training_institution", "培训机构"), ("association", "协会"), ("school", "院校")]
-
     func calculator(_ request: Request, _ context: WebContext, form: [String: String]?, results: [ClaimResult] = [], error: AppError? = nil) async throws -> Response {
-        _ = try await access.viewer(request, context)
+        let viewer = try await access.viewer(request, context, permission: .calculate)
         let f = form ?? [:]
-        let district = f["district"] ?? "滨江区"
-        let districts = ["杭州市": ["上城区", "拱墅区", "西湖区", "滨江区", "萧山区", "余杭区", "临平区", "钱塘区", "富阳区", "临安区", "桐庐县", "淳安县", "建德市"],
-                         "台州市": ["椒江区", "黄岩区", "路桥区", "台州湾新区", "温岭市", "临海市", "玉环市", "天台县", "仙居县", "三门县"], "嘉兴市": ["平湖市"]]
+        let calculator = PolicyCalculator(app)
+        let places: [(city: String, districts: [String])]
+        do { places = try calculator.places() } catch { throw WebFailure(error) }
+        // The viewer's own district first, else the first of its city.
+        let own = viewer.district ?? places.first { $0.city == viewer.city }?.districts.first ?? places.first?.districts.first ?? ""
+        let district = f["district"] ?? own
         let rowsIn = (0..<5).map { i in ["i": "\(i)", "matter": f["matter\(i)"] ?? (i == 0 ? "trademark_registration" : ""), "amount": f["amount\(i)"] ?? (i == 0 ? "300000" : ""),
                                          "date": f["date\(i)"] ?? "2025-06-01"] }
         let model: [String: Any] = [
             "action": Route.calculator.link,
-            "groups": districts.keys.sorted().map { city in ["city": city, "options": districts[city]!.map { ["value": $0, "selected": $0 == district] }] },
-            "types": Self.applicantTypes.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (f["applicant_type"] ?? "enterprise")] },
+            "groups": places.map { place in ["city": place.city, "options": place.districts.map { ["value": $0, "selected": $0 == district] }] },
+            "types": PolicyCalculator.applicantTypes.map { ["value": $0.value, "label": $0.label, "selected": $0.value == (f["applicant_type"] ?? ApplicantType.enterprise.rawValue)] },
             "rows": rowsIn.map { r -> [String: Any] in
                 var row: [String: Any] = r
                 let none: [String: Any] = ["key": "", "label": "（不填）", "selected": r["matter"] == ""]
