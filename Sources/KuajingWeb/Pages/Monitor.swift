@@ -86,22 +86,14 @@ extension Site {
         (query.split(separator: "&").filter { !$0.hasPrefix("format=") }.map(String.init) + ["format=\(format)"]).joined(separator: "&")
     }
 
-    /// Columns of the value per month (all groups of a month summed), as inline SVG; empty without a month dimension.
+    /// Columns of the value per month (all groups of a month summed, the last 36), with a value axis
+    /// in 万元 (`SVGChart`); empty without a month dimension.
     static func monthChart(_ t: TradeMonitor.Table) -> String {
         guard let index = t.dimensions.firstIndex(of: .month) else { return "" }
         var byMonth: [String: Int64] = [:]
         for r in t.rows { byMonth[r.keys[index], default: 0] += r.fen }
         let months = byMonth.keys.sorted().suffix(36)
-        guard !months.isEmpty else { return "" }
-        let top = max(byMonth.values.max() ?? 1, 1)
-        let width = 720, height = 200, step = max(width / months.count, 4)
-        var svg = "<svg viewBox=\"0 0 \(width) \(height + 30)\" role=\"img\" aria-label=\"按月金额\" class=\"chart\">"
-        for (i, m) in months.enumerated() {
-            let v = byMonth[m] ?? 0
-            let h = Int(Int128(max(v, 0)) * Int128(height) / Int128(top))
-            svg += "<rect x=\"\(i * step + 2)\" y=\"\(height - h)\" width=\"\(max(step - 4, 2))\" height=\"\(h)\" class=\"bar\"><title>\(m)：\(Show.wan(v)) 万元</title></rect>"
-            if months.count <= 12 || i % 3 == 0 { svg += "<text x=\"\(i * step + step / 2)\" y=\"\(height + 14)\" text-anchor=\"middle\">\(m)</text>" }
-        }
-        return svg + "</svg>"
+        return SVGChart.columns(months.map { m in SVGChart.Column(label: m, value: byMonth[m] ?? 0, tooltip: "\(m)：\(Show.wan(byMonth[m] ?? 0)) 万元") },
+                                unit: .wan, title: "按月金额", series: "金额", width: 720, plotHeight: 200)
     }
 }

@@ -76,50 +76,25 @@ public struct MonthlyReportView {
         return h
     }
 
+    /// Monthly exports as columns, the same month a year before as a dashed line (`SVGChart`).
     public func trendChart() -> String {
         let r = report
-        let width = 640, height = 200, left = 40, bottom = 20
-        let maxValue = max(r.trend.map { max($0.exports, $0.lastYear) }.max() ?? 0, 1)
-        let slot = (width - left) / max(r.trend.count, 1)
-        var s = "<figure><svg viewBox=\"0 0 \(width) \(height + 20)\" width=\"100%\" role=\"img\" aria-label=\"月度出口走势\">\n"
-        s += "<line x1=\"\(left)\" y1=\"\(height - bottom)\" x2=\"\(width)\" y2=\"\(height - bottom)\" stroke=\"#999\"/>\n"
-        var points: [String] = []
-        for (k, t) in r.trend.enumerated() {
-            let x = left + k * slot
-            let barHeight = Self.length(t.exports, maxValue, height - bottom - 20)
-            s += "<rect x=\"\(x + slot / 5)\" y=\"\(height - bottom - barHeight)\" width=\"\(slot * 3 / 5)\" height=\"\(barHeight)\" fill=\"#b71c1c\"><title>\(t.month.chinese) \(ReportFormat.yi(t.exports)) 亿元</title></rect>\n"
-            s += "<text x=\"\(x + slot / 2)\" y=\"\(height - bottom - barHeight - 3)\" text-anchor=\"middle\">\(ReportFormat.yi(t.exports))</text>\n"
-            s += "<text x=\"\(x + slot / 2)\" y=\"\(height - 5)\" text-anchor=\"middle\">\(t.month.month)月</text>\n"
-            points.append("\(x + slot / 2),\(height - bottom - Self.length(t.lastYear, maxValue, height - bottom - 20))")
+        let columns = r.trend.map { t in
+            SVGChart.Column(label: "\(t.month.month)月", value: t.exports, comparison: t.lastYear,
+                            tooltip: "\(t.month.chinese) \(ReportFormat.yi(t.exports)) 亿元（上年同月 \(ReportFormat.yi(t.lastYear)) 亿元）")
         }
-        s += "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"#455a64\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>\n"
-        s += "<rect x=\"\(left)\" y=\"\(height + 6)\" width=\"10\" height=\"8\" fill=\"#b71c1c\"/><text x=\"\(left + 14)\" y=\"\(height + 14)\">\(r.month.year)年</text>"
-        s += "<line x1=\"\(left + 70)\" y1=\"\(height + 10)\" x2=\"\(left + 90)\" y2=\"\(height + 10)\" stroke=\"#455a64\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/><text x=\"\(left + 94)\" y=\"\(height + 14)\">\(r.month.year - 1)年同月</text>\n"
-        return s + "</svg></figure>\n"
+        return "<figure>" + SVGChart.columns(columns, unit: .yi, title: "月度出口走势", series: "\(r.month.year)年", comparisonSeries: "\(r.month.year - 1)年同月") + "</figure>\n"
     }
 
     /// Horizontal bars: each district's exports so far this year, its trailing twelve months, and a mark at its target.
     public func districtChart() -> String {
         let r = report
-        let rowHeight = 18, left = 70, width = 640
-        let maxValue = max(r.districts.map { max($0.trailingTwelve, $0.target ?? 0) }.max() ?? 0, 1)
-        var s = "<figure><svg viewBox=\"0 0 \(width) \(r.districts.count * rowHeight + 24)\" width=\"100%\" role=\"img\" aria-label=\"各区县出口与目标\">\n"
-        for (k, d) in r.districts.enumerated() {
-            let y = k * rowHeight
-            s += "<text x=\"\(left - 4)\" y=\"\(y + 12)\" text-anchor=\"end\">\(Self.escape(d.name))</text>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y + 2)\" width=\"\(Self.length(d.trailingTwelve, maxValue, width - left - 90))\" height=\"12\" fill=\"#ef9a9a\"><title>近12个月 \(ReportFormat.yi(d.trailingTwelve)) 亿元</title></rect>\n"
-            s += "<rect x=\"\(left)\" y=\"\(y + 5)\" width=\"\(Self.length(d.exportsYearToDate, maxValue, width - left - 90))\" height=\"6\" fill=\"#b71c1c\"><title>1—\(r.month.month)月 \(ReportFormat.yi(d.exportsYearToDate)) 亿元</title></rect>\n"
-            if let t = d.target {
-                let x = left + Self.length(t, maxValue, width - left - 90)
-                s += "<line x1=\"\(x)\" y1=\"\(y)\" x2=\"\(x)\" y2=\"\(y + 16)\" stroke=\"#1b5e20\" stroke-width=\"2\"><title>目标 \(Self.escape(d.targetLabel ?? ""))</title></line>\n"
-            }
-            s += "<text x=\"\(width - 86)\" y=\"\(y + 12)\">\(ReportFormat.yi(d.trailingTwelve))\(d.target.map { " / \(ReportFormat.yi($0))" } ?? "")</text>\n"
+        let bars = r.districts.map { d in
+            SVGChart.Bar(label: d.name, value: d.trailingTwelve, inner: d.exportsYearToDate, mark: d.target, markTitle: d.target == nil ? nil : "目标 \(d.targetLabel ?? "")",
+                         tooltip: "近12个月 \(ReportFormat.yi(d.trailingTwelve)) 亿元", innerTooltip: "1—\(r.month.month)月 \(ReportFormat.yi(d.exportsYearToDate)) 亿元")
         }
-        let y = r.districts.count * rowHeight + 8
-        s += "<rect x=\"\(left)\" y=\"\(y)\" width=\"10\" height=\"8\" fill=\"#ef9a9a\"/><text x=\"\(left + 14)\" y=\"\(y + 8)\">近12个月</text>"
-        s += "<rect x=\"\(left + 80)\" y=\"\(y + 2)\" width=\"10\" height=\"4\" fill=\"#b71c1c\"/><text x=\"\(left + 94)\" y=\"\(y + 8)\">1—\(r.month.month)月</text>"
-        s += "<line x1=\"\(left + 160)\" y1=\"\(y)\" x2=\"\(left + 160)\" y2=\"\(y + 9)\" stroke=\"#1b5e20\" stroke-width=\"2\"/><text x=\"\(left + 165)\" y=\"\(y + 8)\">行动计划目标（右侧数字：近12个月 / 目标）</text>\n"
-        return s + "</svg></figure>\n"
+        return "<figure>" + SVGChart.bars(bars, unit: .yi, title: "各区县出口与目标", series: "近12个月", innerSeries: "1—\(r.month.month)月",
+                                          markSeries: "行动计划目标（右侧数字：近12个月 / 目标）") + "</figure>\n"
     }
 
     func mixChart() -> String {
