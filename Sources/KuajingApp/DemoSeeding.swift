@@ -41,6 +41,9 @@ public struct DemoSeeding: Sendable {
         public var users: DemoUsers.Created?
     }
 
+    /// Rows per file of the generated extract (see `seed`).
+    static let rowsPerPart = 40_000
+
     public func seed(_ input: Input) async throws(AppError) -> Report {
         guard input.scale >= 1, input.scale <= 100 else { throw .invalidInput(field: "scale", location: nil, message: "应在 1 到 100 之间，实为 \(input.scale)") }
         let today = context.clock.today()
@@ -50,15 +53,23 @@ public struct DemoSeeding: Sendable {
         let ladders = try context.ladders()
         let timestamp = context.clock.timestamp()
         var report = try await context.withStore { store in
-            let world = DemoWorld.generate(seed: input.seed, scale: input.scale, through: through, enterpriseDivisor: input.enterpriseDivisor)
+            var world = DemoWorld.generate(seed: input.seed, scale: input.scale, through: through, enterpriseDivisor: input.enterpriseDivisor)
             try FileManager.default.createDirectory(atPath: input.directory, withIntermediateDirectories: true)
-            let csv = input.directory + "/demo-declarations-seed\(input.seed)-scale\(input.scale).csv"
-            try Data(world.declarationsCSV.utf8).write(to: URL(fileURLWithPath: csv), options: .atomic)
+            // The extract in parts of 40,000 rows, ingested one after the other (each its own
+            // message): the seeding holds one part's rows at a time, not the world's.
+            var parts: [String] = []
+            for (k, text) in world.declarationParts(rows: Self.rowsPerPart).enumerated() {
+                let path = input.directory + "/demo-declarations-seed\(input.seed)-scale\(input.scale)-part\(k + 1).csv"
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                parts.append(path)
+            }
+            world.declarationLines = []
+            let csv = parts.first ?? ""
             let claimsPath = input.directory + "/demo-claims-seed\(input.seed)-scale\(input.scale).csv"
             try Data(world.claimsCSV.utf8).write(to: URL(fileURLWithPath: claimsPath), options: .atomic)
             try await store.registry.upsert(world.enterprises)
             try await store.registry.addCreditFacts(world.creditFacts)
-            let ingest = try await TradeIngest.run(paths: [csv], store: store, validator: validator, progress: nil)
+            let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, progress: nil)
             // Manual indicators get a synthetic entry each (between 40% and 110% of the target), marked as such.
             var rng = SplitMix64(seed: input.seed &+ 99)
             let asOf = Day(year: through.year, month: through.month, day: Day.daysInMonth(year: through.year, month: through.month))!.iso
@@ -85,6 +96,7 @@ public struct DemoSeeding: Sendable {
             report.users = try await DemoUsers(context).create()
             if let id = report.users?.enterpriseID { try await CashOutDemo(context).seed(enterpriseID: id) }
         }
+        ReleasedMemory.returnToSystem()
         return report
     }
 }

@@ -45,13 +45,24 @@ public enum DemoWorld {
     public struct World: Sendable {
         public var enterprises: [EnterpriseRow]
         public var creditFacts: [CreditFact]
-        /// The declarations extract (CSV, UTF-8 with BOM), one row per enterprise, month and supervision code.
-        public var declarationsCSV: String
+        /// The declarations extract (CSV, UTF-8 with BOM): its header line, then one row per
+        /// enterprise, month and supervision code (`declarationParts` cuts it into files).
+        public var declarationLines: [String]
         public var rows: Int
         public var exportsFen: [String: [Int: Int64]]
         /// Support claims of some of the enterprises (shared/spec/claims.md), for the policy engine.
         public var claimsCSV: String
         public var claims: Int
+
+        /// The extract as files of at most `rows` rows each, the header on every one, in row order:
+        /// seeding ingests one part after another, so that it never holds more than a part's rows.
+        public func declarationParts(rows: Int) -> [String] {
+            guard let header = declarationLines.first else { return [] }
+            let body = declarationLines.dropFirst()
+            return stride(from: body.startIndex, to: body.endIndex, by: max(rows, 1)).map { start in
+                ([header] + body[start..<min(start + max(rows, 1), body.endIndex)]).joined(separator: "\n") + "\n"
+            }
+        }
     }
 
     /// Matters each city's enterprises claim in the demo (claims.md names where each is spoken of).
@@ -168,7 +179,7 @@ public enum DemoWorld {
                 }
             }
         }
-        return World(enterprises: enterprises, creditFacts: facts, declarationsCSV: lines.joined(separator: "\n") + "\n", rows: lines.count - 1,
+        return World(enterprises: enterprises, creditFacts: facts, declarationLines: lines, rows: lines.count - 1,
                      exportsFen: exportsFen, claimsCSV: claims.joined(separator: "\n") + "\n", claims: claims.count - 1)
     }
 
