@@ -9,7 +9,7 @@ let package = Package(
         .library(name: "KuajingDomain", targets: ["KuajingDomain"]),
         .library(name: "PolicyEngine", targets: ["PolicyEngine"]),
         .library(name: "TradeData", targets: ["TradeData"]),
-        .library(name: "TradeStore", targets: ["TradeStore"]),
+        .library(name: "Storage", targets: ["Storage"]),
         .library(name: "Monitoring", targets: ["Monitoring"]),
         .library(name: "KuajingApp", targets: ["KuajingApp"]),
     ],
@@ -46,9 +46,9 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
-        // The trade ledger: storage behind one protocol, SQLite (embedded default) and PostgreSQL.
+        // Storage behind one protocol, SQLite (embedded default) and PostgreSQL; a folder per context (trade, registry, plans, access, cash-out).
         .target(
-            name: "TradeStore",
+            name: "Storage",
             dependencies: [
                 "TradeData", "KuajingDomain", "CKuajingZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -58,14 +58,14 @@ let package = Package(
         // Monitoring the plans: targets and tasks as data, indicators from the ledger, progress, tiers, the monthly report.
         .target(
             name: "Monitoring",
-            dependencies: ["KuajingDomain", "PolicyEngine", "TradeStore", "CXlsxWriter"]
+            dependencies: ["KuajingDomain", "PolicyEngine", "Storage", "CXlsxWriter"]
         ),
         // The application layer: every use case as a typed function over the engines and the store,
         // one AppError, one AppConfiguration. No printing, no argument parsing.
         .target(
             name: "KuajingApp",
             dependencies: [
-                "KuajingDomain", "PolicyEngine", "TradeData", "TradeStore", "Monitoring",
+                "KuajingDomain", "PolicyEngine", "TradeData", "Storage", "Monitoring",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -96,19 +96,19 @@ let package = Package(
         // What every storage and application test shares: the engines, temporary databases, fixtures.
         .target(
             name: "KuajingTestSupport",
-            dependencies: ["KuajingApp", "TradeStore", "TradeData", "KuajingDomain", "PolicyEngine"],
+            dependencies: ["KuajingApp", "Storage", "TradeData", "KuajingDomain", "PolicyEngine"],
             path: "Tests/KuajingTestSupport"
         ),
         .testTarget(name: "KuajingDomainTests", dependencies: ["KuajingDomain"]),
         .testTarget(name: "TradeDataTests", dependencies: ["TradeData", "KuajingDomain", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "TradeStoreTests", dependencies: ["TradeStore", "TradeData", "KuajingApp", "KuajingTestSupport"]),
-        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "TradeStore", "KuajingTestSupport"]),
-        .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "TradeStore", "TradeData", "Monitoring", "KuajingTestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TradeData", "KuajingApp", "KuajingTestSupport"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "KuajingDomain", "KuajingApp", "Storage", "KuajingTestSupport"]),
+        .testTarget(name: "KuajingAppTests", dependencies: ["KuajingApp", "KuajingDomain", "Storage", "TradeData", "Monitoring", "KuajingTestSupport"]),
         .testTarget(
             name: "KuajingWebTests",
             dependencies: [
-                "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport", "TradeStore", "Monitoring",
+                "KuajingWeb", "KuajingApp", "KuajingDomain", "KuajingTestSupport", "Storage", "Monitoring",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,6 +1,6 @@
 import Foundation
 import KuajingDomain
-import TradeStore
+import Storage
 import Yams
 
 /// Every setting of the program, in one place. Each comes from, in order: a command-line flag, a

@@ -3,7 +3,7 @@ import KuajingDomain
 import Monitoring
 import PolicyEngine
 import TradeData
-import TradeStore
+import Storage
 
 /// What every use case runs with: the configuration, the clock, and the store it names. A server
 /// keeps one open store for its life (`shared`); a command opens it for one use case and closes it.

@@ -3,7 +3,7 @@ import KuajingDomain
 import Monitoring
 import PolicyEngine
 import TradeData
-import TradeStore
+import Storage
 
 /// The one error every use case throws. A front end maps its case (404, 422, 409, 403, 503; a
 /// command's exit code) and shows `message`, the Chinese sentence a user reads.

@@ -1,38 +1,38 @@
 import Monitoring
-import TradeStore
+import Storage
 
 // The storage value types that use cases take and return, named here so that a front end imports
 // `KuajingApp` and never the storage module itself.
-public typealias IngestCounts = TradeStore.IngestCounts
-public typealias QuarantineEntry = TradeStore.QuarantineEntry
-public typealias StatsBasis = TradeStore.StatsBasis
-public typealias StatsRow = TradeStore.StatsRow
-public typealias StatsDimension = TradeStore.TradeLedger.Dimension
-public typealias IndicatorEntry = TradeStore.IndicatorEntry
-public typealias TaskUpdate = TradeStore.TaskUpdate
-public typealias TaskState = TradeStore.TaskState
-public typealias AppliedMigration = TradeStore.AppliedMigration
-public typealias RollupVerification = TradeStore.RollupVerification
-public typealias PostgresTLSMode = TradeStore.PostgresTLSMode
-public typealias StoreLocation = TradeStore.Store.Location
-public typealias EnterpriseRow = TradeStore.EnterpriseRow
-public typealias CreditFact = TradeStore.CreditFact
-public typealias AccessLogEntry = TradeStore.AccessLogEntry
-public typealias MonitorRow = TradeStore.TradeRollups.MonitorRow
-public typealias MonitorDimension = TradeStore.TradeRollups.MonitorDimension
-public typealias MonitorFilter = TradeStore.TradeRollups.MonitorFilter
-public typealias VoucherRow = TradeStore.VoucherRow
-public typealias VoucherPoolBalance = TradeStore.VoucherPoolBalance
-public typealias ApplicationRow = TradeStore.ApplicationRow
-public typealias ReviewRow = TradeStore.ReviewRow
-public typealias EvidenceInfo = TradeStore.ApplicationBook.EvidenceInfo
-public typealias ProposedFact = TradeStore.ApplicationBook.FactRow
-public typealias BudgetRow = TradeStore.BudgetRow
-public typealias PayeeAccountRow = TradeStore.PayeeAccountRow
-public typealias PayoutLineRow = TradeStore.PayoutLineRow
-public typealias PayoutBatchRow = TradeStore.PayoutBatchRow
-public typealias AuditEntry = TradeStore.AuditEntry
-public typealias AuditCheckpoint = TradeStore.AuditCheckpoint
+public typealias IngestCounts = Storage.IngestCounts
+public typealias QuarantineEntry = Storage.QuarantineEntry
+public typealias StatsBasis = Storage.StatsBasis
+public typealias StatsRow = Storage.StatsRow
+public typealias StatsDimension = Storage.TradeLedger.Dimension
+public typealias IndicatorEntry = Storage.IndicatorEntry
+public typealias TaskUpdate = Storage.TaskUpdate
+public typealias TaskState = Storage.TaskState
+public typealias AppliedMigration = Storage.AppliedMigration
+public typealias RollupVerification = Storage.RollupVerification
+public typealias PostgresTLSMode = Storage.PostgresTLSMode
+public typealias StoreLocation = Storage.Store.Location
+public typealias EnterpriseRow = Storage.EnterpriseRow
+public typealias CreditFact = Storage.CreditFact
+public typealias AccessLogEntry = Storage.AccessLogEntry
+public typealias MonitorRow = Storage.TradeRollups.MonitorRow
+public typealias MonitorDimension = Storage.TradeRollups.MonitorDimension
+public typealias MonitorFilter = Storage.TradeRollups.MonitorFilter
+public typealias VoucherRow = Storage.VoucherRow
+public typealias VoucherPoolBalance = Storage.VoucherPoolBalance
+public typealias ApplicationRow = Storage.ApplicationRow
+public typealias ReviewRow = Storage.ReviewRow
+public typealias EvidenceInfo = Storage.ApplicationBook.EvidenceInfo
+public typealias ProposedFact = Storage.ApplicationBook.FactRow
+public typealias BudgetRow = Storage.BudgetRow
+public typealias PayeeAccountRow = Storage.PayeeAccountRow
+public typealias PayoutLineRow = Storage.PayoutLineRow
+public typealias PayoutBatchRow = Storage.PayoutBatchRow
+public typealias AuditEntry = Storage.AuditEntry
+public typealias AuditCheckpoint = Storage.AuditCheckpoint
 /// 市级: the payer of a budget that is the city's own.
-public let cityPayer = TradeStore.BudgetBook.cityPayer
-public typealias RequestOrigin = TradeStore.RequestOrigin
+public let cityPayer = Storage.BudgetBook.cityPayer
+public typealias RequestOrigin = Storage.RequestOrigin

@@ -2,7 +2,7 @@ import Foundation
 import KuajingDomain
 import Monitoring
 import TradeData
-import TradeStore
+import Storage
 
 /// `kuajing demo seed`: the synthetic world (模拟数据) into the store, through the same ingest path
 /// as real extracts: registry and credit facts first, then the declarations extract, then the

@@ -3,7 +3,7 @@ import KuajingDomain
 import Monitoring
 import PolicyEngine
 import TradeData
-import TradeStore
+import Storage
 
 /// 梯度培育库: tier moves recomputed from the rollups, and a city's tiers in a month.
 public struct TierRegister: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import Monitoring
-import TradeStore
+import Storage
 
 /// The action plans as data: list, one plan, and the check of their quotations and scopes.
 public struct PlanCatalog: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import KuajingDomain
 import PolicyEngine
 import TradeData
-import TradeStore
+import Storage
 
 /// Reads, validates and stores CEB messages and declarations extracts: about a thousand records a
 /// transaction, unreadable files kept and quarantined, then the rollups of the months touched.

@@ -2,7 +2,7 @@ import Foundation
 import KuajingApp
 import KuajingTestSupport
 import Testing
-@testable import TradeStore
+@testable import Storage
 
 /// Errors of every layer arrive as one AppError a front end can map.
 @Suite struct AppErrorTests {

@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// Cash-out from application to payout, each role doing its part, on each engine; every step in
 /// the audit chain, which `audit verify` recomputes and which fails on every kind of tampering.

@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// 64 concurrent read-then-write transactions through KuajingApp on one shared store: each reads a
 /// task's state, decides its write from what it read, and writes only if the task is still at the

@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// Issue 19, item 3: an upload adds or changes only what is the sender's. A 萧山区 user's
 /// declarations extract that names a 滨江区 declaration is refused whole, each such line named with

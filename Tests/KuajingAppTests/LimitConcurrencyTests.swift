@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// Every limit the engine applies to an application holds for applications filed at the same time:
 /// 16 filings of one enterprise at once give exactly what the same filings give one after the

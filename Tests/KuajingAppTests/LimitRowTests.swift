@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// The limits as rows of the database (migration 13): a reduction gives its headroom back, a
 /// first rejection holds until its objection period is over, an objection is re-decided against

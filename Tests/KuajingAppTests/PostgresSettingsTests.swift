@@ -2,7 +2,7 @@ import Foundation
 import KuajingApp
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// TLS to PostgreSQL is a setting: `prefer` falls back to plain on a server without TLS, `require`
 /// refuses it with a clear message, and a mode that does not exist is named.

@@ -2,7 +2,7 @@ import Foundation
 import KuajingApp
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 let kuajingBinary = Repository.root + "/.build/debug/kuajing"
 

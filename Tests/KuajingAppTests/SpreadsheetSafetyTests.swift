@@ -4,7 +4,7 @@ import KuajingDomain
 import KuajingTestSupport
 import Monitoring
 import Testing
-import TradeStore
+import Storage
 
 /// Issue 19, item 5: the files the platform writes open safely. The payment file of a batch whose
 /// payee text begins like a formula is opened by LibreOffice Calc (headless, CSV import with formula

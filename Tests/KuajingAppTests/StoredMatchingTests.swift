@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingTestSupport
 import Testing
 import TradeData
-import TradeStore
+import Storage
 
 /// 三单对碰 over the stored ledger gives what matching the accepted records of the same messages gives.
 enum StoredMatching {

@@ -3,7 +3,7 @@ import KuajingApp
 import KuajingDomain
 import KuajingTestSupport
 import Testing
-import TradeStore
+import Storage
 
 /// 运力券 (杭州 附件（七）) enforced by the database: concurrent requests from many enterprises against
 /// a batch smaller than the demand, on each engine; idempotency; the same vouchers as `kuajing calc`.

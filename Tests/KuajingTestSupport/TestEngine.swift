@@ -4,7 +4,7 @@ import KuajingDomain
 import PolicyEngine
 import Testing
 import TradeData
-import TradeStore
+import Storage
 
 /// The repository and the reference data that travels with it (no `../shared` needed).
 public enum Repository {

@@ -10,7 +10,7 @@ import NIOCore
 import Testing
 import Monitoring
 import HummingbirdBcrypt
-import TradeStore
+import Storage
 
 /// Issue 19: no input takes the server down, a file the platform writes opens safely, passwords as
 /// NIST SP 800-63B asks.

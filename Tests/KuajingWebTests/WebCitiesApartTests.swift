@@ -8,7 +8,7 @@ import KuajingTestSupport
 import KuajingWeb
 import NIOCore
 import Testing
-import TradeStore
+import Storage
 
 /// Two cities in one store, through the web layer (issue 18, item 9): 台州's administrator,
 /// analyst and auditor neither see nor change any of 杭州's objects, on the API and on the pages,

@@ -5,7 +5,7 @@ import Testing
 @testable import KuajingDomain
 @testable import Monitoring
 import TradeData
-import TradeStore
+import Storage
 
 /// A small demo world (a tenth of the enterprises) through the real ingest path, on each engine.
 enum MonitoringLedgerTests {

@@ -4,7 +4,7 @@ import HummingbirdBcrypt
 import KuajingDomain
 import Monitoring
 import Synchronization
-import TradeStore
+import Storage
 
 /// Users, sign-in, sessions, bearer tokens and the access log. Passwords are hashed with bcrypt on a
 /// thread of their own (never on the caller's executor or an event loop); session and bearer tokens

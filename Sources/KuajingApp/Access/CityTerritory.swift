@@ -1,7 +1,7 @@
 import Foundation
 import Monitoring
 import PolicyEngine
-import TradeStore
+import Storage
 
 /// Cities kept apart: every object of the cash-out side belongs to a city, through the enterprise
 /// (its district) or the policy (its territory). These are the checks the use cases make; the

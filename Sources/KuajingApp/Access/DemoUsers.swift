@@ -1,5 +1,5 @@
 import Foundation
-import TradeStore
+import Storage
 
 /// The demo users of `../shared/spec/web-api.md`, one per role, on the synthetic world of 杭州市.
 /// Their password is `KUAJING_DEMO_PASSWORD` when set, else a new random one (printed at start).

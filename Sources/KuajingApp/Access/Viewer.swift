@@ -1,6 +1,6 @@
 import Foundation
 import Monitoring
-import TradeStore
+import Storage
 
 /// The five roles of the platform (`../shared/spec/web-api.md`).
 public enum Role: String, Sendable, CaseIterable, Codable {

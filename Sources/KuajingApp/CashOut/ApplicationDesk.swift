@@ -2,7 +2,7 @@ import Foundation
 import KuajingDomain
 import PolicyEngine
 import TradeData
-import TradeStore
+import Storage
 
 /// 申报, 免申即享 and 审核: an enterprise files a claim with its evidence and sees at once what the
 /// engine grants and why; the platform proposes what it already holds and the enterprise confirms;

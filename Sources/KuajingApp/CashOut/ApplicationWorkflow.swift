@@ -1,5 +1,5 @@
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// What a person may do to an application now.
 public enum ApplicationAction: String, Sendable, CaseIterable {

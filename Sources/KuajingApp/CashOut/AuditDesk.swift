@@ -1,6 +1,6 @@
 import Foundation
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// The audit trail, for the auditor and for `kuajing audit`: the entries and the signed checkpoints,
 /// a checkpoint on demand, and the verification that recomputes everything.

@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import PolicyEngine
-import TradeStore
+import Storage
 
 /// Budgets per policy, measure, year and payer (市级, or a district), set and released by the
 /// 市级管理员; everyone on the bureau's side sees the live balances, with released, reserved,

@@ -1,6 +1,6 @@
 import Foundation
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// The demo world's money (模拟数据): budgets for 杭州's measures this year and last, for the city
 /// and 滨江区, half released; a confirmed synthetic payee account for each demo enterprise user.

@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import PolicyEngine
-import TradeStore
+import Storage
 
 /// The policy engine deciding applications from the limit rows, and replayed over an enterprise's
 /// applications in server order (`application.id`, the sequence of filing).

@@ -2,7 +2,7 @@ import Foundation
 import KuajingDomain
 import Monitoring
 import TradeData
-import TradeStore
+import Storage
 
 /// Payouts: the enterprise enters its payee account with evidence, the bureau confirms it; the
 /// 市级管理员 freezes approved awards into a payment batch whose file a finance office can use

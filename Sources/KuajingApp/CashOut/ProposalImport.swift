@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import TradeData
-import TradeStore
+import Storage
 
 /// 免申即享: an insurer's 出口信保 premium list or a logistics provider's 运力 contracts (the CSV
 /// files of web-api.md), imported by the 市级管理员. Each premium becomes a proposal that the

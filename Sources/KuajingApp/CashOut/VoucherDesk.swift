@@ -2,7 +2,7 @@ import TradeData
 import Foundation
 import KuajingDomain
 import PolicyEngine
-import TradeStore
+import Storage
 
 /// 运力券 (杭州 附件（七）) on the platform: the administrator opens batches, an enterprise user
 /// requests vouchers for its own enterprise with an idempotency key, everyone signed in sees the

@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import Monitoring
-import TradeStore
+import Storage
 
 /// 企业库: enterprises by name or 统一社会信用代码 and an enterprise's profile, within the viewer's
 /// scope. The scope is part of each query's WHERE clause: an enterprise outside it is "not found",

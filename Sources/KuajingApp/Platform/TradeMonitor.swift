@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import Monitoring
-import TradeStore
+import Storage
 
 /// 运行监测: the rollups filtered by supervision code, direction, period, district and destination,
 /// grouped as asked, limited to the viewer's districts in the query itself. An enterprise user sees

@@ -1,6 +1,6 @@
 import Foundation
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// Feeds the registry into a claims ledger (shared/spec/claims.md) before the policy engine reads it:
 /// for each claim whose enterprise is registered, the credit facts in force on the claim's date and

@@ -1,6 +1,6 @@
 import Foundation
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// A synthetic world (模拟数据) for demonstration and benchmarks: enterprises with valid
 /// 统一社会信用代码 in the districts of 杭州, 台州 and 平湖, a heavy-tailed spread of their trade,

@@ -1,4 +1,4 @@
-import TradeStore
+import Storage
 
 /// What the monitoring reads, all of it from the maintained rollups (never the ledger's rows), through
 /// the store's contexts (no SQL here). A report asks the same figures for many scopes (a city, its

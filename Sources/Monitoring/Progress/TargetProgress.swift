@@ -1,5 +1,5 @@
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// Where a target stands in a month: the value now, the share of the target, the share of time
 /// gone, a projection to the deadline with the method named, and a status whose rule is

@@ -1,5 +1,5 @@
 import KuajingDomain
-import TradeStore
+import Storage
 
 /// A task of a plan as the bureau follows it: its owner (the lead unit), the latest status and its
 /// updates, the dates it is due by (杭州 19's steps, 浙江's 完成时间), and whether it is overdue.

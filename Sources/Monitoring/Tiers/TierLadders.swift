@@ -1,7 +1,7 @@
 import Foundation
 import KuajingDomain
 import PolicyEngine
-import TradeStore
+import Storage
 
 /// The 梯度培育库 ladders (config/tiers.yaml): per city, named tiers over thresholds of trailing
 /// twelve-month trade. Tier 0 is below the first threshold; tier k is over the k-th ("超" is strict).

@@ -4,7 +4,7 @@ import KuajingDomain
 import KuajingTestSupport
 import Testing
 @testable import TradeData
-@testable import TradeStore
+@testable import Storage
 
 /// The rollups are kept by delta: random sequences of new inventories, replacements (appType 2),
 /// removals (appType 3), receipts, declarations (new, replaced, duplicated) and registry changes,

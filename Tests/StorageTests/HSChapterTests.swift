@@ -2,7 +2,7 @@ import Foundation
 import KuajingTestSupport
 import Testing
 @testable import TradeData
-@testable import TradeStore
+@testable import Storage
 
 /// The HS chapter of the 运行监测: an inventory is filed under the chapter of its line of largest
 /// value; the district rollup carries the chapter, on each engine.

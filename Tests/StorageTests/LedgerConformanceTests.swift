@@ -4,7 +4,7 @@ import KuajingApp
 import KuajingTestSupport
 import Testing
 @testable import TradeData
-@testable import TradeStore
+@testable import Storage
 
 let samples = Repository.samples
 

@@ -3,7 +3,7 @@ import KuajingDomain
 import KuajingTestSupport
 import Testing
 @testable import TradeData
-@testable import TradeStore
+@testable import Storage
 
 /// Several messages in one transaction store exactly what the same messages store one transaction
 /// each: the new records that the ledger holds back to write together (`LedgerWriteSession`) are

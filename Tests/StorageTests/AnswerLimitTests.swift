@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TradeStore
+@testable import Storage
 
 /// The first statement to PostgreSQL races a timer (`PostgresBackend.within`): at the limit the
 /// caller hears `unavailable` at once, even when the statement does not notice its cancellation
