@@ -51,19 +51,30 @@ import Storage
         #expect(header.contains("filename*=UTF-8''a%22%3B%20filename%3D%22evil.exe"), "\(header)")
     }
 
-    /// JSON types as declared: a number is never a boolean and a boolean never a number (on Linux
-    /// Foundation, `NSNumber(1) is Bool` holds, which took `{"amount":1}` for a boolean).
+    /// JSON types as declared by the typed bodies: a number is never a boolean and a boolean never
+    /// a number or a string; a number keeps the text it was written with (exact, no `Double`); a
+    /// missing or mistyped field is named.
     @Test func jsonNumbersAndBooleansAreToldApart() throws {
-        let o = try #require(try JSONSerialization.jsonObject(with: Data(#"{"amount":1,"zero":0,"yes":true,"no":false,"text":"12.50"}"#.utf8)) as? [String: Any])
-        #expect(try API.text(o["amount"], "amount") == "1")
-        #expect(try API.text(o["zero"], "zero") == "0")
-        #expect(try API.text(o["text"], "text") == "12.50")
-        #expect(throws: AppError.self) { _ = try API.text(o["yes"], "yes") }
-        #expect(try API.boolean(o["no"], "no", default: true) == false)
-        #expect(try API.boolean(o["yes"], "yes", default: false) == true)
-        #expect(try API.boolean(nil, "missing", default: true) == true)
-        #expect(throws: AppError.self) { _ = try API.boolean(o["zero"], "zero", default: true) }
-        #expect(throws: AppError.self) { _ = try API.boolean(o["text"], "text", default: true) }
+        func release(_ json: String) throws(AppError) -> String { try APIBody.decode(ReleaseBody.self, from: Data(json.utf8)).amount.text }
+        func confirm(_ json: String) throws(AppError) -> Bool? { try APIBody.decode(ConfirmationBody.self, from: Data(json.utf8)).confirm }
+        #expect(try release(#"{"amount":1}"#) == "1")
+        #expect(try release(#"{"amount":0}"#) == "0")
+        #expect(try release(#"{"amount":"12.50"}"#) == "12.50")
+        #expect(try release(#"{"amount":12345678901234567.89}"#) == "12345678901234567.89", "a long number stays exact")
+        #expect(throws: AppError.invalidInput(field: "amount", location: "请求正文", message: "应为字符串或数字")) { _ = try release(#"{"amount":true}"#) }
+        #expect(throws: AppError.invalidInput(field: "amount", location: "请求正文", message: "缺少必填字段")) { _ = try release(#"{}"#) }
+        #expect(throws: AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")) { _ = try release(#"[1]"#) }
+        #expect(try confirm(#"{"confirm":false}"#) == false)
+        #expect(try confirm(#"{"confirm":true}"#) == true)
+        #expect(try confirm(#"{}"#) == nil)
+        #expect(throws: AppError.invalidInput(field: "confirm", location: "请求正文", message: "应为 true 或 false")) { _ = try confirm(#"{"confirm":0}"#) }
+        #expect(throws: AppError.self) { _ = try confirm(#"{"confirm":"true"}"#) }
+        // Any other field of an application is an attribute of its claim, a string or a number.
+        let a = try APIBody.decode(ApplicationBody.self, from: Data(#"{"enterprise_id":"E","matter":"m","date":"2025-01-01","amount":300000,"items":3,"attributes":{"market":"EU"},"claim_id":"x"}"#.utf8))
+        #expect(a.attributes == ["items": TextValue("3"), "market": TextValue("EU")] && a.evidence.isEmpty && a.amount.text == "300000")
+        #expect(throws: AppError.invalidInput(field: "attributes.market", location: "请求正文", message: "应为字符串或数字")) {
+            _ = try APIBody.decode(ApplicationBody.self, from: Data(#"{"enterprise_id":"E","matter":"m","date":"2025-01-01","amount":1,"attributes":{"market":[1]}}"#.utf8))
+        }
     }
 
     /// Free text with a control or invisible format character is refused, naming the code point.

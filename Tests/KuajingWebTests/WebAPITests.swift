@@ -18,6 +18,32 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any])
     }
 
+    /// Each JSON request body the API decodes is the one its OpenAPI schema declares: the same
+    /// fields, the same required ones.
+    @Test func everyRequestBodyIsItsSchema() throws {
+        let doc = try Self.openAPI()
+        let schemas = try #require((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        let bodies: [(APIOperation, any APIRequestBody.Type)] = [
+            (.openVoucherBatch, VoucherBatchBody.self), (.requestVoucher, VoucherRequestBody.self), (.cancelVoucher, ReasonBody.self),
+            (.objectToApplication, ReasonBody.self), (.reviewApplication, ReviewBody.self), (.confirmProposal, ConfirmationBody.self),
+            (.setBudget, BudgetBody.self), (.releaseBudget, ReleaseBody.self), (.enterPayeeAccount, PayeeBody.self), (.markPayoutPaid, PaymentBody.self),
+            (.submitApplication, ApplicationBody.self),
+        ]
+        let paths = try #require(doc["paths"] as? [String: [String: Any]])
+        var withJSONBodies: Set<String> = []
+        for op in APIOperation.allCases {
+            let operation = try #require(paths[op.path]?[op.method.rawValue.lowercased()] as? [String: Any])
+            guard let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any], var schema = (content["application/json"] as? [String: Any])?["schema"] as? [String: Any] else { continue }
+            if let ref = schema["$ref"] as? String { schema = try #require(schemas[String(ref.split(separator: "/").last ?? "")] as? [String: Any]) }
+            guard let properties = schema["properties"] as? [String: Any], !properties.isEmpty else { continue }   // calculateClaims: a claims ledger
+            withJSONBodies.insert(op.rawValue)
+            let body = try #require(bodies.first { $0.0 == op }?.1, "\(op.rawValue) decodes a typed body")
+            #expect(Set(properties.keys) == Set(body.fields), "\(op.rawValue): schema \(properties.keys.sorted()), type \(body.fields.sorted())")
+            #expect(Set(schema["required"] as? [String] ?? []) == body.required, "\(op.rawValue): required")
+        }
+        #expect(withJSONBodies == Set(bodies.map(\.0.rawValue)), "every typed body belongs to an operation with that schema")
+    }
+
     /// A description of no operation, or an operation without one, is refused when the document is built.
     @Test func theDocumentAndTheTableAgree() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Repository.root + "/web/openapi.json"))

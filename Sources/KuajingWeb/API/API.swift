@@ -177,25 +177,11 @@ struct API: Sendable {
     // MARK: 运力券
 
     /// A JSON object body (at most 1 MiB) with string or number fields; a malformed body is a 422.
-    static func object(_ request: Request) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for (k, v) in try await document(request) {
-            guard !(v is NSNull) else { throw AppError.invalidInput(field: k, location: "请求正文", message: "应为字符串或数字") }
-            out[k] = try scalar(v, k)
-        }
-        return out
-    }
-
-    static func field(_ o: [String: String], _ name: String) throws(AppError) -> String {
-        guard let v = o[name] else { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") }
-        return v
-    }
-
     struct BatchAnswer: Encodable { var batch_id: Int64; var remaining_limit: String }
 
     func openVoucherBatch(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
-        let o = try await Self.object(request)
-        let input = VoucherDesk.BatchInput(policy: try Self.field(o, "policy"), amount: try Self.field(o, "amount"), opensAt: try Self.field(o, "opens_at"), label: try Self.field(o, "label"))
+        let b = try await APIBody.decode(VoucherBatchBody.self, from: request)
+        let input = VoucherDesk.BatchInput(policy: b.policy, amount: b.amount.text, opensAt: b.opens_at, label: b.label)
         let done = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).openBatch(viewer, input) }
         try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "开放运力券批次 \(done.id)：\(input.label) \(input.amount) 元")
         return try Reply.json(BatchAnswer(batch_id: done.id, remaining_limit: Fen(done.room).plain), status: .created)
@@ -227,10 +213,9 @@ struct API: Sendable {
 
     func requestVoucher(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? ""
-        let o = try await Self.object(request)
-        let input = VoucherDesk.RequestInput(policy: o["policy"], enterpriseID: try Self.field(o, "enterprise_id"), contractNo: try Self.field(o, "contract_no"),
-                                             contractAmount: try Self.field(o, "contract_amount"), provider: try Self.field(o, "provider"), date: try Self.field(o, "date"),
-                                             idempotencyKey: key)
+        let b = try await APIBody.decode(VoucherRequestBody.self, from: request)
+        let input = VoucherDesk.RequestInput(policy: b.policy, enterpriseID: b.enterprise_id, contractNo: b.contract_no, contractAmount: b.contract_amount.text,
+                                             provider: b.provider, date: b.date, idempotencyKey: key)
         let answer = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).request(viewer, input) }
         switch answer {
         case let .issued(row, replayed): return try Reply.json(Self.answer(row), status: replayed ? .ok : .created)

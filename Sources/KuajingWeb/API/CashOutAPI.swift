@@ -19,8 +19,7 @@ extension API {
 
     func cancelVoucher(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "voucher_id")
-        let o = try await Self.document(request)
-        let reason = try Self.text(o["reason"], "reason")
+        let reason = try await APIBody.decode(ReasonBody.self, from: request).reason.text
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).cancel(viewer, voucher: id, reason: reason) }
         return try Reply.json(Self.answer(row))
     }
@@ -31,46 +30,6 @@ extension API {
         }
         return id
     }
-
-    /// A JSON object body (at most 1 MiB) as parsed: values may be scalars, lists or objects; a
-    /// malformed body is a 422.
-    static func document(_ request: Request) async throws -> [String: Any] {
-        var request = request
-        let body = try await request.collectBody(upTo: WebLimits.formBytes)
-        guard let any = try? JSONSerialization.jsonObject(with: Data(buffer: body)), let object = any as? [String: Any] else {
-            throw AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")
-        }
-        return object
-    }
-
-    /// A JSON string or number as text. JSON `true`/`false` are refused here: Foundation hands
-    /// numbers and booleans back as `NSNumber`, and on Linux `1 is Bool` holds, so a boolean is told
-    /// apart by its storage type (`c`), never by a cast.
-    static func scalar(_ v: Any?, _ name: String, required: Bool = true) throws(AppError) -> String? {
-        switch v {
-        case nil, is NSNull: if required { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") } else { return nil }
-        case let s as String: return s
-        case let n as NSNumber where !isBoolean(n): return n.stringValue
-        default: throw .invalidInput(field: name, location: "请求正文", message: "应为字符串或数字")
-        }
-    }
-
-    /// A required JSON string or number as text (missing: a 422 naming the field).
-    static func text(_ v: Any?, _ name: String) throws(AppError) -> String {
-        guard let t = try scalar(v, name, required: true) else { throw .invalidInput(field: name, location: "请求正文", message: "缺少必填字段") }
-        return t
-    }
-
-    /// A JSON boolean (`true`/`false` only; a number or a string is refused, as OpenAPI declares).
-    static func boolean(_ v: Any?, _ name: String, default fallback: Bool) throws(AppError) -> Bool {
-        switch v {
-        case nil, is NSNull: return fallback
-        case let n as NSNumber where isBoolean(n): return n.boolValue
-        default: throw .invalidInput(field: name, location: "请求正文", message: "应为 true 或 false")
-        }
-    }
-
-    static func isBoolean(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
 
     /// The body of a raw upload (evidence, a facts CSV): at most `limit` bytes.
     static func rawBody(_ request: Request, limit: Int) async throws -> [UInt8] {
@@ -111,19 +70,9 @@ extension API {
     }
 
     func submitApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
-        let o = try await Self.document(request)
-        var attributes: [String: String] = [:]
-        if let extra = o["attributes"] {
-            guard let map = extra as? [String: Any] else { throw AppError.invalidInput(field: "attributes", location: "请求正文", message: "应为对象") }
-            for (k, v) in map { attributes[k] = try Self.scalar(v, "attributes.\(k)") }
-        }
-        // As in claims.md, any other field is an attribute of the claim.
-        for (k, v) in o where !["enterprise_id", "matter", "date", "amount", "evidence", "attributes", "claim_id", "enterprise_name", "district"].contains(k) {
-            attributes[k] = try Self.scalar(v, k)
-        }
-        guard let evidence = (o["evidence"] ?? []) as? [String] else { throw AppError.invalidInput(field: "evidence", location: "请求正文", message: "应为证明材料 SHA-256 的列表") }
-        let input = ApplicationDesk.Submission(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), matter: try Self.text(o["matter"], "matter"),
-                                               date: try Self.text(o["date"], "date"), amount: try Self.text(o["amount"], "amount"), attributes: attributes, evidence: evidence)
+        let b = try await APIBody.decode(ApplicationBody.self, from: request)
+        let input = ApplicationDesk.Submission(enterpriseID: b.enterprise_id, matter: b.matter, date: b.date, amount: b.amount.text,
+                                               attributes: b.attributes.mapValues(\.text), evidence: b.evidence)
         let filed = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).submit(viewer, input) }
         return try Reply.json(Self.answer(filed.application), status: .created)
     }
@@ -161,27 +110,25 @@ extension API {
 
     func reviewApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
-        let o = try await Self.document(request)
-        guard let decision = ApplicationDesk.Decision(rawValue: try Self.text(o["decision"], "decision")) else {
+        let b = try await APIBody.decode(ReviewBody.self, from: request)
+        guard let decision = ApplicationDesk.Decision(rawValue: b.decision) else {
             throw AppError.invalidInput(field: "decision", location: "请求正文", message: "应为 approve、reduce 或 reject")
         }
-        let input = ApplicationDesk.ReviewInput(decision: decision, amount: try Self.scalar(o["amount"], "amount", required: false), reason: try Self.text(o["reason"], "reason"))
+        let input = ApplicationDesk.ReviewInput(decision: decision, amount: b.amount?.text, reason: b.reason.text)
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).review(viewer, id: id, input) }
         return try Reply.json(Self.answer(row))
     }
 
     func objectToApplication(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
-        let o = try await Self.document(request)
-        let reason = try Self.text(o["reason"], "reason")
+        let reason = try await APIBody.decode(ReasonBody.self, from: request).reason.text
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).object(viewer, id: id, reason: reason) }
         return try Reply.json(Self.answer(row))
     }
 
     func confirmProposal(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "application_id")
-        let o = try await Self.document(request)
-        let accept = try Self.boolean(o["confirm"], "confirm", default: true)
+        let accept = try await APIBody.decode(ConfirmationBody.self, from: request).confirm ?? true
         let row = try await site.access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(site.app).answerProposal(viewer, id: id, confirm: accept) }
         return try Reply.json(Self.answer(row))
     }
@@ -217,18 +164,16 @@ extension API {
     }
 
     func setBudget(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
-        let o = try await Self.document(request)
-        guard let year = Int(try Self.text(o["year"], "year")) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
-        let input = BudgetDesk.Allocation(policy: try Self.text(o["policy"], "policy"), measure: try Self.text(o["measure"], "measure"), year: year,
-                                          payer: try Self.text(o["payer"], "payer"), amount: try Self.text(o["amount"], "amount"))
+        let body = try await APIBody.decode(BudgetBody.self, from: request)
+        guard let year = Int(body.year.text) else { throw AppError.invalidInput(field: "year", location: "请求正文", message: "应为年份") }
+        let input = BudgetDesk.Allocation(policy: body.policy, measure: body.measure, year: year, payer: body.payer, amount: body.amount.text)
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).allocate(viewer, input) }
         return try Reply.json(Self.answer(b), status: .created)
     }
 
     func releaseBudget(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "budget_id")
-        let o = try await Self.document(request)
-        let amount = try Self.text(o["amount"], "amount")
+        let amount = try await APIBody.decode(ReleaseBody.self, from: request).amount.text
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await BudgetDesk(site.app).release(viewer, id: id, amount: amount) }
         return try Reply.json(Self.answer(b))
     }
@@ -236,10 +181,8 @@ extension API {
     struct PayeeAnswer: Encodable { var payee_id: Int64; var enterprise_id: String; var bank: String; var account_no: String; var holder: String; var status: String }
 
     func enterPayeeAccount(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
-        let o = try await Self.document(request)
-        let input = PayoutDesk.PayeeInput(enterpriseID: try Self.text(o["enterprise_id"], "enterprise_id"), bank: try Self.text(o["bank"], "bank"),
-                                          accountNo: try Self.text(o["account_no"], "account_no"), holder: try Self.text(o["holder"], "holder"),
-                                          evidence: try Self.scalar(o["evidence"], "evidence", required: false))
+        let b = try await APIBody.decode(PayeeBody.self, from: request)
+        let input = PayoutDesk.PayeeInput(enterpriseID: b.enterprise_id, bank: b.bank, accountNo: b.account_no.text, holder: b.holder, evidence: b.evidence)
         let p = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).enterPayee(viewer, input) }
         return try Reply.json(PayeeAnswer(payee_id: p.id, enterprise_id: p.enterpriseID, bank: p.bank, account_no: p.accountNo, holder: p.holder, status: p.status), status: .created)
     }
@@ -265,8 +208,7 @@ extension API {
 
     func markPayoutPaid(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let id = try Self.id(context, "batch_id")
-        let o = try await Self.document(request)
-        let reference = try Self.text(o["reference"], "reference")
+        let reference = try await APIBody.decode(PaymentBody.self, from: request).reference.text
         let b = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).markPaid(viewer, batch: id, reference: reference) }
         return try Reply.json(PayoutAnswer(batch_id: b.id, status: b.status, total: Fen(b.totalFen).plain, lines: b.lines, file_sha256: b.fileSHA256,
                                            checkpoint_sequence: b.auditSequence, checkpoint_head: b.auditHead, skipped_applications: []))
