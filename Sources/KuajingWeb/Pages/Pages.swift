@@ -20,7 +20,7 @@ extension Site {
         router.get(Route.policies.pattern) { request, context in try await policies(request, context) }
         router.get(Route.policy("").pattern) { request, context in try await policy(request, context) }
         router.get(Route.compare.pattern) { request, context in try await compare(request, context) }
-        router.get(Route.calculator.pattern) { request, context in try await calculator(request, context, form: nil) }
+        router.get(Route.calculator.pattern) { request, context in try await calculator(request, context, form: CalculatorForm(nil)) }
         router.post(Route.calculator.pattern) { request, context in try await calculate(request, context) }
         router.get(Route.imports.pattern) { request, context in try await imports(request, context, outcome: nil) }
         router.post(Route.imports.pattern) { request, context in try await upload(request, context) }
