@@ -29,7 +29,7 @@ extension Site {
     }
 
     func monitor(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context)
+        let viewer = try await access.viewer(request, context, permission: .readMonitor)
         let monitor = TradeMonitor(app)
         let asked = try Self.monitorRequest(request, defaultBy: viewer.role == .enterprise ? "month,direction" : "month,code")
         let enterprise = request.uri.queryParameters.get("enterprise").flatMap { $0.isEmpty ? nil : String($0) }
@@ -56,30 +56,56 @@ extension Site {
         return try views.page(content: content, title: "运行监测", current: .monitor, context: context, synthetic: await synthetic())
     }
 
-    /// The 运行监测 content for a table: it holds the viewer's scope and query only (no CSRF token, no name).
-    func monitorContent(_ viewer: Viewer, table: TradeMonitor.Table, asked: (dimensions: [MonitorDimension], filter: MonitorFilter), query: String) throws -> String {
-        let enterprise = table.scope == viewer.scopeName ? "" : table.scope
-        let names = try app.codeTables().byField["country"]?.codes ?? [:]
-        let rows = table.rows.prefix(2000).map { r -> [String: Any] in
-            let keys = TradeMonitor.displayKeys(r, of: table, countries: names)
-            return ["keys": keys.map { ["v": $0] }, "records": "\(r.records)", "yuan": Fen(r.fen).grouped, "wan": Show.wan(r.fen)]
-        }
+    /// The 运行监测 view: it holds the viewer's scope and query only (no CSRF token, no name), so its
+    /// rendering is cached.
+    struct MonitorView: PageView {
+        static let template = "monitor"
+        struct Cell: Sendable { var v: String }
+        struct Header: Sendable { var h: String }
+        struct Row: Sendable { var keys: [Cell]; var records, yuan, wan: String }
+        struct Check: Sendable { var value, label: String; var checked: Bool }
+        struct Option: Sendable { var value: String; var selected: Bool }
+        var scope, basis, latest: String
+        var headers: [Header]
+        var rows: [Row]
+        var truncated: Bool
+        var count, totalYuan, totalRecords, chart, csvLink, xlsxLink: String
+        var dimensions: [Check]
+        var codes: [Check]
+        var directionE, directionI: Bool
+        var from, to, country, enterprise, chapter: String
+        var districtOptions: [Option]
+        var showDistricts, enterpriseOnly: Bool
+    }
+
+    static let monitorRowsShown = 2000
+
+    static func monitorView(_ viewer: Viewer, table: TradeMonitor.Table, asked: (dimensions: [MonitorDimension], filter: MonitorFilter), query: String,
+                            countries: [String: String]) -> MonitorView {
         let dims = Set(asked.dimensions)
-        let model: [String: Any] = [
-            "scope": table.scope, "basis": table.basis, "latest": table.latestMonth ?? "（暂无数据）",
-            "headers": (table.dimensions.isEmpty ? ["范围"] : table.dimensions.map(TradeMonitor.header)).map { ["h": $0] },
-            "rows": rows, "truncated": table.rows.count > 2000, "count": "\(table.rows.count)",
-            "totalYuan": Fen(table.totalFen).grouped, "totalRecords": "\(table.totalRecords)",
-            "chart": Self.monthChart(table), "csvLink": Route.monitor.link + "?" + Self.replacingFormat(query, "csv"),
-            "xlsxLink": Route.monitor.link + "?" + Self.replacingFormat(query, "xlsx"),
-            "dimensions": MonitorDimension.allCases.map { ["value": $0.rawValue, "label": TradeMonitor.header($0), "checked": dims.contains($0)] },
-            "codes": ["9610", "9710", "9810", "1210"].map { ["value": $0, "label": MonthlyReportView.codeNames[$0] ?? $0, "checked": asked.filter.codes.contains($0)] },
-            "directionE": asked.filter.direction == "E", "directionI": asked.filter.direction == "I",
-            "from": asked.filter.fromMonth ?? "", "to": asked.filter.toMonth ?? "", "country": asked.filter.country ?? "", "enterprise": enterprise, "chapter": asked.filter.chapters.joined(separator: ","),
-            "districtOptions": viewer.districts.filter { $0 != viewer.city }.map { ["value": $0, "selected": asked.filter.districts?.first == $0] },
-            "showDistricts": viewer.role != .enterprise && viewer.role != .district, "enterpriseOnly": viewer.role == .enterprise,
-        ]
-        return try views.render(model, template: "monitor")
+        return MonitorView(
+            scope: table.scope, basis: table.basis, latest: table.latestMonth ?? "（暂无数据）",
+            headers: (table.dimensions.isEmpty ? ["范围"] : table.dimensions.map(TradeMonitor.header)).map { .init(h: $0) },
+            rows: table.rows.prefix(monitorRowsShown).map { r in
+                .init(keys: TradeMonitor.displayKeys(r, of: table, countries: countries).map { .init(v: $0) }, records: "\(r.records)", yuan: Fen(r.fen).grouped, wan: Show.wan(r.fen))
+            },
+            truncated: table.rows.count > monitorRowsShown, count: "\(table.rows.count)",
+            totalYuan: Fen(table.totalFen).grouped, totalRecords: "\(table.totalRecords)",
+            chart: monthChart(table), csvLink: Route.monitor.link + "?" + replacingFormat(query, "csv"),
+            xlsxLink: Route.monitor.link + "?" + replacingFormat(query, "xlsx"),
+            dimensions: MonitorDimension.allCases.map { .init(value: $0.rawValue, label: TradeMonitor.header($0), checked: dims.contains($0)) },
+            codes: ["9610", "9710", "9810", "1210"].map { .init(value: $0, label: MonthlyReportView.codeNames[$0] ?? $0, checked: asked.filter.codes.contains($0)) },
+            directionE: asked.filter.direction == "E", directionI: asked.filter.direction == "I",
+            from: asked.filter.fromMonth ?? "", to: asked.filter.toMonth ?? "", country: asked.filter.country ?? "",
+            enterprise: table.scope == viewer.scopeName ? "" : table.scope, chapter: asked.filter.chapters.joined(separator: ","),
+            districtOptions: viewer.districts.filter { $0 != viewer.city }.map { .init(value: $0, selected: asked.filter.districts?.first == $0) },
+            showDistricts: viewer.role != .enterprise && viewer.role != .district, enterpriseOnly: viewer.role == .enterprise)
+    }
+
+    /// The 运行监测 content for a table.
+    func monitorContent(_ viewer: Viewer, table: TradeMonitor.Table, asked: (dimensions: [MonitorDimension], filter: MonitorFilter), query: String) throws -> String {
+        let names = try app.codeTables().byField["country"]?.codes ?? [:]
+        return try views.render(Self.monitorView(viewer, table: table, asked: asked, query: query, countries: names))
     }
 
     static func replacingFormat(_ query: String, _ format: String) -> String {
