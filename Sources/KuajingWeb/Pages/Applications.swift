@@ -9,29 +9,69 @@ import PolicyEngine
 /// decides with a reason; everyone sees the timeline (who holds it, since when, until when). And
 /// 审计记录 for the auditor: the chain, its head and the signed checkpoints.
 extension Site {
+    // MARK: 申报列表: model (the viewer's applications, its payees and proposed contracts), query, view
+
+    struct ApplicationsModel {
+        var viewer: Viewer
+        var rows: [ApplicationRow]
+        var matters: [Matter]
+        var payees: [PayeeAccountRow]
+        var contracts: [ProposedFact]
+        var today: String
+        var message: String?
+    }
+
+    struct ApplicationsView: PageView {
+        static let template = "applications"
+        struct Contract: Sendable { var no, amount, provider, date, action: String }
+        struct Payee: Sendable { var bank, account, holder, status: String }
+        struct MatterChoice: Sendable { var key, label: String }
+        struct Row: Sendable {
+            var id: Int64; var link, enterprise, district, matter, date, amount, award, status, holder, due: String
+            var proposed, flagged: Bool
+        }
+        var message: String?
+        var action: String
+        var canFile: Bool
+        var enterprise, payeeAction: String
+        var canPropose: Bool
+        var proposeAction: String
+        var contracts: [Contract]
+        var payees: [Payee]
+        var matters: [MatterChoice]
+        var today: String
+        var rows: [Row]
+    }
+
+    func applicationsQuery(_ viewer: Viewer, message: String?) async throws(AppError) -> ApplicationsModel {
+        let rows = try await ApplicationDesk(app).list(viewer, limit: 500)
+        let matters = try app.policySet().matters
+        let payees = viewer.role == .enterprise ? try await PayoutDesk(app).payees(viewer) : []
+        let contracts = try await VoucherDesk(app).proposedContracts(viewer)
+        return ApplicationsModel(viewer: viewer, rows: rows, matters: matters, payees: payees, contracts: contracts, today: app.clock.today().iso, message: message)
+    }
+
+    static func applicationsView(_ m: ApplicationsModel) -> ApplicationsView {
+        let viewer = m.viewer
+        return ApplicationsView(
+            message: m.message?.nilIfEmpty, action: Route.applications.link, canFile: viewer.may(.fileApplications), enterprise: viewer.enterpriseID ?? "",
+            payeeAction: Route.payee.link, canPropose: viewer.may(.proposeFromTiers), proposeAction: Route.tierProposals.link,
+            contracts: m.contracts.map { .init(no: $0.referenceNo, amount: Fen($0.amountFen).grouped, provider: $0.counterparty, date: $0.date, action: Route.factVoucher($0.id).link) },
+            payees: m.payees.filter { $0.status != "superseded" }.map { .init(bank: $0.bank, account: $0.accountNo, holder: $0.holder, status: $0.status == "confirmed" ? "已确认" : "待市级管理员确认") },
+            matters: m.matters.filter { $0.key != VoucherDesk.matter }.map { .init(key: $0.key, label: $0.chinese) }, today: m.today,
+            rows: m.rows.map { a in
+                .init(id: a.id, link: Route.application(a.id).link, enterprise: a.enterpriseName, district: a.district,
+                      matter: m.matters.first { $0.key == a.matter }?.chinese ?? a.matter, date: a.claimDate, amount: Fen(a.amountFen).grouped,
+                      award: Fen(a.decidedFen ?? a.engineAwardFen).grouped, status: ApplicationDesk.statusLabel(a.status), holder: ApplicationDesk.holderLabel(a.holder),
+                      due: a.dueAt.map { String($0.prefix(10)) } ?? "—", proposed: a.origin == "proposed",
+                      flagged: !ApplicationDesk.Flag.parse(a.flags).isEmpty && viewer.role != .enterprise)
+            })
+    }
+
     func applications(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context)
-        let desk = ApplicationDesk(app)
-        let rows = try await access.run(request, context) { () async throws(AppError) in try await desk.list(viewer, limit: 500) }
-        let set: PolicySet
-        do { set = try app.policySet() } catch { throw WebFailure(error) }
-        let matters = set.matters.filter { $0.key != VoucherDesk.matter }.map { ["key": $0.key, "label": $0.chinese] }
-        let payees = viewer.role == .enterprise ? try await access.run(request, context) { () async throws(AppError) in try await PayoutDesk(app).payees(viewer) } : []
-        let contracts = try await access.run(request, context) { () async throws(AppError) in try await VoucherDesk(app).proposedContracts(viewer) }
-        let model: [String: Any] = [
-            "message": message ?? "", "action": Route.applications.link, "canFile": viewer.role == .enterprise, "enterprise": viewer.enterpriseID ?? "",
-            "payeeAction": Route.payee.link, "canPropose": viewer.administers, "proposeAction": Route.tierProposals.link,
-            "contracts": contracts.map { ["no": $0.referenceNo, "amount": Fen($0.amountFen).grouped, "provider": $0.counterparty, "date": $0.date, "action": Route.factVoucher($0.id).link] },
-            "payees": payees.filter { $0.status != "superseded" }.map { ["bank": $0.bank, "account": $0.accountNo, "holder": $0.holder, "status": $0.status == "confirmed" ? "已确认" : "待市级管理员确认"] },
-            "matters": matters, "today": app.clock.today().iso,
-            "rows": rows.map { a -> [String: Any] in
-                ["id": a.id, "link": Route.application(a.id).link, "enterprise": a.enterpriseName, "district": a.district, "matter": set.matters.first { $0.key == a.matter }?.chinese ?? a.matter,
-                 "date": a.claimDate, "amount": Fen(a.amountFen).grouped, "award": Fen(a.decidedFen ?? a.engineAwardFen).grouped, "status": ApplicationDesk.statusLabel(a.status),
-                 "holder": ApplicationDesk.holderLabel(a.holder), "due": a.dueAt.map { String($0.prefix(10)) } ?? "—", "proposed": a.origin == "proposed",
-                 "flagged": !ApplicationDesk.Flag.parse(a.flags).isEmpty && viewer.role != .enterprise]
-            },
-        ]
-        return try views.page("applications", title: "申报与审核", current: .applications, model: model, context: context, synthetic: await synthetic(), status: status)
+        let viewer = try await access.viewer(request, context, permission: .readApplications)
+        let model = try await access.run(request, context) { () async throws(AppError) in try await applicationsQuery(viewer, message: message) }
+        return try views.page(Self.applicationsView(model), title: "申报与审核", current: .applications, context: context, synthetic: await synthetic(), status: status)
     }
 
     /// The enterprise's filing form: multipart, the claim's fields and up to five evidence files.
@@ -59,32 +99,73 @@ extension Site {
         return try await application(request, context, id: id, message: message, status: status)
     }
 
-    func application(_ request: Request, _ context: WebContext, id: Int64, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context)
-        let d = try await access.run(request, context) { () async throws(AppError) in try await ApplicationDesk(app).detail(viewer, id: id) }
+    // MARK: 第 N 号申报: model (its detail and the actions the workflow allows now), query, view
+
+    struct ApplicationModel {
+        var detail: ApplicationDesk.Detail
+        var actions: Set<ApplicationAction>
+        var matterName: String
+        var message: String?
+    }
+
+    struct ApplicationView: PageView {
+        static let template = "application"
+        struct Flag: Sendable { var rule, message, evidence: String }
+        struct Evidence: Sendable { var name, sha, short: String; var size: Int64; var link: String }
+        struct Review: Sendable { var stage, reviewer, decision, amount, reason, at: String }
+        struct Step: Sendable { var sequence: Int64; var at, actor, action: String }
+        struct Choice: Sendable { var value, label: String }
+        var message: String?
+        var id: Int64
+        var action, back: String
+        var hasFlags, hasReviews: Bool
+        var enterprise, enterpriseID, district, matter, date, amount, engineStatus, engineAward, explanation, clause, status, holder, since, due: String
+        var decided: String?
+        var split, basis: String
+        var proposed, needsReview: Bool
+        var flags: [Flag]
+        var evidence: [Evidence]
+        var reviews: [Review]
+        var timeline: [Step]
+        var reviewable, objectable, confirmable: Bool
+        var decisions: [Choice]
+    }
+
+    func applicationQuery(_ viewer: Viewer, id: Int64, message: String?) async throws(AppError) -> ApplicationModel {
+        let d = try await ApplicationDesk(app).detail(viewer, id: id)
         let a = d.application
+        let matterName = (try? app.policySet().matters.first { $0.key == a.matter }?.chinese) ?? nil
         // The actions offered are exactly those the workflow allows this viewer now.
-        let actions = ApplicationWorkflow.actions(viewer, on: a, now: app.clock.timestamp())
-        let matterName: String
-        do { matterName = try app.policySet().matters.first { $0.key == a.matter }?.chinese ?? a.matter } catch { matterName = a.matter }
-        let model: [String: Any] = [
-            "message": message ?? "", "id": a.id, "action": Route.application(a.id).link, "back": Route.applications.link,
-            "hasFlags": !d.flags.isEmpty, "hasReviews": !d.reviews.isEmpty,
-            "enterprise": a.enterpriseName, "enterpriseID": a.enterpriseID, "district": a.district, "matter": matterName, "date": a.claimDate,
-            "amount": Fen(a.amountFen).grouped, "engineStatus": ClaimStatus(rawValue: a.engineStatus)?.chinese ?? a.engineStatus, "engineAward": Fen(a.engineAwardFen).grouped, "explanation": a.explanation,
-            "clause": "\(a.policy ?? "")\(a.clause.map { " \($0)" } ?? "")", "status": ApplicationDesk.statusLabel(a.status), "holder": ApplicationDesk.holderLabel(a.holder),
-            "since": a.holderSince, "due": a.dueAt ?? "—", "decided": a.decidedFen.map { Fen($0).grouped } ?? "",
-            "split": a.cityFen.map { "市级 \(Fen($0).grouped) 元，\(a.district) \(Fen(a.districtFen ?? 0).grouped) 元" } ?? "", "basis": a.fundingBasis ?? "",
-            "proposed": a.origin == "proposed", "needsReview": a.engineStatus == ClaimStatus.needsReview.rawValue,
-            "flags": d.flags.map { ["rule": $0.rule, "message": $0.message, "evidence": $0.evidence] },
-            "evidence": d.evidence.map { ["name": $0.name, "sha": $0.sha256, "short": String($0.sha256.prefix(16)), "size": $0.size, "link": Route.evidence($0.sha256).link] },
-            "reviews": d.reviews.map { ["stage": $0.stage == "review" ? "初审" : "异议复核", "reviewer": $0.reviewer, "decision": ApplicationDesk.Decision(rawValue: $0.decision)?.label ?? $0.decision,
-                                        "amount": Fen($0.amountFen).grouped, "reason": $0.reason, "at": $0.decidedAt] },
-            "timeline": d.timeline.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": AuditDesk.actionLabel($0.action)] },
-            "reviewable": actions.contains(.review), "objectable": actions.contains(.object), "confirmable": actions.contains(.confirm),
-            "decisions": ApplicationDesk.Decision.allCases.map { ["value": $0.rawValue, "label": $0.label] },
-        ]
-        return try views.page("application", title: "第 \(a.id) 号申报", current: .applications, model: model, context: context, synthetic: await synthetic(), status: status)
+        return ApplicationModel(detail: d, actions: Set(ApplicationWorkflow.actions(viewer, on: a, now: app.clock.timestamp())),
+                                matterName: matterName ?? a.matter, message: message)
+    }
+
+    static func applicationView(_ m: ApplicationModel) -> ApplicationView {
+        let d = m.detail, a = d.application
+        return ApplicationView(
+            message: m.message?.nilIfEmpty, id: a.id, action: Route.application(a.id).link, back: Route.applications.link,
+            hasFlags: !d.flags.isEmpty, hasReviews: !d.reviews.isEmpty,
+            enterprise: a.enterpriseName, enterpriseID: a.enterpriseID, district: a.district, matter: m.matterName, date: a.claimDate,
+            amount: Fen(a.amountFen).grouped, engineStatus: ClaimStatus(rawValue: a.engineStatus)?.chinese ?? a.engineStatus, engineAward: Fen(a.engineAwardFen).grouped,
+            explanation: a.explanation, clause: "\(a.policy ?? "")\(a.clause.map { " \($0)" } ?? "")", status: ApplicationDesk.statusLabel(a.status),
+            holder: ApplicationDesk.holderLabel(a.holder), since: Show.time(a.holderSince), due: a.dueAt.map(Show.time) ?? "—",
+            decided: a.decidedFen.map { Fen($0).grouped },
+            split: a.cityFen.map { "市级 \(Fen($0).grouped) 元，\(a.district) \(Fen(a.districtFen ?? 0).grouped) 元" } ?? "", basis: a.fundingBasis ?? "",
+            proposed: a.origin == "proposed", needsReview: a.engineStatus == ClaimStatus.needsReview.rawValue,
+            flags: d.flags.map { .init(rule: $0.rule, message: $0.message, evidence: $0.evidence) },
+            evidence: d.evidence.map { .init(name: $0.name, sha: $0.sha256, short: String($0.sha256.prefix(16)), size: $0.size, link: Route.evidence($0.sha256).link) },
+            reviews: d.reviews.map { .init(stage: $0.stage == "review" ? "初审" : "异议复核", reviewer: $0.reviewer,
+                                           decision: ApplicationDesk.Decision(rawValue: $0.decision)?.label ?? $0.decision,
+                                           amount: Fen($0.amountFen).grouped, reason: $0.reason, at: Show.time($0.decidedAt)) },
+            timeline: d.timeline.map { .init(sequence: $0.sequence, at: Show.time($0.recordedAt), actor: $0.actor, action: AuditDesk.actionLabel($0.action)) },
+            reviewable: m.actions.contains(.review), objectable: m.actions.contains(.object), confirmable: m.actions.contains(.confirm),
+            decisions: ApplicationDesk.Decision.allCases.map { .init(value: $0.rawValue, label: $0.label) })
+    }
+
+    func application(_ request: Request, _ context: WebContext, id: Int64, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context, permission: .readApplications)
+        let model = try await access.run(request, context) { () async throws(AppError) in try await applicationQuery(viewer, id: id, message: message) }
+        return try views.page(Self.applicationView(model), title: "第 \(id) 号申报", current: .applications, context: context, synthetic: await synthetic(), status: status)
     }
 
     /// One form for the actions on an application: review, objection, confirmation of a proposal.
@@ -151,18 +232,33 @@ extension Site {
         return Reply.download(found.content, name: found.info.name, type: "application/octet-stream")
     }
 
+    // MARK: 审计记录: model (a page of the city's trail, its head and checkpoints), view
+
+    struct AuditTrailView: PageView {
+        static let template = "audit-trail"
+        struct Entry: Sendable { var sequence: Int64; var at, actor, action, code, subject, content, hash: String }
+        struct Checkpoint: Sendable { var sequence: Int64; var head, at, reason, key, signature: String }
+        var headSequence: Int64
+        var headHash: String
+        var entries: [Entry]
+        var checkpoints: [Checkpoint]
+        var next: String?
+    }
+
+    static func auditTrailView(_ t: AuditDesk.Trail) -> AuditTrailView {
+        AuditTrailView(
+            headSequence: t.head.sequence, headHash: t.head.hash,
+            entries: t.entries.map { .init(sequence: $0.sequence, at: Show.time($0.recordedAt), actor: $0.actor, action: AuditDesk.actionLabel($0.action), code: $0.action,
+                                           subject: $0.subject, content: String($0.content.prefix(400)), hash: String($0.hash.prefix(16))) },
+            checkpoints: t.checkpoints.reversed().map { .init(sequence: $0.sequence, head: $0.headHash, at: Show.time($0.signedAt), reason: $0.reason, key: $0.publicKey, signature: $0.signature) },
+            next: t.entries.last.flatMap { $0.sequence > 1 ? Route.auditTrail.link + "?before=\($0.sequence)" : nil })
+    }
+
     func auditTrail(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, permission: .readAuditTrail)
         let before = request.uri.queryParameters.get("before").flatMap(Int64.init)
         let t = try await access.run(request, context) { () async throws(AppError) in try await AuditDesk(app).trail(viewer, limit: 200, before: before) }
-        let model: [String: Any] = [
-            "headSequence": t.head.sequence, "headHash": t.head.hash,
-            "entries": t.entries.map { ["sequence": $0.sequence, "at": $0.recordedAt, "actor": $0.actor, "action": AuditDesk.actionLabel($0.action), "code": $0.action, "subject": $0.subject,
-                                        "content": String($0.content.prefix(400)), "hash": String($0.hash.prefix(16))] },
-            "checkpoints": t.checkpoints.reversed().map { ["sequence": $0.sequence, "head": $0.headHash, "at": $0.signedAt, "reason": $0.reason, "key": $0.publicKey, "signature": $0.signature] },
-            "next": (t.entries.last.map { $0.sequence > 1 ? Route.auditTrail.link + "?before=\($0.sequence)" : "" }) ?? "",
-        ]
-        return try views.page("audit-trail", title: "审计记录", current: .auditTrail, model: model, context: context, synthetic: await synthetic())
+        return try views.page(Self.auditTrailView(t), title: "审计记录", current: .auditTrail, context: context, synthetic: await synthetic())
     }
 }
 

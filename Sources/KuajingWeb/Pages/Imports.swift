@@ -15,24 +15,51 @@ extension Site {
         var report: TradeIngest.Report
     }
 
-    func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .importTrade)
+    // MARK: 数据导入: model (the quarantine for city roles, the outcome of an upload), query, view
+
+    struct ImportsModel {
+        var entries: [QuarantineEntry]
+        var cityWide: Bool
+        var outcome: Outcome?
+    }
+
+    struct ImportsView: PageView {
+        static let template = "imports"
+        struct Held: Sendable { var id, source, type, record, reasons, at, link: String }
+        struct Reason: Sendable { var reason, n: String }
+        struct Result: Sendable { var file, accepted, duplicates, updated, deleted, quarantined: String; var reasons: [Reason]; var monitor: String }
+        var action, limitMiB: String
+        var quarantine: [Held]
+        var hasQuarantine: Bool
+        var quarantineCount: String
+        var cityWide: Bool
+        var outcome: Result?
+    }
+
+    func importsQuery(_ viewer: Viewer, outcome: Outcome?) async throws(AppError) -> ImportsModel {
         // The quarantine is city-wide (a held record may name no district): city roles only.
         let cityWide = viewer.role == .admin || viewer.role == .analyst
-        let entries = cityWide ? try await QuarantineCases(app).list(viewer) : []
-        var model: [String: Any] = [
-            "action": Route.imports.link, "limitMiB": "\(WebLimits.uploadBytes >> 20)",
-            "quarantine": entries.prefix(200).map { ["id": "\($0.id)", "source": $0.source, "type": $0.messageType, "record": $0.recordKey,
-                                                     "reasons": $0.reasons.joined(separator: "；"), "at": $0.quarantinedAt, "link": Route.quarantine($0.id).link] },
-            "hasQuarantine": !entries.isEmpty, "quarantineCount": "\(entries.count)", "cityWide": cityWide,
-        ]
-        if let o = outcome {
-            let c = o.report.counts
-            model["outcome"] = ["file": o.file, "accepted": "\(c.accepted)", "duplicates": "\(c.duplicates)", "updated": "\(c.updated)", "deleted": "\(c.deleted)",
-                                "quarantined": "\(c.quarantined)", "reasons": c.quarantinedByReason.sorted { $0.key < $1.key }.map { ["reason": $0.key, "n": "\($0.value)"] },
-                                "monitor": Route.monitor.link] as [String: Any]
-        }
-        return try views.page("imports", title: "数据导入", current: .imports, model: model, context: context, synthetic: await synthetic(), status: status)
+        return ImportsModel(entries: cityWide ? try await QuarantineCases(app).list(viewer) : [], cityWide: cityWide, outcome: outcome)
+    }
+
+    static func importsView(_ m: ImportsModel) -> ImportsView {
+        ImportsView(
+            action: Route.imports.link, limitMiB: "\(WebLimits.uploadBytes >> 20)",
+            quarantine: m.entries.prefix(200).map { .init(id: "\($0.id)", source: $0.source, type: $0.messageType, record: $0.recordKey,
+                                                          reasons: $0.reasons.joined(separator: "；"), at: Show.time($0.quarantinedAt), link: Route.quarantine($0.id).link) },
+            hasQuarantine: !m.entries.isEmpty, quarantineCount: "\(m.entries.count)", cityWide: m.cityWide,
+            outcome: m.outcome.map { o in
+                let c = o.report.counts
+                return .init(file: o.file, accepted: "\(c.accepted)", duplicates: "\(c.duplicates)", updated: "\(c.updated)", deleted: "\(c.deleted)",
+                             quarantined: "\(c.quarantined)", reasons: c.quarantinedByReason.sorted { $0.key < $1.key }.map { .init(reason: $0.key, n: "\($0.value)") },
+                             monitor: Route.monitor.link)
+            })
+    }
+
+    func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context, permission: .importTrade)
+        let model = try await access.run(request, context) { () async throws(AppError) in try await importsQuery(viewer, outcome: outcome) }
+        return try views.page(Self.importsView(model), title: "数据导入", current: .imports, context: context, synthetic: await synthetic(), status: status)
     }
 
     func upload(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -49,6 +76,25 @@ extension Site {
         return try await imports(request, context, outcome: Outcome(file: received.name, report: report))
     }
 
+    struct QuarantineView: PageView {
+        static let template = "quarantine"
+        struct Reason: Sendable { var r: String }
+        var id, source, line, type, record, digest: String
+        var reasons: [Reason]
+        var findings: String
+        var at: String
+        var resolved: String?
+        var original, action, back: String
+        var message: String?
+    }
+
+    static func quarantineView(_ e: QuarantineEntry, message: String?) -> QuarantineView {
+        QuarantineView(id: "\(e.id)", source: e.source, line: "\(e.line)", type: e.messageType, record: e.recordKey, digest: e.digest,
+                       reasons: e.reasons.map { .init(r: $0) }, findings: e.findings, at: Show.time(e.quarantinedAt), resolved: e.resolvedAt.map(Show.time),
+                       original: Route.quarantine(e.id).link + "?format=original", action: Route.quarantine(e.id).link, back: Route.imports.link,
+                       message: message?.nilIfEmpty)
+    }
+
     /// One quarantined record: why it is held, its original message, and a form for the corrected message.
     func quarantineEntry(_ request: Request, _ context: WebContext, message: String? = nil) async throws -> Response {
         let viewer = try await access.viewer(request, context, permission: .handleQuarantine)
@@ -58,13 +104,7 @@ extension Site {
         if request.uri.queryParameters.get("format") == "original" {
             return Reply.download(try await cases.original(viewer, id), name: "quarantine-\(id)-original.xml", type: "application/xml")
         }
-        let model: [String: Any] = [
-            "id": "\(e.id)", "source": e.source, "line": "\(e.line)", "type": e.messageType, "record": e.recordKey, "digest": e.digest,
-            "reasons": e.reasons.map { ["r": $0] }, "findings": e.findings, "at": e.quarantinedAt, "resolved": e.resolvedAt ?? "",
-            "original": Route.quarantine(id).link + "?format=original", "action": Route.quarantine(id).link, "back": Route.imports.link,
-            "message": message ?? "",
-        ]
-        return try views.page("quarantine", title: "隔离记录 \(id)", current: .imports, model: model, context: context, synthetic: await synthetic())
+        return try views.page(Self.quarantineView(e, message: message), title: "隔离记录 \(id)", current: .imports, context: context, synthetic: await synthetic())
     }
 
     func resubmit(_ request: Request, _ context: WebContext) async throws -> Response {
