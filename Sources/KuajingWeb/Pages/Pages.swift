@@ -52,10 +52,16 @@ extension Site {
     /// Cookies only over HTTPS (the `secure_cookies` setting, behind a TLS proxy), for the session and the sign-in form alike.
     var secureCookies: Bool { app.configuration.secureCookies }
 
+    struct LoginView: PageView {
+        static let template = "login"
+        var message: String?
+        var next, action, loginToken: String
+    }
+
     func loginForm(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let next = Route.safeReturn(request.uri.queryParameters.get("next"))
         let token = Accounts.randomToken()
-        var response = try views.page("login", title: "登录", current: nil, model: ["message": message ?? "", "next": next, "action": Route.login.link, "loginToken": token],
+        var response = try views.page(LoginView(message: message?.nilIfEmpty, next: next, action: Route.login.link, loginToken: token), title: "登录", current: nil,
                                       context: context, status: status)
         response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: Route.login.link,
                                   secure: secureCookies, httpOnly: true, sameSite: .strict))

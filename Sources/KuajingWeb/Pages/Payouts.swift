@@ -9,50 +9,86 @@ import PolicyEngine
 /// awards into a payment batch, record it paid and record a bank return. Batches are downloaded as
 /// the CSV of record (its SHA-256 shown) or as a workbook. And the enterprise's payee account form.
 extension Site {
-    func payouts(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readBudgets)
-        let budgets = try await access.run(request, context) { () async throws(AppError) in try await BudgetDesk(app).budgets(viewer) }
+    // MARK: 预算与支付: model (budgets, batches and their lines, payees, the city's policies), query, view
+
+    struct PayoutsModel {
+        var viewer: Viewer
+        var budgets: [BudgetRow]
+        var batches: [PayoutBatchRow]
+        var lines: [(batch: PayoutBatchRow, line: PayoutLineRow)]
+        var payees: [PayeeAccountRow]
+        var policies: [Policy]
+        var seesPayments, seesPayees: Bool
+        var year: Int
+        var message: String?
+    }
+
+    struct PayoutsView: PageView {
+        static let template = "payouts"
+        struct Budget: Sendable { var id: Int64; var policy, measure: String; var year: Int64; var payer, allocated, released, reserved, committed, paid, available: String }
+        struct Measure: Sendable { var id, name: String }
+        struct Payee: Sendable { var id: Int64; var enterprise, bank, account, holder, status: String; var confirmable: Bool; var evidence: String? }
+        struct Batch: Sendable { var id: Int64; var status, total: String; var lines: Int64; var sha, checkpoint, csv, xlsx: String; var payable: Bool; var at: String }
+        struct Line: Sendable { var batch, line: Int64; var kind, payee, account, amount: String; var application: Int64?; var reversible: Bool }
+        var message: String?
+        var action: String
+        var admin, seesPayments, seesPayees: Bool
+        var budgets: [Budget]
+        var measures: [Measure]
+        var payers: [String]
+        var year: Int
+        var payees: [Payee]
+        var batches: [Batch]
+        var lines: [Line]
+    }
+
+    func payoutsQuery(_ viewer: Viewer, message: String?) async throws(AppError) -> PayoutsModel {
         let desk = PayoutDesk(app)
         let seesPayments = viewer.role == .admin || viewer.role == .auditor
-        let batches = seesPayments ? try await access.run(request, context) { () async throws(AppError) in try await desk.batches(viewer) } : []
-        var lines: [[String: Any]] = []
-        for b in batches.prefix(5) {
-            for l in try await access.run(request, context, { () async throws(AppError) in try await desk.lines(viewer, batch: b.id) }) {
-                lines.append(["batch": b.id, "line": l.id, "kind": l.kind == "reversal" ? "冲销" : l.kind == "reissue" ? "重新支付" : "支付", "payee": l.payee, "account": l.accountNo,
-                              "amount": Fen(l.amountFen).grouped, "application": l.applicationID, "reversible": viewer.administers && b.status == "paid" && l.kind != "reversal"])
-            }
-        }
         let seesPayees = viewer.role == .admin || viewer.role == .auditor || viewer.role == .analyst
-        let payees = seesPayees
-            ? try await access.run(request, context) { () async throws(AppError) in try await desk.payees(viewer) } : []
-        // The policies in force in the viewer's city (the loaded set), and their measures paid through budgets.
-        let policies = seesPayees ? try await access.run(request, context) { () throws(AppError) in try BudgetDesk(app).policies(viewer) } : []
+        let batches = seesPayments ? try await desk.batches(viewer) : []
+        var lines: [(batch: PayoutBatchRow, line: PayoutLineRow)] = []
+        for b in batches.prefix(5) { for l in try await desk.lines(viewer, batch: b.id) { lines.append((b, l)) } }
+        return PayoutsModel(viewer: viewer, budgets: try await BudgetDesk(app).budgets(viewer), batches: batches, lines: lines,
+                            payees: seesPayees ? try await desk.payees(viewer) : [], policies: seesPayees ? try BudgetDesk(app).policies(viewer) : [],
+                            seesPayments: seesPayments, seesPayees: seesPayees, year: app.clock.today().year, message: message)
+    }
+
+    static func payoutsView(_ m: PayoutsModel) -> PayoutsView {
+        let viewer = m.viewer, admin = viewer.administers
         func measureName(_ policy: String, _ measure: String) -> String {
-            policies.first { $0.id == policy }?.measures.first { $0.id == measure }?.name ?? measure
+            m.policies.first { $0.id == policy }?.measures.first { $0.id == measure }?.name ?? measure
         }
-        let model: [String: Any] = [
-            "message": message ?? "", "action": Route.payouts.link, "admin": viewer.administers, "seesPayments": seesPayments, "seesPayees": seesPayees,
-            "budgets": budgets.map { b -> [String: Any] in
-                ["id": b.id, "policy": b.policy, "measure": measureName(b.policy, b.measure), "year": b.year, "payer": b.payer,
-                 "allocated": Fen(b.allocatedFen).grouped, "released": Fen(b.releasedFen).grouped, "reserved": Fen(b.reservedFen).grouped,
-                 "committed": Fen(b.committedFen).grouped, "paid": Fen(b.paidFen).grouped, "available": Fen(b.availableFen).grouped]
+        return PayoutsView(
+            message: m.message?.nilIfEmpty, action: Route.payouts.link, admin: admin, seesPayments: m.seesPayments, seesPayees: m.seesPayees,
+            budgets: m.budgets.map { b in
+                .init(id: b.id, policy: b.policy, measure: measureName(b.policy, b.measure), year: b.year, payer: b.payer,
+                      allocated: Fen(b.allocatedFen).grouped, released: Fen(b.releasedFen).grouped, reserved: Fen(b.reservedFen).grouped,
+                      committed: Fen(b.committedFen).grouped, paid: Fen(b.paidFen).grouped, available: Fen(b.availableFen).grouped)
             },
-            "measures": policies.flatMap { p in
-                p.measures.filter { $0.matter != VoucherDesk.matter }.map { ["id": "\(p.id)/\($0.id)", "name": policies.count > 1 ? "\(p.id)：\($0.name)" : $0.name] }
+            measures: m.policies.flatMap { p in
+                p.measures.filter { $0.matter != VoucherDesk.matter }.map { PayoutsView.Measure(id: "\(p.id)/\($0.id)", name: m.policies.count > 1 ? "\(p.id)：\($0.name)" : $0.name) }
             },
-            "payers": [cityPayer] + viewer.districts, "year": app.clock.today().year,
-            "payees": payees.filter { $0.status != "superseded" }.map { p -> [String: Any] in
-                ["id": p.id, "enterprise": p.enterpriseID, "bank": p.bank, "account": p.accountNo, "holder": p.holder, "status": p.status == "confirmed" ? "已确认" : "待确认",
-                 "confirmable": viewer.administers && p.status == "entered", "evidence": p.evidenceSHA256.map { Route.evidence($0).link } ?? ""]
+            payers: [cityPayer] + viewer.districts, year: m.year,
+            payees: m.payees.filter { $0.status != "superseded" }.map { p in
+                .init(id: p.id, enterprise: p.enterpriseID, bank: p.bank, account: p.accountNo, holder: p.holder, status: p.status == "confirmed" ? "已确认" : "待确认",
+                      confirmable: admin && p.status == "entered", evidence: p.evidenceSHA256.map { Route.evidence($0).link })
             },
-            "batches": batches.map { b -> [String: Any] in
-                ["id": b.id, "status": b.status == "paid" ? "已支付（\(b.paidReference ?? "")）" : "已冻结，待支付", "total": Fen(b.totalFen).grouped, "lines": b.lines,
-                 "sha": b.fileSHA256, "checkpoint": "第 \(b.auditSequence) 条，链头 \(b.auditHead.prefix(16))…", "csv": Route.payoutFile(b.id, "csv").link,
-                 "xlsx": Route.payoutFile(b.id, "xlsx").link, "payable": viewer.administers && b.status == "frozen", "at": b.createdAt]
+            batches: m.batches.map { b in
+                .init(id: b.id, status: b.status == "paid" ? "已支付（\(b.paidReference ?? "")）" : "已冻结，待支付", total: Fen(b.totalFen).grouped, lines: b.lines,
+                      sha: b.fileSHA256, checkpoint: "第 \(b.auditSequence) 条，链头 \(b.auditHead.prefix(16))…", csv: Route.payoutFile(b.id, "csv").link,
+                      xlsx: Route.payoutFile(b.id, "xlsx").link, payable: admin && b.status == "frozen", at: Show.time(b.createdAt))
             },
-            "lines": lines,
-        ]
-        return try views.page("payouts", title: "预算与支付", current: .payouts, model: model, context: context, synthetic: await synthetic(), status: status)
+            lines: m.lines.map { b, l in
+                .init(batch: b.id, line: l.id, kind: l.kind == "reversal" ? "冲销" : l.kind == "reissue" ? "重新支付" : "支付", payee: l.payee, account: l.accountNo,
+                      amount: Fen(l.amountFen).grouped, application: l.applicationID, reversible: admin && b.status == "paid" && l.kind != "reversal")
+            })
+    }
+
+    func payouts(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let viewer = try await access.viewer(request, context, permission: .readBudgets)
+        let model = try await access.run(request, context) { () async throws(AppError) in try await payoutsQuery(viewer, message: message) }
+        return try views.page(Self.payoutsView(model), title: "预算与支付", current: .payouts, context: context, synthetic: await synthetic(), status: status)
     }
 
     func actOnPayouts(_ request: Request, _ context: WebContext) async throws -> Response {

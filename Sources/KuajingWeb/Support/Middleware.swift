@@ -63,8 +63,8 @@ struct SecurityAndErrorsMiddleware: RouterMiddleware {
         if failure.status == .unauthorized {
             return Reply.redirect(Route.login.link + "?next=" + Route.encode(request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")))
         }
-        let model: [String: Any] = ["message": failure.message, "status": "\(failure.status.code)", "field": failure.field ?? ""]
-        return (try? views.page("error", title: "无法完成", current: nil, model: model, context: context, status: failure.status))
+        let view = ErrorView(message: failure.message, status: "\(failure.status.code)", field: failure.field)
+        return (try? views.page(view, title: "无法完成", current: nil, context: context, status: failure.status))
             ?? Reply.html("<p>\(failure.message)</p>", status: failure.status)
     }
 }
@@ -144,4 +144,12 @@ struct OriginGuard: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// The page of a failed request: its message, status and the field it names.
+struct ErrorView: PageView {
+    static let template = "error"
+    var message: String
+    var status: String
+    var field: String?
 }

@@ -23,15 +23,6 @@ struct Views: Sendable {
         return html
     }
 
-    /// A page: its template rendered with the model (and the chrome, for forms' CSRF token), inside the layout.
-    func page(_ template: String, title: String, current: Route?, model: [String: Any], context: WebContext, synthetic: Bool = true, status: HTTPResponse.Status = .ok) throws -> Response {
-        var m = chrome(title: title, current: current, context: context, synthetic: synthetic)
-        // An empty text is an absent value: mustache treats "" as true, so `{{#message}}` would show an empty box.
-        for (k, v) in model where (v as? String)?.isEmpty != true { m[k] = v }
-        m["content"] = try render(m, template: template)
-        return Reply.html(try render(m, template: "layout"), status: status)
-    }
-
     /// A part of a page (a toolbar) from its typed view model, without the layout.
     func render<V: PageView>(_ view: V) throws -> String {
         guard let html = library.render(PageFrame(view: view, chrome: [:]), withTemplate: V.template) else {

@@ -1,0 +1,62 @@
+import Foundation
+import KuajingApp
+import KuajingTestSupport
+@testable import KuajingWeb
+import Testing
+
+/// Pages without HTTP: each page's query and view are functions of a viewer, so what a role sees
+/// is tested on the view model itself; the frame a template renders against puts the view's
+/// properties before the chrome's, and an absent value is absent (no empty box on the page).
+@Suite struct PageViewTests {
+    struct Probe: PageView {
+        static let template = "login"
+        var title: String
+        var message: String?
+        var next, action, loginToken: String
+    }
+
+    @Test func theViewComesBeforeTheChromeAndNilIsAbsent() {
+        let frame = PageFrame(view: Probe(title: "视图", message: nil, next: "/", action: "/login", loginToken: "t"), chrome: ["title": "外框", "csrf": "c1"])
+        #expect(frame.child(named: "title") as? String == "视图")
+        #expect(frame.child(named: "csrf") as? String == "c1", "the chrome is seen behind the view")
+        #expect(frame.child(named: "message") == nil, "nil is absent, as a missing key")
+        #expect(frame.child(named: "nothing") == nil)
+    }
+
+    @Test func anAbsentMessageDrawsNoAlert() async throws {
+        let views = try await Views(directory: Repository.root + "/web")
+        let quiet = try views.render(Probe(title: "", message: nil, next: "/", action: "/login", loginToken: "t"))
+        let told = try views.render(Probe(title: "", message: "用户名或密码不对", next: "/", action: "/login", loginToken: "t"))
+        #expect(!quiet.contains("用户名或密码不对") && told.contains("用户名或密码不对"))
+        #expect(quiet.count < told.count, "no empty alert box without a message")
+    }
+
+    @Test(arguments: [("2026-12-03T09:15:30+08:00", "2026-12-03 09:15:30"), ("2026-12-03T01:15:30Z", "2026-12-03 01:15:30 (UTCZ)"),
+                      ("2026-12-03T01:15:30+00:00", "2026-12-03 01:15:30 (UTC+00:00)"), ("2026-12-03", "2026-12-03")])
+    func timesReadAsPeopleReadThem(stored: String, shown: String) {
+        #expect(Show.time(stored) == shown)
+    }
+
+    /// What each role's 申报与审核 and 预算与支付 offer, from the view models alone.
+    @Test func eachRoleSeesWhatItMayDo() async throws {
+        let world = try await WebWorld.get()
+        let site = try await Site(context: world.context)
+        let accounts = Accounts(world.context)
+        let enterprise = try await accounts.viewer(named: "demo-enterprise"), analyst = try await accounts.viewer(named: "demo-analyst")
+        let admin = try await accounts.viewer(named: "demo-admin")
+
+        let own = Site.applicationsView(try await site.applicationsQuery(enterprise, message: nil))
+        #expect(own.canFile && !own.canPropose && own.message == nil)
+        #expect(own.rows.allSatisfy { !$0.flagged }, "an enterprise is not shown the abuse flags")
+        let reviewing = Site.applicationsView(try await site.applicationsQuery(analyst, message: "已审核"))
+        #expect(!reviewing.canFile && !reviewing.canPropose && reviewing.message == "已审核")
+        #expect(reviewing.rows.count >= own.rows.count, "the analyst sees the city's applications")
+        #expect(!reviewing.matters.contains { $0.key == "logistics_voucher" }, "运力券 is requested, not filed")
+
+        let payments = Site.payoutsView(try await site.payoutsQuery(analyst, message: nil))
+        #expect(!payments.admin && !payments.seesPayments && payments.seesPayees)
+        let managing = Site.payoutsView(try await site.payoutsQuery(admin, message: nil))
+        #expect(managing.admin && managing.seesPayments && managing.payers.first == "市级")
+        #expect(!managing.measures.isEmpty && managing.measures.allSatisfy { $0.id.hasPrefix("hangzhou-2024/") }, "杭州's policies in force, from the loaded set")
+    }
+}
