@@ -13,6 +13,12 @@ import Testing
         #expect(SVGChart.step(for: top) * 4 >= top, "four steps reach the top")
     }
 
+    @Test func theUnitFitsTheFigures() {
+        #expect(SVGChart.Unit.fitting(9_999_999_999).name == "万元")
+        #expect(SVGChart.Unit.fitting(10_000_000_000).name == "亿元")
+        #expect(SVGChart.Unit.yi.tick(15_000_000_000_000) == "1500" && SVGChart.Unit.yi.tick(5_000_000_000) == "0.5")
+    }
+
     /// Each `<text>`'s horizontal extent (its anchor and estimated width), with the drawing's width.
     static func extents(_ svg: String) throws -> (width: Int, texts: [(from: Int, to: Int, y: Int, text: String)]) {
         let viewBox = try #require(svg.firstMatch(of: /viewBox="0 0 (\d+) (\d+)"/))

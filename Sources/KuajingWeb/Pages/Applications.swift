@@ -175,19 +175,16 @@ extension Site {
         let form = try await Form.read(request, context: context)
         let desk = ApplicationDesk(app)
         do {
-            switch form["act"] ?? "" {
-            case "review":
-                guard let decision = ApplicationDesk.Decision(rawValue: form["decision"] ?? "") else { throw AppError.invalidInput(field: "decision", location: nil, message: "请选择审核结论") }
-                let row = try await desk.review(viewer, id: id, .init(decision: decision, amount: form["amount"], reason: form["reason"] ?? ""))
+            switch try ApplicationForm(form) {
+            case let .review(input):
+                let row = try await desk.review(viewer, id: id, input)
                 return try await application(request, context, id: id, message: "已审核：\(ApplicationDesk.statusLabel(row.status))")
-            case "object":
-                _ = try await desk.object(viewer, id: id, reason: form["reason"] ?? "")
+            case let .object(reason):
+                _ = try await desk.object(viewer, id: id, reason: reason)
                 return try await application(request, context, id: id, message: "已提出异议，将由另一名审核人复核")
-            case "confirm", "decline":
-                let row = try await desk.answerProposal(viewer, id: id, confirm: form["act"] == "confirm")
+            case let .answer(confirm):
+                let row = try await desk.answerProposal(viewer, id: id, confirm: confirm)
                 return try await application(request, context, id: id, message: row.status == .submitted ? "已确认，进入审核" : "已放弃本项免申即享")
-            default:
-                throw AppError.invalidInput(field: "act", location: nil, message: "未知操作")
             }
         } catch let e as AppError {
             return try await application(request, context, id: id, message: e.message, status: WebFailure(e).status)
@@ -259,6 +256,27 @@ extension Site {
         let before = request.uri.queryParameters.get("before").flatMap(Int64.init)
         let t = try await access.run(request, context) { () async throws(AppError) in try await AuditDesk(app).trail(viewer, limit: 200, before: before) }
         return try views.page(Self.auditTrailView(t), title: "审计记录", current: .auditTrail, context: context, synthetic: await synthetic())
+    }
+}
+
+/// What the form of an application's page asks, typed: a review (decision, amount, reason), an
+/// objection (reason) or the answer to a proposal.
+enum ApplicationForm {
+    case review(ApplicationDesk.ReviewInput)
+    case object(reason: String)
+    case answer(confirm: Bool)
+
+    init(_ form: Form) throws(AppError) {
+        switch form["act"] ?? "" {
+        case "review":
+            guard let decision = ApplicationDesk.Decision(rawValue: form["decision"] ?? "") else { throw .invalidInput(field: "decision", location: nil, message: "请选择审核结论") }
+            let amount = (form["amount"] ?? "").trimmingCharacters(in: .whitespaces)
+            self = .review(.init(decision: decision, amount: amount.isEmpty ? nil : amount, reason: form["reason"] ?? ""))
+        case "object": self = .object(reason: form["reason"] ?? "")
+        case "confirm": self = .answer(confirm: true)
+        case "decline": self = .answer(confirm: false)
+        default: throw .invalidInput(field: "act", location: nil, message: "未知操作")
+        }
     }
 }
 

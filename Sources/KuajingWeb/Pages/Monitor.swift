@@ -120,6 +120,6 @@ extension Site {
         for r in t.rows { byMonth[r.keys[index], default: 0] += r.fen }
         let months = byMonth.keys.sorted().suffix(36)
         return SVGChart.columns(months.map { m in SVGChart.Column(label: m, value: byMonth[m] ?? 0, tooltip: "\(m)：\(Show.wan(byMonth[m] ?? 0)) 万元") },
-                                unit: .wan, title: "按月金额", series: "金额", width: 720, plotHeight: 200)
+                                unit: .fitting(byMonth.values.max() ?? 0), title: "按月金额", series: "金额", width: 720, plotHeight: 200)
     }
 }

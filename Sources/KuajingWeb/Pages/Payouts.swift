@@ -94,36 +94,28 @@ extension Site {
     func actOnPayouts(_ request: Request, _ context: WebContext) async throws -> Response {
         let viewer = try await access.viewer(request, context, permission: .managePayouts)
         let form = try await Form.read(request, context: context)
-        func id(_ name: String) throws -> Int64 {
-            guard let v = form[name].flatMap(Int64.init) else { throw AppError.invalidInput(field: name, location: nil, message: "缺少编号") }
-            return v
-        }
         do {
             let message: String
-            switch form["act"] ?? "" {
-            case "allocate":
-                // "policy/measure", as the form's options are made.
-                let chosen = (form["measure"] ?? "").split(separator: "/", maxSplits: 1).map(String.init)
-                let b = try await BudgetDesk(app).allocate(viewer, .init(policy: chosen.first ?? "", measure: chosen.count == 2 ? chosen[1] : "", year: Int(form["year"] ?? "") ?? 0,
-                                                                         payer: form["payer"] ?? "", amount: form["amount"] ?? ""))
+            switch try PayoutForm(form) {
+            case let .allocate(input):
+                let b = try await BudgetDesk(app).allocate(viewer, input)
                 message = "已设置第 \(b.id) 号预算：\(b.payer) \(b.year) 年 \(Fen(b.allocatedFen).grouped) 元"
-            case "release":
-                let b = try await BudgetDesk(app).release(viewer, id: try id("budget"), amount: form["amount"] ?? "")
+            case let .release(budget, amount):
+                let b = try await BudgetDesk(app).release(viewer, id: budget, amount: amount)
                 message = "已下达：第 \(b.id) 号预算已下达 \(Fen(b.releasedFen).grouped) 元"
-            case "confirm":
-                let p = try await PayoutDesk(app).confirmPayee(viewer, id: try id("payee"))
+            case let .confirm(payee):
+                let p = try await PayoutDesk(app).confirmPayee(viewer, id: payee)
                 message = "已确认 \(p.enterpriseID) 的收款账户 \(p.accountNo)"
-            case "export":
+            case .export:
                 let e = try await PayoutDesk(app).export(viewer)
                 message = "已导出第 \(e.batch.id) 号支付批次：\(e.lines.count) 笔，合计 \(Fen(e.batch.totalFen).grouped) 元；文件 SHA-256 \(e.batch.fileSHA256)"
                     + (e.skipped.isEmpty ? "" : "；\(e.skipped.count) 笔暂未列入：" + e.skipped.prefix(10).map { "第 \($0.application) 号（\($0.reason)）" }.joined(separator: "；"))
-            case "paid":
-                let b = try await PayoutDesk(app).markPaid(viewer, batch: try id("batch"), reference: form["reference"] ?? "")
+            case let .paid(batch, reference):
+                let b = try await PayoutDesk(app).markPaid(viewer, batch: batch, reference: reference)
                 message = "已登记第 \(b.id) 号支付批次已支付（\(b.paidReference ?? "")）"
-            case "reverse":
-                let l = try await PayoutDesk(app).reverse(viewer, line: try id("line"), reason: form["reason"] ?? "")
+            case let .reverse(line, reason):
+                let l = try await PayoutDesk(app).reverse(viewer, line: line, reason: reason)
                 message = "已冲销第 \(l.applicationID) 号申报的支付（\(Fen(l.amountFen).grouped) 元），将在下一批次重新支付"
-            default: throw AppError.invalidInput(field: "act", location: nil, message: "未知操作")
             }
             try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: message)
             return try await payouts(request, context, message: message)
@@ -163,6 +155,38 @@ extension Site {
             return try await applications(request, context, message: "已填报收款账户 \(p.accountNo)，待市级管理员确认后方可支付")
         } catch let e as AppError {
             return try await applications(request, context, message: e.message, status: WebFailure(e).status)
+        }
+    }
+}
+
+/// What a form of 预算与支付 asks, typed: its `act` and that act's fields (a number where a number
+/// is meant), read once; an unknown act or a missing number is a 422 naming the field.
+enum PayoutForm {
+    case allocate(BudgetDesk.Allocation)
+    case release(budget: Int64, amount: String)
+    case confirm(payee: Int64)
+    case export
+    case paid(batch: Int64, reference: String)
+    case reverse(line: Int64, reason: String)
+
+    init(_ form: Form) throws(AppError) {
+        func id(_ name: String) throws(AppError) -> Int64 {
+            guard let v = form[name].flatMap(Int64.init) else { throw .invalidInput(field: name, location: nil, message: "缺少编号") }
+            return v
+        }
+        switch form["act"] ?? "" {
+        case "allocate":
+            // "policy/measure", as the form's options are made.
+            let chosen = (form["measure"] ?? "").split(separator: "/", maxSplits: 1).map(String.init)
+            guard chosen.count == 2 else { throw .invalidInput(field: "measure", location: nil, message: "请选择政策措施") }
+            guard let year = Int(form["year"] ?? "") else { throw .invalidInput(field: "year", location: nil, message: "应为年份") }
+            self = .allocate(.init(policy: chosen[0], measure: chosen[1], year: year, payer: form["payer"] ?? "", amount: form["amount"] ?? ""))
+        case "release": self = .release(budget: try id("budget"), amount: form["amount"] ?? "")
+        case "confirm": self = .confirm(payee: try id("payee"))
+        case "export": self = .export
+        case "paid": self = .paid(batch: try id("batch"), reference: form["reference"] ?? "")
+        case "reverse": self = .reverse(line: try id("line"), reason: form["reason"] ?? "")
+        default: throw .invalidInput(field: "act", location: nil, message: "未知操作")
         }
     }
 }

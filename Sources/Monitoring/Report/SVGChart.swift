@@ -14,6 +14,9 @@ public enum SVGChart {
         public static let yi = Unit(name: "亿元", fenPerUnit: 10_000_000_000)
         public static let wan = Unit(name: "万元", fenPerUnit: 1_000_000)
 
+        /// 亿元 once the largest value reaches 1 亿元 (the axis then reads 150, not 1500000), else 万元.
+        public static func fitting(_ largest: Int64) -> Unit { largest >= yi.fenPerUnit ? .yi : .wan }
+
         /// Two decimals, half away from zero.
         public func text(_ fen: Int64) -> String {
             let hundredth = Int128(fenPerUnit / 100)
