@@ -37,6 +37,21 @@ import Testing
         #expect(Show.time(stored) == shown)
     }
 
+    /// The router's pages are exactly the page table's actions, and the navigation bar is its
+    /// pages with a title, in order, each with the permission that opens it.
+    @Test func thePageTableIsTheRouterAndTheNavigation() async throws {
+        let world = try await WebWorld.get()
+        let site = try await Site(context: world.context)
+        let routes = site.router().routes.filter { !$0.path.description.hasPrefix("/api/") && $0.path.description != "/healthz" && !$0.path.description.hasPrefix("/assets") && $0.path.description != "/favicon.ico" }
+        for action in PageAction.allCases {
+            #expect(routes.contains { $0.method == action.method && $0.path.description == action.route.pattern.description }, "\(action) is routed")
+        }
+        #expect(routes.count == PageAction.allCases.count, "no page outside the table: \(routes.map { "\($0.method) \($0.path)" })")
+        #expect(NavigationItem.all.map(\.title) == ["总览", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "申报与审核", "预算与支付",
+                                                     "数据导入", "用户管理", "访问日志", "审计记录"])
+        #expect(PageAction.allCases.filter { $0.permission == nil }.map(\.route) == [.login, .login, .logout], "only signing in and out is open")
+    }
+
     /// What each role's 申报与审核 and 预算与支付 offer, from the view models alone.
     @Test func eachRoleSeesWhatItMayDo() async throws {
         let world = try await WebWorld.get()

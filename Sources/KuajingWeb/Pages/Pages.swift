@@ -4,45 +4,6 @@ import KuajingApp
 import Monitoring
 
 extension Site {
-    /// Every page's route; each handler checks the role here and the scope in its use case's query.
-    func addPages(to router: Router<WebContext>) {
-        router.get(Route.login.pattern) { request, context in try loginForm(request, context, message: nil) }
-        router.post(Route.login.pattern) { request, context in try await signIn(request, context) }
-        router.post(Route.logout.pattern) { request, context in try await signOut(request, context) }
-        router.get(Route.dashboard.pattern) { request, context in try await dashboard(request, context) }
-        router.get(Route.monitor.pattern) { request, context in try await monitor(request, context) }
-        router.get(Route.report.pattern) { request, context in try await report(request, context) }
-        router.get(Route.match.pattern) { request, context in try await match(request, context) }
-        router.get(Route.plans.pattern) { request, context in try await plans(request, context) }
-        router.post(Route.taskUpdate.pattern) { request, context in try await updateTask(request, context) }
-        router.get(Route.enterprises.pattern) { request, context in try await enterprises(request, context) }
-        router.get(Route.enterprise("").pattern) { request, context in try await enterprise(request, context) }
-        router.get(Route.policies.pattern) { request, context in try await policies(request, context) }
-        router.get(Route.policy("").pattern) { request, context in try await policy(request, context) }
-        router.get(Route.compare.pattern) { request, context in try await compare(request, context) }
-        router.get(Route.calculator.pattern) { request, context in try await calculator(request, context, form: CalculatorForm(nil)) }
-        router.post(Route.calculator.pattern) { request, context in try await calculate(request, context) }
-        router.get(Route.imports.pattern) { request, context in try await imports(request, context, outcome: nil) }
-        router.post(Route.imports.pattern) { request, context in try await upload(request, context) }
-        router.get(Route.quarantine(0).pattern) { request, context in try await quarantineEntry(request, context) }
-        router.post(Route.quarantine(0).pattern) { request, context in try await resubmit(request, context) }
-        router.get(Route.users.pattern) { request, context in try await users(request, context, message: nil) }
-        router.post(Route.users.pattern) { request, context in try await addUser(request, context) }
-        router.get(Route.accessLog.pattern) { request, context in try await accessLog(request, context) }
-        router.get(Route.applications.pattern) { request, context in try await applications(request, context, message: nil) }
-        router.post(Route.applications.pattern) { request, context in try await fileApplication(request, context) }
-        router.get(Route.application(0).pattern) { request, context in try await application(request, context, message: nil) }
-        router.post(Route.application(0).pattern) { request, context in try await actOnApplication(request, context) }
-        router.get(Route.evidence("").pattern) { request, context in try await evidence(request, context) }
-        router.get(Route.auditTrail.pattern) { request, context in try await auditTrail(request, context) }
-        router.get(Route.payouts.pattern) { request, context in try await payouts(request, context, message: nil) }
-        router.post(Route.payouts.pattern) { request, context in try await actOnPayouts(request, context) }
-        router.get(Route.payoutFile(0, "").pattern) { request, context in try await payoutFile(request, context) }
-        router.post(Route.payee.pattern) { request, context in try await enterPayee(request, context) }
-        router.post(Route.factVoucher(0).pattern) { request, context in try await voucherFromFact(request, context) }
-        router.post(Route.tierProposals.pattern) { request, context in try await proposeFromTiers(request, context) }
-    }
-
     // MARK: sign-in
 
     /// The sign-in form carries a token of its own (there is no session yet): a random value set as

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KuajingApp
 
 /// Every page of the platform: one enum builds both the router's paths and the links pages show,
 /// so a link can never point at a route that does not exist.
@@ -98,25 +99,4 @@ struct NavigationItem {
     var title: String
     var route: Route
     var permission: Permission
-}
-
-import KuajingApp
-
-extension NavigationItem {
-    static let all: [NavigationItem] = [
-        NavigationItem(title: "总览", route: .dashboard, permission: .readDashboard),
-        NavigationItem(title: "运行监测", route: .monitor, permission: .readMonitor),
-        NavigationItem(title: "月报", route: .report, permission: .readReport),
-        NavigationItem(title: "三单对碰", route: .match, permission: .readMatching),
-        NavigationItem(title: "目标与任务", route: .plans, permission: .readPlans),
-        NavigationItem(title: "企业库", route: .enterprises, permission: .readEnterprises),
-        NavigationItem(title: "政策库", route: .policies, permission: .readPolicies),
-        NavigationItem(title: "政策计算器", route: .calculator, permission: .calculate),
-        NavigationItem(title: "申报与审核", route: .applications, permission: .readApplications),
-        NavigationItem(title: "预算与支付", route: .payouts, permission: .readBudgets),
-        NavigationItem(title: "数据导入", route: .imports, permission: .importTrade),
-        NavigationItem(title: "用户管理", route: .users, permission: .readUsers),
-        NavigationItem(title: "访问日志", route: .accessLog, permission: .readAccessLog),
-        NavigationItem(title: "审计记录", route: .auditTrail, permission: .readAuditTrail),
-    ]
 }
