@@ -54,6 +54,22 @@ public struct TargetProgressReport: Sendable {
             return out
         }
     }
+
+    /// The targets a viewer may see the figures of: a city role every target; a district user the
+    /// targets of its own district and of its city (the divisions above it in the division table),
+    /// never a sibling district's nor another city's, as every statistic page limits it to its
+    /// district. The province's (浙江 2021, not a division of the table) are not shown to it either.
+    public func progress(_ viewer: Viewer, month: Month, planID: String? = nil) async throws(AppError) -> [PlanProgress] {
+        let all = try await progress(month: month, planID: planID)
+        guard viewer.role == .district, let own = viewer.district, let mine = DivisionCatalog.standard.lookup(own) else { return all }
+        let catalog = DivisionCatalog.standard
+        return all.map { p in
+            PlanProgress(plan: p.plan, targets: p.targets.filter { t in
+                guard let scope = catalog.lookup(t.target.scope) else { return false }
+                return catalog.isWithin(mine.index, scope.index)
+            })
+        }
+    }
 }
 
 /// What the responsible units report by hand: manual indicator figures with evidence, task

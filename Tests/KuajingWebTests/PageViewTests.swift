@@ -1,6 +1,7 @@
 import Foundation
 import KuajingApp
 import KuajingTestSupport
+import Monitoring
 @testable import KuajingWeb
 import Testing
 
@@ -50,6 +51,22 @@ import Testing
         #expect(NavigationItem.all.map(\.title) == ["总览", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "申报与审核", "预算与支付",
                                                      "数据导入", "用户管理", "访问日志", "审计记录"])
         #expect(PageAction.allCases.filter { $0.permission == nil }.map(\.route) == [.login, .login, .logout], "only signing in and out is open")
+    }
+
+    /// 目标与任务 for a district user shows its own district's targets and its city's, never a
+    /// sibling district's figures (issue 24: 萧山区's were shown to 滨江区).
+    @Test func aDistrictSeesNoOtherDistrictsTargets() async throws {
+        let world = try await WebWorld.get()
+        let site = try await Site(context: world.context)
+        let accounts = Accounts(world.context)
+        let binjiang = try await accounts.viewer(named: "demo-binjiang"), analyst = try await accounts.viewer(named: "demo-analyst")
+        let month = Month(year: 2025, month: 12)
+        let mine = Site.plansView(try await site.plansQuery(binjiang, month: month, unit: "", message: nil))
+        let city = Site.plansView(try await site.plansQuery(analyst, month: month, unit: "", message: nil))
+        let scopes = Set(mine.plans.flatMap { $0.targets.map(\.scope) })
+        #expect(scopes.contains("滨江区") && scopes.contains("杭州市"), "\(scopes.sorted())")
+        #expect(!scopes.contains("萧山区") && !scopes.contains("台州市") && !scopes.contains("平湖市"), "\(scopes.sorted())")
+        #expect(Set(city.plans.flatMap { $0.targets.map(\.scope) }).contains("萧山区"), "a city role sees every district")
     }
 
     /// What each role's 申报与审核 and 预算与支付 offer, from the view models alone.

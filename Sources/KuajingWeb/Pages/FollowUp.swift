@@ -41,7 +41,7 @@ extension Site {
 
     func plansQuery(_ viewer: Viewer, month: Month, unit: String, message: String?) async throws(AppError) -> PlansModel {
         PlansModel(month: month, unit: unit, message: message, canUpdate: viewer.writesFollowUp,
-                   progress: try await TargetProgressReport(app).progress(month: month), tasks: try await PlanFollowUp(app).tasks())
+                   progress: try await TargetProgressReport(app).progress(viewer, month: month), tasks: try await PlanFollowUp(app).tasks())
     }
 
     static func plansView(_ m: PlansModel) -> PlansView {

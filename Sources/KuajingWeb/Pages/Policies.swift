@@ -175,7 +175,7 @@ extension Site {
         struct Group: Sendable { var city: String; var options: [Option] }
         struct Choice: Sendable { var value, label: String; var selected: Bool }
         struct MatterChoice: Sendable { var key, label: String; var selected: Bool }
-        struct Row: Sendable { var i, matter, amount, date: String; var matters: [MatterChoice] }
+        struct Row: Sendable { var i, n, matter, amount, date: String; var matters: [MatterChoice] }
         struct Alternative: Sendable { var policy, measure, status, award, explanation: String }
         struct Result: Sendable { var claim, status, award, measure, policy, clause, explanation: String; var excluded: Bool; var alternatives: [Alternative] }
         var action: String
@@ -195,7 +195,7 @@ extension Site {
             groups: places.map { place in .init(city: place.city, options: place.districts.map { .init(value: $0, selected: $0 == district) }) },
             types: PolicyCalculator.applicantTypes.map { .init(value: $0.value, label: $0.label, selected: $0.value == form.applicantType) },
             rows: form.facts.enumerated().map { i, f in
-                .init(i: "\(i)", matter: f.matter, amount: f.amount, date: f.date,
+                .init(i: "\(i)", n: "\(i + 1)", matter: f.matter, amount: f.amount, date: f.date,
                       matters: [.init(key: "", label: "（不填）", selected: f.matter.isEmpty)] + Matter.standard.map { .init(key: $0.key, label: $0.chinese, selected: $0.key == f.matter) })
             },
             results: results.map { r in .init(claim: r.claimID, status: r.status.chinese, award: Fen(r.award.value).grouped, measure: r.measureName ?? "—",
