@@ -64,6 +64,8 @@ import Storage
         #expect(throws: AppError.invalidInput(field: "amount", location: "请求正文", message: "应为字符串或数字")) { _ = try release(#"{"amount":true}"#) }
         #expect(throws: AppError.invalidInput(field: "amount", location: "请求正文", message: "缺少必填字段")) { _ = try release(#"{}"#) }
         #expect(throws: AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")) { _ = try release(#"[1]"#) }
+        #expect(throws: AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")) { _ = try release(#"{"amount":"#) }
+        #expect(throws: AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")) { _ = try release("null") }
         #expect(try confirm(#"{"confirm":false}"#) == false)
         #expect(try confirm(#"{"confirm":true}"#) == true)
         #expect(try confirm(#"{}"#) == nil)

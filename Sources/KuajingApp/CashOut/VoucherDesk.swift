@@ -146,9 +146,9 @@ public struct VoucherDesk: Sendable {
     /// An enterprise gives up its own issued voucher, or the 市级管理员 withdraws one, with a reason;
     /// the amount returns to the pool and the waitlist is served from it at once, in sequence order.
     public func cancel(_ viewer: Viewer, policy given: String? = nil, voucher id: Int64, reason: String) async throws(AppError) -> VoucherRow {
+        guard viewer.may(.cancelVouchers) else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
         let policy: String
         if let given { policy = given } else { policy = try cityPolicy(viewer) }
-        guard viewer.may(.cancelVouchers) else { throw .forbidden(message: "只有申领企业或市级管理员可以取消运力券") }
         let text = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try AppError.checkFreeText(text, field: "reason", lineBreaks: true)
         guard text.count >= 2, text.count <= 200 else { throw .invalidInput(field: "reason", location: nil, message: "请写明取消原因（2 到 200 字）") }

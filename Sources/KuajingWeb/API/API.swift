@@ -176,14 +176,12 @@ struct API: Sendable {
 
     // MARK: 运力券
 
-    /// A JSON object body (at most 1 MiB) with string or number fields; a malformed body is a 422.
     struct BatchAnswer: Encodable { var batch_id: Int64; var remaining_limit: String }
 
     func openVoucherBatch(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let b = try await APIBody.decode(VoucherBatchBody.self, from: request)
         let input = VoucherDesk.BatchInput(policy: b.policy, amount: b.amount.text, opensAt: b.opens_at, label: b.label)
         let done = try await site.access.run(request, context) { () async throws(AppError) in try await VoucherDesk(site.app).openBatch(viewer, input) }
-        try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "开放运力券批次 \(done.id)：\(input.label) \(input.amount) 元")
         return try Reply.json(BatchAnswer(batch_id: done.id, remaining_limit: Fen(done.room).plain), status: .created)
     }
 

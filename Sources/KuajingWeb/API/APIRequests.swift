@@ -36,9 +36,6 @@ enum APIBody {
     }
 
     static func decode<T: APIRequestBody>(_ type: T.Type, from data: Data) throws(AppError) -> T {
-        guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
-            throw .invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")
-        }
         do { return try JSONDecoder().decode(type, from: data) } catch let error as DecodingError {
             throw problem(error)
         } catch {
@@ -51,10 +48,16 @@ enum APIBody {
         return keys.isEmpty ? nil : keys.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
     }
 
+    /// The decoder's error as the 422 a client reads. An error at the top of the body (not JSON, or
+    /// JSON that is not an object) says so; below it, the field is named.
     static func problem(_ error: DecodingError) -> AppError {
+        let notAnObject = AppError.invalidInput(field: nil, location: "请求正文", message: "应为 JSON 对象")
         switch error {
         case let .keyNotFound(key, context):
             return .invalidInput(field: path(context.codingPath, key), location: "请求正文", message: "缺少必填字段")
+        case let .valueNotFound(_, context) where context.codingPath.isEmpty: return notAnObject
+        case let .typeMismatch(_, context) where context.codingPath.isEmpty: return notAnObject
+        case let .dataCorrupted(context) where context.codingPath.isEmpty: return notAnObject
         case let .valueNotFound(_, context):
             return .invalidInput(field: path(context.codingPath), location: "请求正文", message: "缺少必填字段（不能为 null）")
         case let .typeMismatch(type, context):

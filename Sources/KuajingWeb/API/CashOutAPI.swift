@@ -142,7 +142,6 @@ extension API {
         let r = try await site.access.run(request, context) { () async throws(AppError) in
             try await ProposalImport(site.app).run(viewer, kind: String(kind), bytes: bytes, fileName: String(name))
         }
-        try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导入免申即享数据 \(name)：\(r.added) 行")
         return try Reply.json(FactsAnswer(kind: r.kind.rawValue, rows: r.rows, added: r.added, already_held: r.alreadyHeld, proposals: r.proposals, encoding: r.encoding), status: .created)
     }
 
@@ -200,7 +199,6 @@ extension API {
 
     func exportPayoutBatch(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
         let e = try await site.access.run(request, context) { () async throws(AppError) in try await PayoutDesk(site.app).export(viewer) }
-        try await site.accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "导出支付批次 \(e.batch.id)：\(Fen(e.batch.totalFen).plain) 元")
         return try Reply.json(PayoutAnswer(batch_id: e.batch.id, status: e.batch.status, total: Fen(e.batch.totalFen).plain, lines: e.batch.lines, file_sha256: e.batch.fileSHA256,
                                            checkpoint_sequence: e.checkpoint.sequence, checkpoint_head: e.checkpoint.headHash, skipped_applications: e.skipped.map(\.application)),
                               status: .created)

@@ -49,7 +49,6 @@ extension Site {
                 role: role, city: viewer.city, district: try form.text("district", label: "区县", max: 20, required: false).nilIfEmpty,
                 enterpriseID: try form.text("enterprise", label: "企业统一社会信用代码", max: 64, required: false).nilIfEmpty,
                 password: form["password"] ?? "", actor: viewer.name, administrator: viewer, reset: form["reset"] == "1"))
-            try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "\(form["reset"] == "1" ? "重置" : "添加")用户 \(added.name)（\(added.role.label)）")
             return try await users(request, context, message: "已添加用户 \(added.name)（\(added.role.label)，\(added.role == .enterprise ? (added.enterpriseID ?? "") : added.scopeName)）")
         } catch let error as AppError {
             return try await users(request, context, message: error.message, status: .unprocessableContent)

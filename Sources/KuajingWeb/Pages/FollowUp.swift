@@ -80,7 +80,6 @@ extension Site {
                                            status: try form.text("status", label: "状态", max: 10), note: try form.text("note", label: "进展说明与佐证", max: 1000),
                                            by: "\(viewer.displayName)（\(viewer.name)）", expectedVersion: Int64(form["version"] ?? ""))
         let done = try await access.run(request, context) { () async throws(AppError) in try await PlanFollowUp(app).update(input, as: viewer) }
-        try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: "任务 \(done.planID) \(done.clause) → \(done.status)")
         return Reply.redirect(Route.plans.link + "#task-" + Route.encode(done.planID + "-" + done.clause))
     }
 

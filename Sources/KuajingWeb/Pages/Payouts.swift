@@ -117,7 +117,6 @@ extension Site {
                 let l = try await PayoutDesk(app).reverse(viewer, line: line, reason: reason)
                 message = "已冲销第 \(l.applicationID) 号申报的支付（\(Fen(l.amountFen).grouped) 元），将在下一批次重新支付"
             }
-            try await accounts.logChange(viewer, address: context.address, method: "POST", path: request.uri.path, what: message)
             return try await payouts(request, context, message: message)
         } catch let e as AppError {
             return try await payouts(request, context, message: e.message, status: WebFailure(e).status)

@@ -92,12 +92,8 @@ struct PageFrame: MustacheParent {
 
 /// Formatting for pages: money from fen at this boundary only (yuan with separators: `Fen.grouped`).
 enum Show {
-    /// 万元 with two decimals, half up.
-    static func wan(_ fen: Int64) -> String {
-        let m = Int128(fen).magnitude, unit: UInt128 = 10_000 // fen per 0.01万元 = 100 yuan
-        let h = (m + unit / 2) / unit
-        return (fen < 0 ? "-" : "") + "\(h / 100)." + (h % 100 < 10 ? "0" : "") + "\(h % 100)"
-    }
+    /// 万元 with two decimals, half up (`ReportFormat.wan`).
+    static func wan(_ fen: Int64) -> String { ReportFormat.wan(fen) }
 
     static func yi(_ fen: Int64) -> String { ReportFormat.yi(fen) }
 

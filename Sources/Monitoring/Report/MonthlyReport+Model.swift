@@ -35,12 +35,17 @@ public struct MonthlyReport: Sendable {
 /// Money and shares as the report writes them.
 public enum ReportFormat {
     /// 亿元 with two decimals, rounded half up from fen ("650.00").
-    public static func yi(_ fen: Int64) -> String {
-        let unit: Int128 = 100_000_000 // fen in 0.01亿元 (1亿元 = 10^10 fen)
-        let magnitude = Int128(fen).magnitude
-        let hundredths = (magnitude + UInt128(unit / 2)) / UInt128(unit)
-        let s = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-        return fen < 0 ? "-" + s : s
+    public static func yi(_ fen: Int64) -> String { units(fen, fenPerUnit: 10_000_000_000) }
+
+    /// 万元 with two decimals, rounded half up from fen ("12.35").
+    public static func wan(_ fen: Int64) -> String { units(fen, fenPerUnit: 1_000_000) }
+
+    /// Fen in a unit of `fenPerUnit` fen (亿元, 万元) with two decimals, the magnitude rounded half
+    /// up to the hundredth of the unit (the one rounding of every figure shown in 亿元 or 万元).
+    public static func units(_ fen: Int64, fenPerUnit: Int64) -> String {
+        let hundredth = UInt128(fenPerUnit / 100)
+        let h = (Int128(fen).magnitude + hundredth / 2) / hundredth
+        return (fen < 0 ? "-" : "") + "\(h / 100)." + (h % 100 < 10 ? "0" : "") + "\(h % 100)"
     }
 
     /// Yuan with two decimals from fen ("1234.50").

@@ -14,19 +14,9 @@ public struct MonthlyReportView {
     public static let codeNames = ["9610": "9610 跨境电商B2C直邮", "9710": "9710 跨境电商B2B直接出口", "9810": "9810 跨境电商出口海外仓",
                                    "1210": "1210 保税跨境贸易电子商务"]
 
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
-    /// Bar length in SVG units for a value against the largest one (integer arithmetic).
-    static func length(_ value: Int64, _ max: Int64, _ width: Int) -> Int {
-        max > 0 ? Int(Int128(Swift.max(value, 0)) * Int128(width) / Int128(max)) : 0
-    }
-
     public func html() -> String {
         let r = report
-        let e = Self.escape
+        let e = SVGChart.escape
         let title = "\(r.scope)跨境电商运行监测月报（\(r.month.chinese)）"
         var h = """
             <!DOCTYPE html>
@@ -104,14 +94,14 @@ public struct MonthlyReportView {
         var s = "<figure><svg viewBox=\"0 0 640 \(30 + r.codeMix.count * 14)\" width=\"100%\" role=\"img\" aria-label=\"监管方式结构\">\n"
         var x = 0
         for (k, c) in r.codeMix.enumerated() {
-            let w = Self.length(c.fen, total, 640)
+            let w = SVGChart.scaled(c.fen, total, 640)
             s += "<rect x=\"\(x)\" y=\"0\" width=\"\(w)\" height=\"20\" fill=\"\(colours[k % colours.count])\"/>\n"
             x += w
         }
         for (k, c) in r.codeMix.enumerated() {
             let share = ProgressCalculator.basisPoints(c.fen, total)
             s += "<rect x=\"0\" y=\"\(28 + k * 14)\" width=\"10\" height=\"9\" fill=\"\(colours[k % colours.count])\"/>"
-            s += "<text x=\"14\" y=\"\(36 + k * 14)\">\(Self.escape(Self.codeNames[c.code] ?? c.code))：\(ReportFormat.yi(c.fen)) 亿元，\(ReportFormat.percent(share))</text>\n"
+            s += "<text x=\"14\" y=\"\(36 + k * 14)\">\(SVGChart.escape(Self.codeNames[c.code] ?? c.code))：\(ReportFormat.yi(c.fen)) 亿元，\(ReportFormat.percent(share))</text>\n"
         }
         return s + "</svg></figure>\n"
     }
@@ -122,15 +112,15 @@ public struct MonthlyReportView {
         var s = "<figure><svg viewBox=\"0 0 640 \(r.destinations.count * 16 + 4)\" width=\"100%\" role=\"img\" aria-label=\"主要出口目的地\">\n"
         for (k, d) in r.destinations.enumerated() {
             let name = countryNames[d.country] ?? d.country
-            s += "<text x=\"86\" y=\"\(k * 16 + 11)\" text-anchor=\"end\">\(Self.escape(name))</text>"
-            s += "<rect x=\"90\" y=\"\(k * 16 + 2)\" width=\"\(Self.length(d.fen, maxValue, 460))\" height=\"11\" fill=\"#1565c0\"/>"
-            s += "<text x=\"\(96 + Self.length(d.fen, maxValue, 460))\" y=\"\(k * 16 + 11)\">\(ReportFormat.yi(d.fen))</text>\n"
+            s += "<text x=\"86\" y=\"\(k * 16 + 11)\" text-anchor=\"end\">\(SVGChart.escape(name))</text>"
+            s += "<rect x=\"90\" y=\"\(k * 16 + 2)\" width=\"\(SVGChart.scaled(d.fen, maxValue, 460))\" height=\"11\" fill=\"#1565c0\"/>"
+            s += "<text x=\"\(96 + SVGChart.scaled(d.fen, maxValue, 460))\" y=\"\(k * 16 + 11)\">\(ReportFormat.yi(d.fen))</text>\n"
         }
         return s + "</svg></figure>\n"
     }
 
     public func targetsTable() -> String {
-        let e = Self.escape
+        let e = SVGChart.escape
         var s = "<table><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
         for p in report.targets {
             let t = p.target

@@ -4,7 +4,8 @@
 /// margins are measured from the labels themselves (a CJK character counts as one em, others as
 /// 0.6 em), and the category labels of a crowded axis are thinned to every n-th.
 /// Values are fen (integers); a unit divides them for display only (rounded half away from zero to
-/// its stated decimals, `ReportFormat`), never for geometry.
+/// its stated decimals, `ReportFormat`), never for geometry. Its `escape` and `scaled` serve the
+/// report's other charts too.
 public enum SVGChart {
     /// How values are shown: 亿元 (10^10 fen) or 万元 (10^6 fen), with two decimals.
     public struct Unit: Sendable {
@@ -17,13 +18,8 @@ public enum SVGChart {
         /// 亿元 once the largest value reaches 1 亿元 (the axis then reads 150, not 1500000), else 万元.
         public static func fitting(_ largest: Int64) -> Unit { largest >= yi.fenPerUnit ? .yi : .wan }
 
-        /// Two decimals, half away from zero.
-        public func text(_ fen: Int64) -> String {
-            let hundredth = Int128(fenPerUnit / 100)
-            let m = Int128(fen).magnitude
-            let h = (m + UInt128(hundredth / 2)) / UInt128(hundredth)
-            return (fen < 0 ? "-" : "") + "\(h / 100)." + (h % 100 < 10 ? "0" : "") + "\(h % 100)"
-        }
+        /// Two decimals, half away from zero (`ReportFormat.units`, as the report's tables).
+        public func text(_ fen: Int64) -> String { ReportFormat.units(fen, fenPerUnit: fenPerUnit) }
 
         /// An axis tick: as few decimals as the round value needs (0, 0.5, 1.25).
         func tick(_ fen: Int64) -> String {
