@@ -34,13 +34,13 @@ extension Site {
     }
 
     func users(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readUsers)
+        let viewer = try await access.viewer(request, context)
         let model = try await access.run(request, context) { () async throws(AppError) in try await usersQuery(viewer, message: message) }
         return try views.page(Self.usersView(model), title: "用户管理", current: .users, context: context, synthetic: await synthetic(), status: status)
     }
 
     func addUser(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .manageUsers)
+        let viewer = try await access.viewer(request, context)
         let form = try await Form.read(request, context: context)
         do {
             guard let role = Role(rawValue: form["role"] ?? "") else { throw AppError.invalidInput(field: "role", location: nil, message: "请选择角色") }
@@ -83,7 +83,7 @@ extension Site {
     }
 
     func accessLog(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readAccessLog)
+        let viewer = try await access.viewer(request, context)
         let offset = max(0, Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0)
         let model = try await access.run(request, context) { () async throws(AppError) in try await accessLogQuery(viewer, offset: offset) }
         return try views.page(Self.accessLogView(model), title: "访问日志", current: .accessLog, context: context, synthetic: await synthetic())

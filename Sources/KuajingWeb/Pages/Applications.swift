@@ -69,14 +69,14 @@ extension Site {
     }
 
     func applications(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readApplications)
+        let viewer = try await access.viewer(request, context)
         let model = try await access.run(request, context) { () async throws(AppError) in try await applicationsQuery(viewer, message: message) }
         return try views.page(Self.applicationsView(model), title: "申报与审核", current: .applications, context: context, synthetic: await synthetic(), status: status)
     }
 
     /// The enterprise's filing form: multipart, the claim's fields and up to five evidence files.
     func fileApplication(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .fileApplications)
+        let viewer = try await access.viewer(request, context)
         guard let parts = try await MultipartForm.read(request, context: context, files: 5) else {
             return try await applications(request, context, message: "证明材料合计超过 \(5 * (ApplicationDesk.maximumEvidenceBytes >> 20)) MiB，未受理", status: .contentTooLarge)
         }
@@ -163,7 +163,7 @@ extension Site {
     }
 
     func application(_ request: Request, _ context: WebContext, id: Int64, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readApplications)
+        let viewer = try await access.viewer(request, context)
         let model = try await access.run(request, context) { () async throws(AppError) in try await applicationQuery(viewer, id: id, message: message) }
         return try views.page(Self.applicationView(model), title: "第 \(id) 号申报", current: .applications, context: context, synthetic: await synthetic(), status: status)
     }
@@ -193,7 +193,7 @@ extension Site {
 
     /// The administrator has the platform propose 梯度培育库 incentives (免申即享).
     func proposeFromTiers(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .proposeFromTiers)
+        let viewer = try await access.viewer(request, context)
         _ = try await Form.read(request, context: context)
         do {
             let made = try await ApplicationDesk(app).proposeFromTiers(viewer)
@@ -206,7 +206,7 @@ extension Site {
 
     /// The enterprise confirms a logistics contract the platform holds: the 运力券 request is made.
     func voucherFromFact(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .requestVouchers)
+        let viewer = try await access.viewer(request, context)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这份合同") }
         _ = try await Form.read(request, context: context)
         do {
@@ -252,7 +252,7 @@ extension Site {
     }
 
     func auditTrail(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readAuditTrail)
+        let viewer = try await access.viewer(request, context)
         let before = request.uri.queryParameters.get("before").flatMap(Int64.init)
         let t = try await access.run(request, context) { () async throws(AppError) in try await AuditDesk(app).trail(viewer, limit: 200, before: before) }
         return try views.page(Self.auditTrailView(t), title: "审计记录", current: .auditTrail, context: context, synthetic: await synthetic())

@@ -44,7 +44,7 @@ extension Site {
     }
 
     func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readDashboard)
+        let viewer = try await access.viewer(request, context)
         if viewer.role == .enterprise, let id = viewer.enterpriseID { return Reply.redirect(Route.enterprise(id).link) }
         let month = try await self.month(request)
         // The content holds the scope's figures only (no CSRF token, no name): cached per scope and month.

@@ -45,7 +45,7 @@ extension Site {
     }
 
     func enterprises(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readEnterprises)
+        let viewer = try await access.viewer(request, context)
         let q = request.uri.queryParameters
         let text = String((q.get("q") ?? "").prefix(100))
         let district = q.get("district").flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
@@ -85,7 +85,7 @@ extension Site {
     }
 
     func enterprise(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readEnterprises)
+        let viewer = try await access.viewer(request, context)
         let raw = context.parameters.get("id") ?? ""
         let id = raw.removingPercentEncoding ?? raw
         let p = try await access.run(request, context) { () async throws(AppError) in try await EnterpriseDirectory(app).profile(viewer, id: id) }

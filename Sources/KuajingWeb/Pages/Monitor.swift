@@ -29,7 +29,7 @@ extension Site {
     }
 
     func monitor(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readMonitor)
+        let viewer = try await access.viewer(request, context)
         let monitor = TradeMonitor(app)
         let asked = try Self.monitorRequest(request, defaultBy: viewer.role == .enterprise ? "month,direction" : "month,code")
         let enterprise = request.uri.queryParameters.get("enterprise").flatMap { $0.isEmpty ? nil : String($0) }

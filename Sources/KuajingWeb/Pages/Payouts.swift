@@ -86,13 +86,13 @@ extension Site {
     }
 
     func payouts(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readBudgets)
+        let viewer = try await access.viewer(request, context)
         let model = try await access.run(request, context) { () async throws(AppError) in try await payoutsQuery(viewer, message: message) }
         return try views.page(Self.payoutsView(model), title: "预算与支付", current: .payouts, context: context, synthetic: await synthetic(), status: status)
     }
 
     func actOnPayouts(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .managePayouts)
+        let viewer = try await access.viewer(request, context)
         let form = try await Form.read(request, context: context)
         do {
             let message: String
@@ -124,7 +124,7 @@ extension Site {
     }
 
     func payoutFile(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readPayoutFiles)
+        let viewer = try await access.viewer(request, context)
         guard let id = context.parameters.get("id").flatMap(Int64.init) else { throw AppError.notFound(message: "没有这一支付批次") }
         let desk = PayoutDesk(app)
         switch context.parameters.get("file") ?? "" {
@@ -140,7 +140,7 @@ extension Site {
 
     /// The enterprise enters its payee account with its bank certificate (multipart).
     func enterPayee(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .enterPayees)
+        let viewer = try await access.viewer(request, context)
         guard let parts = try await MultipartForm.read(request, context: context, files: 1) else {
             return try await applications(request, context, message: "证明材料超过 \(ApplicationDesk.maximumEvidenceBytes >> 20) MiB，未受理", status: .contentTooLarge)
         }

@@ -16,7 +16,7 @@ extension Site {
     }
 
     func report(_ request: Request, _ context: WebContext) async throws -> Response {
-        let viewer = try await access.viewer(request, context, permission: .readReport)
+        let viewer = try await access.viewer(request, context)
         let month = try await self.month(request)
         let asked = request.uri.queryParameters.get("scope").map { String($0.prefix(40)) } ?? viewer.scopeName
         guard asked == viewer.scopeName || (viewer.role != .district && viewer.districts.contains(asked)) else {

@@ -64,7 +64,9 @@ struct AccessCheck: Sendable {
     let accounts: Accounts
 
     /// The signed-in viewer, if its role holds `permission` (the one table, `Permission`); refused
-    /// and logged otherwise. Scope is then the query's business.
+    /// and logged otherwise. Scope is then the query's business. The page and operation tables
+    /// (`PageAction`, `APIOperation`) ask each action's permission here before its handler; a page
+    /// handler then only takes the signed-in viewer.
     func viewer(_ request: Request, _ context: WebContext, permission: Permission = .readDashboard) async throws -> Viewer {
         guard let viewer = context.identity else { throw WebFailure.unauthenticated }
         guard viewer.may(permission) else {
