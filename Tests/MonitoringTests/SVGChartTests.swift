@@ -42,6 +42,8 @@ import Testing
         #expect(texts.contains { $0.text == "98765.43 / 120000.00" }, "the figures of the longest row are written")
         for t in texts { #expect(t.from >= 0 && t.to <= width, "“\(t.text)” spans \(t.from)–\(t.to) of \(width)") }
         #expect(svg.contains(">亿元</text>"), "the unit is on the chart")
+        let axis = texts.filter { $0.y == texts.first { $0.text == "亿元" }?.y }.sorted { $0.from < $1.from }
+        for (a, b) in zip(axis, axis.dropFirst()) { #expect(a.to <= b.from, "axis texts “\(a.text)” and “\(b.text)” overlap") }
         #expect(texts.filter { $0.text == "0" }.count == 1, "the axis starts at 0")
     }
 

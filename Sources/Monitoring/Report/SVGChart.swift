@@ -145,11 +145,13 @@ public enum SVGChart {
         let rowHeight = 18
         let figures = bars.map { b in unit.text(b.value) + (b.mark.map { " / " + unit.text($0) } ?? "") }
         let left = (bars.map { textWidth($0.label) }.max() ?? 10) + 8
-        let right = (figures.map(textWidth).max() ?? 10) + 8
-        let plotWidth = max(width - left - right, 40)
         let topValue = max(bars.map { max($0.value, $0.mark ?? 0, $0.inner ?? 0) }.max() ?? 0, 1)
         let step = step(for: topValue)
         let top = (topValue + step - 1) / step * step
+        // The axis's last tick is centred on the plot's right edge: the unit is written after its half.
+        let lastTickHalf = textWidth(unit.tick(top)) / 2
+        let right = max(figures.map(textWidth).max() ?? 10, lastTickHalf + 4 + textWidth(unit.name)) + 8
+        let plotWidth = max(width - left - right, 40)
         let rowsHeight = bars.count * rowHeight
         let height = rowsHeight + 18 + 18
         var s = "<svg viewBox=\"0 0 \(width) \(height)\" width=\"100%\" class=\"chart\" font-size=\"\(fontSize)\" role=\"img\" aria-label=\"\(escape(title))（\(unit.name)）\">\n"
@@ -158,7 +160,7 @@ public enum SVGChart {
             s += "<line x1=\"\(x)\" y1=\"0\" x2=\"\(x)\" y2=\"\(rowsHeight)\" stroke=\"#ddd\" class=\"grid\"/>"
             s += "<text x=\"\(x)\" y=\"\(rowsHeight + 12)\" text-anchor=\"middle\">\(unit.tick(t))</text>\n"
         }
-        s += "<text x=\"\(left + plotWidth + 4)\" y=\"\(rowsHeight + 12)\" class=\"unit\">\(unit.name)</text>\n"
+        s += "<text x=\"\(left + plotWidth + lastTickHalf + 4)\" y=\"\(rowsHeight + 12)\" class=\"unit\">\(unit.name)</text>\n"
         for (k, b) in bars.enumerated() {
             let y = k * rowHeight
             s += "<text x=\"\(left - 4)\" y=\"\(y + 12)\" text-anchor=\"end\">\(escape(b.label))</text>\n"
