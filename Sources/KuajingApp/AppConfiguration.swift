@@ -57,6 +57,9 @@ public struct AppConfiguration: Sendable, Equatable {
     /// Diagnosis: every SQLite statement, and each phase's duration, to standard error.
     public var sqlTrace: Bool
     public var timing: Bool
+    /// 排名通报: a district user sees every district's target progress in its city (off: its own
+    /// district's and the city's only).
+    public var districtRanking: Bool = false
     /// Secrets given to a command through the environment (never read from a file, never shown).
     public var demoPassword: String?
     public var userPassword: String?
@@ -89,7 +92,7 @@ public struct AppConfiguration: Sendable, Equatable {
     }
 
     static let fileKeys: Set<String> = ["database", "postgres_tls", "policies", "plans", "tiers", "funding", "schemas", "codes", "seeds", "audit_key", "review_days", "objection_days",
-                                        "log_level", "secure_cookies", "bcrypt_cost", "sql_trace", "timing"]
+                                        "log_level", "secure_cookies", "bcrypt_cost", "sql_trace", "timing", "district_ranking"]
 
     public static func resolve(_ flags: Flags = Flags(), environment: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> AppConfiguration {
         guard let home = environment["KUAJING_HOME"].map(absolute) ?? Installation.locate() else {
@@ -175,6 +178,7 @@ public struct AppConfiguration: Sendable, Equatable {
             reviewDays: days["review_days"] ?? 20, objectionDays: days["objection_days"] ?? 7,
             logLevel: logLevel, secureCookies: try flag("secure_cookies", env: "KUAJING_SECURE_COOKIES"), bcryptCost: bcryptCost,
             sqlTrace: try flag("sql_trace", env: "KUAJING_SQL_TRACE"), timing: try flag("timing", env: "KUAJING_TIMING"),
+            districtRanking: try flag("district_ranking", env: "KUAJING_DISTRICT_RANKING"),
             demoPassword: secret["demo_password"], userPassword: secret["user_password"],
             origins: origins)
     }

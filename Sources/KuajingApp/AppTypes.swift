@@ -36,3 +36,6 @@ public typealias AuditCheckpoint = Storage.AuditCheckpoint
 /// 市级: the payer of a budget that is the city's own.
 public let cityPayer = Storage.BudgetBook.cityPayer
 public typealias RequestOrigin = Storage.RequestOrigin
+public typealias ApplicationFilter = Storage.ApplicationFilter
+public typealias VoucherRules = Storage.VoucherRules
+public typealias VoucherBatchRow = Storage.VoucherBatchRow

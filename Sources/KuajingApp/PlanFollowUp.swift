@@ -63,9 +63,12 @@ public struct TargetProgressReport: Sendable {
         let all = try await progress(month: month, planID: planID)
         guard viewer.role == .district, let own = viewer.district, let mine = DivisionCatalog.standard.lookup(own) else { return all }
         let catalog = DivisionCatalog.standard
+        // 排名通报 on: every district of the viewer's city as well (never another city's).
+        let city = context.configuration.districtRanking ? catalog.lookup(viewer.city) : nil
         return all.map { p in
             PlanProgress(plan: p.plan, targets: p.targets.filter { t in
                 guard let scope = catalog.lookup(t.target.scope) else { return false }
+                if let city, catalog.isWithin(scope.index, city.index) { return true }
                 return catalog.isWithin(mine.index, scope.index)
             })
         }

@@ -78,7 +78,7 @@ struct Site: Sendable {
     }
 
     /// The site's own stylesheet and script, by name from a fixed list (no path from the request reaches the file system).
-    static let assets = ["kuajing.css": "text/css; charset=utf-8", "upload.js": "text/javascript; charset=utf-8"]
+    static let assets = ["kuajing.css": "text/css; charset=utf-8", "upload.js": "text/javascript; charset=utf-8", "print.js": "text/javascript; charset=utf-8"]
 
     func asset(_ name: String) throws -> Response {
         guard let type = Self.assets[name], let data = FileManager.default.contents(atPath: views.directory + "/assets/" + name) else { throw HTTPError(.notFound) }

@@ -15,10 +15,23 @@ public struct ProposalImport: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case creditInsurancePremiums = "credit_insurance_premiums"
         case logisticsContracts = "logistics_contracts"
-        var header: [String] {
+        /// Credit facts (web-api.md, Trust operations): the customs grade, the public-credit grade,
+        /// a listing as seriously dishonest; each with its source and date, into the registry.
+        case creditFacts = "credit_facts"
+        public var header: [String] {
             switch self {
             case .creditInsurancePremiums: return ["enterprise_id", "enterprise_name", "policy_no", "premium", "paid_date", "insurer"]
             case .logisticsContracts: return ["enterprise_id", "enterprise_name", "contract_no", "contract_amount", "provider", "signed_date"]
+            case .creditFacts: return ["enterprise_id", "enterprise_name", "fact", "value", "source", "date"]
+            }
+        }
+
+        /// What users call the file.
+        public var label: String {
+            switch self {
+            case .creditInsurancePremiums: return "出口信用保险保费清单（免申即享）"
+            case .logisticsContracts: return "物流运力合同（运力券免申即享）"
+            case .creditFacts: return "信用信息（海关信用等级、公共信用评价、严重失信名单）"
             }
         }
     }
@@ -33,7 +46,12 @@ public struct ProposalImport: Sendable {
         public var alreadyHeld: Int
         public var proposals: [Int64]
         public var encoding: String
+        /// The stored file's SHA-256 (its evidence).
+        public var sha256: String
     }
+
+    /// The customs grades of 海关总署令第251号 as the import takes them.
+    public static let customsGrades = ["高级认证", "常规", "失信"]
 
     public func run(_ viewer: Viewer, kind kindText: String, bytes: [UInt8], fileName: String) async throws(AppError) -> Report {
         guard viewer.may(.importFacts) else { throw .forbidden(message: "只有市级管理员可以导入免申即享数据") }
@@ -46,10 +64,11 @@ public struct ProposalImport: Sendable {
         }
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
         guard let headerLine = lines.first, !headerLine.isEmpty else { throw .invalidInput(field: "file", location: fileName, message: "文件为空") }
-        let header = DivisionCatalog.splitCSVLine(headerLine).map { $0.trimmingCharacters(in: .whitespaces) }
+        let header = DivisionCatalog.splitCSVLine(headerLine).map { $0.trimmingCharacters(in: .whitespaces) }.map { $0.hasPrefix("\u{FEFF}") ? String($0.dropFirst()) : $0 }
         guard header == kind.header else {
             throw .invalidInput(field: "header", location: "\(fileName):1", message: "表头应为 \(kind.header.joined(separator: ","))，实为 \(header.joined(separator: ","))")
         }
+        if kind == .creditFacts { return try await importCreditFacts(viewer, lines: lines, bytes: bytes, fileName: fileName, encoding: encoding) }
         let today = context.clock.today()
         var facts: [ApplicationBook.NewFact] = [], problems: [String] = []
         var seen = Set<String>()
@@ -108,7 +127,65 @@ public struct ProposalImport: Sendable {
             }
         }
         let added = stored.filter { $0.id != nil }.count
-        return Report(kind: kind, rows: facts.count, added: added, alreadyHeld: facts.count - added, proposals: proposals, encoding: encoding)
+        return Report(kind: kind, rows: facts.count, added: added, alreadyHeld: facts.count - added, proposals: proposals, encoding: encoding, sha256: sha)
+    }
+
+    /// The credit-facts file, checked whole like the others (every bad line named; nothing stored
+    /// when one is bad), then stored with the file as its evidence. The same enterprise, fact and
+    /// date again replaces the value (a corrected list).
+    func importCreditFacts(_ viewer: Viewer, lines: [String], bytes: [UInt8], fileName: String, encoding: String) async throws(AppError) -> Report {
+        let kind = Kind.creditFacts, today = context.clock.today()
+        var facts: [(fact: CreditFact, line: Int)] = [], problems: [String] = []
+        var seen = Set<String>()
+        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let n = i + 1
+            guard facts.count < Self.maximumRows else { throw .tooLarge(message: "一次至多导入 \(Self.maximumRows) 行") }
+            let f = DivisionCatalog.splitCSVLine(line).map { $0.trimmingCharacters(in: .whitespaces) }
+            func bad(_ column: Int, _ message: String) { problems.append("\(fileName):\(n) 列 \(column + 1)（\(kind.header[column])）：\(message)") }
+            guard f.count == kind.header.count else { problems.append("\(fileName):\(n)：应有 \(kind.header.count) 列，实为 \(f.count) 列"); continue }
+            var ok = true
+            if f[0].count != 18 || !CreditCode.isValid(f[0]) { bad(0, "不是有效的统一社会信用代码（“\(f[0].prefix(20))”）"); ok = false }
+            var factKind: CreditFact.Kind?
+            var value = f[3]
+            switch f[2] {
+            case "customs_grade":
+                factKind = .customsGrade
+                if !Self.customsGrades.contains(value) { bad(3, "海关信用等级应为 \(Self.customsGrades.joined(separator: "、")) 之一，实为“\(value.prefix(20))”"); ok = false }
+            case "public_credit":
+                factKind = .publicCreditGrade
+                if value.isEmpty || value.count > 20 { bad(3, "公共信用评价等级应为 1 到 20 个字符（按发布的写法）"); ok = false }
+            case "serious_dishonesty":
+                factKind = .seriousDishonesty
+                switch value { case "true": value = "是"; case "false": value = "否"; default: bad(3, "应为 true 或 false，实为“\(value.prefix(20))”"); ok = false }
+            default:
+                bad(2, "应为 customs_grade、public_credit 或 serious_dishonesty，实为“\(f[2].prefix(30))”"); ok = false
+            }
+            do { try AppError.checkFreeText(f[4], field: "source") } catch { bad(4, error.message); ok = false }
+            if f[4].isEmpty || f[4].count > 100 { bad(4, "来源应为 1 到 100 个字符"); ok = false }
+            let day = Day.parse(f[5])
+            if f[5].count != 10 || day == nil { bad(5, "日期应为 YYYY-MM-DD"); ok = false } else if let day, day > today { bad(5, "日期晚于今天"); ok = false }
+            if !seen.insert([f[0], f[2], f[5]].joined(separator: "\u{1F}")).inserted { bad(2, "与前面的行重复（同一企业、同一信息、同一日期）"); ok = false }
+            if ok, let factKind, let day {
+                facts.append((CreditFact(enterpriseID: f[0], kind: factKind, value: value, source: f[4], asOf: day.iso), n))
+            }
+        }
+        let reach = EnterpriseRegistry.Reach(districts: viewer.districts)
+        let known = try await context.withStore { store in
+            var ids = Set<String>()
+            for id in Set(facts.map(\.fact.enterpriseID)) where try await store.registry.enterprise(id: id, reach: reach) != nil { ids.insert(id) }
+            return ids
+        }
+        for f in facts where !known.contains(f.fact.enterpriseID) { problems.append("\(fileName):\(f.line) 列 1（enterprise_id）：企业库中没有\(viewer.city)的企业 \(f.fact.enterpriseID)") }
+        guard problems.isEmpty else {
+            throw .invalidInput(field: "file", location: fileName, message: "\(problems.count) 行有误，整份文件未导入", problems: Array(problems.prefix(50)))
+        }
+        let sha = SHA256Hex.of(Data(bytes)), now = context.clock.timestamp()
+        let stored = facts.map(\.fact)
+        try await context.withStore { store in
+            try await store.applications.storeEvidence(sha256: sha, name: fileName, mediaType: "text/csv", content: bytes, by: viewer.name, at: now)
+            try await store.registry.importCreditFacts(stored, sourceSHA256: sha, by: viewer.name, at: now)
+        }
+        return Report(kind: kind, rows: facts.count, added: facts.count, alreadyHeld: 0, proposals: [], encoding: encoding, sha256: sha)
     }
 }
 

@@ -193,9 +193,19 @@ public struct VoucherDesk: Sendable {
 
     /// The vouchers a viewer may see: an enterprise user its own; a district user those of its
     /// district's enterprises; the city roles their city's (their scope, in the query).
-    public func vouchers(_ viewer: Viewer, policy: String, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
+    public func vouchers(_ viewer: Viewer, policy: String, status: VoucherStatus? = nil, limit: Int, offset: Int) async throws(AppError) -> [VoucherRow] {
         _ = try rules(policy: policy)
-        return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: viewer.reach, limit: limit, offset: offset) }
+        return try await context.withStore { try await $0.vouchers.vouchers(policy: policy, reach: viewer.reach, status: status, limit: limit, offset: offset) }
+    }
+
+    /// One page of the vouchers a viewer may see (as `vouchers`), with how many there are in all.
+    public func voucherPage(_ viewer: Viewer, policy: String, status: VoucherStatus?, limit: Int, offset: Int) async throws(AppError) -> (rows: [VoucherRow], total: Int64) {
+        _ = try rules(policy: policy)
+        let reach = viewer.reach, limit = min(max(limit, 1), 10_000), offset = max(offset, 0)
+        return try await context.withStore { store in
+            (try await store.vouchers.vouchers(policy: policy, reach: reach, status: status, limit: limit, offset: offset),
+             try await store.vouchers.voucherCount(policy: policy, reach: reach, status: status))
+        }
     }
 
     /// A typed amount into fen (`Fen.typed`: yuan, at most two decimals, exactly), its problem

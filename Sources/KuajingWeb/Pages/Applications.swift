@@ -13,7 +13,7 @@ extension Site {
 
     struct ApplicationsModel {
         var viewer: Viewer
-        var rows: [ApplicationRow]
+        var list: WorkLists.Page
         var matters: [Matter]
         var payees: [PayeeAccountRow]
         var contracts: [ProposedFact]
@@ -30,8 +30,15 @@ extension Site {
             var id: Int64; var link, enterprise, district, matter, date, amount, award, status, holder, due: String
             var proposed, flagged: Bool
         }
+        struct Option: Sendable { var value, label: String; var selected: Bool }
+        struct Header: Sendable { var label, link: String; var numeric: Bool; var sorted: String? }
         var message: String?
         var action: String
+        var statuses, districts, matterFilter, dues, sorts: [Option]
+        var hasDistricts: Bool
+        var headers: [Header]
+        var pager: Pager
+        var csv, xlsx, tasks: String
         var canFile: Bool
         var enterprise, payeeAction: String
         var canPropose: Bool
@@ -43,34 +50,65 @@ extension Site {
         var rows: [Row]
     }
 
-    func applicationsQuery(_ viewer: Viewer, message: String?) async throws(AppError) -> ApplicationsModel {
-        let rows = try await ApplicationDesk(app).list(viewer, limit: 500)
+    func applicationsQuery(_ viewer: Viewer, _ query: WorkLists.Query, message: String?) async throws(AppError) -> ApplicationsModel {
+        let list = try await WorkLists(app).applications(viewer, query)
         let matters = try app.policySet().matters
         let payees = viewer.role == .enterprise ? try await PayoutDesk(app).payees(viewer) : []
         let contracts = try await VoucherDesk(app).proposedContracts(viewer)
-        return ApplicationsModel(viewer: viewer, rows: rows, matters: matters, payees: payees, contracts: contracts, today: app.clock.today().iso, message: message)
+        return ApplicationsModel(viewer: viewer, list: list, matters: matters, payees: payees, contracts: contracts, today: app.clock.today().iso, message: message)
+    }
+
+    /// A link to the list with `query` (its defaults left out).
+    static func listLink(_ query: WorkLists.Query, format: String? = nil) -> String {
+        var parameters = query.parameters
+        if let format { parameters = parameters.filter { $0.0 != "page" } + [("format", format)] }
+        return Route.applications.link + Pager.queryString(parameters)
     }
 
     static func applicationsView(_ m: ApplicationsModel) -> ApplicationsView {
-        let viewer = m.viewer
+        let viewer = m.viewer, q = m.list.query
+        func sortLink(_ sort: ApplicationFilter.Sort) -> String { var n = q; n.sort = sort; n.page = 1; return listLink(n) }
+        let headers: [ApplicationsView.Header] = [("编号", ApplicationFilter.Sort.newest, false), ("金额（元）", .amount, true), ("核定（元）", .award, true), ("期限", .due, false)].map {
+            .init(label: $0.0, link: sortLink($0.1), numeric: $0.2, sorted: q.sort == $0.1 ? "ascending" : nil)
+        }
         return ApplicationsView(
-            message: m.message?.nilIfEmpty, action: Route.applications.link, canFile: viewer.may(.fileApplications), enterprise: viewer.enterpriseID ?? "",
+            message: m.message?.nilIfEmpty, action: Route.applications.link,
+            statuses: [.init(value: "", label: "全部状态", selected: q.status == nil)]
+                + ApplicationStatus.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: q.status == $0) },
+            districts: viewer.role == .enterprise ? [] : [.init(value: "", label: "全部区县", selected: q.district == nil)]
+                + viewer.districts.map { .init(value: $0, label: $0, selected: q.district == $0) },
+            matterFilter: [.init(value: "", label: "全部事项", selected: q.matter == nil)] + m.matters.map { .init(value: $0.key, label: $0.chinese, selected: q.matter == $0.key) },
+            dues: [.init(value: "", label: "不限", selected: q.due == nil), .init(value: "overdue", label: "已超期", selected: q.due == .overdue),
+                   .init(value: "week", label: "7 日内到期（含已超期）", selected: q.due == .week)],
+            sorts: [(ApplicationFilter.Sort.newest, "最新提交在前"), (.oldest, "最早提交在前"), (.due, "期限最近在前"), (.amount, "申报金额从大到小"), (.award, "核定金额从大到小")]
+                .map { .init(value: $0.0.rawValue, label: $0.1, selected: q.sort == $0.0) },
+            hasDistricts: viewer.role != .enterprise && viewer.districts.count > 1,
+            headers: headers,
+            pager: Pager(total: m.list.total, page: q.page, pageCount: m.list.pageCount, unit: "笔") { n in var p = q; p.page = n; return listLink(p) },
+            csv: listLink(q, format: "csv"), xlsx: listLink(q, format: "xlsx"), tasks: Route.myTasks.link,
+            canFile: viewer.may(.fileApplications), enterprise: viewer.enterpriseID ?? "",
             payeeAction: Route.payee.link, canPropose: viewer.may(.proposeFromTiers), proposeAction: Route.tierProposals.link,
             contracts: m.contracts.map { .init(no: $0.referenceNo, amount: Fen($0.amountFen).grouped, provider: $0.counterparty, date: $0.date, action: Route.factVoucher($0.id).link) },
             payees: m.payees.filter { $0.status != "superseded" }.map { .init(bank: $0.bank, account: $0.accountNo, holder: $0.holder, status: $0.status == "confirmed" ? "已确认" : "待市级管理员确认") },
             matters: m.matters.filter { $0.key != VoucherDesk.matter }.map { .init(key: $0.key, label: $0.chinese) }, today: m.today,
-            rows: m.rows.map { a in
+            rows: m.list.rows.map { a in
                 .init(id: a.id, link: Route.application(a.id).link, enterprise: a.enterpriseName, district: a.district,
                       matter: m.matters.first { $0.key == a.matter }?.chinese ?? a.matter, date: a.claimDate, amount: Fen(a.amountFen).grouped,
                       award: Fen(a.decidedFen ?? a.engineAwardFen).grouped, status: ApplicationDesk.statusLabel(a.status), holder: ApplicationDesk.holderLabel(a.holder),
-                      due: a.dueAt.map { String($0.prefix(10)) } ?? "—", proposed: a.origin == "proposed",
+                      due: a.dueAt.map(Show.time) ?? "—", proposed: a.origin == "proposed",
                       flagged: !ApplicationDesk.Flag.parse(a.flags).isEmpty && viewer.role != .enterprise)
             })
     }
 
     func applications(_ request: Request, _ context: WebContext, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let viewer = try await access.viewer(request, context)
-        let model = try await access.run(request, context) { () async throws(AppError) in try await applicationsQuery(viewer, message: message) }
+        // The list as asked on a GET; after a form was sent, the first page.
+        let query = request.method == .get ? try WorkLists.Query(parameters: { request.uri.queryParameters.get($0) }) : WorkLists.Query()
+        if request.method == .get, let format = request.uri.queryParameters.get("format") {
+            let file = try await access.run(request, context) { () async throws(AppError) in try await WorkLists(app).download(viewer, query, format: String(format)) }
+            return Reply.download(file.bytes, name: file.name, type: format == "csv" ? Reply.csvType : Reply.xlsxType)
+        }
+        let model = try await access.run(request, context) { () async throws(AppError) in try await applicationsQuery(viewer, query, message: message) }
         return try views.page(Self.applicationsView(model), title: "申报与审核", current: .applications, context: context, synthetic: await synthetic(), status: status)
     }
 
@@ -121,6 +159,8 @@ extension Site {
         var hasFlags, hasReviews: Bool
         var enterprise, enterpriseID, district, matter, date, amount, engineStatus, engineAward, explanation, clause, status, holder, since, due: String
         var decided: String?
+        /// The printable notice, once the application is decided.
+        var notice: String?
         var split, basis: String
         var proposed, needsReview: Bool
         var flags: [Flag]
@@ -150,6 +190,7 @@ extension Site {
             explanation: a.explanation, clause: "\(a.policy ?? "")\(a.clause.map { " \($0)" } ?? "")", status: ApplicationDesk.statusLabel(a.status),
             holder: ApplicationDesk.holderLabel(a.holder), since: Show.time(a.holderSince), due: a.dueAt.map(Show.time) ?? "—",
             decided: a.decidedFen.map { Fen($0).grouped },
+            notice: [.approved, .reduced, .rejected, .committed, .paid].contains(a.status) && !d.reviews.isEmpty ? Route.notice(a.id).link : nil,
             split: a.cityFen.map { "市级 \(Fen($0).grouped) 元，\(a.district) \(Fen(a.districtFen ?? 0).grouped) 元" } ?? "", basis: a.fundingBasis ?? "",
             proposed: a.origin == "proposed", needsReview: a.engineStatus == ClaimStatus.needsReview.rawValue,
             flags: d.flags.map { .init(rule: $0.rule, message: $0.message, evidence: $0.evidence) },

@@ -16,6 +16,8 @@ extension Site {
         var canUpdate: Bool
         var progress: [TargetProgressReport.PlanProgress]
         var tasks: [PlanFollowUp.PlanTasks]
+        /// For a district user: which targets it is shown, and why (the 排名通报 setting).
+        var scopeNote: String? = nil
     }
 
     struct PlansView: PageView {
@@ -36,18 +38,25 @@ extension Site {
         var action: String
         var statuses: [Status]
         var rule: String
+        var scopeNote: String?
         var plans: [Plan]
     }
 
     func plansQuery(_ viewer: Viewer, month: Month, unit: String, message: String?) async throws(AppError) -> PlansModel {
-        PlansModel(month: month, unit: unit, message: message, canUpdate: viewer.writesFollowUp,
-                   progress: try await TargetProgressReport(app).progress(viewer, month: month), tasks: try await PlanFollowUp(app).tasks())
+        var model = PlansModel(month: month, unit: unit, message: message, canUpdate: viewer.writesFollowUp,
+                               progress: try await TargetProgressReport(app).progress(viewer, month: month), tasks: try await PlanFollowUp(app).tasks())
+        if viewer.role == .district {
+            model.scopeNote = app.configuration.districtRanking
+                ? "排名通报已开启：显示\(viewer.city)各区县的目标进展（设置 district_ranking）。"
+                : "显示\(viewer.scopeName)及\(viewer.city)的目标进展；其他区县的数据只在市级开启排名通报（设置 district_ranking）时显示。"
+        }
+        return model
     }
 
     static func plansView(_ m: PlansModel) -> PlansView {
         PlansView(
             month: m.month.description, unit: m.unit, message: m.message?.nilIfEmpty, canUpdate: m.canUpdate, action: Route.taskUpdate.link,
-            statuses: TaskUpdate.statuses.map { .init(s: $0) }, rule: TargetStatus.rule,
+            statuses: TaskUpdate.statuses.map { .init(s: $0) }, rule: TargetStatus.rule, scopeNote: m.scopeNote,
             plans: m.progress.map { p in
                 let planTasks = m.tasks.first { $0.plan.id == p.plan.id }?.tasks ?? []
                 return PlansView.Plan(

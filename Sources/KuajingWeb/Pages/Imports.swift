@@ -21,6 +21,14 @@ extension Site {
         var entries: [QuarantineEntry]
         var cityWide: Bool
         var outcome: Outcome?
+        var importsFacts: Bool = false
+        var facts: FactsOutcome?
+    }
+
+    /// What a 免申即享 or credit-facts file came to: its report, or every bad line (nothing stored).
+    enum FactsOutcome {
+        case imported(file: String, ProposalImport.Report)
+        case refused(file: String, message: String, problems: [String])
     }
 
     struct ImportsView: PageView {
@@ -34,6 +42,15 @@ extension Site {
         var quarantineCount: String
         var cityWide: Bool
         var outcome: Result?
+        struct Kind: Sendable { var value, label, header: String }
+        struct FactsResult: Sendable { var file, kind, rows, added, held, proposals, sha: String }
+        struct FactsRefusal: Sendable { var file, message: String; var problems: [Problem] }
+        struct Problem: Sendable { var text: String }
+        var importsFacts: Bool
+        var factsAction: String
+        var factKinds: [Kind]
+        var factsResult: FactsResult?
+        var factsRefusal: FactsRefusal?
     }
 
     func importsQuery(_ viewer: Viewer, outcome: Outcome?) async throws(AppError) -> ImportsModel {
@@ -53,12 +70,22 @@ extension Site {
                 return .init(file: o.file, accepted: "\(c.accepted)", duplicates: "\(c.duplicates)", updated: "\(c.updated)", deleted: "\(c.deleted)",
                              quarantined: "\(c.quarantined)", reasons: c.quarantinedByReason.sorted { $0.key < $1.key }.map { .init(reason: $0.key, n: "\($0.value)") },
                              monitor: Route.monitor.link)
-            })
+            },
+            importsFacts: m.importsFacts, factsAction: Route.factsImport.link,
+            factKinds: ProposalImport.Kind.allCases.map { .init(value: $0.rawValue, label: $0.label, header: $0.header.joined(separator: ",")) },
+            factsResult: { if case let .imported(file, r)? = m.facts {
+                return .init(file: file, kind: r.kind.label, rows: "\(r.rows)", added: "\(r.added)", held: "\(r.alreadyHeld)", proposals: "\(r.proposals.count)", sha: r.sha256)
+            } else { return nil } }(),
+            factsRefusal: { if case let .refused(file, message, problems)? = m.facts {
+                return .init(file: file, message: message, problems: problems.map { .init(text: $0) })
+            } else { return nil } }())
     }
 
-    func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func imports(_ request: Request, _ context: WebContext, outcome: Outcome?, facts: FactsOutcome? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let viewer = try await access.viewer(request, context)
-        let model = try await access.run(request, context) { () async throws(AppError) in try await importsQuery(viewer, outcome: outcome) }
+        var model = try await access.run(request, context) { () async throws(AppError) in try await importsQuery(viewer, outcome: outcome) }
+        model.importsFacts = viewer.may(.importFacts)
+        model.facts = facts
         return try views.page(Self.importsView(model), title: "数据导入", current: .imports, context: context, synthetic: await synthetic(), status: status)
     }
 
@@ -74,6 +101,28 @@ extension Site {
                                                deleted: report.counts.deleted, quarantined: report.counts.quarantined, quarantined_by_reason: report.counts.quarantinedByReason))
         }
         return try await imports(request, context, outcome: Outcome(file: received.name, report: report))
+    }
+
+    /// The 市级管理员 imports a 免申即享 list or credit facts from the page (as `importFacts` does):
+    /// the file is checked whole; a bad line refuses it, and the page lists every bad line.
+    func importFactsFromForm(_ request: Request, _ context: WebContext) async throws -> Response {
+        let viewer = try await access.viewer(request, context)
+        guard let parts = try await MultipartForm.read(request, context: context, files: 1) else {
+            throw AppError.tooLarge(message: "文件至多 \(ProposalImport.maximumBytes >> 20) MiB")
+        }
+        guard let file = parts.files.first(where: { !$0.content.isEmpty }) else {
+            return try await imports(request, context, outcome: nil, facts: .refused(file: "", message: "请选择文件", problems: []), status: .unprocessableContent)
+        }
+        let result: Result<ProposalImport.Report, AppError>
+        do { result = .success(try await ProposalImport(app).run(viewer, kind: parts.fields["kind"] ?? "", bytes: file.content, fileName: file.filename)) } catch { result = .failure(error) }
+        switch result {
+        case let .success(report):
+            return try await imports(request, context, outcome: nil, facts: .imported(file: file.filename, report))
+        case let .failure(error):
+            var message = error.message, problems: [String] = []
+            if case let .invalidInput(_, _, m, list) = error { message = m; problems = list }
+            return try await imports(request, context, outcome: nil, facts: .refused(file: file.filename, message: message, problems: problems), status: WebFailure(error).status)
+        }
     }
 
     struct QuarantineView: PageView {

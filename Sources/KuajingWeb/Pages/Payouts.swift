@@ -28,7 +28,7 @@ extension Site {
         struct Budget: Sendable { var id: Int64; var policy, measure: String; var year: Int64; var payer, allocated, released, reserved, committed, paid, available: String }
         struct Measure: Sendable { var id, name: String }
         struct Payee: Sendable { var id: Int64; var enterprise, bank, account, holder, status: String; var confirmable: Bool; var evidence: String? }
-        struct Batch: Sendable { var id: Int64; var status, total: String; var lines: Int64; var sha, checkpoint, csv, xlsx: String; var payable: Bool; var at: String }
+        struct Batch: Sendable { var id: Int64; var status, total: String; var lines: Int64; var sha, checkpoint, csv, xlsx, cover: String; var payable: Bool; var at: String }
         struct Line: Sendable { var batch, line: Int64; var kind, payee, account, amount: String; var application: Int64?; var reversible: Bool }
         var message: String?
         var action: String
@@ -77,7 +77,7 @@ extension Site {
             batches: m.batches.map { b in
                 .init(id: b.id, status: b.status == "paid" ? "已支付（\(b.paidReference ?? "")）" : "已冻结，待支付", total: Fen(b.totalFen).grouped, lines: b.lines,
                       sha: b.fileSHA256, checkpoint: "第 \(b.auditSequence) 条，链头 \(b.auditHead.prefix(16))…", csv: Route.payoutFile(b.id, "csv").link,
-                      xlsx: Route.payoutFile(b.id, "xlsx").link, payable: admin && b.status == "frozen", at: Show.time(b.createdAt))
+                      xlsx: Route.payoutFile(b.id, "xlsx").link, cover: Route.payoutCover(b.id).link, payable: admin && b.status == "frozen", at: Show.time(b.createdAt))
             },
             lines: m.lines.map { b, l in
                 .init(batch: b.id, line: l.id, kind: l.kind == "reversal" ? "冲销" : l.kind == "reissue" ? "重新支付" : "支付", payee: l.payee, account: l.accountNo,
@@ -134,6 +134,7 @@ extension Site {
         case "file.xlsx":
             let w = try await access.run(request, context) { () async throws(AppError) in try await desk.workbook(viewer, batch: id) }
             return Reply.download(w.bytes, name: "支付批次\(id).xlsx", type: Reply.xlsxType)
+        case "cover": return try await payoutCover(request, context, batch: id)
         default: throw AppError.notFound(message: "没有这一文件")
         }
     }

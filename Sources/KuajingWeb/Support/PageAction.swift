@@ -8,7 +8,7 @@ import KuajingApp
 /// navigation (`NavigationItem.all`) are built from this table: a new page is one entry here plus
 /// its model, query and view.
 enum PageAction: CaseIterable, Sendable {
-    case loginForm, signIn, signOut, dashboard, monitor, report, match, plans, updateTask, enterprises, enterprise, policies, policy, compare, calculator, calculate, applications, fileApplication, application, actOnApplication, evidence, payee, factVoucher, tierProposals, payouts, actOnPayouts, payoutFile, imports, upload, quarantine, resubmit, users, addUser, accessLog, auditTrail
+    case loginForm, signIn, signOut, dashboard, myTasks, monitor, report, match, plans, updateTask, enterprises, enterprise, policies, policy, compare, calculator, calculate, applications, fileApplication, application, actOnApplication, notice, evidence, payee, factVoucher, tierProposals, vouchers, openVoucherBatch, requestVoucher, cancelVoucher, payouts, actOnPayouts, payoutFile, imports, upload, importFacts, quarantine, resubmit, users, addUser, accessLog, auditTrail
 
     var route: Route {
         switch self {
@@ -16,6 +16,7 @@ enum PageAction: CaseIterable, Sendable {
         case .signIn: return .login
         case .signOut: return .logout
         case .dashboard: return .dashboard
+        case .myTasks: return .myTasks
         case .monitor: return .monitor
         case .report: return .report
         case .match: return .match
@@ -32,15 +33,21 @@ enum PageAction: CaseIterable, Sendable {
         case .fileApplication: return .applications
         case .application: return .application(0)
         case .actOnApplication: return .application(0)
+        case .notice: return .notice(0)
         case .evidence: return .evidence("")
         case .payee: return .payee
         case .factVoucher: return .factVoucher(0)
         case .tierProposals: return .tierProposals
+        case .vouchers: return .vouchers
+        case .openVoucherBatch: return .voucherBatches
+        case .requestVoucher: return .voucherRequest
+        case .cancelVoucher: return .voucherCancel(0)
         case .payouts: return .payouts
         case .actOnPayouts: return .payouts
         case .payoutFile: return .payoutFile(0, "")
         case .imports: return .imports
         case .upload: return .imports
+        case .importFacts: return .factsImport
         case .quarantine: return .quarantine(0)
         case .resubmit: return .quarantine(0)
         case .users: return .users
@@ -52,8 +59,8 @@ enum PageAction: CaseIterable, Sendable {
 
     var method: HTTPRequest.Method {
         switch self {
-        case .loginForm, .dashboard, .monitor, .report, .match, .plans, .enterprises, .enterprise, .policies, .policy, .compare, .calculator, .applications, .application, .evidence, .payouts, .payoutFile, .imports, .quarantine, .users, .accessLog, .auditTrail: return .get
-        case .signIn, .signOut, .updateTask, .calculate, .fileApplication, .actOnApplication, .payee, .factVoucher, .tierProposals, .actOnPayouts, .upload, .resubmit, .addUser: return .post
+        case .loginForm, .dashboard, .myTasks, .monitor, .report, .match, .plans, .enterprises, .enterprise, .policies, .policy, .compare, .calculator, .applications, .application, .notice, .evidence, .vouchers, .payouts, .payoutFile, .imports, .quarantine, .users, .accessLog, .auditTrail: return .get
+        case .signIn, .signOut, .updateTask, .calculate, .fileApplication, .actOnApplication, .payee, .factVoucher, .tierProposals, .openVoucherBatch, .requestVoucher, .cancelVoucher, .actOnPayouts, .upload, .importFacts, .resubmit, .addUser: return .post
         }
     }
 
@@ -61,6 +68,11 @@ enum PageAction: CaseIterable, Sendable {
         switch self {
         case .loginForm, .signIn, .signOut: return nil
         case .dashboard: return .readDashboard
+        case .myTasks, .vouchers, .notice: return .readApplications
+        case .openVoucherBatch: return .openVoucherBatches
+        case .requestVoucher: return .requestVouchers
+        case .cancelVoucher: return .cancelVouchers
+        case .importFacts: return .importFacts
         case .monitor: return .readMonitor
         case .report: return .readReport
         case .match: return .readMatching
@@ -90,6 +102,7 @@ enum PageAction: CaseIterable, Sendable {
     var navigation: String? {
         switch self {
         case .dashboard: return "总览"
+        case .myTasks: return "我的待办"
         case .monitor: return "运行监测"
         case .report: return "月报"
         case .match: return "三单对碰"
@@ -98,6 +111,7 @@ enum PageAction: CaseIterable, Sendable {
         case .policies: return "政策库"
         case .calculator: return "政策计算器"
         case .applications: return "申报与审核"
+        case .vouchers: return "运力券"
         case .payouts: return "预算与支付"
         case .imports: return "数据导入"
         case .users: return "用户管理"
@@ -133,6 +147,13 @@ extension Site {
         case .signIn: return try await signIn(request, context)
         case .signOut: return try await signOut(request, context)
         case .dashboard: return try await dashboard(request, context)
+        case .myTasks: return try await myTasks(request, context)
+        case .notice: return try await notice(request, context)
+        case .vouchers: return try await vouchers(request, context, message: nil)
+        case .openVoucherBatch: return try await openVoucherBatch(request, context)
+        case .requestVoucher: return try await requestVoucherFromForm(request, context)
+        case .cancelVoucher: return try await cancelVoucherFromForm(request, context)
+        case .importFacts: return try await importFactsFromForm(request, context)
         case .monitor: return try await monitor(request, context)
         case .report: return try await report(request, context)
         case .match: return try await match(request, context)

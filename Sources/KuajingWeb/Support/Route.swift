@@ -32,6 +32,15 @@ enum Route: Hashable {
     case payee
     case factVoucher(Int64)
     case tierProposals
+    case myTasks
+    case vouchers
+    case voucherBatches
+    case voucherRequest
+    case voucherCancel(Int64)
+    case notice(Int64)
+    /// Served by the payout-file action (`/payouts/:id/:file`, the file named `cover`).
+    case payoutCover(Int64)
+    case factsImport
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -64,6 +73,14 @@ enum Route: Hashable {
         case .payee: return "/payee"
         case let .factVoucher(id): return "/facts/\(id)/voucher"
         case .tierProposals: return "/applications-from-tiers"
+        case .myTasks: return "/my-tasks"
+        case .vouchers: return "/vouchers"
+        case .voucherBatches: return "/vouchers/batches"
+        case .voucherRequest: return "/vouchers/request"
+        case let .voucherCancel(id): return "/vouchers/\(id)/cancel"
+        case let .notice(id): return "/applications/\(id)/notice"
+        case let .payoutCover(id): return "/payouts/\(id)/cover"
+        case .factsImport: return "/imports/facts"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }
@@ -78,6 +95,9 @@ enum Route: Hashable {
         case .evidence: return "/evidence/:sha"
         case .payoutFile: return "/payouts/:id/:file"
         case .factVoucher: return "/facts/:id/voucher"
+        case .voucherCancel: return "/vouchers/:id/cancel"
+        case .notice: return "/applications/:id/notice"
+        case .payoutCover: return "/payouts/:id/:file"
         default: return RouterPath(link)
         }
     }

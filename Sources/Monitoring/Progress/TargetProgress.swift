@@ -46,9 +46,10 @@ public enum TargetStatus: String, Sendable {
     public var colour: String {
         switch self {
         case .green, .met: return "#2e7d32"
-        case .amber: return "#f9a825"
+        // Each with white text at WCAG AA contrast (at least 4.5 : 1): amber and grey darkened for it.
+        case .amber: return "#9a5b00"
         case .red, .missed: return "#c62828"
-        case .unknown: return "#9e9e9e"
+        case .unknown: return "#616161"
         }
     }
 

@@ -27,7 +27,7 @@ public struct MonthlyReportView {
             h1 { font-size: 17pt; text-align: center; margin: 0 0 2mm; } h2 { font-size: 12.5pt; border-left: 4px solid #b71c1c; padding-left: 6px; margin: 7mm 0 3mm; page-break-after: avoid; }
             .sub { text-align: center; color: #555; margin-bottom: 4mm; } .synthetic { border: 2px solid #c62828; color: #c62828; text-align: center; font-weight: bold; padding: 2mm; margin: 3mm 0; }
             .kpis { display: flex; gap: 3mm; } .kpi { flex: 1; border: 1px solid #ccc; padding: 2mm 3mm; } .kpi b { display: block; font-size: 15pt; color: #b71c1c; }
-            table { border-collapse: collapse; width: 100%; font-size: 9.5pt; page-break-inside: auto; } th, td { border: 1px solid #bbb; padding: 1.2mm 2mm; } th { background: #f3f3f3; }
+            table { border-collapse: collapse; width: 100%; font-size: 9.5pt; page-break-inside: auto; } tr.target td { border-bottom: 0; } tr.quote td { border-top: 0; padding-top: 0; } tr.target, tr.quote { page-break-inside: avoid; } th, td { border: 1px solid #bbb; padding: 1.2mm 2mm; } th { background: #f3f3f3; }
             td.n { text-align: right; font-variant-numeric: tabular-nums; } .nw { white-space: nowrap; } .status { color: #fff; padding: 0.3mm 2mm; border-radius: 2mm; white-space: nowrap; }
             .note { color: #555; font-size: 8.5pt; } figure { margin: 0; page-break-inside: avoid; } svg text { font-size: 9px; }
             </style></head><body>
@@ -119,17 +119,21 @@ public struct MonthlyReportView {
         return s + "</svg></figure>\n"
     }
 
+    /// One row per target with its figures only (nothing in them wraps on A4 portrait); the
+    /// target's verbatim quotation, how the current value was counted and how the projection was
+    /// made follow in a note under the row, across the whole width.
     public func targetsTable() -> String {
         let e = SVGChart.escape
-        var s = "<table><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
+        var s = "<table class=\"targets\"><tr><th>目标</th><th>范围</th><th>目标值</th><th>期限</th><th>当前值</th><th>完成度</th><th>时间进度</th><th>预测</th><th>状态</th></tr>\n"
         for p in report.targets {
             let t = p.target
             let current = p.text(p.current), projection = p.text(p.projection)
-            s += "<tr><td>\(e(t.label))<div class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”</div></td><td class=\"nw\">\(e(t.scope))</td><td class=\"n nw\">\(e(t.value.text))</td>"
+            s += "<tr class=\"target\"><td>\(e(t.label))</td><td class=\"nw\">\(e(t.scope))</td><td class=\"n nw\">\(e(t.value.text))</td>"
             s += "<td class=\"nw\">\(t.perYear ? "每年" : t.deadline.map { "\($0.year)年\($0.components.month)月底" } ?? "")</td>"
-            s += "<td class=\"n\">\(e(current))<div class=\"note\">\(e(p.currentLabel))</div></td><td class=\"n nw\">\(ReportFormat.percent(p.shareOfTarget))</td>"
-            s += "<td class=\"n nw\">\(ReportFormat.percent(p.shareOfTime))</td><td class=\"n\">\(e(projection))<div class=\"note\">\(e(p.method))</div></td>"
+            s += "<td class=\"n nw\">\(e(current))</td><td class=\"n nw\">\(ReportFormat.percent(p.shareOfTarget))</td>"
+            s += "<td class=\"n nw\">\(ReportFormat.percent(p.shareOfTime))</td><td class=\"n nw\">\(e(projection))</td>"
             s += "<td><span class=\"status\" style=\"background:\(p.status.colour)\">\(e(p.status.chinese))</span></td></tr>\n"
+            s += "<tr class=\"quote\"><td colspan=\"9\" class=\"note\">\(e(p.plan)) \(e(t.clause))：“\(e(t.text))”　当前值：\(e(p.currentLabel))　预测：\(e(p.method))</td></tr>\n"
         }
         return s + "</table>\n"
     }

@@ -42,6 +42,45 @@ public struct ApplicationRow: Sendable, Equatable {
     public var heldFen: Int64?
 }
 
+/// What a list of applications shows: the narrowings (each nil or empty when not asked) and the order.
+public struct ApplicationFilter: Sendable, Equatable {
+    public enum Sort: String, Sendable, CaseIterable {
+        case newest, oldest, due, amount, award
+
+        /// The ORDER BY of this order; the id last, so that every order is total.
+        var orderBy: String {
+            switch self {
+            case .newest: return "a.id DESC"
+            case .oldest: return "a.id"
+            // Deadlines first, the nearest (the overdue) at the top; those without one after.
+            case .due: return "CASE WHEN a.due_at IS NULL THEN 1 ELSE 0 END, a.due_at, a.id"
+            case .amount: return "a.amount_fen DESC, a.id DESC"
+            case .award: return "COALESCE(a.decided_fen, a.engine_award_fen) DESC, a.id DESC"
+            }
+        }
+    }
+
+    public var statuses: [String]
+    public var holders: [String]
+    public var enterprise: String?
+    public var district: String?
+    public var matter: String?
+    /// Only those with a deadline at or before this time (ISO 8601, as stored).
+    public var dueBefore: String?
+    public var sort: Sort
+
+    public init(statuses: [String] = [], holders: [String] = [], enterprise: String? = nil, district: String? = nil, matter: String? = nil, dueBefore: String? = nil,
+                sort: Sort = .newest) {
+        self.statuses = statuses
+        self.holders = holders
+        self.enterprise = enterprise
+        self.district = district
+        self.matter = matter
+        self.dueBefore = dueBefore
+        self.sort = sort
+    }
+}
+
 /// What an application is filed with: the claim, the engine's result for it, the checks that fired.
 public struct NewApplication: Sendable {
     public var enterpriseID: String
@@ -535,13 +574,37 @@ public struct ApplicationBook: Sendable {
 
     /// Applications within reach, newest first; `statuses` narrows them.
     public func applications(reach: EnterpriseRegistry.Reach, statuses: [String] = [], enterprise: String? = nil, limit: Int, offset: Int) async throws -> [ApplicationRow] {
+        try await applications(reach: reach, ApplicationFilter(statuses: statuses, enterprise: enterprise), limit: limit, offset: offset)
+    }
+
+    /// Applications within reach that pass `filter`, in its order (the id breaks ties, so pages never overlap).
+    public func applications(reach: EnterpriseRegistry.Reach, _ filter: ApplicationFilter, limit: Int, offset: Int) async throws -> [ApplicationRow] {
         try await backend.read { db in
-            let scope = reach.condition(idColumn: "a.enterprise_id", districtColumn: "a.district")
-            var sql = "SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id WHERE \(scope.sql)", args = scope.arguments
-            if !statuses.isEmpty { sql += " AND a.status IN (\(SQLText.placeholders(statuses.count)))"; args += statuses.map(SQLValue.text) }
-            if let enterprise { sql += " AND a.enterprise_id = ?"; args.append(.text(enterprise)) }
-            return try db.rows(sql + " ORDER BY a.id DESC LIMIT ? OFFSET ?", args + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.row)
+            let w = Self.condition(reach, filter)
+            return try db.rows("SELECT \(Self.columns) FROM application a JOIN enterprise e ON e.id = a.enterprise_id WHERE \(w.sql) ORDER BY \(filter.sort.orderBy) LIMIT ? OFFSET ?",
+                               w.arguments + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.row)
         }
+    }
+
+    /// How many applications within reach pass `filter`.
+    public func applicationCount(reach: EnterpriseRegistry.Reach, _ filter: ApplicationFilter) async throws -> Int64 {
+        try await backend.read { db in
+            let w = Self.condition(reach, filter)
+            return try db.rows("SELECT COUNT(*) AS n FROM application a WHERE \(w.sql)", w.arguments).first?.int("n") ?? 0
+        }
+    }
+
+    /// The WHERE clause of a filtered list: the reach first, then each narrowing the filter sets.
+    static func condition(_ reach: EnterpriseRegistry.Reach, _ f: ApplicationFilter) -> (sql: String, arguments: [SQLValue]) {
+        let scope = reach.condition(idColumn: "a.enterprise_id", districtColumn: "a.district")
+        var sql = scope.sql, args = scope.arguments
+        if !f.statuses.isEmpty { sql += " AND a.status IN (\(SQLText.placeholders(f.statuses.count)))"; args += f.statuses.map(SQLValue.text) }
+        if !f.holders.isEmpty { sql += " AND a.holder IN (\(SQLText.placeholders(f.holders.count)))"; args += f.holders.map(SQLValue.text) }
+        if let e = f.enterprise { sql += " AND a.enterprise_id = ?"; args.append(.text(e)) }
+        if let d = f.district { sql += " AND a.district = ?"; args.append(.text(d)) }
+        if let m = f.matter { sql += " AND a.matter = ?"; args.append(.text(m)) }
+        if let due = f.dueBefore { sql += " AND a.due_at IS NOT NULL AND a.due_at <= ?"; args.append(.text(due)) }
+        return (sql, args)
     }
 
     public func reviews(of id: Int64) async throws -> [ReviewRow] {

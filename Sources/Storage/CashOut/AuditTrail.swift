@@ -163,7 +163,7 @@ public struct AuditTrail: Sendable {
             "payout.exported": "导出支付批次", "payout.paid": "登记已支付", "payout.reversed": "退票或追回（冲销）",
             "voucher.batch_opened": "开放运力券批次", "voucher.batches_released": "运力券批次到时开放", "voucher.requested": "申领运力券",
             "voucher.cancelled": "作废运力券", "voucher.promoted": "候补运力券转为发放",
-            "user.saved": "添加或重设用户", "token.issued": "签发令牌", "facts.imported": "导入免申即享数据",
+            "user.saved": "添加或重设用户", "token.issued": "签发令牌", "facts.imported": "导入免申即享数据", "credit_facts.imported": "导入信用信息",
         ][action] ?? action
     }
 
@@ -237,6 +237,8 @@ public struct AuditTrail: Sendable {
                 ("(audit_entry.subject LIKE 'payout_line:%' AND EXISTS (SELECT 1 FROM payout_line l JOIN application x ON x.id = l.application_id WHERE l.id = \(id("payout_line:")) AND x.district IN (\(d))))", dArgs),
                 ("(audit_entry.subject LIKE 'app_user:%' AND EXISTS (SELECT 1 FROM app_user u WHERE u.name = substr(audit_entry.subject, 10) AND u.city = ?))", [.text(city)]),
                 ("(audit_entry.subject LIKE 'proposal_fact:%' AND EXISTS (SELECT 1 FROM proposal_fact f JOIN enterprise e ON e.id = f.enterprise_id WHERE substr(f.source_sha256, 1, 16) = substr(audit_entry.subject, 15) AND e.district IN (\(d))))", dArgs),
+                // A credit-facts import names no row of its own: it is the city of the administrator who imported it.
+                ("(audit_entry.subject LIKE 'credit_fact:%' AND EXISTS (SELECT 1 FROM app_user u WHERE u.name = audit_entry.actor AND u.city = ?))", [.text(city)]),
             ]
             return ("(" + parts.map(\.0).joined(separator: " OR ") + ")", parts.flatMap(\.1))
         }

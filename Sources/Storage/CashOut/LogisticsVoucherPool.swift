@@ -295,12 +295,27 @@ public struct LogisticsVoucherPool: Sendable {
     }
 
     /// Vouchers in sequence order within `reach` (the registry's scope, in the WHERE clause).
-    public func vouchers(policy: String, reach: EnterpriseRegistry.Reach, limit: Int, offset: Int) async throws -> [VoucherRow] {
+    /// `status` narrows them to one status.
+    public func vouchers(policy: String, reach: EnterpriseRegistry.Reach, status: VoucherStatus? = nil, limit: Int, offset: Int) async throws -> [VoucherRow] {
         try await backend.read { db in
-            let scope = Self.within(reach)
+            let scope = Self.within(reach, status: status)
             return try db.rows("SELECT \(Self.voucherColumns) FROM voucher WHERE policy = ?\(scope.sql) ORDER BY sequence LIMIT ? OFFSET ?",
                                [.text(policy)] + scope.arguments + [.integer(Int64(limit)), .integer(Int64(offset))]).map(Self.voucher)
         }
+    }
+
+    /// How many vouchers `vouchers(policy:reach:status:…)` has in all, for a page's pager.
+    public func voucherCount(policy: String, reach: EnterpriseRegistry.Reach, status: VoucherStatus? = nil) async throws -> Int64 {
+        try await backend.read { db in
+            let scope = Self.within(reach, status: status)
+            return try db.rows("SELECT COUNT(*) AS n FROM voucher WHERE policy = ?\(scope.sql)", [.text(policy)] + scope.arguments).first?.int("n") ?? 0
+        }
+    }
+
+    static func within(_ reach: EnterpriseRegistry.Reach, status: VoucherStatus?) -> (sql: String, arguments: [SQLValue]) {
+        var scope = within(reach)
+        if let status { scope.sql += " AND status = ?"; scope.arguments.append(.text(status.rawValue)) }
+        return scope
     }
 
     /// `AND …` limiting `voucher` (unaliased) to the vouchers of enterprises within `reach`.

@@ -86,6 +86,21 @@ public struct EnterpriseRegistry: Sendable {
         }
     }
 
+    /// Records credit facts imported from a file (its SHA-256 the evidence) and the import's entry
+    /// in the audit trail, in one transaction; the same enterprise, kind and date again replaces the value.
+    public func importCreditFacts(_ facts: [CreditFact], sourceSHA256: String, by: String, at now: String) async throws {
+        _ = try await backend.write { db in
+            for chunk in facts.chunked(200) {
+                try db.insert(BulkInsert(table: "credit_fact", columns: [("enterprise_id", "text"), ("kind", "text"), ("value", "text"), ("source", "text"), ("as_of", "text")],
+                                         suffix: "ON CONFLICT (enterprise_id, kind, as_of) DO UPDATE SET value = excluded.value, source = excluded.source"),
+                              rows: chunk.map { [.text($0.enterpriseID), .text($0.kind.rawValue), .text($0.value), .text($0.source), .text($0.asOf)] })
+            }
+            try AuditTrail.append(db, AuditEvent(actor: by, action: "credit_facts.imported", subject: "credit_fact:\(sourceSHA256.prefix(16))",
+                                                 details: ["source_sha256": .text(sourceSHA256), "rows": .integer(Int64(facts.count)),
+                                                           "enterprises": .list(Array(Set(facts.map(\.enterpriseID))).sorted().map(AuditValue.text))]), at: now)
+        }
+    }
+
     /// The newest fact of each kind per enterprise as of a day (YYYY-MM-DD).
     public func creditFacts(asOf day: String) async throws -> [String: [CreditFact.Kind: CreditFact]] {
         try await backend.read { db in
