@@ -11,15 +11,16 @@ kuajing="$(realpath "${1:-$root/.build/debug/kuajing}")"
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v pdfinfo >/dev/null || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 venv="$root/.build-venv"
-if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -c "import playwright" 2>/dev/null; then
+if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/python" -c "import playwright, axe_playwright_python" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check playwright schemathesis
+  "$venv/bin/pip" install -q --disable-pip-version-check playwright schemathesis axe-playwright-python
 fi
 
 work=$(mktemp -d /tmp/kuajing-web.XXXXXX)

@@ -48,8 +48,8 @@ import Testing
             #expect(routes.contains { $0.method == action.method && $0.path.description == action.route.pattern.description }, "\(action) is routed")
         }
         #expect(routes.count == PageAction.allCases.count, "no page outside the table: \(routes.map { "\($0.method) \($0.path)" })")
-        #expect(NavigationItem.all.map(\.title) == ["总览", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "申报与审核", "预算与支付",
-                                                     "数据导入", "用户管理", "访问日志", "审计记录"])
+        #expect(NavigationItem.all.map(\.title) == ["总览", "我的待办", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "申报与审核", "运力券",
+                                                     "预算与支付", "数据导入", "用户管理", "访问日志", "审计记录"])
         #expect(PageAction.allCases.filter { $0.permission == nil }.map(\.route) == [.login, .login, .logout], "only signing in and out is open")
     }
 
@@ -77,10 +77,10 @@ import Testing
         let enterprise = try await accounts.viewer(named: "demo-enterprise"), analyst = try await accounts.viewer(named: "demo-analyst")
         let admin = try await accounts.viewer(named: "demo-admin")
 
-        let own = Site.applicationsView(try await site.applicationsQuery(enterprise, message: nil))
+        let own = Site.applicationsView(try await site.applicationsQuery(enterprise, WorkLists.Query(), message: nil))
         #expect(own.canFile && !own.canPropose && own.message == nil)
         #expect(own.rows.allSatisfy { !$0.flagged }, "an enterprise is not shown the abuse flags")
-        let reviewing = Site.applicationsView(try await site.applicationsQuery(analyst, message: "已审核"))
+        let reviewing = Site.applicationsView(try await site.applicationsQuery(analyst, WorkLists.Query(), message: "已审核"))
         #expect(!reviewing.canFile && !reviewing.canPropose && reviewing.message == "已审核")
         #expect(reviewing.rows.count >= own.rows.count, "the analyst sees the city's applications")
         #expect(!reviewing.matters.contains { $0.key == "logistics_voucher" }, "运力券 is requested, not filed")

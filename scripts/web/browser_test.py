@@ -1,7 +1,10 @@
 """Tests the platform as a person uses it: a real browser (Debian's chromium, driven by Playwright)
-against a real server on the demo world. Signs in as each demo user, opens every page, runs the
-calculator, uploads a customs sample and a declarations extract and sees the statistics change,
-checks that a district user cannot reach another district's enterprise by page or by API, and saves
+against a real server on the demo world. Signs in as each demo user, opens every page and runs
+axe-core on it (any critical or serious violation fails), runs the calculator, uploads a customs
+sample and a declarations extract and sees the statistics change, checks that a district user cannot
+reach another district's enterprise by page or by API, opens a 运力券 batch and requests a voucher by
+keyboard, imports a premium list with a bad line, files, approves, pays, prints the notice and the
+payout cover sheet on A4 portrait (one page each, nothing wider than the paper), and saves
 screenshots into docs/screenshots/ (the README shows them).
 
 Usage: browser_test.py BASE_URL PASSWORD SCREENSHOT_DIR REPOSITORY
@@ -15,6 +18,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
 base, password, shots, repo = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
@@ -29,15 +33,59 @@ def check(condition, what):
 
 
 PAGES = {
-    "demo-admin": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
-                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/audit/trail", "/payouts"],
-    "demo-analyst": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/payouts"],
-    "demo-binjiang": ["/", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/payouts"],
-    "demo-enterprise": ["/", "/monitor", "/enterprises", "/policies", "/calculator", "/applications"],
-    "demo-auditor": ["/", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log", "/applications", "/audit/trail", "/payouts"],
+    "demo-admin": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
+                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/vouchers", "/audit/trail", "/payouts"],
+    "demo-analyst": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications",
+                     "/vouchers", "/payouts"],
+    "demo-binjiang": ["/", "/my-tasks", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/vouchers",
+                      "/payouts"],
+    "demo-enterprise": ["/", "/my-tasks", "/monitor", "/enterprises", "/policies", "/calculator", "/applications", "/vouchers"],
+    "demo-auditor": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log",
+                     "/applications", "/vouchers", "/audit/trail", "/payouts"],
 }
+axe = Axe()
+axe_counts = {}
+
+
+def accessible(page, what):
+    """axe-core (WCAG 2.1 A and AA rules) on the page as shown; every critical or serious violation fails."""
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+                                     "resultTypes": ["violations"]})
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("critical", "serious")]
+    for v in bad:
+        axe_counts[v["id"]] = axe_counts.get(v["id"], 0) + len(v["nodes"])
+    check(not bad, f"{what}: no critical or serious axe violation " + "; ".join(f"{v['id']} ×{len(v['nodes'])} ({v['nodes'][0]['target']})" for v in bad[:3]))
+
+
+# Cells holding a long text (more than 24 characters) narrower than 110 px: under eight characters a line.
+SQUEEZED_CELLS = """Array.from(document.querySelectorAll('td')).filter(c => c.offsetParent !== null && c.innerText.trim().length > 24
+                    && c.getBoundingClientRect().width < 110).map(c => c.innerText.trim().slice(0, 20)).slice(0, 5)"""
+A4_CSS_PX = 718   # 210 mm less the print margins (12 mm each side) at 96 px per inch
+
+
+def prints_on_a4(page, what, pages=None):
+    """The page in print media at the width of A4 portrait's line: nothing wider than the paper, no
+    header cell squeezed under two characters; printed to PDF, the number of A4 pages when asked."""
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": A4_CSS_PX, "height": 1000})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    narrow = page.evaluate("""Array.from(document.querySelectorAll('th')).filter(c => c.offsetParent !== null && c.innerText.trim().length > 1
+                              && c.getBoundingClientRect().width < 26).map(c => c.innerText.trim()).slice(0, 5)""")
+    squeezed = page.evaluate(SQUEEZED_CELLS)
+    check(width <= A4_CSS_PX + 2, f"{what} fits A4 portrait in print ({width} px of {A4_CSS_PX})")
+    check(not squeezed, f"{what}: no long text in a column a few characters wide {squeezed}")
+    check(not narrow, f"{what}: no column squeezed in print {narrow}")
+    pdf = os.path.join(tempfile.gettempdir(), "kuajing-print.pdf")
+    page.pdf(path=pdf, format="A4", print_background=True)
+    count = int(re.search(r"Pages:\s+(\d+)", os.popen(f"pdfinfo {pdf}").read()).group(1))
+    if pages is not None:
+        check(count == pages, f"{what} prints on {pages} A4 page(s) ({count})")
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 1360, "height": 900})
+    return pdf
 # The screenshots the README shows: (user, path, file).
 SHOTS = [("demo-admin", "/", "dashboard"), ("demo-admin", "/monitor?by=month&by=code", "monitor"), ("demo-analyst", "/report", "report"),
+         ("demo-admin", "/vouchers", "vouchers"), ("demo-analyst", "/applications", "applications"),
          ("demo-admin", "/plans", "plans"), ("demo-binjiang", "/enterprises", "enterprises"), ("demo-admin", "/policies/hangzhou-2024", "policy"),
          ("demo-admin", "/policies-compare", "compare"), ("demo-auditor", "/audit/access-log", "access-log")]
 
@@ -70,6 +118,7 @@ with sync_playwright() as p:
             response = page.goto(base + path)
             check(response is not None and response.status == 200, f"{user} opens {path} ({response.status if response else 'no answer'})")
             check("跨境电商" in page.content(), f"{user} {path} is in Chinese")
+            accessible(page, f"{user} {path}")
         for (who, path, name) in SHOTS:
             if who == user:
                 page.goto(base + path)
@@ -137,6 +186,74 @@ with sync_playwright() as p:
             page.wait_for_load_state("networkidle")
             check("文件类型不对" in page.content(), "a file of the wrong kind is refused with a clear message")
         context.close()
+    # 运力券 in the browser: the administrator opens a batch; a 免申即享 premium list with a bad line is
+    # refused with that line named, and nothing is stored.
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-admin")
+    page.goto(base + "/vouchers")
+    page.fill("#open-batch input[name=label]", "浏览器测试批")
+    page.fill("#open-batch input[name=amount]", "1000.00")
+    page.click("#open-batch button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    check("已开放第" in page.inner_text("main"), "the administrator opens a 运力券 batch from the page")
+    premiums = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8", prefix="premiums-")
+    claim_date = os.environ.get("KUAJING_CLAIM_DATE", "2026-03-10")
+    premiums.write("enterprise_id,enterprise_name,policy_no,premium,paid_date,insurer\n")
+    premiums.write(f"{os.environ['KUAJING_ENTERPRISE']},浏览器测试,P-BROWSER-1,12000.00,{claim_date},中国信保\n")
+    premiums.write(f"{os.environ['KUAJING_ENTERPRISE']},浏览器测试,P-BROWSER-2,一万二,{claim_date},中国信保\n")
+    premiums.close()
+    page.goto(base + "/imports")
+    page.check("#facts-form input[value=credit_insurance_premiums]")
+    page.set_input_files("#facts-form input[name=file]", premiums.name)
+    page.click("#facts-form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    refused = page.inner_text("#facts-refused") if page.query_selector("#facts-refused") else ""
+    name = os.path.basename(premiums.name)
+    check(f"{name}:3" in refused and "premium" in refused and "整份文件未导入" in refused, f"the premium list's bad line is named and nothing is imported ({refused[:120]!r})")
+    page.screenshot(path=f"{shots}/imports-facts.png", full_page=True)
+    accessible(page, "数据导入 with a refused file")
+    context.close()
+    # The enterprise requests a voucher with the keyboard (tab from field to field, Enter on the button).
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-enterprise")
+    page.goto(base + "/vouchers")
+    page.focus("#request-voucher input[name=contract_no]")
+    page.keyboard.type("HT-BROWSER-1")
+    page.keyboard.press("Tab")
+    page.keyboard.type("30000")
+    page.keyboard.press("Tab")
+    page.keyboard.type("顺丰速运")
+    page.keyboard.press("Tab")
+    page.fill("#request-voucher input[name=date]", claim_date)
+    page.focus("#request-voucher input[name=date]")
+    # A date input takes Tab through its year, month and day first.
+    focused = ""
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.textContent")
+        if focused == "申领":
+            break
+    check(focused == "申领", f"Tab reaches the request button after the last field ({focused!r})")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    text = page.inner_text("main")
+    check("运力券第" in text and "已发放 1,000.00 元" in text, "the enterprise's voucher is issued for what the batch holds (1,000.00 of 1,500.00)")
+    page.screenshot(path=f"{shots}/voucher-request.png", full_page=False)
+    context.close()
+    # The administrator withdraws it with a reason; the amount goes back to the pool.
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, "demo-admin")
+    page.goto(base + "/vouchers?status=issued")
+    page.fill("#vouchers input[name=reason]", "浏览器测试：合同已作废")
+    page.click("#vouchers button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    check("已取消运力券第" in page.inner_text("main"), "the administrator cancels a voucher with its reason")
+    pool = page.inner_text("#voucher-pool")
+    check("1,000.00" in pool, "the pool shows the batch released and the amount back")
+    context.close()
     # Cash-out in the browser: the enterprise files with an evidence file and sees the engine's amount
     # at once; the analyst approves with a reason; the auditor sees both steps in the audit trail.
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
@@ -163,6 +280,15 @@ with sync_playwright() as p:
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
     page = context.new_page()
     sign_in(page, "demo-analyst")
+    page.goto(base + "/my-tasks")
+    check(page.query_selector(f"#my-tasks a[href='/applications/{application}']") is not None, "the new application waits in the analyst's 我的待办")
+    page.screenshot(path=f"{shots}/my-tasks.png", full_page=False)
+    page.goto(base + "/applications?status=submitted&sort=due")
+    check(page.query_selector(f"#applications a[href='/applications/{application}']") is not None, "the list filtered to 待审核 holds it")
+    with page.expect_download() as download:
+        page.click("#application-filters a:has-text('Excel')")
+    check(open(download.value.path(), "rb").read(2) == b"PK", "the filtered list downloads as a workbook")
+    prints_on_a4(page, "申报列表")
     page.goto(base + "/applications/" + application)
     page.select_option("#review select[name=decision]", "approve")
     page.fill("#review textarea[name=reason]", "材料齐全，按政策核准")
@@ -170,6 +296,14 @@ with sync_playwright() as p:
     page.wait_for_load_state("networkidle")
     check("已核准" in page.inner_text("main"), "the analyst approves the application")
     page.screenshot(path=f"{shots}/application-review.png", full_page=True)
+    page.click("#notice-link")
+    page.wait_for_load_state("networkidle")
+    notice = page.inner_text("#notice")
+    check("核定通知书" in notice and "200,000.00" in notice and "杭政办函〔2024〕52号" in notice and "SHA-256" in notice and "审计记录" in notice,
+          "the decided application has its notice: amount, clause, audit entry, evidence digest")
+    accessible(page, "the notice")
+    page.screenshot(path=f"{shots}/notice.png", full_page=True)
+    prints_on_a4(page, "the notice", pages=1)
     context.close()
     # The administrator freezes the approved award into a payment batch and records it paid.
     context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
@@ -189,6 +323,13 @@ with sync_playwright() as p:
     page.wait_for_load_state("networkidle")
     check("已登记" in page.inner_text("main"), "the batch is recorded as paid")
     page.screenshot(path=f"{shots}/payouts.png", full_page=False)
+    page.click("#batches a:has-text('封面')")
+    page.wait_for_load_state("networkidle")
+    cover = page.inner_text("#payout-cover")
+    check("支付批次封面" in cover and "200,000.00" in cover and "经办人" in cover, "the payment batch has its cover sheet")
+    accessible(page, "the payout cover sheet")
+    prints_on_a4(page, "the payout cover sheet", pages=1)
+    page.goto(base + "/payouts")
     with page.expect_download() as download:
         page.click("#batches a:has-text('Excel')")
     check(open(download.value.path(), "rb").read(2) == b"PK", "the batch downloads as a workbook (.xlsx)")
@@ -206,9 +347,13 @@ with sync_playwright() as p:
     page = context.new_page()
     sign_in(page, "demo-analyst")
     page.goto(base + "/report")
-    page.pdf(path=os.path.join(tempfile.gettempdir(), "kuajing-report.pdf"), format="A4")
-    check(True, "the monthly report prints to A4 PDF")
+    quotes = page.query_selector_all("tr.quote")
+    check(len(quotes) > 0, "the 月报's quotations are notes under their rows")
+    prints_on_a4(page, "the monthly report")
+    page.goto(base + "/plans")
+    prints_on_a4(page, "目标与任务")
     browser.close()
+    print("axe (critical and serious, all pages and roles): " + (json.dumps(axe_counts, ensure_ascii=False) if axe_counts else "none"), flush=True)
 
 if failures:
     print(f"{len(failures)} browser checks failed", file=sys.stderr)

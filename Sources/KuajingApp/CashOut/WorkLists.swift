@@ -92,7 +92,8 @@ public struct WorkLists: Sendable {
         /// How many applications pass the filter in all.
         public var total: Int64
         public var query: Query
-        public var pageCount: Int { max(1, Int((total + Int64(WorkLists.pageSize) - 1) / Int64(WorkLists.pageSize))) }
+        public var pageSize: Int
+        public var pageCount: Int { max(1, Int((total + Int64(pageSize) - 1) / Int64(pageSize))) }
     }
 
     /// The filter the query means at `now` (the deadline filters compare with the clock's time).
@@ -107,12 +108,12 @@ public struct WorkLists: Sendable {
     }
 
     /// One page of the applications within the viewer's reach.
-    public func applications(_ viewer: Viewer, _ q: Query) async throws(AppError) -> Page {
-        let reach = viewer.reach, filter = filter(q, now: context.clock.now())
-        let offset = (q.page - 1) * Self.pageSize
+    public func applications(_ viewer: Viewer, _ q: Query, pageSize: Int = WorkLists.pageSize) async throws(AppError) -> Page {
+        let reach = viewer.reach, filter = filter(q, now: context.clock.now()), size = min(max(pageSize, 1), 1_000)
+        let offset = (q.page - 1) * size
         return try await context.withStore { store in
-            Page(rows: try await store.applications.applications(reach: reach, filter, limit: Self.pageSize, offset: offset),
-                 total: try await store.applications.applicationCount(reach: reach, filter), query: q)
+            Page(rows: try await store.applications.applications(reach: reach, filter, limit: size, offset: offset),
+                 total: try await store.applications.applicationCount(reach: reach, filter), query: q, pageSize: size)
         }
     }
 
