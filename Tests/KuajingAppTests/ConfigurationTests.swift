@@ -34,7 +34,7 @@ import Testing
         let dir = try Repository.temporaryDirectory("config")
         let file = dir + "/kuajing.yaml"
         try "databse: typo.sqlite\n".write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(throws: AppError.invalidInput(field: "databse", location: file, message: "未知设置；可用：audit_key、bcrypt_cost、codes、database、funding、log_level、objection_days、plans、policies、postgres_tls、review_days、schemas、secure_cookies、seeds、sql_trace、tiers、timing")) {
+        #expect(throws: AppError.invalidInput(field: "databse", location: file, message: "未知设置；可用：audit_key、bcrypt_cost、codes、database、district_ranking、funding、log_level、objection_days、plans、policies、postgres_tls、review_days、schemas、secure_cookies、seeds、sql_trace、tiers、timing")) {
             try AppConfiguration.resolve(.init(config: file), environment: environment())
         }
         #expect(throws: AppError.notFound(message: "找不到配置文件 /nowhere/kuajing.yaml")) {
