@@ -69,7 +69,7 @@ extension Site {
         let viewer = m.viewer, q = m.list.query
         func sortLink(_ sort: ApplicationFilter.Sort) -> String { var n = q; n.sort = sort; n.page = 1; return listLink(n) }
         let headers: [ApplicationsView.Header] = [("编号", ApplicationFilter.Sort.newest, false), ("金额（元）", .amount, true), ("核定（元）", .award, true), ("期限", .due, false)].map {
-            .init(label: $0.0, link: sortLink($0.1), numeric: $0.2, sorted: q.sort == $0.1 ? "ascending" : nil)
+            .init(label: $0.0, link: sortLink($0.1), numeric: $0.2, sorted: q.sort == $0.1 ? ($0.1 == .due ? "ascending" : "descending") : nil)
         }
         return ApplicationsView(
             message: m.message?.nilIfEmpty, action: Route.applications.link,
