@@ -69,7 +69,7 @@ public struct DemoSeeding: Sendable {
             try Data(world.claimsCSV.utf8).write(to: URL(fileURLWithPath: claimsPath), options: .atomic)
             try await store.registry.upsert(world.enterprises)
             try await store.registry.addCreditFacts(world.creditFacts)
-            let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, progress: nil)
+            let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, importTax: RegimeAssessor(regime: try context.importRegime()), progress: nil)
             // Manual indicators get a synthetic entry each (between 40% and 110% of the target), marked as such.
             var rng = SplitMix64(seed: input.seed &+ 99)
             let asOf = Day(year: through.year, month: through.month, day: Day.daysInMonth(year: through.year, month: through.month))!.iso

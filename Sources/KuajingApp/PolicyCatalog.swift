@@ -65,10 +65,13 @@ public struct PolicyCatalog: Sendable {
         String(s.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
     }
 
-    /// Runs every `policies/*.tests.yaml`.
+    /// Runs every `policies/*.tests.yaml` and the retail-import regime's `policies/retail-import/retail-import-tax.tests.yaml`.
     public func test() throws(AppError) -> [PolicyTestSuite.Report] {
         let directory = context.configuration.policies
-        return try AppError.wrappingSync { try PolicyTestSuite.testFiles(in: directory).map { try PolicyTestSuite.run(file: $0, policyDirectory: directory) } }
+        var reports = try AppError.wrappingSync { try PolicyTestSuite.testFiles(in: directory).map { try PolicyTestSuite.run(file: $0, policyDirectory: directory) } }
+        // The retail-import regime's worked cases, beside the support measures' cases.
+        if let imports = try ImportTaxCalculation(context).test() { reports.append(imports) }
+        return reports
     }
 
     /// A test case of a policy as the 政策库 shows it beside a measure: its name, the claims (matter,

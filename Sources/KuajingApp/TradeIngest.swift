@@ -37,14 +37,15 @@ public struct TradeIngest: Sendable {
     /// refuses it whole, each such line named, before anything is stored.
     public func run(paths: [String], shownAs: [String: String] = [:], as sender: Viewer? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
+        let assessor = RegimeAssessor(regime: try context.importRegime())
         return try await context.withStore { store in
-            try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, sender: sender, progress: progress)
+            try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, sender: sender, importTax: assessor, progress: progress)
         }
     }
 
     static func run(paths: [String], shownAs: [String: String] = [:], store: Store, validator: CEBValidator, sender: Viewer? = nil,
-                    progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
-        let ledger = store.ledger
+                    importTax: (any ImportTaxAssessor)? = nil, progress: (@Sendable (Int, Int) -> Void)?) async throws -> Report {
+        let ledger = TradeLedger(backend: store.backend, clock: store.clock, importTax: importTax)
         let files = try MessageSource.expand(paths)
         if let sender { try await checkScope(files, shownAs: shownAs, sender: sender, store: store, validator: validator) }
         var total = IngestCounts()
@@ -270,8 +271,10 @@ public struct QuarantineCases: Sendable {
         let entry: QuarantineEntry
         if let sender { entry = try await self.entry(sender, id) } else { entry = try await self.entry(id) }
         let validator = try context.validator()
+        let assessor = RegimeAssessor(regime: try context.importRegime())
         guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
         return try await context.withStore { store in
+            let ledger = TradeLedger(backend: store.backend, clock: store.clock, importTax: assessor)
             if let sender {
                 try await TradeIngest.checkScope(try MessageSource.expand([file]), shownAs: shownAs.map { [file: $0] } ?? [:], sender: sender, store: store, validator: validator)
             }
@@ -280,7 +283,7 @@ public struct QuarantineCases: Sendable {
             for message in messages {
                 let verdicts = validator.validate(message)
                 if verdicts.contains(where: { !$0.accepted && TradeLedger.key($0.record) == entry.recordKey }) { stillHeld = true }
-                _ = try await store.ledger.ingest(message, verdicts: verdicts)
+                _ = try await ledger.ingest(message, verdicts: verdicts)
             }
             _ = try await store.rollups.refresh()
             if stillHeld { return .stillHeld }

@@ -102,7 +102,7 @@ public struct Kuajing: AsyncParsableCommand {
         commandName: "kuajing",
         abstract: "跨境电商政策计算与监测平台 (Kuajing).",
         subcommands: [Policies.self, Calc.self, Audit.self, Generate.self, Trade.self, Ingest.self, Quarantine.self, Stats.self, Match.self, Bench.self, Plans.self,
-                      Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self, Migrate.self, Config.self, Serve.self, Users.self])
+                      Targets.self, Report.self, Demo.self, Tiers.self, Claims.self, Tasks.self, Migrate.self, Config.self, Serve.self, Users.self, Tax.self])
 
     public init() {}
 }

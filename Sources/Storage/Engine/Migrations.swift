@@ -388,7 +388,94 @@ enum Migrations {
         Migration(
             version: 14, name: "the access-log entry of a change written in the change's own transaction: at most one entry per request (request_id)",
             sqlite: Migrations.accessLogRequest, postgres: Migrations.accessLogRequest),
+        Migration(
+            version: 15, name: "retail import: each import 申报清单's regime and taxes, each buyer's yearly quota by delta (CHECK used <= bound), returns, the monthly tax rollup",
+            sqlite: Migrations.retailImport(integer: "INTEGER"), postgres: Migrations.retailImport(integer: "BIGINT")),
     ]
+
+    /// Migration 15. A buyer is named by an HMAC of the ID type and number under the database's own
+    /// secret (`buyer_key_secret`), never by the number. `buyer_quota.used_fen` is the net price of
+    /// the year's counted orders less their returns, kept by delta and held under the yearly limit
+    /// in force (`bound_fen`) by the database itself.
+    static func retailImport(integer: String) -> [String] {
+        [
+            "CREATE TABLE buyer_key_secret (id \(integer) PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL CHECK (length(secret) = 64))",
+            """
+            CREATE TABLE import_assessment (
+                cop_no TEXT NOT NULL,
+                ebc_code TEXT NOT NULL,
+                buyer TEXT NOT NULL CHECK (length(buyer) = 64),
+                year \(integer) NOT NULL,
+                declared_on TEXT NOT NULL,
+                supervision_code TEXT NOT NULL,
+                ebp_code TEXT NOT NULL,
+                consignee TEXT NOT NULL,
+                regime TEXT NOT NULL CHECK (regime IN ('cbec', 'cbec_full_rate', 'general_trade', 'unassessed')),
+                price_fen \(integer) NOT NULL CHECK (price_fen >= 0),
+                duty_fen \(integer) NOT NULL CHECK (duty_fen >= 0),
+                consumption_tax_fen \(integer) NOT NULL CHECK (consumption_tax_fen >= 0),
+                vat_fen \(integer) NOT NULL CHECK (vat_fen >= 0),
+                quota_fen \(integer) NOT NULL CHECK (quota_fen >= 0),
+                returned_quota_fen \(integer) NOT NULL DEFAULT 0 CHECK (returned_quota_fen >= 0 AND returned_quota_fen <= quota_fen),
+                returned_tax_fen \(integer) NOT NULL DEFAULT 0 CHECK (returned_tax_fen >= 0 AND returned_tax_fen <= duty_fen + consumption_tax_fen + vat_fen),
+                duty_rate_missing \(integer) NOT NULL CHECK (duty_rate_missing IN (0, 1)),
+                near_single \(integer) NOT NULL CHECK (near_single IN (0, 1)),
+                released_at TEXT,
+                lines TEXT NOT NULL,
+                explanation TEXT NOT NULL,
+                PRIMARY KEY (cop_no, ebc_code),
+                CHECK ((regime IN ('cbec', 'cbec_full_rate')) = (quota_fen > 0) OR price_fen = 0),
+                CHECK (regime NOT IN ('cbec', 'cbec_full_rate') OR quota_fen = price_fen))
+            """,
+            "CREATE INDEX import_assessment_buyer ON import_assessment(buyer, year)",
+            "CREATE INDEX import_assessment_month ON import_assessment(declared_on)",
+            """
+            CREATE TABLE buyer_quota (
+                buyer TEXT NOT NULL CHECK (length(buyer) = 64),
+                year \(integer) NOT NULL,
+                used_fen \(integer) NOT NULL CHECK (used_fen >= 0),
+                orders \(integer) NOT NULL CHECK (orders >= 0),
+                bound_fen \(integer) NOT NULL CHECK (bound_fen > 0),
+                PRIMARY KEY (buyer, year),
+                CHECK (used_fen <= bound_fen))
+            """,
+            """
+            CREATE TABLE import_return (
+                cop_no TEXT NOT NULL,
+                ebc_code TEXT NOT NULL,
+                invt_no TEXT NOT NULL,
+                inv_cop_no TEXT,
+                inv_ebc_code TEXT,
+                applied_at TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('refunded', 'not_refunded', 'withdrawn', 'unmatched')),
+                quota_fen \(integer) NOT NULL CHECK (quota_fen >= 0),
+                tax_fen \(integer) NOT NULL CHECK (tax_fen >= 0),
+                reason TEXT NOT NULL,
+                PRIMARY KEY (cop_no, ebc_code),
+                FOREIGN KEY (inv_cop_no, inv_ebc_code) REFERENCES import_assessment(cop_no, ebc_code))
+            """,
+            "CREATE INDEX import_return_original ON import_return(inv_cop_no, inv_ebc_code)",
+            """
+            CREATE TABLE import_tax_month (
+                month TEXT NOT NULL,
+                supervision_code TEXT NOT NULL,
+                ebc_code TEXT NOT NULL,
+                ebp_code TEXT NOT NULL,
+                regime TEXT NOT NULL,
+                orders \(integer) NOT NULL,
+                price_fen \(integer) NOT NULL,
+                duty_fen \(integer) NOT NULL,
+                consumption_tax_fen \(integer) NOT NULL,
+                vat_fen \(integer) NOT NULL,
+                returned_quota_fen \(integer) NOT NULL,
+                returned_tax_fen \(integer) NOT NULL,
+                returned_orders \(integer) NOT NULL,
+                duty_rate_missing \(integer) NOT NULL,
+                near_single \(integer) NOT NULL,
+                PRIMARY KEY (month, supervision_code, ebc_code, ebp_code, regime))
+            """,
+        ]
+    }
 
     /// Migration 14. A change made for a web request writes its access-log entry in its own
     /// transaction (`RequestOrigin`); the request's id keeps it to one entry however many audit

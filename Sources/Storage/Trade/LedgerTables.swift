@@ -54,6 +54,8 @@ final class LedgerWriteSession {
     /// Accepted records of the current message and those after it in the transaction.
     var recordsStillToCome = 0
     var stagingReady = false
+    /// The import side's events of the transaction's new messages, in order (`ImportTaxLedger`).
+    var importEvents: [ImportEvent] = []
 
     /// The ids stored under the transaction's keys when it began ("type|key" → id; a key looked up
     /// and not found is absent), and the keys a message of the transaction has handled since: those

@@ -69,10 +69,14 @@ public struct StatsRow: Sendable {
 public struct TradeLedger: Sendable {
     public let backend: any StoreBackend
     public let clock: AppClock
+    /// The retail-import regime, when import inventories are to be taxed at ingest (the application
+    /// layer passes it; without it the import side is not followed).
+    public let importTax: (any ImportTaxAssessor)?
 
-    public init(backend: any StoreBackend, clock: AppClock = .system) {
+    public init(backend: any StoreBackend, clock: AppClock = .system, importTax: (any ImportTaxAssessor)? = nil) {
         self.backend = backend
         self.clock = clock
+        self.importTax = importTax
     }
 
     /// Stores one message and its verdicts in one transaction. The same bytes ingested again change
@@ -106,6 +110,7 @@ public struct TradeLedger: Sendable {
     /// Prepared messages in one transaction (as `ingest(batch:)`).
     public func ingest(prepared batch: [PreparedMessage]) async throws -> IngestCounts {
         let receivedAt = clock.timestamp()
+        let importTax = importTax
         return try await backend.write { db in
             var counts = IngestCounts()
             let delta = RollupDelta()
@@ -120,6 +125,7 @@ public struct TradeLedger: Sendable {
                 remaining -= m.verdicts.count { $0.accepted }
             }
             try session.writeHeldBack(db, delta: delta)
+            if let importTax { try ImportTaxLedger.apply(db, session.importEvents, assessor: importTax) }
             try delta.apply(db)
             return counts
         }
@@ -138,6 +144,7 @@ public struct TradeLedger: Sendable {
             let key = LedgerMapping.naturalKey(r)
             if v.accepted {
                 accepted.append((r, key))
+                if let e = ImportEvent.of(r) { session.importEvents.append(e) }
                 continue
             }
             counts.quarantined += 1

@@ -1,0 +1,467 @@
+import Foundation
+import KuajingDomain
+import TradeData
+
+/// What the ledger knows of a stored import 申报清单 (CEB621) that the regime needs: no rates (the
+/// message carries none), the buyer named by its key (never the ID number).
+public struct ImportOrderFacts: Sendable {
+    public struct Line: Sendable {
+        public var hsCode: String
+        public var name: String
+        /// The quantity as declared (a decimal text), and as a whole number when it is one.
+        public var quantity: String
+        public var value: Fen
+        public var unitPrice: Fen?
+    }
+
+    public var copNo: String
+    public var ebcCode: String
+    public var declaredOn: Day
+    public var buyer: String
+    public var freight: Fen
+    public var insuredFee: Fen
+    public var lines: [Line]
+}
+
+/// The regime's answer for one stored order.
+public struct ImportAssessment: Sendable {
+    public var regime: String
+    public var price: Fen
+    public var duty: Fen
+    public var consumptionTax: Fen
+    public var vat: Fen
+    /// What the order adds to the buyer's yearly total.
+    public var quota: Fen
+    public var dutyRateMissing: Bool
+    public var linePrices: [Fen]
+    public var lineTaxes: [Fen]
+    public var explanation: String
+
+    public init(regime: String, price: Fen, duty: Fen, consumptionTax: Fen, vat: Fen, quota: Fen, dutyRateMissing: Bool, linePrices: [Fen], lineTaxes: [Fen],
+                explanation: String) {
+        self.regime = regime
+        self.price = price
+        self.duty = duty
+        self.consumptionTax = consumptionTax
+        self.vat = vat
+        self.quota = quota
+        self.dutyRateMissing = dutyRateMissing
+        self.linePrices = linePrices
+        self.lineTaxes = lineTaxes
+        self.explanation = explanation
+    }
+}
+
+/// The retail-import regime as the ledger calls it at ingest (implemented over the policy engine by
+/// the application layer: storage does not know the rules, only where their answers go).
+public protocol ImportTaxAssessor: Sendable {
+    /// The order against the buyer's quota used so far in its calendar year; a refusal (no regime
+    /// on that date, no price) is an `unassessed` row with the reason.
+    func assess(_ order: ImportOrderFacts, quotaUsed: Fen) -> Result<ImportAssessment, ImportAssessmentRefusal>
+    /// The yearly limit on a day (the database's bound of the buyer's row).
+    func annualLimit(on day: Day) -> Fen?
+    /// Whether an order's price is just under the single limit (a setting of the regime).
+    func nearSingleLimit(_ price: Fen, on day: Day) -> Bool
+    var returnApplyDays: Int { get }
+    var returnArriveDays: Int { get }
+}
+
+public struct ImportAssessmentRefusal: Error, Sendable {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// A change the import side of an ingest must follow, in the order the messages came.
+enum ImportEvent {
+    case inventory(CEBRecord)
+    case released(copNo: String, time: String)
+    case cancelled(invtNo: String)
+    case returnApplied(CEBRecord)
+    case returnReceipt(copNo: String, status: Int, time: String)
+
+    /// The events of an accepted record, if it concerns the import side.
+    static func of(_ r: CEBRecord) -> ImportEvent? {
+        switch r.messageType {
+        case "CEB621" where r.name == "Inventory": return .inventory(r)
+        case "CEB622":
+            guard r.value("returnStatus") == "800", let cop = r.value("copNo") else { return nil }
+            return .released(copNo: cop, time: r.value("returnTime") ?? "")
+        case "CEB624":
+            guard r.value("returnStatus") == "399", let invt = r.value("invtNo"), !invt.isEmpty else { return nil }
+            return .cancelled(invtNo: invt)
+        case "CEB625" where r.value("returnStatus") == nil: return .returnApplied(r)
+        case "CEB626":
+            guard let s = r.value("returnStatus").flatMap({ Int($0) }), let cop = r.value("copNo") else { return nil }
+            return .returnReceipt(copNo: cop, status: s, time: r.value("returnTime") ?? "")
+        default: return nil
+        }
+    }
+}
+
+/// The retail-import side of the ledger: each stored import 申报清单's regime and taxes
+/// (`import_assessment`), each buyer's yearly quota kept by delta (`buyer_quota`, its CHECK
+/// `used_fen <= bound_fen` holding the yearly limit in the database), returns (`import_return`), and
+/// the monthly rollup of tax and over-limit counts (`import_tax_month`). Written inside the ingest's
+/// own transaction, after its records (`TradeLedger.ingest`), the buyers' rows locked in key order.
+public struct ImportTaxLedger: Sendable {
+    public let backend: any StoreBackend
+
+    public init(backend: any StoreBackend) { self.backend = backend }
+
+    // MARK: At ingest
+
+    /// Follows the import events of one ingest transaction.
+    static func apply(_ db: any SQLExecutor, _ events: [ImportEvent], assessor: any ImportTaxAssessor) throws {
+        guard !events.isEmpty else { return }
+        let secret = try buyerSecret(db)
+        let rollup = ImportRollupDelta()
+        // Every buyer the events may change, locked in key order (no two ingests wait on each other in a circle).
+        var buyers: Set<String> = []
+        for e in events {
+            switch e {
+            case let .inventory(r):
+                buyers.insert(buyerKey(r, secret: secret))
+                if let old = try assessmentBuyer(db, copNo: r.value("copNo") ?? "", ebcCode: r.value("ebcCode") ?? "") { buyers.insert(old) }
+            case let .cancelled(invt):
+                for row in try db.rows("SELECT a.buyer FROM import_assessment a JOIN inventory i ON i.cop_no = a.cop_no AND i.ebc_code = a.ebc_code WHERE i.invt_no = ?", [.text(invt)]) {
+                    buyers.insert(try row.text("buyer"))
+                }
+            case let .returnApplied(r):
+                if let original = try originalOfReturn(db, r) { buyers.insert(original.buyer) }
+            case let .returnReceipt(cop, _, _):
+                for row in try db.rows("SELECT a.buyer FROM import_return x JOIN import_assessment a ON a.cop_no = x.inv_cop_no AND a.ebc_code = x.inv_ebc_code WHERE x.cop_no = ?", [.text(cop)]) {
+                    buyers.insert(try row.text("buyer"))
+                }
+            case .released: break
+            }
+        }
+        if db.dialect == .postgres {
+            for b in buyers.sorted() {
+                _ = try db.rows("SELECT pg_advisory_xact_lock(hashtextextended(?, 7))", [.text("buyer|" + b)])
+            }
+        }
+        for e in events {
+            switch e {
+            case let .inventory(r): try inventory(db, r, secret: secret, assessor: assessor, rollup: rollup)
+            case let .released(cop, time):
+                try db.execute("UPDATE import_assessment SET released_at = ? WHERE cop_no = ? AND released_at IS NULL", [.text(time), .text(cop)])
+            case let .cancelled(invt):
+                for row in try db.rows("SELECT a.cop_no, a.ebc_code FROM import_assessment a JOIN inventory i ON i.cop_no = a.cop_no AND i.ebc_code = a.ebc_code WHERE i.invt_no = ?", [.text(invt)]) {
+                    try reverse(db, copNo: try row.text("cop_no"), ebcCode: try row.text("ebc_code"), rollup: rollup)
+                }
+            case let .returnApplied(r): try returnApplied(db, r, assessor: assessor, rollup: rollup)
+            case let .returnReceipt(cop, status, time): try returnReceipt(db, copNo: cop, status: status, time: time, assessor: assessor, rollup: rollup)
+            }
+        }
+        try rollup.apply(db)
+    }
+
+    /// The database's own key for buyer names (made once, kept in the database, never shown).
+    static func buyerSecret(_ db: any SQLExecutor) throws -> String {
+        if let row = try db.rows("SELECT secret FROM buyer_key_secret WHERE id = 1", []).first { return try row.text("secret") }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
+        let secret = bytes.map { String(format: "%02x", $0) }.joined()
+        try db.execute("INSERT INTO buyer_key_secret (id, secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING", [.text(secret)])
+        return try db.rows("SELECT secret FROM buyer_key_secret WHERE id = 1", [])[0].text("secret")
+    }
+
+    /// A buyer's key: HMAC-SHA256 of the ID type and number (spaces removed, letters upper case).
+    static func buyerKey(_ r: CEBRecord, secret: String) -> String {
+        let number = (r.value("buyerIdNumber") ?? "").filter { !$0.isWhitespace }.uppercased()
+        return SHA256Hex.hmac(key: secret, "\(r.value("buyerIdType") ?? "1"):\(number)")
+    }
+
+    static func assessmentBuyer(_ db: any SQLExecutor, copNo: String, ebcCode: String) throws -> String? {
+        try db.rows("SELECT buyer FROM import_assessment WHERE cop_no = ? AND ebc_code = ?", [.text(copNo), .text(ebcCode)]).first?.text("buyer")
+    }
+
+    /// The facts of a CEB621 inventory, or why they cannot be read.
+    static func facts(_ r: CEBRecord, buyer: String) -> Result<ImportOrderFacts, ImportAssessmentRefusal> {
+        func fen(_ text: String?) -> Fen? {
+            guard let t = text, !t.isEmpty else { return .zero }
+            return ExactDecimal(t)?.fenRoundedHalfUp.map(Fen.init)
+        }
+        let dateText = r.value("declTime").flatMap { $0.count >= 8 ? String($0.prefix(8)) : nil } ?? r.value("appTime").map { String($0.prefix(8)) } ?? ""
+        guard dateText.count == 8, let day = Day(year: Int(dateText.prefix(4)) ?? 0, month: Int(dateText.dropFirst(4).prefix(2)) ?? 0, day: Int(dateText.suffix(2)) ?? 0) else {
+            return .failure(.init("清单没有可读的申报日期（declTime）"))
+        }
+        if let c = r.value("currency"), c != "142" { return .failure(.init("币制 \(c) 不是人民币（142），无法按元计税")) }
+        guard let freight = fen(r.value("freight")), let insured = fen(r.value("insuredFee")) else { return .failure(.init("运费或保费不是金额")) }
+        var lines: [ImportOrderFacts.Line] = []
+        for l in r.lists where l.name.hasSuffix("List") {
+            guard let value = fen(l.value("totalPrice")) else { return .failure(.init("第 \(lines.count + 1) 行的总价不是金额")) }
+            lines.append(.init(hsCode: l.value("gcode") ?? "", name: l.value("gname") ?? l.value("itemName") ?? "", quantity: l.value("qty") ?? "1", value: value,
+                               unitPrice: fen(l.value("price"))))
+        }
+        guard !lines.isEmpty else { return .failure(.init("清单没有表体")) }
+        return .success(ImportOrderFacts(copNo: r.value("copNo") ?? "", ebcCode: r.value("ebcCode") ?? "", declaredOn: day, buyer: buyer, freight: freight,
+                                         insuredFee: insured, lines: lines))
+    }
+
+    static func inventory(_ db: any SQLExecutor, _ r: CEBRecord, secret: String, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta) throws {
+        let cop = r.value("copNo") ?? "", ebc = r.value("ebcCode") ?? ""
+        let exists = try assessmentBuyer(db, copNo: cop, ebcCode: ebc) != nil
+        switch r.value("appType") ?? "1" {
+        case "3":
+            if exists { try reverse(db, copNo: cop, ebcCode: ebc, rollup: rollup) }
+            return
+        case "2":
+            if exists { try reverse(db, copNo: cop, ebcCode: ebc, rollup: rollup) }
+        default:
+            if exists { return }
+        }
+        // Only an inventory the ledger holds now (not one a later message of the batch removed).
+        guard try !db.rows("SELECT 1 AS x FROM inventory WHERE cop_no = ? AND ebc_code = ? AND direction = 'I'", [.text(cop), .text(ebc)]).isEmpty else { return }
+        let buyer = buyerKey(r, secret: secret)
+        let consignee = SHA256Hex.hmac(key: secret, (r.value("consigneeAddress") ?? "").filter { !$0.isWhitespace })
+        let facts = facts(r, buyer: buyer)
+        let day: Day? = (try? facts.get())?.declaredOn
+        let year = Int64(day?.year ?? Int(r.value("appTime")?.prefix(4) ?? "") ?? 0)
+        let used = try db.rows("SELECT used_fen FROM buyer_quota WHERE buyer = ? AND year = ?", [.text(buyer), .integer(year)]).first?.int("used_fen") ?? 0
+        let assessment: ImportAssessment
+        switch facts.flatMap({ assessor.assess($0, quotaUsed: Fen(used)) }) {
+        case let .success(a): assessment = a
+        case let .failure(refusal):
+            assessment = ImportAssessment(regime: "unassessed", price: .zero, duty: .zero, consumptionTax: .zero, vat: .zero, quota: .zero, dutyRateMissing: false,
+                                          linePrices: [], lineTaxes: [], explanation: "未计税：\(refusal.reason)")
+        }
+        let declared = day?.iso ?? ""
+        let near = day.map { assessment.regime == "cbec" && assessor.nearSingleLimit(assessment.price, on: $0) } ?? false
+        let lines = zip(assessment.linePrices, assessment.lineTaxes).enumerated().map { i, pt in
+            "\(pt.0.value):\(pt.1.value):\((try? facts.get())?.lines[i].quantity ?? "1")"
+        }.joined(separator: ";")
+        try db.execute("""
+            INSERT INTO import_assessment (cop_no, ebc_code, buyer, year, declared_on, supervision_code, ebp_code, consignee, regime, price_fen, duty_fen,
+                consumption_tax_fen, vat_fen, quota_fen, duty_rate_missing, near_single, lines, explanation)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(cop), .text(ebc), .text(buyer), .integer(year), .text(declared), .text(r.value("tradeMode") ?? ""), .text(r.value("ebpCode") ?? ""),
+                  .text(consignee), .text(assessment.regime), .integer(assessment.price.value), .integer(assessment.duty.value),
+                  .integer(assessment.consumptionTax.value), .integer(assessment.vat.value), .integer(assessment.quota.value),
+                  .integer(assessment.dutyRateMissing ? 1 : 0), .integer(near ? 1 : 0), .text(lines), .text(assessment.explanation)])
+        if assessment.quota > .zero {
+            let bound = day.flatMap { assessor.annualLimit(on: $0) }?.value ?? assessment.quota.value
+            let upsert = db.dialect == .sqlite ? "MAX" : "GREATEST"
+            try db.execute("""
+                INSERT INTO buyer_quota (buyer, year, used_fen, orders, bound_fen) VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT (buyer, year) DO UPDATE SET used_fen = buyer_quota.used_fen + excluded.used_fen, orders = buyer_quota.orders + 1,
+                    bound_fen = \(upsert)(buyer_quota.bound_fen, excluded.bound_fen)
+                """, [.text(buyer), .integer(year), .integer(assessment.quota.value), .integer(bound)])
+        }
+        try rollup.add(db, copNo: cop, ebcCode: ebc, sign: 1)
+    }
+
+    /// Takes an assessment out (a removed, replaced or cancelled inventory): its net quota back to
+    /// the buyer, its returns with it.
+    static func reverse(_ db: any SQLExecutor, copNo: String, ebcCode: String, rollup: ImportRollupDelta) throws {
+        guard let row = try db.rows("SELECT buyer, year, quota_fen, returned_quota_fen FROM import_assessment WHERE cop_no = ? AND ebc_code = ?",
+                                    [.text(copNo), .text(ebcCode)]).first else { return }
+        try rollup.add(db, copNo: copNo, ebcCode: ebcCode, sign: -1)
+        let quota = try row.int("quota_fen"), returned = try row.int("returned_quota_fen")
+        if quota > 0 {
+            try db.execute("UPDATE buyer_quota SET used_fen = used_fen - ?, orders = orders - 1 WHERE buyer = ? AND year = ?",
+                           [.integer(quota - returned), .text(try row.text("buyer")), .integer(try row.int("year"))])
+        }
+        try db.execute("DELETE FROM import_return WHERE inv_cop_no = ? AND inv_ebc_code = ?", [.text(copNo), .text(ebcCode)])
+        try db.execute("DELETE FROM import_assessment WHERE cop_no = ? AND ebc_code = ?", [.text(copNo), .text(ebcCode)])
+    }
+
+    struct OriginalOrder {
+        var copNo, ebcCode, buyer, regime: String
+        var year: Int64
+        var declaredOn: String
+        var releasedAt: String?
+        var quota, returnedQuota, tax, returnedTax: Int64
+        var lines: [(price: Int64, tax: Int64, quantity: String)]
+    }
+
+    /// The assessment a 退货申请单 returns: by the original 清单编号, else by order number and e-commerce enterprise.
+    static func originalOfReturn(_ db: any SQLExecutor, _ r: CEBRecord) throws -> OriginalOrder? {
+        let sql = """
+            SELECT a.cop_no, a.ebc_code, a.buyer, a.regime, a.year, a.declared_on, a.released_at, a.quota_fen, a.returned_quota_fen,
+                   a.duty_fen + a.consumption_tax_fen + a.vat_fen AS tax_fen, a.returned_tax_fen, a.lines
+            FROM import_assessment a JOIN inventory i ON i.cop_no = a.cop_no AND i.ebc_code = a.ebc_code
+            """
+        var rows: [SQLRow] = []
+        if let invt = r.value("invtNo"), !invt.isEmpty { rows = try db.rows(sql + " WHERE i.invt_no = ?", [.text(invt)]) }
+        if rows.isEmpty, let order = r.value("orderNo"), !order.isEmpty {
+            rows = try db.rows(sql + " WHERE i.order_no = ? AND i.ebc_code = ? AND i.direction = 'I'", [.text(order), .text(r.value("ebcCode") ?? "")])
+        }
+        guard let row = rows.first else { return nil }
+        let lines = try row.text("lines").split(separator: ";").map { part -> (Int64, Int64, String) in
+            let f = part.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            return (Int64(f.first ?? "") ?? 0, Int64(f.count > 1 ? f[1] : "") ?? 0, f.count > 2 ? f[2] : "1")
+        }
+        return OriginalOrder(copNo: try row.text("cop_no"), ebcCode: try row.text("ebc_code"), buyer: try row.text("buyer"), regime: try row.text("regime"),
+                             year: try row.int("year"), declaredOn: try row.text("declared_on"), releasedAt: try row.optionalText("released_at"),
+                             quota: try row.int("quota_fen"), returnedQuota: try row.int("returned_quota_fen"), tax: try row.int("tax_fen"),
+                             returnedTax: try row.int("returned_tax_fen"), lines: lines.map { (price: $0.0, tax: $0.1, quantity: $0.2) })
+    }
+
+    /// Days from the original's release (its first 800 receipt; the declaration date before one is
+    /// known) to a message time (YYYYMMDD…).
+    static func daysAfterRelease(_ o: OriginalOrder, time: String) -> Int? {
+        func day(_ t: String) -> Day? {
+            let digits = t.filter(\.isNumber)
+            guard digits.count >= 8 else { return Day.parse(String(t.prefix(10))) }
+            return Day(year: Int(digits.prefix(4)) ?? 0, month: Int(digits.dropFirst(4).prefix(2)) ?? 0, day: Int(digits.dropFirst(6).prefix(2)) ?? 0)
+        }
+        guard let start = day(o.releasedAt ?? o.declaredOn), let end = day(time) else { return nil }
+        return Int(end.ordinal - start.ordinal)
+    }
+
+    static func returnApplied(_ db: any SQLExecutor, _ r: CEBRecord, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta) throws {
+        let cop = r.value("copNo") ?? "", ebc = r.value("ebcCode") ?? ""
+        guard try db.rows("SELECT 1 AS x FROM import_return WHERE cop_no = ? AND ebc_code = ?", [.text(cop), .text(ebc)]).isEmpty else { return }
+        let applied = r.value("appTime") ?? ""
+        func record(_ state: String, _ original: OriginalOrder?, quota: Int64, tax: Int64, _ reason: String) throws {
+            try db.execute("""
+                INSERT INTO import_return (cop_no, ebc_code, invt_no, inv_cop_no, inv_ebc_code, applied_at, state, quota_fen, tax_fen, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(cop), .text(ebc), .text(r.value("invtNo") ?? ""), original.map { .text($0.copNo) } ?? .null, original.map { .text($0.ebcCode) } ?? .null,
+                      .text(applied), .text(state), .integer(quota), .integer(tax), .text(reason)])
+        }
+        guard let o = try originalOfReturn(db, r) else {
+            try record("unmatched", nil, quota: 0, tax: 0, "台账中没有清单编号 \(r.value("invtNo") ?? "") 的进口清单")
+            return
+        }
+        guard o.quota > 0 else {
+            try record("not_refunded", o, quota: 0, tax: 0, "原清单未计入年度额度（\(o.regime)），不适用零售进口退货规则")
+            return
+        }
+        guard let days = daysAfterRelease(o, time: applied), days >= 0, days <= assessor.returnApplyDays else {
+            try record("not_refunded", o, quota: 0, tax: 0, "退货申请晚于放行之日起 \(assessor.returnApplyDays) 日（或申请时间不可读），不予退税，额度不变")
+            return
+        }
+        // Whole or partial: each returned line's share of its price and tax (qty returned / qty), rounded once, half up.
+        var quota: Int64 = 0, tax: Int64 = 0
+        let returnLines = r.lists.filter { $0.name.hasSuffix("List") }
+        if returnLines.isEmpty {
+            quota = o.quota - o.returnedQuota
+            tax = o.tax - o.returnedTax
+        } else {
+            for l in returnLines {
+                guard let g = l.value("gnum").flatMap({ Int($0) }), g >= 1, g <= o.lines.count else { continue }
+                let line = o.lines[g - 1]
+                let returned = ExactDecimal(l.value("qty") ?? "") , declared = ExactDecimal(line.quantity)
+                if let returned, let declared, declared.units > 0, let share = ratio(returned, declared) {
+                    quota += ((try? Rational(line.price).multiplied(by: share).roundedHalfUp()) ?? line.price)
+                    tax += ((try? Rational(line.tax).multiplied(by: share).roundedHalfUp()) ?? line.tax)
+                } else {
+                    quota += line.price
+                    tax += line.tax
+                }
+            }
+            quota = min(quota, o.quota - o.returnedQuota)
+            tax = min(tax, o.tax - o.returnedTax)
+        }
+        try rollup.add(db, copNo: o.copNo, ebcCode: o.ebcCode, sign: -1)
+        try db.execute("UPDATE import_assessment SET returned_quota_fen = returned_quota_fen + ?, returned_tax_fen = returned_tax_fen + ? WHERE cop_no = ? AND ebc_code = ?",
+                       [.integer(quota), .integer(tax), .text(o.copNo), .text(o.ebcCode)])
+        try db.execute("UPDATE buyer_quota SET used_fen = used_fen - ? WHERE buyer = ? AND year = ?", [.integer(quota), .text(o.buyer), .integer(o.year)])
+        try rollup.add(db, copNo: o.copNo, ebcCode: o.ebcCode, sign: 1)
+        try record("refunded", o, quota: quota, tax: tax, "放行后第 \(days) 日申请退货（\(assessor.returnApplyDays) 日内）：退货商品对应的税款不予征收，年度额度扣回")
+    }
+
+    /// returned / declared as a rational no greater than 1.
+    static func ratio(_ returned: ExactDecimal, _ declared: ExactDecimal) -> Rational? {
+        let scale = max(returned.scale, declared.scale)
+        func scaled(_ e: ExactDecimal) -> Int64? {
+            var u = e.units
+            for _ in 0..<(scale - e.scale) { u *= 10 }
+            return Int64(exactly: u)
+        }
+        guard let n = scaled(returned), let d = scaled(declared), d > 0, n >= 0 else { return nil }
+        return min(Rational(n, d), .one)
+    }
+
+    /// A 退货申请单's receipt: 100 (海关退单) withdraws the refund; 399 (审结) later than the arrival
+    /// window is taken as goods not arrived in time and withdraws it too (reading RI-LEDGER-RELEASE).
+    static func returnReceipt(_ db: any SQLExecutor, copNo: String, status: Int, time: String, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta) throws {
+        for row in try db.rows("SELECT ebc_code, inv_cop_no, inv_ebc_code, quota_fen, tax_fen FROM import_return WHERE cop_no = ? AND state = 'refunded'", [.text(copNo)]) {
+            let invCop = try row.text("inv_cop_no"), invEbc = try row.text("inv_ebc_code")
+            guard let o = try db.rows("SELECT released_at, declared_on, buyer, year FROM import_assessment WHERE cop_no = ? AND ebc_code = ?", [.text(invCop), .text(invEbc)]).first else { continue }
+            var reason: String?
+            if status == 100 { reason = "退货申请被海关退单（回执 100），撤回退税、恢复额度" }
+            if status == 399 {
+                let original = OriginalOrder(copNo: invCop, ebcCode: invEbc, buyer: "", regime: "", year: 0, declaredOn: try o.text("declared_on"),
+                                             releasedAt: try o.optionalText("released_at"), quota: 0, returnedQuota: 0, tax: 0, returnedTax: 0, lines: [])
+                if let d = daysAfterRelease(original, time: time), d > assessor.returnArriveDays {
+                    reason = "退货审结于放行后第 \(d) 日，晚于 \(assessor.returnArriveDays) 日的运抵期限，撤回退税、恢复额度"
+                }
+            }
+            guard let reason else { continue }
+            let quota = try row.int("quota_fen"), tax = try row.int("tax_fen")
+            try rollup.add(db, copNo: invCop, ebcCode: invEbc, sign: -1)
+            try db.execute("UPDATE import_assessment SET returned_quota_fen = returned_quota_fen - ?, returned_tax_fen = returned_tax_fen - ? WHERE cop_no = ? AND ebc_code = ?",
+                           [.integer(quota), .integer(tax), .text(invCop), .text(invEbc)])
+            // The quota comes back even above the limit it was under (the bound follows, the excess is shown).
+            let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
+            try db.execute("UPDATE buyer_quota SET used_fen = used_fen + ?, bound_fen = \(greatest)(bound_fen, used_fen + ?) WHERE buyer = ? AND year = ?",
+                           [.integer(quota), .integer(quota), .text(try o.text("buyer")), .integer(try o.int("year"))])
+            try rollup.add(db, copNo: invCop, ebcCode: invEbc, sign: 1)
+            try db.execute("UPDATE import_return SET state = 'withdrawn', reason = ? WHERE cop_no = ? AND ebc_code = ?", [.text(reason), .text(copNo), .text(try row.text("ebc_code"))])
+        }
+    }
+}
+
+/// Changes to `import_tax_month`, gathered over a transaction and written at its end.
+final class ImportRollupDelta {
+    struct Key: Hashable { var month, code, ebc, ebp, regime: String }
+    struct Figures { var orders: Int64 = 0, price: Int64 = 0, duty: Int64 = 0, ct: Int64 = 0, vat: Int64 = 0, returnedQuota: Int64 = 0, returnedTax: Int64 = 0,
+                     returned: Int64 = 0, dutyMissing: Int64 = 0, nearSingle: Int64 = 0 }
+    var rows: [Key: Figures] = [:]
+
+    static let contributionSQL = """
+        SELECT substr(declared_on, 1, 7) AS month, supervision_code, ebc_code, ebp_code, regime, price_fen, duty_fen, consumption_tax_fen, vat_fen,
+               returned_quota_fen, returned_tax_fen, CASE WHEN returned_quota_fen > 0 THEN 1 ELSE 0 END AS returned, duty_rate_missing, near_single
+        FROM import_assessment
+        """
+
+    /// The assessment's row as it counts now, added (+1) or taken away (−1).
+    func add(_ db: any SQLExecutor, copNo: String, ebcCode: String, sign: Int64) throws {
+        for row in try db.rows(Self.contributionSQL + " WHERE cop_no = ? AND ebc_code = ?", [.text(copNo), .text(ebcCode)]) {
+            let key = Key(month: try row.text("month"), code: try row.text("supervision_code"), ebc: try row.text("ebc_code"), ebp: try row.text("ebp_code"),
+                          regime: try row.text("regime"))
+            var f = rows[key] ?? Figures()
+            f.orders += sign
+            f.price += sign * (try row.int("price_fen"))
+            f.duty += sign * (try row.int("duty_fen"))
+            f.ct += sign * (try row.int("consumption_tax_fen"))
+            f.vat += sign * (try row.int("vat_fen"))
+            f.returnedQuota += sign * (try row.int("returned_quota_fen"))
+            f.returnedTax += sign * (try row.int("returned_tax_fen"))
+            f.returned += sign * (try row.int("returned"))
+            f.dutyMissing += sign * (try row.int("duty_rate_missing"))
+            f.nearSingle += sign * (try row.int("near_single"))
+            rows[key] = f
+        }
+    }
+
+    static let columns: [(name: String, type: String)] = [
+        ("month", "text"), ("supervision_code", "text"), ("ebc_code", "text"), ("ebp_code", "text"), ("regime", "text"), ("orders", "bigint"),
+        ("price_fen", "bigint"), ("duty_fen", "bigint"), ("consumption_tax_fen", "bigint"), ("vat_fen", "bigint"), ("returned_quota_fen", "bigint"),
+        ("returned_tax_fen", "bigint"), ("returned_orders", "bigint"), ("duty_rate_missing", "bigint"), ("near_single", "bigint"),
+    ]
+
+    func apply(_ db: any SQLExecutor) throws {
+        let changed = rows.filter { f in
+            let v = f.value
+            return v.orders != 0 || v.price != 0 || v.duty != 0 || v.ct != 0 || v.vat != 0 || v.returnedQuota != 0 || v.returnedTax != 0 || v.returned != 0
+                || v.dutyMissing != 0 || v.nearSingle != 0
+        }
+        guard !changed.isEmpty else { return }
+        let sums = Self.columns.dropFirst(5).map { "\($0.name) = import_tax_month.\($0.name) + excluded.\($0.name)" }.joined(separator: ", ")
+        try db.insert(BulkInsert(table: "import_tax_month", columns: Self.columns,
+                                 suffix: "ON CONFLICT (month, supervision_code, ebc_code, ebp_code, regime) DO UPDATE SET " + sums),
+                      rows: changed.sorted { "\($0.key)" < "\($1.key)" }.map { k, v in
+                          [.text(k.month), .text(k.code), .text(k.ebc), .text(k.ebp), .text(k.regime), .integer(v.orders), .integer(v.price), .integer(v.duty),
+                           .integer(v.ct), .integer(v.vat), .integer(v.returnedQuota), .integer(v.returnedTax), .integer(v.returned), .integer(v.dutyMissing),
+                           .integer(v.nearSingle)]
+                      })
+        try db.execute("DELETE FROM import_tax_month WHERE orders = 0", [])
+        try TradeRollups.bumpVersion(db)
+        rows.removeAll()
+    }
+}
