@@ -159,4 +159,10 @@ public struct TradeGeneration: Sendable {
         guard records > 0 else { throw .invalidInput(field: "records", location: nil, message: "应为正数") }
         return try AppError.wrappingSync { try TradeGenerator.write(records: records, seed: seed, to: directory) }
     }
+
+    /// Synthetic retail-import messages: `orders` 申报清单 of `buyers` buyers, their release receipts and a few returns.
+    public func writeImports(orders: Int, buyers: Int, seed: UInt64, to directory: String) throws(AppError) -> [String] {
+        guard orders > 0, buyers > 0 else { throw .invalidInput(field: orders > 0 ? "buyers" : "orders", location: nil, message: "应为正数") }
+        return try AppError.wrappingSync { try ImportTradeGenerator.write(count: orders, buyers: buyers, seed: seed, to: directory) }
+    }
 }

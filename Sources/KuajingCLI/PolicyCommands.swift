@@ -147,7 +147,7 @@ struct Calc: AsyncParsableCommand {
 }
 
 struct Generate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self, TradeMessages.self])
+    static let configuration = CommandConfiguration(abstract: "Generate synthetic data (模拟数据).", subcommands: [Claims.self, TradeMessages.self, ImportMessages.self])
 
     struct TradeMessages: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "trade", abstract: "Synthetic CEB603 export inventories, 100 per message file.")
@@ -158,6 +158,21 @@ struct Generate: AsyncParsableCommand {
             try await runCommand { () throws(AppError) in
                 let files = try TradeGeneration().write(records: records, seed: seed, to: out)
                 print("已生成 \(records) 条模拟清单，\(files.count) 个报文文件，位于 \(out)")
+            }
+        }
+    }
+
+    struct ImportMessages: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "imports",
+                                                        abstract: "Synthetic retail-import messages: CEB621 申报清单 (100 per file), their CEB622 release receipts, a few CEB625 returns.")
+        @Option(help: "Number of import orders.") var orders: Int = 1000
+        @Option(help: "Number of distinct buyers.") var buyers: Int = 200
+        @Option(help: "Random seed.") var seed: UInt64 = 1
+        @Option(help: "Output directory.") var out: String = "synthetic-imports"
+        func run() async throws {
+            try await runCommand { () throws(AppError) in
+                let files = try TradeGeneration().writeImports(orders: orders, buyers: buyers, seed: seed, to: out)
+                print("已生成 \(orders) 张模拟进口清单（\(buyers) 名订购人），\(files.count) 个报文文件，位于 \(out)")
             }
         }
     }

@@ -22,6 +22,7 @@ public struct Store: Sendable {
     public var applications: ApplicationBook { ApplicationBook(backend: backend) }
     public var budgets: BudgetBook { BudgetBook(backend: backend) }
     public var payouts: PayoutBook { PayoutBook(backend: backend) }
+    public var importTax: ImportTaxLedger { ImportTaxLedger(backend: backend) }
 
     /// Where a store is: a SQLite file path (or `sqlite:PATH`), or a `postgres://` URL.
     public enum Location: Sendable, Equatable, CustomStringConvertible {
