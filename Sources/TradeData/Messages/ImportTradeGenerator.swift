@@ -49,6 +49,12 @@ public enum ImportTradeGenerator {
         }
     }
 
+    /// An 18-character 预录入编号 made from a copNo (receipts require exactly 18).
+    static func preNo(_ copNo: String) -> String {
+        let s = "P" + String(repeating: "0", count: max(0, 17 - copNo.count)) + copNo
+        return String(s.suffix(18))
+    }
+
     static func yuan(_ f: Int64) -> String { "\(f / 100).\(String(format: "%02d", f % 100))" }
 
     static func envelope(_ type: String, guid: String, _ body: String) -> String {
@@ -102,7 +108,7 @@ public enum ImportTradeGenerator {
         var body = ""
         for (o, status, time) in orders {
             body += "<ceb:InventoryReturn><ceb:guid>\(guid(seed + o.copNo + status))</ceb:guid><ceb:customsCode>2921</ceb:customsCode><ceb:ebpCode>\(o.ebpCode)</ceb:ebpCode>"
-                + "<ceb:ebcCode>\(o.ebcCode)</ceb:ebcCode><ceb:agentCode>\(o.ebcCode)</ceb:agentCode><ceb:copNo>\(o.copNo)</ceb:copNo><ceb:preNo>PN\(o.copNo)</ceb:preNo>"
+                + "<ceb:ebcCode>\(o.ebcCode)</ceb:ebcCode><ceb:agentCode>\(o.ebcCode)</ceb:agentCode><ceb:copNo>\(o.copNo)</ceb:copNo><ceb:preNo>\(preNo(o.copNo))</ceb:preNo>"
                 + "<ceb:invtNo>\(o.invtNo)</ceb:invtNo><ceb:returnStatus>\(status)</ceb:returnStatus><ceb:returnTime>\(time)000</ceb:returnTime><ceb:returnInfo>模拟数据</ceb:returnInfo></ceb:InventoryReturn>\n"
         }
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ceb:CEB622Message guid=\"\(guid(seed))\" version=\"1.0\" xmlns:ceb=\"http://www.chinaport.gov.cn/ceb\">\n\(body)</ceb:CEB622Message>\n"
@@ -130,7 +136,7 @@ public enum ImportTradeGenerator {
     /// A CEB626 receipt of a 退货申请单: 399 审结 or 100 退单, at `time` (YYYYMMDDhhmmss).
     public static func refundReceipt(of o: Order, copNo: String, status: String, time: String, guid seed: String) -> String {
         let body = "<ceb:InvtRefundReturn><ceb:guid>\(guid(seed + copNo + status))</ceb:guid><ceb:customsCode>2921</ceb:customsCode><ceb:agentCode>\(o.ebcCode)</ceb:agentCode>"
-            + "<ceb:ebpCode>\(o.ebpCode)</ceb:ebpCode><ceb:ebcCode>\(o.ebcCode)</ceb:ebcCode><ceb:copNo>\(copNo)</ceb:copNo><ceb:preNo>P\(copNo)</ceb:preNo>"
+            + "<ceb:ebpCode>\(o.ebpCode)</ceb:ebpCode><ceb:ebcCode>\(o.ebcCode)</ceb:ebcCode><ceb:copNo>\(copNo)</ceb:copNo><ceb:preNo>\(preNo(copNo))</ceb:preNo>"
             + "<ceb:invtNo>\(o.invtNo)</ceb:invtNo><ceb:returnStatus>\(status)</ceb:returnStatus><ceb:returnTime>\(time)000</ceb:returnTime><ceb:returnInfo>模拟数据</ceb:returnInfo></ceb:InvtRefundReturn>\n"
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ceb:CEB626Message guid=\"\(guid(seed + copNo + "r"))\" version=\"1.0\" xmlns:ceb=\"http://www.chinaport.gov.cn/ceb\">\n\(body)</ceb:CEB626Message>\n"
     }

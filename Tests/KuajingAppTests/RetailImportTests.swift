@@ -1,0 +1,198 @@
+import Foundation
+@testable import KuajingApp
+import KuajingDomain
+import KuajingTestSupport
+import PolicyEngine
+import Testing
+import Storage
+import TradeData
+
+typealias ImportGen = ImportTradeGenerator
+
+/// The retail-import side of the ledger on each engine: every stored 申报清单 taxed at ingest, each
+/// buyer's yearly quota by delta equal to a recount after random orders, replacements, removals,
+/// returns and their receipts; concurrent ingests of one buyer never pass the yearly limit.
+enum RetailImportChecks {
+    static let regime = try! RetailImportRegime.load(path: Repository.policies + "/retail-import/retail-import-tax.yaml")
+    static let validator = try! Repository.validator()
+
+    static func ledger(_ store: Store) -> TradeLedger {
+        TradeLedger(backend: store.backend, clock: store.clock, importTax: RegimeAssessor(regime: regime))
+    }
+
+    static func ingest(_ ledger: TradeLedger, _ xml: String, _ source: String) async throws {
+        for m in try CEBReader.read(data: Data(xml.utf8), source: source) {
+            let verdicts = validator.validate(m)
+            let refused = verdicts.filter { !$0.accepted }.flatMap(\.reasons)
+            #expect(refused.isEmpty, "\(source): \(refused)")
+            _ = try await ledger.ingest(m, verdicts: verdicts)
+        }
+    }
+
+    static func order(_ n: Int, buyer: Int, day: String = "20250310", fen: Int64, qty: Int = 1, hs: String = "6109100022", appType: String = "1", lines: Int = 1) -> ImportGen.Order {
+        ImportGen.Order(copNo: String(format: "TIMP%012d", n), invtNo: String(format: "29212025I%09d", n), buyerID: ImportGen.buyerID(buyer), declared: day,
+                  lines: (0..<lines).map { _ in ImportGen.Line(hsCode: hs, name: "模拟商品", quantity: qty, priceFen: fen) }, appType: appType)
+    }
+
+    /// Known orders: the worked cases as stored 申报清单, then a return in time and one too late.
+    static func workedCasesOnTheLedger(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let ledger = ledger(store)
+        let t1 = order(1, buyer: 1, fen: 82_000)
+        let t2 = order(2, buyer: 2, fen: 100_000, hs: "3304990099")
+        let over = order(3, buyer: 3, fen: 300_000, lines: 2)
+        let oneItem = order(4, buyer: 4, fen: 800_000)
+        try await ingest(ledger, ImportGen.inventories([t1, t2, over, oneItem], guid: "w1"), "w1.xml")
+        let rows = Dictionary(uniqueKeysWithValues: try await store.importTax.assessments().map { ($0.copNo, $0) })
+        #expect(rows[t1.copNo]?.regime == "cbec")
+        #expect(rows[t1.copNo]?.taxFen == 7_462)
+        #expect(rows[t2.copNo]?.taxFen == Int64(23_059))
+        #expect(rows[over.copNo]?.regime == "general_trade")
+        #expect(rows[over.copNo]?.quotaFen == 0)
+        #expect(rows[oneItem.copNo]?.regime == "cbec_full_rate")
+        #expect(rows[oneItem.copNo]?.explanation.contains("税则税率待核") == true)
+        // The same message again changes nothing.
+        try await ingest(ledger, ImportGen.inventories([t1, t2, over, oneItem], guid: "w1"), "w1-again.xml")
+        #expect(try await store.importTax.assessments().count == 4)
+        // Released on 2025-03-11; a return applied on day 20 gives back quota and tax, one on day 31 does not.
+        try await ingest(ledger, ImportGen.receipts([(t2, "800", "20250311120000"), (t1, "800", "20250311120000")], guid: "r1"), "r1.xml")
+        try await ingest(ledger, ImportGen.refund(of: t2, copNo: "RT2", time: "20250331100000", guid: "f1"), "f1.xml")
+        try await ingest(ledger, ImportGen.refund(of: t1, copNo: "RT1", time: "20250411100000", guid: "f2"), "f2.xml")
+        let after = Dictionary(uniqueKeysWithValues: try await store.importTax.assessments().map { ($0.copNo, $0) })
+        #expect(after[t2.copNo]?.returnedQuotaFen == 100_000)
+        #expect(after[t2.copNo]?.returnedTaxFen == 23_059)
+        #expect(after[t1.copNo]?.returnedQuotaFen == 0)
+        let rollup = try await store.importTax.rows(by: [], from: "2025-01", to: "2025-12", reach: nil)
+        #expect(rollup.first?.orders == 4)
+        // The one item at full rates pays VAT in full; its duty rate is not in the table (0, flagged).
+        #expect(rollup.first?.collectedFen == Int64(7_462 + 23_059 + 104_000 - 23_059))
+        #expect(rollup.first?.overLimitOrders == 1)
+        // The customs refuses the return (CEB626 100): tax and quota come back.
+        try await ingest(ledger, ImportGen.refundReceipt(of: t2, copNo: "RT2", status: "100", time: "20250402100000", guid: "g1"), "g1.xml")
+        #expect(try await store.importTax.assessments().first { $0.copNo == t2.copNo }?.returnedQuotaFen == 0)
+        let v = try await store.importTax.verify()
+        #expect(v.differences.isEmpty, "\(v.differences)")
+        try await store.close()
+    }
+
+    /// Random orders (new, replaced, removed), receipts, returns and return receipts: after every
+    /// step the quotas and the rollup equal a recount of the assessments.
+    static func randomSequencesMatchARecount(engine: TestEngine, seed: UInt64, steps: Int = 40) async throws {
+        let store = try await engine.store()
+        let ledger = ledger(store)
+        var rng = SplitMix64(seed: seed)
+        var known: [Int: ImportGen.Order] = [:]
+        var history: [String] = []
+        var most = 0
+        for step in 0..<steps {
+            let n = Int(rng.below(8))
+            let op: String
+            switch rng.below(10) {
+            case 0...4:
+                let appType = known[n] == nil ? "1" : ["1", "2", "3", "2"][Int(rng.below(4))]
+                let o = order(n, buyer: Int(rng.below(3)), day: "202503\(String(format: "%02d", 1 + rng.below(28)))",
+                              fen: Int64(50_000 + rng.below(1_200_000)), qty: 1 + Int(rng.below(2)), hs: ["6109100022", "3304990099"][Int(rng.below(2))],
+                              appType: appType, lines: 1 + Int(rng.below(2)))
+                if appType == "3" { known[n] = nil } else { known[n] = o }
+                try await ingest(ledger, ImportGen.inventories([o], guid: "s\(seed)-\(step)"), "step\(step).xml")
+                op = "order \(n) appType \(appType) buyer \(o.buyerID.suffix(4)) \(o.lines.count)×\(o.lines[0].priceFen)"
+            case 5, 6:
+                guard let o = known[n] else { continue }
+                try await ingest(ledger, ImportGen.receipts([(o, "800", "202503\(String(format: "%02d", 1 + rng.below(28)))120000")], guid: "rc\(seed)-\(step)"), "rc\(step).xml")
+                op = "release \(n)"
+            case 7, 8:
+                guard let o = known[n] else { continue }
+                let lines: [(gnum: Int, quantity: Int)] = rng.below(2) == 0 ? [] : [(1, 1)]
+                try await ingest(ledger, ImportGen.refund(of: o, copNo: "R\(seed)S\(step)", time: "2025\(["0320", "0415", "0510"][Int(rng.below(3))])100000", lines: lines,
+                                                    guid: "rf\(seed)-\(step)"), "rf\(step).xml")
+                op = "return \(n) lines \(lines.count)"
+            default:
+                guard let o = known[n], step > 0 else { continue }
+                let back = Int(rng.below(UInt64(step)))
+                try await ingest(ledger, ImportGen.refundReceipt(of: o, copNo: "R\(seed)S\(back)", status: ["100", "399"][Int(rng.below(2))], time: "20250601100000",
+                                                           guid: "rr\(seed)-\(step)"), "rr\(step).xml")
+                op = "return receipt of step \(back)"
+            }
+            history.append(op)
+            let v = try await store.importTax.verify()
+            most = max(most, v.checkedRows)
+            #expect(v.differences.isEmpty, "seed \(seed), step \(step): \(op)\n\(v.differences.prefix(5).joined(separator: "\n"))\nafter: \(history.suffix(6).joined(separator: "; "))")
+            if !v.differences.isEmpty { break }
+            for (_, used) in try await store.importTax.quotas(year: 2025) { #expect(used >= 0) }
+        }
+        #expect(most >= 2, "seed \(seed): the import side never held more than \(most) rows")
+        try await store.close()
+    }
+
+    /// Two files ingested at once, each within the limit for one buyer, together over it: the
+    /// database keeps the buyer at or under 26,000 元 and the orders that did not fit go to general trade.
+    static func concurrentIngestsKeepTheYearlyLimit(engine: TestEngine) async throws {
+        let store = try await engine.store()
+        let ledger = ledger(store)
+        let a = (0..<8).map { order(100 + $0, buyer: 9, fen: 300_000) }
+        let b = (0..<8).map { order(200 + $0, buyer: 9, fen: 300_000) }
+        let first = ImportGen.inventories(a, guid: "ca"), second = ImportGen.inventories(b, guid: "cb")
+        async let x: Void = ingest(ledger, first, "a.xml")
+        async let y: Void = ingest(ledger, second, "b.xml")
+        _ = try await (x, y)
+        let quotas = try await store.importTax.quotas(year: 2025)
+        #expect(quotas.count == 1)
+        #expect(quotas.values.first == 2_400_000)
+        let rows = try await store.importTax.assessments()
+        #expect(rows.filter { $0.regime == "cbec" }.count == 8)
+        #expect(rows.filter { $0.regime == "general_trade" }.count == 8)
+        #expect(try await store.importTax.verify().differences.isEmpty)
+        try await store.close()
+    }
+}
+
+@Suite struct RetailImportOnSQLite {
+    @Test func workedCasesOnTheLedger() async throws { try await RetailImportChecks.workedCasesOnTheLedger(engine: .sqlite) }
+    @Test(arguments: [1, 2, 3, 4] as [UInt64]) func randomSequencesMatchARecount(seed: UInt64) async throws {
+        try await RetailImportChecks.randomSequencesMatchARecount(engine: .sqlite, seed: seed)
+    }
+    @Test func concurrentIngestsKeepTheYearlyLimit() async throws { try await RetailImportChecks.concurrentIngestsKeepTheYearlyLimit(engine: .sqlite) }
+}
+
+@Suite(.postgresRequired) struct RetailImportOnPostgreSQL {
+    @Test func workedCasesOnTheLedger() async throws { try await RetailImportChecks.workedCasesOnTheLedger(engine: .postgres) }
+    @Test(arguments: [1, 2, 3, 4] as [UInt64]) func randomSequencesMatchARecount(seed: UInt64) async throws {
+        try await RetailImportChecks.randomSequencesMatchARecount(engine: .postgres, seed: seed)
+    }
+    @Test func concurrentIngestsKeepTheYearlyLimit() async throws { try await RetailImportChecks.concurrentIngestsKeepTheYearlyLimit(engine: .postgres) }
+}
+
+/// `calculateImportTax` as the use case answers it: the worked cases, a malformed order named.
+@Suite struct ImportTaxCalculationTests {
+    @Test func workedCasesPass() throws {
+        let report = try #require(try ImportTaxCalculation(testContext()).test())
+        #expect(report.cases >= 10)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+    }
+
+    @Test(arguments: [
+        (#"{"orders": [{"order_id": "A", "date": "2025-13-01", "buyer_id": "B", "lines": [{"hs_code": "6109100022", "value": "1.00"}]}]}"#, "date"),
+        (#"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "lines": [{"hs_code": "6109100022", "value": "1.001"}]}]}"#, "lines[0].value"),
+        (#"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "lines": [{"hs_code": "61", "value": "1.00"}]}]}"#, "lines[0].hs_code"),
+        (#"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "lines": [{"hs_code": "6109100022", "value": "9000.00"}]}]}"#, "lines[0].duty_rate"),
+        (#"{"orders": [{"order_id": "R", "return_of": "X", "applied_day": 1, "arrived_day": 2}]}"#, "return_of"),
+        (#"{"orders": [{"order_id": "A", "date": "2015-03-01", "buyer_id": "B", "lines": [{"hs_code": "6109100022", "value": "1.00"}]}]}"#, "date"),
+        (#"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "lines": [{"hs_code": "6109100022", "value": "1.00", "vat": "13%"}]}]}"#, "lines[0].vat"),
+    ]) func malformedOrdersAreNamed(body: String, field: String) throws {
+        let calculation = ImportTaxCalculation(try testContext())
+        do {
+            _ = try calculation.calculate(json: Array(body.utf8), source: "body")
+            Issue.record("accepted \(body)")
+        } catch {
+            guard case let .invalidInput(f, _, message, _) = error else { Issue.record("\(error)"); return }
+            #expect(f == field, "\(message)")
+        }
+    }
+
+    @Test func ordersOfOneBuyerCountInTheOrderGiven() throws {
+        let body = #"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "quota_used": "25000.00", "lines": [{"hs_code": "6109100022", "value": "900.00"}]}, {"order_id": "C", "date": "2025-03-02", "buyer_id": "B", "quota_used": "0.00", "lines": [{"hs_code": "6109100022", "value": "200.00", "duty_rate": "10%"}]}]}"#
+        let r = try ImportTaxCalculation(testContext()).calculate(json: Array(body.utf8), source: "body")
+        #expect(r.map(\.regime) == [.cbec, .generalTrade])
+        #expect(r[1].quotaBefore == Fen(2_590_000))
+    }
+}
