@@ -39,3 +39,6 @@ public typealias RequestOrigin = Storage.RequestOrigin
 public typealias ApplicationFilter = Storage.ApplicationFilter
 public typealias VoucherRules = Storage.VoucherRules
 public typealias VoucherBatchRow = Storage.VoucherBatchRow
+public typealias ImportTaxRow = Storage.ImportTaxRow
+public typealias BuyerQuotaSummary = Storage.BuyerQuotaSummary
+public typealias ImportTaxDimension = Storage.ImportTaxLedger.Dimension

@@ -43,6 +43,8 @@ public struct DemoSeeding: Sendable {
 
     /// Rows per file of the generated extract (see `seed`).
     static let rowsPerPart = 40_000
+    /// Retail-import orders of the demo world per scale.
+    static let importOrders = 800
 
     public func seed(_ input: Input) async throws(AppError) -> Report {
         guard input.scale >= 1, input.scale <= 100 else { throw .invalidInput(field: "scale", location: nil, message: "应在 1 到 100 之间，实为 \(input.scale)") }
@@ -69,6 +71,13 @@ public struct DemoSeeding: Sendable {
             try Data(world.claimsCSV.utf8).write(to: URL(fileURLWithPath: claimsPath), options: .atomic)
             try await store.registry.upsert(world.enterprises)
             try await store.registry.addCreditFacts(world.creditFacts)
+            // Retail imports (1210 / 9610) of the bonded-zone enterprises of 杭州 over the year so far:
+            // 申报清单 taxed at ingest, their release receipts, a few returns.
+            let importers = ["钱塘区", "萧山区"].flatMap { d in world.enterprises.filter { $0.district == d }.prefix(3).map(\.id) }
+            if !importers.isEmpty {
+                parts += try ImportTradeGenerator.write(count: Self.importOrders * input.scale, buyers: Self.importOrders * input.scale / 4, seed: input.seed,
+                                                        year: through.year, months: through.month, ebcCodes: Array(importers), to: input.directory + "/imports")
+            }
             let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, importTax: RegimeAssessor(regime: try context.importRegime()), progress: nil)
             // Manual indicators get a synthetic entry each (between 40% and 110% of the target), marked as such.
             var rng = SplitMix64(seed: input.seed &+ 99)

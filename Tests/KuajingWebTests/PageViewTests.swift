@@ -48,7 +48,7 @@ import Testing
             #expect(routes.contains { $0.method == action.method && $0.path.description == action.route.pattern.description }, "\(action) is routed")
         }
         #expect(routes.count == PageAction.allCases.count, "no page outside the table: \(routes.map { "\($0.method) \($0.path)" })")
-        #expect(NavigationItem.all.map(\.title) == ["总览", "我的待办", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "申报与审核", "运力券",
+        #expect(NavigationItem.all.map(\.title) == ["总览", "我的待办", "运行监测", "月报", "三单对碰", "目标与任务", "企业库", "政策库", "政策计算器", "进口税费", "申报与审核", "运力券",
                                                      "预算与支付", "数据导入", "用户管理", "访问日志", "审计记录"])
         #expect(PageAction.allCases.filter { $0.permission == nil }.map(\.route) == [.login, .login, .logout], "only signing in and out is open")
     }

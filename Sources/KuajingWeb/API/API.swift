@@ -136,6 +136,50 @@ struct API: Sendable {
         return Reply.json(out)
     }
 
+    /// `calculateImportTax` (../shared/spec/import-tax.md): a what-if, stores nothing.
+    func calculateImportTax(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(upTo: ImportTaxCalculation.maxBodyBytes)
+        let answer = try await site.access.run(request, context) { () throws(AppError) in
+            try ImportTaxCalculation(site.app).answer(json: Array(buffer: body), source: "请求体")
+        }
+        return Reply.json(String(decoding: answer, as: UTF8.self))
+    }
+
+    struct ImportRowAnswer: Encodable {
+        var key: String; var orders: Int64; var taxed_value: String; var duty: String; var consumption_tax: String; var vat: String
+        var returned_tax: String; var collected_tax: String; var over_limit_orders: Int64; var over_limit_value: String; var full_rate_orders: Int64
+        var duty_rate_missing: Int64; var near_single_limit: Int64
+    }
+    struct BuyersAnswer: Encodable { var buyers: Int64; var used: String; var near_limit: Int64; var at_limit: Int64; var many_consignees: Int64; var many_consignees_from: Int }
+    struct ImportStatisticsAnswer: Encodable {
+        var year: Int; var scope: String; var basis: String; var total: ImportRowAnswer?
+        var by_month: [ImportRowAnswer]; var by_code: [ImportRowAnswer]; var by_district: [ImportRowAnswer]; var by_platform: [ImportRowAnswer]; var buyers: BuyersAnswer?
+    }
+
+    /// The retail-import figures of a year within the viewer's scope (buyers in aggregate, for the city's bureau only).
+    func getImportStatistics(_ request: Request, _ context: WebContext, _ viewer: Viewer) async throws -> Response {
+        let q = request.uri.queryParameters
+        let overview = try await site.access.run(request, context) { () async throws(AppError) in
+            var year: Int?
+            if let text = q.get("year") {
+                guard let y = Int(text) else { throw .invalidInput(field: "year", location: nil, message: "年份应为四位数字，实为“\(text.prefix(10))”") }
+                year = y
+            }
+            return try await ImportMonitor(site.app).overview(viewer, year: year)
+        }
+        func row(_ r: ImportTaxRow) -> ImportRowAnswer {
+            ImportRowAnswer(key: r.keys.first ?? "", orders: r.orders, taxed_value: Fen(r.priceFen).plain, duty: Fen(r.dutyFen).plain, consumption_tax: Fen(r.consumptionTaxFen).plain,
+                            vat: Fen(r.vatFen).plain, returned_tax: Fen(r.returnedTaxFen).plain, collected_tax: Fen(r.collectedFen).plain, over_limit_orders: r.overLimitOrders,
+                            over_limit_value: Fen(r.overLimitPriceFen).plain, full_rate_orders: r.fullRateOrders, duty_rate_missing: r.dutyRateMissing, near_single_limit: r.nearSingle)
+        }
+        return try Reply.json(ImportStatisticsAnswer(
+            year: overview.year, scope: overview.scope, basis: overview.basis, total: overview.total.map(row), by_month: overview.byMonth.map(row),
+            by_code: overview.byCode.map(row), by_district: overview.byDistrict.map(row), by_platform: overview.byPlatform.map(row),
+            buyers: overview.buyers.map { BuyersAnswer(buyers: $0.buyers, used: Fen($0.usedFen).plain, near_limit: $0.nearLimit, at_limit: $0.atLimit,
+                                                       many_consignees: $0.manyConsigneeBuyers, many_consignees_from: $0.manyConsignees) }))
+    }
+
     struct TaskItem: Encodable {
         var plan: String; var clause: String; var title: String; var owner: String; var status: String; var version: Int64
         var overdue: [String]; var updates: [UpdateItem]
@@ -249,6 +293,8 @@ extension API {
         case .getEnterprise: return try await getEnterprise(request, context, viewer)
         case .getStatistics: return try await getStatistics(request, context, viewer)
         case .calculateClaims: return try await calculateClaims(request, context, viewer)
+        case .calculateImportTax: return try await calculateImportTax(request, context, viewer)
+        case .getImportStatistics: return try await getImportStatistics(request, context, viewer)
         case .listTasks: return try await listTasks(request, context, viewer)
         case .listPolicies: return try await listPolicies(request, context, viewer)
         case .importTrade: return try await importTrade(request, context, viewer)

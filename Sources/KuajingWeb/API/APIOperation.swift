@@ -37,11 +37,13 @@ enum APIOperation: String, CaseIterable, Sendable {
     case listAuditEntries
     case cancelVoucher
     case requestVoucherFromFact
+    case calculateImportTax
+    case getImportStatistics
 
     var method: HTTPRequest.Method {
         switch self {
-        case .listEnterprises, .getEnterprise, .getStatistics, .listTasks, .listPolicies, .getOpenAPI, .getVoucherPool, .listVouchers, .listApplications, .getApplication, .listBudgets, .listAuditEntries: return .get
-        case .calculateClaims, .importTrade, .openVoucherBatch, .requestVoucher, .uploadEvidence, .submitApplication, .reviewApplication, .objectToApplication, .confirmProposal, .importFacts, .setBudget, .releaseBudget, .enterPayeeAccount, .confirmPayeeAccount, .exportPayoutBatch, .markPayoutPaid, .cancelVoucher, .requestVoucherFromFact: return .post
+        case .listEnterprises, .getEnterprise, .getStatistics, .getImportStatistics, .listTasks, .listPolicies, .getOpenAPI, .getVoucherPool, .listVouchers, .listApplications, .getApplication, .listBudgets, .listAuditEntries: return .get
+        case .calculateClaims, .calculateImportTax, .importTrade, .openVoucherBatch, .requestVoucher, .uploadEvidence, .submitApplication, .reviewApplication, .objectToApplication, .confirmProposal, .importFacts, .setBudget, .releaseBudget, .enterPayeeAccount, .confirmPayeeAccount, .exportPayoutBatch, .markPayoutPaid, .cancelVoucher, .requestVoucherFromFact: return .post
         }
     }
 
@@ -78,6 +80,8 @@ enum APIOperation: String, CaseIterable, Sendable {
         case .listAuditEntries: return "/api/v1/audit/entries"
         case .cancelVoucher: return "/api/v1/vouchers/{voucher_id}/cancellation"
         case .requestVoucherFromFact: return "/api/v1/facts/{fact_id}/voucher"
+        case .calculateImportTax: return "/api/v1/import-tax"
+        case .getImportStatistics: return "/api/v1/import-statistics"
         }
     }
 
@@ -85,8 +89,8 @@ enum APIOperation: String, CaseIterable, Sendable {
     var permission: Permission? {
         switch self {
         case .listEnterprises, .getEnterprise: return .readEnterprises
-        case .getStatistics: return .readMonitor
-        case .calculateClaims: return .calculate
+        case .getStatistics, .getImportStatistics: return .readMonitor
+        case .calculateClaims, .calculateImportTax: return .calculate
         case .listTasks: return .readPlans
         case .listPolicies: return .readPolicies
         case .importTrade: return .importTrade

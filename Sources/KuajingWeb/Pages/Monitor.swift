@@ -76,6 +76,7 @@ extension Site {
         var from, to, country, enterprise, chapter: String
         var districtOptions: [Option]
         var showDistricts, enterpriseOnly: Bool
+        var importsLink: String
     }
 
     static let monitorRowsShown = 2000
@@ -99,7 +100,8 @@ extension Site {
             from: asked.filter.fromMonth ?? "", to: asked.filter.toMonth ?? "", country: asked.filter.country ?? "",
             enterprise: table.scope == viewer.scopeName ? "" : table.scope, chapter: asked.filter.chapters.joined(separator: ","),
             districtOptions: viewer.districts.filter { $0 != viewer.city }.map { .init(value: $0, selected: asked.filter.districts?.first == $0) },
-            showDistricts: viewer.role != .enterprise && viewer.role != .district, enterpriseOnly: viewer.role == .enterprise)
+            showDistricts: viewer.role != .enterprise && viewer.role != .district, enterpriseOnly: viewer.role == .enterprise,
+            importsLink: Route.importMonitor.link)
     }
 
     /// The 运行监测 content for a table.

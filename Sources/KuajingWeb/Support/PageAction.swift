@@ -8,7 +8,7 @@ import KuajingApp
 /// navigation (`NavigationItem.all`) are built from this table: a new page is one entry here plus
 /// its model, query and view.
 enum PageAction: CaseIterable, Sendable {
-    case loginForm, signIn, signOut, dashboard, myTasks, monitor, report, match, plans, updateTask, enterprises, enterprise, policies, policy, compare, calculator, calculate, applications, fileApplication, application, actOnApplication, notice, evidence, payee, factVoucher, tierProposals, vouchers, openVoucherBatch, requestVoucher, cancelVoucher, payouts, actOnPayouts, payoutFile, imports, upload, importFacts, quarantine, resubmit, users, addUser, accessLog, auditTrail
+    case loginForm, signIn, signOut, dashboard, myTasks, monitor, importMonitor, report, match, plans, updateTask, enterprises, enterprise, policies, policy, compare, calculator, calculate, importTax, calculateImportTax, applications, fileApplication, application, actOnApplication, notice, evidence, payee, factVoucher, tierProposals, vouchers, openVoucherBatch, requestVoucher, cancelVoucher, payouts, actOnPayouts, payoutFile, imports, upload, importFacts, quarantine, resubmit, users, addUser, accessLog, auditTrail
 
     var route: Route {
         switch self {
@@ -29,6 +29,8 @@ enum PageAction: CaseIterable, Sendable {
         case .compare: return .compare
         case .calculator: return .calculator
         case .calculate: return .calculator
+        case .importTax, .calculateImportTax: return .importTax
+        case .importMonitor: return .importMonitor
         case .applications: return .applications
         case .fileApplication: return .applications
         case .application: return .application(0)
@@ -59,8 +61,8 @@ enum PageAction: CaseIterable, Sendable {
 
     var method: HTTPRequest.Method {
         switch self {
-        case .loginForm, .dashboard, .myTasks, .monitor, .report, .match, .plans, .enterprises, .enterprise, .policies, .policy, .compare, .calculator, .applications, .application, .notice, .evidence, .vouchers, .payouts, .payoutFile, .imports, .quarantine, .users, .accessLog, .auditTrail: return .get
-        case .signIn, .signOut, .updateTask, .calculate, .fileApplication, .actOnApplication, .payee, .factVoucher, .tierProposals, .openVoucherBatch, .requestVoucher, .cancelVoucher, .actOnPayouts, .upload, .importFacts, .resubmit, .addUser: return .post
+        case .loginForm, .dashboard, .myTasks, .monitor, .importMonitor, .importTax, .report, .match, .plans, .enterprises, .enterprise, .policies, .policy, .compare, .calculator, .applications, .application, .notice, .evidence, .vouchers, .payouts, .payoutFile, .imports, .quarantine, .users, .accessLog, .auditTrail: return .get
+        case .signIn, .signOut, .updateTask, .calculate, .calculateImportTax, .fileApplication, .actOnApplication, .payee, .factVoucher, .tierProposals, .openVoucherBatch, .requestVoucher, .cancelVoucher, .actOnPayouts, .upload, .importFacts, .resubmit, .addUser: return .post
         }
     }
 
@@ -73,14 +75,14 @@ enum PageAction: CaseIterable, Sendable {
         case .requestVoucher: return .requestVouchers
         case .cancelVoucher: return .cancelVouchers
         case .importFacts: return .importFacts
-        case .monitor: return .readMonitor
+        case .monitor, .importMonitor: return .readMonitor
         case .report: return .readReport
         case .match: return .readMatching
         case .plans: return .readPlans
         case .updateTask: return .updateTasks
         case .enterprises, .enterprise: return .readEnterprises
         case .policies, .policy, .compare: return .readPolicies
-        case .calculator, .calculate: return .calculate
+        case .calculator, .calculate, .importTax, .calculateImportTax: return .calculate
         case .applications, .application, .actOnApplication, .evidence: return .readApplications
         case .fileApplication: return .fileApplications
         case .payee: return .enterPayees
@@ -110,6 +112,7 @@ enum PageAction: CaseIterable, Sendable {
         case .enterprises: return "企业库"
         case .policies: return "政策库"
         case .calculator: return "政策计算器"
+        case .importTax: return "进口税费"
         case .applications: return "申报与审核"
         case .vouchers: return "运力券"
         case .payouts: return "预算与支付"
@@ -155,6 +158,9 @@ extension Site {
         case .cancelVoucher: return try await cancelVoucherFromForm(request, context)
         case .importFacts: return try await importFactsFromForm(request, context)
         case .monitor: return try await monitor(request, context)
+        case .importMonitor: return try await importMonitor(request, context)
+        case .importTax: return try await importTax(request, context, form: ImportTaxForm(nil))
+        case .calculateImportTax: return try await calculateImportTaxFromForm(request, context)
         case .report: return try await report(request, context)
         case .match: return try await match(request, context)
         case .plans: return try await plans(request, context)

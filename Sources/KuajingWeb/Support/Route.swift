@@ -41,6 +41,8 @@ enum Route: Hashable {
     /// Served by the payout-file action (`/payouts/:id/:file`, the file named `cover`).
     case payoutCover(Int64)
     case factsImport
+    case importTax
+    case importMonitor
     case stylesheet
 
     /// The link to this page (parameters percent-encoded).
@@ -81,6 +83,8 @@ enum Route: Hashable {
         case let .notice(id): return "/applications/\(id)/notice"
         case let .payoutCover(id): return "/payouts/\(id)/cover"
         case .factsImport: return "/imports/facts"
+        case .importTax: return "/import-tax"
+        case .importMonitor: return "/monitor/imports"
         case .stylesheet: return "/assets/kuajing.css"
         }
     }

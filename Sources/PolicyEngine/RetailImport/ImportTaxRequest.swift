@@ -9,9 +9,9 @@ public enum ImportTaxRequest {
     /// At most this many lines in one order (a 申报清单 holds at most 99).
     public static let maxLines = 99
 
-    static let orderKeys: Set<String> = ["order_id", "date", "buyer_id", "quota_used", "freight", "insured_fee", "lines"]
-    static let returnKeys: Set<String> = ["order_id", "return_of", "applied_day", "arrived_day"]
-    static let lineKeys: Set<String> = ["hs_code", "name", "qty", "value", "consumption_tax_rate", "duty_rate", "vat_rate", "indivisible"]
+    public static let orderKeys: Set<String> = ["order_id", "date", "buyer_id", "quota_used", "freight", "insured_fee", "lines"]
+    public static let returnKeys: Set<String> = ["order_id", "return_of", "applied_day", "arrived_day"]
+    public static let lineKeys: Set<String> = ["hs_code", "name", "qty", "value", "consumption_tax_rate", "duty_rate", "vat_rate", "indivisible"]
 
     public static func items(_ root: Any?) throws(ImportTaxProblem) -> [ImportTaxItem] {
         func bad(_ order: String, _ field: String, _ message: String) -> ImportTaxProblem { ImportTaxProblem(orderID: order, field: field, message: message) }

@@ -19,6 +19,7 @@ public struct ImportTaxRow: Sendable, Equatable {
     public var returnedOrders: Int64
     public var returnedTaxFen: Int64
     public var returnedQuotaFen: Int64
+    /// One-item orders at full rates whose duty rate the ledger does not hold (duty counted as 0).
     public var dutyRateMissing: Int64
     public var nearSingle: Int64
 
@@ -55,8 +56,8 @@ extension ImportTaxLedger {
     }
 
     /// The rollup grouped by the dimensions, months in [from, to] (YYYY-MM), districts limited to
-    /// `reach` (nil: all; the viewer's scope, in the query).
-    public func rows(by dimensions: [Dimension], from: String, to: String, reach: [String]?) async throws -> [ImportTaxRow] {
+    /// `reach` (nil: all; the viewer's scope, in the query), or one e-commerce enterprise's rows.
+    public func rows(by dimensions: [Dimension], from: String, to: String, reach: [String]?, enterprise: String? = nil) async throws -> [ImportTaxRow] {
         try await backend.read { db in
             let keys = dimensions.isEmpty ? ["'全部'"] : dimensions.map(\.column)
             var args: [SQLValue] = [.text(from), .text(to)]
@@ -65,6 +66,10 @@ extension ImportTaxLedger {
                 if reach.isEmpty { return [] }
                 scope = " AND COALESCE(e.district, '') IN (\(SQLText.placeholders(reach.count)))"
                 args += reach.map(SQLValue.text)
+            }
+            if let enterprise {
+                scope += " AND t.ebc_code = ?"
+                args.append(.text(enterprise))
             }
             func counted(_ column: String) -> String { "CASE WHEN t.regime IN ('cbec', 'cbec_full_rate') THEN \(column) ELSE 0 END" }
             let sql = """
@@ -76,7 +81,7 @@ extension ImportTaxLedger {
                        CAST(SUM(CASE WHEN t.regime = 'general_trade' THEN t.orders ELSE 0 END) AS BIGINT) AS over_limit,
                        CAST(SUM(CASE WHEN t.regime = 'cbec_full_rate' THEN t.orders ELSE 0 END) AS BIGINT) AS full_rate,
                        CAST(SUM(t.returned_orders) AS BIGINT) AS returned, CAST(SUM(t.returned_tax_fen) AS BIGINT) AS returned_tax,
-                       CAST(SUM(t.returned_quota_fen) AS BIGINT) AS returned_quota, CAST(SUM(t.duty_rate_missing) AS BIGINT) AS duty_missing,
+                       CAST(SUM(t.returned_quota_fen) AS BIGINT) AS returned_quota, CAST(SUM(CASE WHEN t.regime = 'cbec_full_rate' THEN t.duty_rate_missing ELSE 0 END) AS BIGINT) AS duty_missing,
                        CAST(SUM(t.near_single) AS BIGINT) AS near_single
                 FROM import_tax_month t LEFT JOIN enterprise e ON e.id = t.ebc_code
                 WHERE t.month >= ? AND t.month <= ?\(scope)

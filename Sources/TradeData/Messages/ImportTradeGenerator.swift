@@ -154,15 +154,18 @@ public enum ImportTradeGenerator {
         ("8509800000", "美容仪", 60_000...700_000), ("9102110000", "手表", 200_000...1_800_000),
     ]
 
-    /// `count` random import orders of `buyers` buyers over 2025 (some buyers order often, so a few
-    /// come near the yearly limit), with the release receipt of each and a return of about one in 40.
-    public static func world(count: Int, buyers: Int, seed: UInt64, ebcCodes: [String] = ["3301966001"]) -> (orders: [Order], receipts: [(Order, String, String)], refunds: [(Order, String, String)]) {
+    /// `count` random import orders of `buyers` buyers over the first `months` months of `year` (some
+    /// buyers order often, so a few come near the yearly limit), with the release receipt of each and
+    /// a return of about one in 40.
+    public static func world(count: Int, buyers: Int, seed: UInt64, year: Int = 2025, months: Int = 12, ebcCodes: [String] = ["3301966001"])
+        -> (orders: [Order], receipts: [(Order, String, String)], refunds: [(Order, String, String)]) {
+        let months = max(1, min(12, months))
         var rng = SplitMix64(seed: seed)
         var orders: [Order] = [], receipts: [(Order, String, String)] = [], refunds: [(Order, String, String)] = []
         for n in 0..<count {
             // Heavy buyers: a quarter of the orders from a twentieth of the buyers.
             let buyer = rng.below(4) == 0 ? Int(rng.below(UInt64(max(1, buyers / 20)))) : Int(rng.below(UInt64(max(1, buyers))))
-            let month = 1 + Int(n * 12 / max(1, count)), day = 1 + Int(rng.below(28))
+            let month = 1 + Int(n * months / max(1, count)), day = 1 + Int(rng.below(28))
             var lines: [Line] = []
             // Mostly one line of one or two pieces; the dear goods (美容仪, 手表) one order in eight.
             for _ in 0..<(rng.below(10) < 7 ? 1 : 2) {
@@ -170,17 +173,17 @@ public enum ImportTradeGenerator {
                 let price = g.2.lowerBound + Int64(rng.below(UInt64(g.2.upperBound - g.2.lowerBound)))
                 lines.append(Line(hsCode: g.0, name: g.1, quantity: rng.below(5) == 0 ? 2 : 1, priceFen: price))
             }
-            let declared = String(format: "2025%02d%02d", month, day)
+            let declared = String(format: "%04d%02d%02d", year, month, day)
             let cop = String(format: "SIMIMP%010d", n + 1)
             let ebc = ebcCodes[Int(rng.below(UInt64(ebcCodes.count)))]
-            let o = Order(copNo: cop, invtNo: String(format: "29212025I%09d", n + 1), ebcCode: ebc, buyerID: buyerID(buyer),
-                          consignee: "浙江省杭州市模拟路\(1 + buyer % 50 + (rng.below(10) == 0 ? 1 : 0))号", declared: declared,
+            let o = Order(copNo: cop, invtNo: String(format: "2921%04dI%09d", year, n + 1), ebcCode: ebc, buyerID: buyerID(buyer),
+                          consignee: "浙江省杭州市模拟路\(1 + buyer % 50 + (rng.below(6) == 0 ? Int(rng.below(5)) : 0))号", declared: declared,
                           tradeMode: rng.below(5) == 0 ? "9610" : "1210", freightFen: Int64(rng.below(3)) * 1_000, lines: lines)
             orders.append(o)
             let releaseDay = min(28, day + 1)
-            receipts.append((o, "800", String(format: "2025%02d%02d120000", month, releaseDay)))
-            if rng.below(40) == 0 {
-                let applied = Day(year: 2025, month: month, day: releaseDay).map { Day(ordinal: $0.ordinal + 5 + Int32(rng.below(30))) }!
+            receipts.append((o, "800", String(format: "%04d%02d%02d120000", year, month, releaseDay)))
+            if rng.below(40) == 0, let released = Day(year: year, month: month, day: releaseDay) {
+                let applied = Day(ordinal: released.ordinal + 5 + Int32(rng.below(30)))
                 let c = applied.components
                 refunds.append((o, "R" + cop, String(format: "%04d%02d%02d100000", c.year, c.month, c.day)))
             }
@@ -189,9 +192,9 @@ public enum ImportTradeGenerator {
     }
 
     /// The world as files in `directory`: CEB621 messages of 100, then their receipts, then the returns.
-    public static func write(count: Int, buyers: Int, seed: UInt64, ebcCodes: [String] = ["3301966001"], to directory: String) throws -> [String] {
+    public static func write(count: Int, buyers: Int, seed: UInt64, year: Int = 2025, months: Int = 12, ebcCodes: [String] = ["3301966001"], to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let w = world(count: count, buyers: buyers, seed: seed, ebcCodes: ebcCodes)
+        let w = world(count: count, buyers: buyers, seed: seed, year: year, months: months, ebcCodes: ebcCodes)
         var paths: [String] = []
         func put(_ name: String, _ text: String) throws {
             let path = directory + "/" + name
@@ -199,13 +202,13 @@ public enum ImportTradeGenerator {
             paths.append(path)
         }
         for (k, start) in stride(from: 0, to: w.orders.count, by: 100).enumerated() {
-            try put(String(format: "CEB621-import-%06d.xml", k), inventories(Array(w.orders[start..<min(start + 100, w.orders.count)]), guid: "imp\(seed)-\(k)"))
+            try put(String(format: "CEB621-import-seed\(seed)-%06d.xml", k), inventories(Array(w.orders[start..<min(start + 100, w.orders.count)]), guid: "imp\(seed)-\(k)"))
         }
         for (k, start) in stride(from: 0, to: w.receipts.count, by: 100).enumerated() {
-            try put(String(format: "CEB622-import-%06d.xml", k), receipts(Array(w.receipts[start..<min(start + 100, w.receipts.count)]), guid: "rcp\(seed)-\(k)"))
+            try put(String(format: "CEB622-import-seed\(seed)-%06d.xml", k), receipts(Array(w.receipts[start..<min(start + 100, w.receipts.count)]), guid: "rcp\(seed)-\(k)"))
         }
         for (k, r) in w.refunds.enumerated() {
-            try put(String(format: "CEB625-import-%06d.xml", k), refund(of: r.0, copNo: r.1, time: r.2, guid: "ref\(seed)-\(k)"))
+            try put(String(format: "CEB625-import-seed\(seed)-%06d.xml", k), refund(of: r.0, copNo: r.1, time: r.2, guid: "ref\(seed)-\(k)"))
         }
         return paths
     }
