@@ -324,5 +324,11 @@ public struct Statistics: Sendable {
     /// Recomputes the rollups of every month marked since the last refresh; how many months.
     public func refresh() async throws(AppError) -> Int { try await context.withStore { try await $0.rollups.refresh() } }
 
-    public func verify() async throws(AppError) -> RollupVerification { try await context.withStore { try await $0.rollups.verify() } }
+    /// Recounts the trade rollups and the import side (each buyer's quota, the import-tax rollup) and names every difference.
+    public func verify() async throws(AppError) -> RollupVerification {
+        try await context.withStore { store in
+            let trade = try await store.rollups.verify(), imports = try await store.importTax.verify()
+            return RollupVerification(checkedRows: trade.checkedRows + imports.checkedRows, differences: trade.differences + imports.differences)
+        }
+    }
 }

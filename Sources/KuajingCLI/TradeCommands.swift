@@ -197,7 +197,7 @@ struct Stats: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recount the whole ledger and compare it with the monthly rollups.")
+        static let configuration = CommandConfiguration(abstract: "Recount the whole ledger and compare it with the monthly rollups, the import-tax rollup and the buyers' quotas.")
         @OptionGroup var options: AppOptions
         func run() async throws {
             var differ = false

@@ -72,6 +72,22 @@ struct ProcessTests {
         #expect(policies.status == 0 && policies.output.contains("处引文已与原文比对"), "\(policies.output)")
     }
 
+    /// `kuajing tax import` answers the worked case as calculateImportTax does, and refuses a bad order with exit code 2.
+    @Test func theImportTaxCommandAnswersTheWorkedCase() async throws {
+        let dir = try Repository.temporaryDirectory("tax")
+        let body = #"{"orders": [{"order_id": "T2", "date": "2025-03-01", "buyer_id": "B2", "lines": [{"hs_code": "3304990099", "qty": 1, "value": "1000.00", "consumption_tax_rate": "15%"}]}]}"#
+        try Data(body.utf8).write(to: URL(fileURLWithPath: dir + "/orders.json"))
+        let run = try await Self.run(["tax", "import", "--orders", dir + "/orders.json"], in: dir)
+        #expect(run.status == 0, "\(run.output)")
+        let expected = String(decoding: try ImportTaxCalculation(testContext()).answer(json: Array(body.utf8), source: dir + "/orders.json"), as: UTF8.self)
+        #expect(run.output == expected + "\n")
+        #expect(run.output.contains("\"total\" : \"230.59\""))
+        try Data(#"{"orders": [{"order_id": "T2", "date": "2025-02-30", "buyer_id": "B2", "lines": []}]}"#.utf8).write(to: URL(fileURLWithPath: dir + "/bad.json"))
+        let bad = try await Self.run(["tax", "import", "--orders", dir + "/bad.json"], in: dir)
+        #expect(bad.status == 2, "\(bad.output)")
+        #expect(bad.output.contains("订单 T2 的 date"), "\(bad.output)")
+    }
+
     /// An error is one Chinese sentence on standard error and an exit code by its kind.
     @Test func errorsHaveTheirExitCodes() async throws {
         let dir = try Repository.temporaryDirectory("errors")

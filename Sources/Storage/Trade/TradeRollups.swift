@@ -163,6 +163,11 @@ public struct TradeRollups: Sendable {
 public struct RollupVerification: Sendable {
     public var checkedRows: Int
     public var differences: [String]
+
+    public init(checkedRows: Int, differences: [String]) {
+        self.checkedRows = checkedRows
+        self.differences = differences
+    }
 }
 
 /// The queries the monitoring makes, all on the rollups (never the ledger's rows).
