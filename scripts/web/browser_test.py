@@ -34,13 +34,13 @@ def check(condition, what):
 
 PAGES = {
     "demo-admin": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/policies/hangzhou-2024",
-                   "/policies-compare", "/calculator", "/imports", "/admin/users", "/audit/access-log", "/applications", "/vouchers", "/audit/trail", "/payouts"],
-    "demo-analyst": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications",
+                   "/policies-compare", "/calculator", "/import-tax", "/monitor/imports", "/imports", "/admin/users", "/audit/access-log", "/applications", "/vouchers", "/audit/trail", "/payouts"],
+    "demo-analyst": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/calculator", "/import-tax", "/monitor/imports", "/imports", "/applications",
                      "/vouchers", "/payouts"],
-    "demo-binjiang": ["/", "/my-tasks", "/monitor", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/imports", "/applications", "/vouchers",
+    "demo-binjiang": ["/", "/my-tasks", "/monitor", "/monitor/imports", "/report", "/plans", "/enterprises", "/policies", "/calculator", "/import-tax", "/imports", "/applications", "/vouchers",
                       "/payouts"],
-    "demo-enterprise": ["/", "/my-tasks", "/monitor", "/enterprises", "/policies", "/calculator", "/applications", "/vouchers"],
-    "demo-auditor": ["/", "/my-tasks", "/monitor", "/report", "/match", "/plans", "/enterprises", "/policies", "/admin/users", "/audit/access-log",
+    "demo-enterprise": ["/", "/my-tasks", "/monitor", "/monitor/imports", "/enterprises", "/policies", "/calculator", "/import-tax", "/applications", "/vouchers"],
+    "demo-auditor": ["/", "/my-tasks", "/monitor", "/monitor/imports", "/report", "/match", "/plans", "/enterprises", "/policies", "/import-tax", "/admin/users", "/audit/access-log",
                      "/applications", "/vouchers", "/audit/trail", "/payouts"],
 }
 axe = Axe()
@@ -87,7 +87,8 @@ def prints_on_a4(page, what, pages=None):
 SHOTS = [("demo-admin", "/", "dashboard"), ("demo-admin", "/monitor?by=month&by=code", "monitor"), ("demo-analyst", "/report", "report"),
          ("demo-admin", "/vouchers", "vouchers"), ("demo-analyst", "/applications", "applications"),
          ("demo-admin", "/plans", "plans"), ("demo-binjiang", "/enterprises", "enterprises"), ("demo-admin", "/policies/hangzhou-2024", "policy"),
-         ("demo-admin", "/policies-compare", "compare"), ("demo-auditor", "/audit/access-log", "access-log")]
+         ("demo-admin", "/policies-compare", "compare"), ("demo-auditor", "/audit/access-log", "access-log"),
+         ("demo-admin", "/monitor/imports", "import-monitor")]
 
 
 def sign_in(page, user):
@@ -131,6 +132,8 @@ with sync_playwright() as p:
             page.screenshot(path=f"{shots}/enterprise.png")
         if user == "demo-binjiang":
             # Another district's enterprise: not by page, not by API.
+            page.goto(base + "/monitor/imports")
+            check(page.query_selector("#import-buyers") is None, "零售进口: a district user sees no buyers' figures (they cross districts)")
             other = os.environ["KUAJING_OTHER_ENTERPRISE"]
             response = page.goto(base + "/enterprises/" + other)
             check(response.status == 404, f"demo-binjiang cannot open {other} of another district by page ({response.status})")
@@ -157,6 +160,22 @@ with sync_playwright() as p:
             page.click("form.card button[type=submit]")
             page.wait_for_load_state("networkidle")
             check("amount" in page.inner_text("main"), "a negative amount is refused, naming the field")
+            # 进口税费: the spec's worked order (精华液 800 元 + 运费 20 元, 15% 消费税, 23,000 元 used) and its return on day 20.
+            page.goto(base + "/import-tax")
+            page.fill("input[name=quota_used]", "23000.00")
+            page.fill("input[name=freight]", "20.00")
+            page.check("input[name=with_return]")
+            page.click("#import-tax-form button[type=submit]")
+            page.wait_for_load_state("networkidle")
+            results = page.inner_text("#import-tax-results")
+            check("189.08" in results and "23,820.00" in results, "进口税费: 101.29 + 87.79 = 189.08 yuan, quota 23,000.00 → 23,820.00")
+            check("退货，税款不予征收" in results, "进口税费: the return on day 20 is refunded")
+            accessible(page, "demo-analyst /import-tax with results")
+            page.screenshot(path=f"{shots}/import-tax.png", full_page=True)
+            page.goto(base + "/monitor/imports")
+            check(page.query_selector("#import-buyers") is not None, "零售进口: the city's analyst sees the buyers in aggregate")
+            check(re.search(r"[1-9][0-9]{16}[0-9X]", page.content()) is None, "零售进口: no ID number on the page")
+            prints_on_a4(page, "运行监测 · 零售进口")
             # Upload: a customs sample (CEB603), then a declarations extract that the statistics count.
             before = monitor_total(page)
             page.goto(base + "/imports")
