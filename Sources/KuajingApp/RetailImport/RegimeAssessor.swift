@@ -20,10 +20,10 @@ struct RegimeAssessor: ImportTaxAssessor {
         let input = ImportOrder(id: order.copNo, date: order.declaredOn, buyer: order.buyer, quotaUsed: quotaUsed, freight: order.freight,
                                 insuredFee: order.insuredFee, lines: lines)
         do {
-            let r = try calculator.assess(input, quotaUsed: quotaUsed, missingDutyRate: .zeroAndFlag)
+            let r = try calculator.assess(input, quotaUsed: quotaUsed, missingDutyRate: .zeroAndFlag, explain: false)
             return .success(ImportAssessment(regime: r.regime.rawValue, price: r.price, duty: r.duty, consumptionTax: r.consumptionTax, vat: r.vat,
                                              quota: r.quotaCounted, dutyRateMissing: r.dutyRateMissing, linePrices: r.lines.map(\.price),
-                                             lineTaxes: r.lines.map(\.total), explanation: r.explanation))
+                                             lineTaxes: r.lines.map(\.total)))
         } catch {
             return .failure(.init("\(error.field)：\(error.message)"))
         }
@@ -37,6 +37,7 @@ struct RegimeAssessor: ImportTaxAssessor {
         return price.value >= threshold && !regime.exceeds(price, single)
     }
 
+    var version: String { regime.version }
     var returnApplyDays: Int { regime.returnApplyDays }
     var returnArriveDays: Int { regime.returnArriveDays }
 

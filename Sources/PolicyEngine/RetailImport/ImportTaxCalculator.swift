@@ -224,8 +224,9 @@ public struct ImportTaxCalculator: Sendable {
         return result
     }
 
-    /// One order against the buyer's quota used so far this calendar year.
-    public func assess(_ order: ImportOrder, quotaUsed: Fen, missingDutyRate: MissingDutyRate = .refuse) throws(ImportTaxProblem) -> ImportTaxResult {
+    /// One order against the buyer's quota used so far this calendar year. `explain: false` (the
+    /// ledger at ingest, which keeps figures, not sentences) leaves the explanation empty.
+    public func assess(_ order: ImportOrder, quotaUsed: Fen, missingDutyRate: MissingDutyRate = .refuse, explain: Bool = true) throws(ImportTaxProblem) -> ImportTaxResult {
         func problem(_ field: String, _ message: String) -> ImportTaxProblem { ImportTaxProblem(orderID: order.id, field: field, message: message) }
         guard let limits = regime.limits(on: order.date) else {
             throw problem("date", "\(order.date.iso) 早于跨境电商零售进口税收政策（\(regime.limits[0].quote.source)，\(regime.limits[0].from.iso) 起）")
@@ -256,23 +257,31 @@ public struct ImportTaxCalculator: Sendable {
         let overSingle = regime.exceeds(price, limits.single)
         let overAnnual = regime.exceeds(after, limits.annual)
         let kind: ImportRegimeKind
-        var why = "完税价格 = 商品价格 \(goods.grouped) + 运费 \(order.freight.grouped) + 保费 \(order.insuredFee.grouped) = \(price.grouped) 元（\(regime.taxableValueQuote.source)：“\(regime.taxableValueQuote.text)”，优惠券等非现金抵扣不扣减）；"
-            + "\(order.date.iso) 适用单次交易限值 \(limits.single.grouped) 元、年度交易限值 \(limits.annual.grouped) 元（\(limits.quote.source)）；"
-            + "年度已用 \(quotaUsed.grouped) + \(price.grouped) = \(after.grouped) 元。"
         if !overSingle && !overAnnual {
             kind = .cbec
-            why += "未超过单次和年度限值：关税税率 \(ImportTaxText.percent(regime.withinDutyRate))，消费税、增值税按法定应纳税额的 \(ImportTaxText.percent(regime.withinShare)) 征收（\(regime.withinQuote.source)）。"
         } else if overSingle && !overAnnual && limits.oneItemFullRate && oneItem {
             kind = .cbecFullRate
-            why += "超过单次限值 \(limits.single.grouped) 元，但订单下仅一件商品且年度累计未超过 \(limits.annual.grouped) 元：可自跨境电商零售渠道进口，按货物税率全额征收关税和进口环节增值税、消费税，交易额计入年度交易总额（\(limits.quote.source)）。"
         } else {
             kind = .generalTrade
-            if overAnnual {
-                why += "累计 \(after.grouped) 元超过年度限值 \(limits.annual.grouped) 元：按一般贸易全额征税，不计入年度交易总额（剩余额度 \((limits.annual - quotaUsed).grouped) 元）。"
-            } else if limits.oneItemFullRate {
-                why += "超过单次限值 \(limits.single.grouped) 元且订单下不止一件商品：按一般贸易全额征税，不计入年度交易总额（\(limits.quote.source)）。"
-            } else {
-                why += "超过单次限值 \(limits.single.grouped) 元：按一般贸易方式全额征税（\(limits.quote.source)），不计入年度交易总额。"
+        }
+        var why = ""
+        if explain {
+            why = "完税价格 = 商品价格 \(goods.grouped) + 运费 \(order.freight.grouped) + 保费 \(order.insuredFee.grouped) = \(price.grouped) 元（\(regime.taxableValueQuote.source)：“\(regime.taxableValueQuote.text)”，优惠券等非现金抵扣不扣减）；"
+                + "\(order.date.iso) 适用单次交易限值 \(limits.single.grouped) 元、年度交易限值 \(limits.annual.grouped) 元（\(limits.quote.source)）；"
+                + "年度已用 \(quotaUsed.grouped) + \(price.grouped) = \(after.grouped) 元。"
+            switch kind {
+            case .cbec:
+                why += "未超过单次和年度限值：关税税率 \(ImportTaxText.percent(regime.withinDutyRate))，消费税、增值税按法定应纳税额的 \(ImportTaxText.percent(regime.withinShare)) 征收（\(regime.withinQuote.source)）。"
+            case .cbecFullRate:
+                why += "超过单次限值 \(limits.single.grouped) 元，但订单下仅一件商品且年度累计未超过 \(limits.annual.grouped) 元：可自跨境电商零售渠道进口，按货物税率全额征收关税和进口环节增值税、消费税，交易额计入年度交易总额（\(limits.quote.source)）。"
+            default:
+                if overAnnual {
+                    why += "累计 \(after.grouped) 元超过年度限值 \(limits.annual.grouped) 元：按一般贸易全额征税，不计入年度交易总额（剩余额度 \((limits.annual - quotaUsed).grouped) 元）。"
+                } else if limits.oneItemFullRate {
+                    why += "超过单次限值 \(limits.single.grouped) 元且订单下不止一件商品：按一般贸易全额征税，不计入年度交易总额（\(limits.quote.source)）。"
+                } else {
+                    why += "超过单次限值 \(limits.single.grouped) 元：按一般贸易方式全额征税（\(limits.quote.source)），不计入年度交易总额。"
+                }
             }
         }
         let full = kind != .cbec
@@ -305,6 +314,7 @@ public struct ImportTaxCalculator: Sendable {
                                         consumptionTax: Fen(try ctStatutory.multiplied(by: share).roundedHalfUp()),
                                         vat: Fen(try vatStatutory.multiplied(by: share).roundedHalfUp()))
                 lines.append(tax)
+                guard explain else { continue }
                 let shareText = full ? "" : " × \(ImportTaxText.percent(share))"
                 let pText = linePrices[i].grouped
                 var t = "第 \(i + 1) 行 \(line.name)（\(line.hsCode)）：完税价格 \(pText) 元"
@@ -328,7 +338,7 @@ public struct ImportTaxCalculator: Sendable {
         let ct = lines.reduce(Fen.zero) { $0 + $1.consumptionTax }
         let vat = lines.reduce(Fen.zero) { $0 + $1.vat }
         let quotaAfter = kind.countsTowardQuota ? after : quotaUsed
-        let explanation = "订单 \(order.id)：\(kind.chinese)。" + why + lineTexts.joined(separator: "。") + "。"
+        let explanation = !explain ? "" : "订单 \(order.id)：\(kind.chinese)。" + why + lineTexts.joined(separator: "。") + "。"
             + "合计：关税 \(duty.grouped) 元、消费税 \(ct.grouped) 元、增值税 \(vat.grouped) 元，共 \((duty + ct + vat).grouped) 元（每行每税种精确计算后四舍五入到分一次）；"
             + "年度额度 \(quotaUsed.grouped) → \(quotaAfter.grouped) 元。"
         return ImportTaxResult(orderID: order.id, buyer: order.buyer, regime: kind, price: price, duty: duty, consumptionTax: ct, vat: vat,

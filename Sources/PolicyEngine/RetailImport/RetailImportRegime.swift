@@ -64,6 +64,8 @@ public struct RetailImportRegime: Sendable {
     public var nearAnnualShare: Rational
     public var nearSingleShare: Rational
     public var file: String
+    /// The first 16 hex digits of the SHA-256 of the file's text: the version an assessment keeps.
+    public var version: String
 
     /// The limits in force on a day (nil before the regime began).
     public func limits(on day: Day) -> LimitPeriod? { limits.last { $0.from <= day } }
@@ -165,7 +167,7 @@ public struct RetailImportRegime: Sendable {
             returnQuote: try quote(returns), rateTable: table, readings: readings,
             exceedIsStrict: try settings.require("exceed_is_strict").bool(),
             nearAnnualShare: try rate(settings.require("near_annual_share")), nearSingleShare: try rate(settings.require("near_single_share")),
-            file: file)
+            file: file, version: String(SHA256Hex.of(text).prefix(16)))
     }
 }
 

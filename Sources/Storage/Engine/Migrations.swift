@@ -396,7 +396,9 @@ enum Migrations {
     /// Migration 15. A buyer is named by an HMAC of the ID type and number under the database's own
     /// secret (`buyer_key_secret`), never by the number. `buyer_quota.used_fen` is the net price of
     /// the year's counted orders less their returns, kept by delta and held under the yearly limit
-    /// in force (`bound_fen`) by the database itself.
+    /// in force (`bound_fen`) by the database itself. An assessment keeps its figures, the quota
+    /// before it and the version of the regime file it was made under, not its explanation (about
+    /// 1.7 kB a row): the calculator gives that again from the same facts.
     static func retailImport(integer: String) -> [String] {
         [
             "CREATE TABLE buyer_key_secret (id \(integer) PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL CHECK (length(secret) = 64))",
@@ -422,7 +424,9 @@ enum Migrations {
                 near_single \(integer) NOT NULL CHECK (near_single IN (0, 1)),
                 released_at TEXT,
                 lines TEXT NOT NULL,
-                explanation TEXT NOT NULL,
+                quota_before_fen \(integer) NOT NULL CHECK (quota_before_fen >= 0),
+                note TEXT NOT NULL,
+                regime_version TEXT NOT NULL,
                 PRIMARY KEY (cop_no, ebc_code),
                 CHECK ((regime IN ('cbec', 'cbec_full_rate')) = (quota_fen > 0) OR price_fen = 0),
                 CHECK (regime NOT IN ('cbec', 'cbec_full_rate') OR quota_fen = price_fen))

@@ -35,10 +35,8 @@ public struct ImportAssessment: Sendable {
     public var dutyRateMissing: Bool
     public var linePrices: [Fen]
     public var lineTaxes: [Fen]
-    public var explanation: String
 
-    public init(regime: String, price: Fen, duty: Fen, consumptionTax: Fen, vat: Fen, quota: Fen, dutyRateMissing: Bool, linePrices: [Fen], lineTaxes: [Fen],
-                explanation: String) {
+    public init(regime: String, price: Fen, duty: Fen, consumptionTax: Fen, vat: Fen, quota: Fen, dutyRateMissing: Bool, linePrices: [Fen], lineTaxes: [Fen]) {
         self.regime = regime
         self.price = price
         self.duty = duty
@@ -48,7 +46,6 @@ public struct ImportAssessment: Sendable {
         self.dutyRateMissing = dutyRateMissing
         self.linePrices = linePrices
         self.lineTaxes = lineTaxes
-        self.explanation = explanation
     }
 }
 
@@ -64,6 +61,8 @@ public protocol ImportTaxAssessor: Sendable {
     func nearSingleLimit(_ price: Fen, on day: Day) -> Bool
     var returnApplyDays: Int { get }
     var returnArriveDays: Int { get }
+    /// The version of the rules (the regime file's digest), kept with each assessment.
+    var version: String { get }
 }
 
 public struct ImportAssessmentRefusal: Error, Sendable {
@@ -110,18 +109,32 @@ public struct ImportTaxLedger: Sendable {
 
     // MARK: At ingest
 
-    /// Follows the import events of one ingest transaction.
+    /// Follows the import events of one ingest transaction, in order. New 申报清单 (the usual case)
+    /// are assessed against quotas read in one statement and written in multi-row statements
+    /// (`NewOrders`); anything that reads or changes stored assessments (a replacement, a removal, a
+    /// cancellation, a return, a return's receipt) first writes what is pending, then runs alone.
     static func apply(_ db: any SQLExecutor, _ events: [ImportEvent], assessor: any ImportTaxAssessor) throws {
         guard !events.isEmpty else { return }
         let secret = try buyerSecret(db)
         let rollup = ImportRollupDelta()
+        // The inventories of the events: whether an assessment is stored for each (and whose), and
+        // whether the ledger holds the inventory now (after every record of the transaction).
+        let keys = events.compactMap { e -> (String, String)? in
+            if case let .inventory(r) = e { return (r.value("copNo") ?? "", r.value("ebcCode") ?? "") }
+            return nil
+        }
+        var assessed = try lookUp(db, keys, sql: "SELECT cop_no, ebc_code, buyer AS v FROM import_assessment")
+        let held = try lookUp(db, keys, sql: "SELECT cop_no, ebc_code, direction AS v FROM inventory WHERE direction = 'I'")
         // Every buyer the events may change, locked in key order (no two ingests wait on each other in a circle).
         var buyers: Set<String> = []
-        for e in events {
+        var buyerOf: [Int: String] = [:]
+        for (i, e) in events.enumerated() {
             switch e {
             case let .inventory(r):
-                buyers.insert(buyerKey(r, secret: secret))
-                if let old = try assessmentBuyer(db, copNo: r.value("copNo") ?? "", ebcCode: r.value("ebcCode") ?? "") { buyers.insert(old) }
+                let b = buyerKey(r, secret: secret)
+                buyerOf[i] = b
+                buyers.insert(b)
+                if let old = assessed[(r.value("copNo") ?? "") + "|" + (r.value("ebcCode") ?? "")] { buyers.insert(old) }
             case let .cancelled(invt):
                 for row in try db.rows("SELECT a.buyer FROM import_assessment a JOIN inventory i ON i.cop_no = a.cop_no AND i.ebc_code = a.ebc_code WHERE i.invt_no = ?", [.text(invt)]) {
                     buyers.insert(try row.text("buyer"))
@@ -136,24 +149,72 @@ public struct ImportTaxLedger: Sendable {
             }
         }
         if db.dialect == .postgres {
-            for b in buyers.sorted() {
-                _ = try db.rows("SELECT pg_advisory_xact_lock(hashtextextended(?, 7))", [.text("buyer|" + b)])
+            for chunk in buyers.sorted().chunked(1_000) {
+                let values = Array(repeating: "(?)", count: chunk.count).joined(separator: ", ")
+                _ = try db.rows("SELECT pg_advisory_xact_lock(hashtextextended('buyer|' || v, 7)) FROM (SELECT v FROM (VALUES \(values)) AS t(v) ORDER BY v) AS s",
+                                chunk.map(SQLValue.text))
             }
         }
-        for e in events {
+        let pending = NewOrders(quotas: try quotas(db, Array(buyers)), of: Array(buyers))
+        for (i, e) in events.enumerated() {
+            if case let .inventory(r) = e {
+                let key = (r.value("copNo") ?? "") + "|" + (r.value("ebcCode") ?? "")
+                let appType = r.value("appType") ?? "1"
+                if assessed[key] == nil, appType != "3", let buyer = buyerOf[i] {
+                    // New: assessed now against the quota as it stands, written with the others.
+                    if held[key] != nil {
+                        try pending.add(db, r, buyer: buyer, secret: secret, assessor: assessor, rollup: rollup)
+                        assessed[key] = buyer
+                    }
+                    continue
+                }
+            }
+            try pending.write(db)
             switch e {
-            case let .inventory(r): try inventory(db, r, secret: secret, assessor: assessor, rollup: rollup)
+            case let .inventory(r):
+                try inventory(db, r, secret: secret, assessor: assessor, rollup: rollup, held: held[(r.value("copNo") ?? "") + "|" + (r.value("ebcCode") ?? "")] != nil)
+                let key = (r.value("copNo") ?? "") + "|" + (r.value("ebcCode") ?? "")
+                assessed[key] = try assessmentBuyer(db, copNo: r.value("copNo") ?? "", ebcCode: r.value("ebcCode") ?? "")
             case let .released(cop, time):
                 try db.execute("UPDATE import_assessment SET released_at = ? WHERE cop_no = ? AND released_at IS NULL", [.text(time), .text(cop)])
             case let .cancelled(invt):
                 for row in try db.rows("SELECT a.cop_no, a.ebc_code FROM import_assessment a JOIN inventory i ON i.cop_no = a.cop_no AND i.ebc_code = a.ebc_code WHERE i.invt_no = ?", [.text(invt)]) {
                     try reverse(db, copNo: try row.text("cop_no"), ebcCode: try row.text("ebc_code"), rollup: rollup)
+                    assessed[try row.text("cop_no") + "|" + (try row.text("ebc_code"))] = nil
                 }
             case let .returnApplied(r): try returnApplied(db, r, assessor: assessor, rollup: rollup)
             case let .returnReceipt(cop, status, time): try returnReceipt(db, copNo: cop, status: status, time: time, assessor: assessor, rollup: rollup)
             }
+            // What the statement changed is read again from the table when next needed.
+            pending.forgetQuotas()
         }
+        try pending.write(db)
         try rollup.apply(db)
+    }
+
+    /// "cop_no|ebc_code" → the query's `v`, for these inventory keys (chunks of 500 copNos).
+    static func lookUp(_ db: any SQLExecutor, _ keys: [(String, String)], sql: String) throws -> [String: String] {
+        var out: [String: String] = [:]
+        let wanted = Set(keys.map { $0.0 + "|" + $0.1 })
+        for chunk in Array(Set(keys.map(\.0))).sorted().chunked(500) {
+            let filter = (sql.contains(" WHERE ") ? " AND " : " WHERE ") + "cop_no IN (\(SQLText.placeholders(chunk.count)))"
+            for row in try db.rows(sql + filter, chunk.map(SQLValue.text)) {
+                let k = try row.text("cop_no") + "|" + (try row.text("ebc_code"))
+                if wanted.contains(k) { out[k] = try row.text("v") }
+            }
+        }
+        return out
+    }
+
+    /// The stored yearly totals of these buyers ("buyer|year" → fen).
+    static func quotas(_ db: any SQLExecutor, _ buyers: [String]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for chunk in buyers.sorted().chunked(500) {
+            for row in try db.rows("SELECT buyer, year, used_fen FROM buyer_quota WHERE buyer IN (\(SQLText.placeholders(chunk.count)))", chunk.map(SQLValue.text)) {
+                out[try row.text("buyer") + "|" + String(try row.int("year"))] = try row.int("used_fen")
+            }
+        }
+        return out
     }
 
     /// The database's own key for buyer names (made once, kept in the database, never shown).
@@ -200,7 +261,7 @@ public struct ImportTaxLedger: Sendable {
                                          insuredFee: insured, lines: lines))
     }
 
-    static func inventory(_ db: any SQLExecutor, _ r: CEBRecord, secret: String, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta) throws {
+    static func inventory(_ db: any SQLExecutor, _ r: CEBRecord, secret: String, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta, held: Bool) throws {
         let cop = r.value("copNo") ?? "", ebc = r.value("ebcCode") ?? ""
         let exists = try assessmentBuyer(db, copNo: cop, ebcCode: ebc) != nil
         switch r.value("appType") ?? "1" {
@@ -213,43 +274,10 @@ public struct ImportTaxLedger: Sendable {
             if exists { return }
         }
         // Only an inventory the ledger holds now (not one a later message of the batch removed).
-        guard try !db.rows("SELECT 1 AS x FROM inventory WHERE cop_no = ? AND ebc_code = ? AND direction = 'I'", [.text(cop), .text(ebc)]).isEmpty else { return }
-        let buyer = buyerKey(r, secret: secret)
-        let consignee = SHA256Hex.hmac(key: secret, (r.value("consigneeAddress") ?? "").filter { !$0.isWhitespace })
-        let facts = facts(r, buyer: buyer)
-        let day: Day? = (try? facts.get())?.declaredOn
-        let year = Int64(day?.year ?? Int(r.value("appTime")?.prefix(4) ?? "") ?? 0)
-        let used = try db.rows("SELECT used_fen FROM buyer_quota WHERE buyer = ? AND year = ?", [.text(buyer), .integer(year)]).first?.int("used_fen") ?? 0
-        let assessment: ImportAssessment
-        switch facts.flatMap({ assessor.assess($0, quotaUsed: Fen(used)) }) {
-        case let .success(a): assessment = a
-        case let .failure(refusal):
-            assessment = ImportAssessment(regime: "unassessed", price: .zero, duty: .zero, consumptionTax: .zero, vat: .zero, quota: .zero, dutyRateMissing: false,
-                                          linePrices: [], lineTaxes: [], explanation: "未计税：\(refusal.reason)")
-        }
-        let declared = day?.iso ?? ""
-        let near = day.map { assessment.regime == "cbec" && assessor.nearSingleLimit(assessment.price, on: $0) } ?? false
-        let lines = zip(assessment.linePrices, assessment.lineTaxes).enumerated().map { i, pt in
-            "\(pt.0.value):\(pt.1.value):\((try? facts.get())?.lines[i].quantity ?? "1")"
-        }.joined(separator: ";")
-        try db.execute("""
-            INSERT INTO import_assessment (cop_no, ebc_code, buyer, year, declared_on, supervision_code, ebp_code, consignee, regime, price_fen, duty_fen,
-                consumption_tax_fen, vat_fen, quota_fen, duty_rate_missing, near_single, lines, explanation)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [.text(cop), .text(ebc), .text(buyer), .integer(year), .text(declared), .text(r.value("tradeMode") ?? ""), .text(r.value("ebpCode") ?? ""),
-                  .text(consignee), .text(assessment.regime), .integer(assessment.price.value), .integer(assessment.duty.value),
-                  .integer(assessment.consumptionTax.value), .integer(assessment.vat.value), .integer(assessment.quota.value),
-                  .integer(assessment.dutyRateMissing ? 1 : 0), .integer(near ? 1 : 0), .text(lines), .text(assessment.explanation)])
-        if assessment.quota > .zero {
-            let bound = day.flatMap { assessor.annualLimit(on: $0) }?.value ?? assessment.quota.value
-            let upsert = db.dialect == .sqlite ? "MAX" : "GREATEST"
-            try db.execute("""
-                INSERT INTO buyer_quota (buyer, year, used_fen, orders, bound_fen) VALUES (?, ?, ?, 1, ?)
-                ON CONFLICT (buyer, year) DO UPDATE SET used_fen = buyer_quota.used_fen + excluded.used_fen, orders = buyer_quota.orders + 1,
-                    bound_fen = \(upsert)(buyer_quota.bound_fen, excluded.bound_fen)
-                """, [.text(buyer), .integer(year), .integer(assessment.quota.value), .integer(bound)])
-        }
-        try rollup.add(db, copNo: cop, ebcCode: ebc, sign: 1)
+        guard held else { return }
+        let pending = NewOrders(quotas: try quotas(db, [buyerKey(r, secret: secret)]), of: [buyerKey(r, secret: secret)])
+        try pending.add(db, r, buyer: buyerKey(r, secret: secret), secret: secret, assessor: assessor, rollup: rollup)
+        try pending.write(db)
     }
 
     /// Takes an assessment out (a removed, replaced or cancelled inventory): its net quota back to
@@ -406,6 +434,106 @@ public struct ImportTaxLedger: Sendable {
     }
 }
 
+/// New 申报清单 of a transaction: each assessed against its buyer's quota as it stands (the stored
+/// total plus what the pending orders add), written together: the assessments in multi-row inserts,
+/// each buyer's total once, the rollup from the same figures.
+final class NewOrders {
+    private var quotas: [String: Int64]
+    /// Buyers whose every stored year is in `quotas` (a year missing there is 0).
+    private var complete: Set<String>
+    private var rows: [[SQLValue]] = []
+    /// "buyer|year" → (fen added, orders added, yearly limit).
+    private var added: [String: (fen: Int64, orders: Int64, bound: Int64)] = [:]
+
+    init(quotas: [String: Int64], of buyers: [String]) {
+        self.quotas = quotas
+        complete = Set(buyers)
+    }
+
+    static let columns: [(name: String, type: String)] = [
+        ("cop_no", "text"), ("ebc_code", "text"), ("buyer", "text"), ("year", "bigint"), ("declared_on", "text"), ("supervision_code", "text"), ("ebp_code", "text"),
+        ("consignee", "text"), ("regime", "text"), ("price_fen", "bigint"), ("duty_fen", "bigint"), ("consumption_tax_fen", "bigint"), ("vat_fen", "bigint"),
+        ("quota_fen", "bigint"), ("duty_rate_missing", "bigint"), ("near_single", "bigint"), ("lines", "text"), ("quota_before_fen", "bigint"), ("note", "text"),
+        ("regime_version", "text"),
+    ]
+
+    /// Forgets the quotas read (a statement since may have changed them): read again when needed.
+    func forgetQuotas() {
+        quotas.removeAll()
+        complete.removeAll()
+    }
+
+    func add(_ db: any SQLExecutor, _ r: CEBRecord, buyer: String, secret: String, assessor: any ImportTaxAssessor, rollup: ImportRollupDelta) throws {
+        let cop = r.value("copNo") ?? "", ebc = r.value("ebcCode") ?? ""
+        let consignee = SHA256Hex.hmac(key: secret, (r.value("consigneeAddress") ?? "").filter { !$0.isWhitespace })
+        let facts = ImportTaxLedger.facts(r, buyer: buyer)
+        let day: Day? = (try? facts.get())?.declaredOn
+        let year = Int64(day?.year ?? Int(r.value("appTime")?.prefix(4) ?? "") ?? 0)
+        let key = buyer + "|" + String(year)
+        if quotas[key] == nil {
+            quotas[key] = complete.contains(buyer) ? 0 : try db.rows("SELECT used_fen FROM buyer_quota WHERE buyer = ? AND year = ?", [.text(buyer), .integer(year)]).first?.int("used_fen") ?? 0
+        }
+        let used = (quotas[key] ?? 0) + (added[key]?.fen ?? 0)
+        let assessment: ImportAssessment
+        var note = ""
+        switch facts.flatMap({ assessor.assess($0, quotaUsed: Fen(used)) }) {
+        case let .success(a): assessment = a
+        case let .failure(refusal):
+            note = "未计税：\(refusal.reason)"
+            assessment = ImportAssessment(regime: "unassessed", price: .zero, duty: .zero, consumptionTax: .zero, vat: .zero, quota: .zero, dutyRateMissing: false,
+                                          linePrices: [], lineTaxes: [])
+        }
+        let declared = day?.iso ?? ""
+        let near = day.map { assessment.regime == "cbec" && assessor.nearSingleLimit(assessment.price, on: $0) } ?? false
+        let quantities = (try? facts.get())?.lines.map(\.quantity) ?? []
+        let lines = zip(assessment.linePrices, assessment.lineTaxes).enumerated().map { i, pt in
+            "\(pt.0.value):\(pt.1.value):\(i < quantities.count ? quantities[i] : "1")"
+        }.joined(separator: ";")
+        let code = r.value("tradeMode") ?? "", ebp = r.value("ebpCode") ?? ""
+        rows.append([.text(cop), .text(ebc), .text(buyer), .integer(year), .text(declared), .text(code), .text(ebp), .text(consignee), .text(assessment.regime),
+                     .integer(assessment.price.value), .integer(assessment.duty.value), .integer(assessment.consumptionTax.value), .integer(assessment.vat.value),
+                     .integer(assessment.quota.value), .integer(assessment.dutyRateMissing ? 1 : 0), .integer(near ? 1 : 0), .text(lines), .integer(used), .text(note),
+                     .text(assessor.version)])
+        if assessment.quota > .zero {
+            let bound = day.flatMap { assessor.annualLimit(on: $0) }?.value ?? assessment.quota.value
+            let a = added[key] ?? (0, 0, 0)
+            added[key] = (a.fen + assessment.quota.value, a.orders + 1, max(a.bound, bound))
+        }
+        var f = ImportRollupDelta.Figures()
+        f.orders = 1
+        f.price = assessment.price.value
+        f.duty = assessment.duty.value
+        f.ct = assessment.consumptionTax.value
+        f.vat = assessment.vat.value
+        f.dutyMissing = assessment.dutyRateMissing ? 1 : 0
+        f.nearSingle = near ? 1 : 0
+        rollup.add(ImportRollupDelta.Key(month: String(declared.prefix(7)), code: code, ebc: ebc, ebp: ebp, regime: assessment.regime), f)
+    }
+
+    /// Writes what is pending: the assessments, then each buyer's total once (in key order).
+    func write(_ db: any SQLExecutor) throws {
+        if !rows.isEmpty {
+            // New keys only (each checked against the stored ones): COPY on PostgreSQL, multi-row inserts on SQLite.
+            try db.copy(into: "import_assessment", columns: Self.columns.map(\.name), rows: rows)
+            rows.removeAll()
+        }
+        guard !added.isEmpty else { return }
+        let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
+        let sorted = added.sorted { $0.key < $1.key }
+        _ = try db.insert(BulkInsert(table: "buyer_quota", columns: [("buyer", "text"), ("year", "bigint"), ("used_fen", "bigint"), ("orders", "bigint"), ("bound_fen", "bigint")],
+                                     suffix: """
+                                         ON CONFLICT (buyer, year) DO UPDATE SET used_fen = buyer_quota.used_fen + excluded.used_fen, orders = buyer_quota.orders + excluded.orders,
+                                         bound_fen = \(greatest)(buyer_quota.bound_fen, excluded.bound_fen)
+                                         """),
+                          rows: sorted.map { k, v in
+                              let parts = k.split(separator: "|")
+                              return [.text(String(parts[0])), .integer(Int64(parts.count > 1 ? parts[1] : "") ?? 0), .integer(v.fen), .integer(v.orders), .integer(v.bound)]
+                          })
+        for (k, v) in added { quotas[k] = (quotas[k] ?? 0) + v.fen }
+        added.removeAll()
+    }
+}
+
 /// Changes to `import_tax_month`, gathered over a transaction and written at its end.
 final class ImportRollupDelta {
     struct Key: Hashable { var month, code, ebc, ebp, regime: String }
@@ -418,6 +546,22 @@ final class ImportRollupDelta {
                returned_quota_fen, returned_tax_fen, CASE WHEN returned_quota_fen > 0 THEN 1 ELSE 0 END AS returned, duty_rate_missing, near_single
         FROM import_assessment
         """
+
+    /// Figures added to one key (a new assessment, from the figures being written).
+    func add(_ key: Key, _ f: Figures) {
+        var g = rows[key] ?? Figures()
+        g.orders += f.orders
+        g.price += f.price
+        g.duty += f.duty
+        g.ct += f.ct
+        g.vat += f.vat
+        g.returnedQuota += f.returnedQuota
+        g.returnedTax += f.returnedTax
+        g.returned += f.returned
+        g.dutyMissing += f.dutyMissing
+        g.nearSingle += f.nearSingle
+        rows[key] = g
+    }
 
     /// The assessment's row as it counts now, added (+1) or taken away (−1).
     func add(_ db: any SQLExecutor, copNo: String, ebcCode: String, sign: Int64) throws {

@@ -164,25 +164,27 @@ extension ImportTaxLedger {
         }
     }
 
-    /// The stored assessment of one import inventory: its regime, figures and explanation.
+    /// The stored assessment of one import inventory: its regime, figures, the quota before it, the regime's version.
     public struct StoredAssessment: Sendable, Equatable {
-        public var copNo, ebcCode, regime, declaredOn, explanation: String
-        public var priceFen, taxFen, quotaFen, returnedQuotaFen, returnedTaxFen: Int64
+        public var copNo, ebcCode, regime, declaredOn, note, regimeVersion: String
+        public var priceFen, taxFen, quotaFen, quotaBeforeFen, returnedQuotaFen, returnedTaxFen: Int64
+        public var dutyRateMissing: Bool
     }
 
     public func assessments(ebcCode: String? = nil, limit: Int = 200) async throws -> [StoredAssessment] {
         try await backend.read { db in
             var sql = """
-                SELECT cop_no, ebc_code, regime, declared_on, explanation, price_fen, duty_fen + consumption_tax_fen + vat_fen AS tax_fen, quota_fen,
-                       returned_quota_fen, returned_tax_fen FROM import_assessment
+                SELECT cop_no, ebc_code, regime, declared_on, note, regime_version, price_fen, duty_fen + consumption_tax_fen + vat_fen AS tax_fen, quota_fen,
+                       quota_before_fen, returned_quota_fen, returned_tax_fen, duty_rate_missing FROM import_assessment
                 """
             var args: [SQLValue] = []
             if let ebcCode { sql += " WHERE ebc_code = ?"; args.append(.text(ebcCode)) }
             sql += " ORDER BY declared_on DESC, cop_no LIMIT \(max(1, min(limit, 5_000)))"
             return try db.rows(sql, args).map { r in
                 StoredAssessment(copNo: try r.text("cop_no"), ebcCode: try r.text("ebc_code"), regime: try r.text("regime"), declaredOn: try r.text("declared_on"),
-                                 explanation: try r.text("explanation"), priceFen: try r.int("price_fen"), taxFen: try r.int("tax_fen"), quotaFen: try r.int("quota_fen"),
-                                 returnedQuotaFen: try r.int("returned_quota_fen"), returnedTaxFen: try r.int("returned_tax_fen"))
+                                 note: try r.text("note"), regimeVersion: try r.text("regime_version"), priceFen: try r.int("price_fen"), taxFen: try r.int("tax_fen"),
+                                 quotaFen: try r.int("quota_fen"), quotaBeforeFen: try r.int("quota_before_fen"), returnedQuotaFen: try r.int("returned_quota_fen"),
+                                 returnedTaxFen: try r.int("returned_tax_fen"), dutyRateMissing: try r.int("duty_rate_missing") == 1)
             }
         }
     }
