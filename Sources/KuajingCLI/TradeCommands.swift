@@ -164,7 +164,36 @@ enum StatsText {
 
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cross-border trade from the ledger, with the basis (口径) stated; verify the rollups.",
-                                                    subcommands: [Show.self, Refresh.self, Verify.self], defaultSubcommand: Show.self)
+                                                    subcommands: [Show.self, Refresh.self, Verify.self, Imports.self], defaultSubcommand: Show.self)
+
+    struct Imports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retail imports of a year: tax collected, over-limit orders, returns by month; buyers in aggregate (never an ID number).")
+        @Option(help: "Year (default: this year).") var year: Int?
+        @Option(help: "table or csv.") var format: String = "table"
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                guard ["table", "csv"].contains(format) else { throw .invalidInput(field: "format", location: nil, message: "应为 table 或 csv") }
+                let o = try await ImportMonitor(options.context()).overview(year: year)
+                if format == "csv" {
+                    FileHandle.standardOutput.write(Data(ImportMonitor.csv(o).utf8))
+                    return
+                }
+                print("\(o.year) 年零售进口（\(o.limits)）")
+                print(["月份", "清单数", "计征货值", "关税", "消费税", "增值税", "退货不予征收", "实征税款", "超限单数", "超限货值", "单件全额"].joined(separator: "\t"))
+                for r in o.byMonth + (o.total.map { [$0] } ?? []) {
+                    print([r.keys.first == "全部" ? "合计" : r.keys.first ?? "", "\(r.orders)", Fen(r.priceFen).grouped, Fen(r.dutyFen).grouped, Fen(r.consumptionTaxFen).grouped,
+                           Fen(r.vatFen).grouped, Fen(r.returnedTaxFen).grouped, Fen(r.collectedFen).grouped, "\(r.overLimitOrders)", Fen(r.overLimitPriceFen).grouped,
+                           "\(r.fullRateOrders)"].joined(separator: "\t"))
+                }
+                if let b = o.buyers {
+                    print("订购人 \(b.buyers) 名，年度累计 \(Fen(b.usedFen).grouped) 元；达到限值 \(o.nearAnnualShare) 以上 \(b.nearLimit) 名，用满 \(b.atLimit) 名；向 \(b.manyConsignees) 个以上收件地址下单 \(b.manyConsigneeBuyers) 名")
+                }
+                print(o.basis)
+            }
+        }
+    }
 
     struct Refresh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recompute the monthly rollups of every month marked since the last refresh (ingest does this itself).")

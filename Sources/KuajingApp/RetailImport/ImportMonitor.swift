@@ -32,35 +32,46 @@ public struct ImportMonitor: Sendable {
         public var limits: String
     }
 
-    /// The year's overview for a viewer (`year` nil: the latest year with imports, else this year).
+    /// The year's overview for a viewer (`year` nil: this year): its districts (in the query), or
+    /// its own enterprise; buyers for the city's bureau only.
     public func overview(_ viewer: Viewer, year: Int? = nil) async throws(AppError) -> Overview {
+        let enterprise = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : nil
+        let cityWide = viewer.role == .admin || viewer.role == .analyst || viewer.role == .auditor
+        var target: TargetProgress?
+        if enterprise == nil {
+            let today = context.clock.today()
+            let month = Month(year: today.year, month: today.components.month).adding(-1)
+            let plans = try await TargetProgressReport(context).progress(viewer, month: month)
+            target = plans.flatMap(\.targets).first { $0.target.indicator == .importValue && $0.target.scope == viewer.city }
+        }
+        return try await overview(year: year, reach: enterprise == nil ? viewer.districts : nil, enterprise: enterprise, buyers: cityWide,
+                                  scope: enterprise ?? viewer.scopeName, target: target)
+    }
+
+    /// The operator's overview (`kuajing stats imports`): every district and enterprise, the buyers.
+    public func overview(year: Int? = nil) async throws(AppError) -> Overview {
+        try await overview(year: year, reach: nil, enterprise: nil, buyers: true, scope: "全部", target: nil)
+    }
+
+    func overview(year: Int?, reach: [String]?, enterprise: String?, buyers cityWide: Bool, scope: String, target: TargetProgress?) async throws(AppError) -> Overview {
         if let year, !(2016...2200).contains(year) { throw .invalidInput(field: "year", location: nil, message: "年份应在 2016 至 2200 之间，实为 \(year)") }
         let regime = try context.importRegime()
         let today = context.clock.today()
         let shown = year ?? today.year
         let from = String(format: "%04d-01", shown), to = String(format: "%04d-12", shown)
-        let enterprise = viewer.role == .enterprise ? (viewer.enterpriseID ?? "") : nil
-        let reach: [String]? = enterprise == nil ? viewer.districts : nil
         let (rows, buyers) = try await context.withStore { store -> ([[ImportTaxRow]], BuyerQuotaSummary?) in
             let ledger = store.importTax
             var out: [[ImportTaxRow]] = []
             for dims in [[ImportTaxDimension.month], [.code], [.district], [.platform], []] {
                 out.append(try await ledger.rows(by: dims, from: from, to: to, reach: reach, enterprise: enterprise))
             }
-            let cityWide = viewer.role == .admin || viewer.role == .analyst || viewer.role == .auditor
             let buyers = cityWide ? try await ledger.buyerSummary(year: shown, nearShare: regime.nearAnnualShare, manyConsignees: Self.manyConsignees) : nil
             return (out, buyers)
-        }
-        var target: TargetProgress?
-        if enterprise == nil {
-            let month = Month(year: today.year, month: today.components.month).adding(-1)
-            let plans = try await TargetProgressReport(context).progress(viewer, month: month)
-            target = plans.flatMap(\.targets).first { $0.target.indicator == .importValue && $0.target.scope == viewer.city }
         }
         let limits = regime.limits(on: Day(year: shown, month: 12, day: 31) ?? today).map {
             "单次交易限值 \($0.single.grouped) 元、年度交易限值 \($0.annual.grouped) 元（\($0.quote.source)）"
         } ?? ""
-        return Overview(year: shown, basis: Self.basis, scope: enterprise ?? viewer.scopeName, byMonth: rows[0], byCode: rows[1], byDistrict: rows[2], byPlatform: rows[3],
+        return Overview(year: shown, basis: Self.basis, scope: scope, byMonth: rows[0], byCode: rows[1], byDistrict: rows[2], byPlatform: rows[3],
                         total: rows[4].first, buyers: buyers, nearAnnualShare: ImportTaxText.percent(regime.nearAnnualShare),
                         nearSingleShare: ImportTaxText.percent(regime.nearSingleShare), target: target, regimeTitle: regime.title, limits: limits)
     }
