@@ -324,6 +324,13 @@ public struct Statistics: Sendable {
     /// Recomputes the rollups of every month marked since the last refresh; how many months.
     public func refresh() async throws(AppError) -> Int { try await context.withStore { try await $0.rollups.refresh() } }
 
+    /// Assesses the import 申报清单 the ledger holds without an assessment (stored before the import
+    /// side existed): in declaration order, with their receipts and returns. How many it assessed.
+    public func assessStoredImports() async throws(AppError) -> Int {
+        let assessor = RegimeAssessor(regime: try context.importRegime())
+        return try await context.withStore { try await $0.importTax.assessStored(assessor: assessor, clock: $0.clock) }
+    }
+
     /// Recounts the trade rollups and the import side (each buyer's quota, the import-tax rollup) and names every difference.
     public func verify() async throws(AppError) -> RollupVerification {
         try await context.withStore { store in

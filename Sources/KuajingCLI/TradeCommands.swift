@@ -164,7 +164,7 @@ enum StatsText {
 
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cross-border trade from the ledger, with the basis (口径) stated; verify the rollups.",
-                                                    subcommands: [Show.self, Refresh.self, Verify.self, Imports.self], defaultSubcommand: Show.self)
+                                                    subcommands: [Show.self, Refresh.self, Verify.self, Imports.self, AssessImports.self], defaultSubcommand: Show.self)
 
     struct Imports: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -191,6 +191,18 @@ struct Stats: AsyncParsableCommand {
                     print("订购人 \(b.buyers) 名，年度累计 \(Fen(b.usedFen).grouped) 元；达到限值 \(o.nearAnnualShare) 以上 \(b.nearLimit) 名，用满 \(b.atLimit) 名；向 \(b.manyConsignees) 个以上收件地址下单 \(b.manyConsigneeBuyers) 名")
                 }
                 print(o.basis)
+            }
+        }
+    }
+
+    struct AssessImports: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "assess-imports",
+            abstract: "Assess the import 申报清单 stored without tax and quota (before the import side existed); safe to run again.")
+        @OptionGroup var options: AppOptions
+        func run() async throws {
+            try await runCommand { () async throws(AppError) in
+                let n = try await Statistics(options.context()).assessStoredImports()
+                print(n == 0 ? "没有尚未计税的进口清单" : "已为 \(n) 张进口清单计税并计入订购人年度额度")
             }
         }
     }

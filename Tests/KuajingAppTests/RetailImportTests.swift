@@ -134,6 +134,42 @@ enum RetailImportChecks {
         try await store.close()
     }
 
+    /// 申报清单 stored without the regime (before the import side existed) and assessed afterwards
+    /// come out as they would have at ingest, when they came in declaration order; twice is once.
+    static func assessingStoredEqualsAssessingAtIngest(engine: TestEngine) async throws {
+        let world = ImportGen.world(count: 240, buyers: 12, seed: 11, year: 2025, months: 6)
+        let orders = world.orders.sorted { ($0.declared, $0.copNo) < ($1.declared, $1.copNo) }
+        let messages = stride(from: 0, to: orders.count, by: 60).map { ImportGen.inventories(Array(orders[$0..<min($0 + 60, orders.count)]), guid: "a\($0)") }
+        let receipts = stride(from: 0, to: world.receipts.count, by: 100).map { k in
+            ImportGen.receipts(world.receipts[k..<min(k + 100, world.receipts.count)].map { ($0.0, $0.1, $0.2) }, guid: "ar\(k)")
+        }
+        let atIngest = try await engine.store(), later = try await engine.store()
+        for (k, m) in messages.enumerated() {
+            try await ingest(ledger(atIngest), m, "a\(k).xml")
+            try await ingest(later.ledger, m, "a\(k).xml")
+        }
+        for (k, r) in receipts.enumerated() {
+            try await ingest(ledger(atIngest), r, "ar\(k).xml")
+            try await ingest(later.ledger, r, "ar\(k).xml")
+        }
+        #expect(try await later.importTax.assessments(limit: 5_000).isEmpty, "a ledger without the regime assesses nothing")
+        #expect(try await later.importTax.assessStored(assessor: RegimeAssessor(regime: regime)) == orders.count)
+        #expect(try await later.importTax.assessStored(assessor: RegimeAssessor(regime: regime)) == 0)
+        func figures(_ s: Store) async throws -> [String] {
+            try await s.importTax.assessments(limit: 5_000).map { "\($0.copNo) \($0.regime) \($0.priceFen) \($0.taxFen) \($0.quotaFen) \($0.quotaBeforeFen)" }.sorted()
+        }
+        let a = try await figures(atIngest), b = try await figures(later)
+        #expect(a == b, "\(zip(a, b).filter { $0 != $1 }.prefix(3))")
+        #expect(Set(a.map { $0.split(separator: " ")[1] }).count >= 2, "more than one regime among the orders")
+        // Each database names its buyers under its own secret: the totals agree, the keys do not.
+        let q1 = try await atIngest.importTax.quotas(year: 2025), q2 = try await later.importTax.quotas(year: 2025)
+        #expect(q1.values.sorted() == q2.values.sorted())
+        #expect(Set(q1.keys).isDisjoint(with: q2.keys))
+        #expect(try await later.importTax.verify().differences.isEmpty)
+        try await atIngest.close()
+        try await later.close()
+    }
+
     /// Two files ingested at once, each within the limit for one buyer, together over it: the
     /// database keeps the buyer at or under 26,000 元 and the orders that did not fit go to general trade.
     static func concurrentIngestsKeepTheYearlyLimit(engine: TestEngine) async throws {
@@ -162,6 +198,7 @@ enum RetailImportChecks {
         try await RetailImportChecks.randomSequencesMatchARecount(engine: .sqlite, seed: seed)
     }
     @Test func concurrentIngestsKeepTheYearlyLimit() async throws { try await RetailImportChecks.concurrentIngestsKeepTheYearlyLimit(engine: .sqlite) }
+    @Test func assessingStoredEqualsAssessingAtIngest() async throws { try await RetailImportChecks.assessingStoredEqualsAssessingAtIngest(engine: .sqlite) }
 }
 
 @Suite(.postgresRequired) struct RetailImportOnPostgreSQL {
@@ -170,6 +207,7 @@ enum RetailImportChecks {
         try await RetailImportChecks.randomSequencesMatchARecount(engine: .postgres, seed: seed)
     }
     @Test func concurrentIngestsKeepTheYearlyLimit() async throws { try await RetailImportChecks.concurrentIngestsKeepTheYearlyLimit(engine: .postgres) }
+    @Test func assessingStoredEqualsAssessingAtIngest() async throws { try await RetailImportChecks.assessingStoredEqualsAssessingAtIngest(engine: .postgres) }
 }
 
 /// `calculateImportTax` as the use case answers it: the worked cases, a malformed order named.

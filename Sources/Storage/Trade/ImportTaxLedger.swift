@@ -609,3 +609,31 @@ final class ImportRollupDelta {
         rows.removeAll()
     }
 }
+
+extension ImportTaxLedger {
+    /// Assesses the import 申报清单 the ledger already holds without an assessment (stored before
+    /// the import side existed, or through a path without the regime), in declaration order (then
+    /// copNo), with their release receipts, returns and the returns' receipts after them; one
+    /// transaction. Idempotent: what is assessed is not assessed again. How many it assessed.
+    public func assessStored(assessor: any ImportTaxAssessor, clock: AppClock = .system) async throws -> Int {
+        let ledger = TradeLedger(backend: backend, clock: clock)
+        let records = try await ledger.storedRecords(types: ["CEB621", "CEB622", "CEB624", "CEB625", "CEB626"])
+        func day(_ r: CEBRecord, _ fields: [String]) -> String { fields.lazy.compactMap { r.value($0) }.first.map { String($0.filter(\.isNumber).prefix(14)) } ?? "" }
+        let inventories = records.filter { $0.messageType == "CEB621" && $0.name == "Inventory" }
+            .sorted { (day($0, ["declTime", "appTime"]), $0.value("copNo") ?? "") < (day($1, ["declTime", "appTime"]), $1.value("copNo") ?? "") }
+        let receipts = records.filter { $0.messageType == "CEB622" || $0.messageType == "CEB624" }.sorted { day($0, ["returnTime"]) < day($1, ["returnTime"]) }
+        let returns = records.filter { $0.messageType == "CEB625" || $0.messageType == "CEB626" }
+            .sorted { day($0, ["appTime", "returnTime"]) < day($1, ["appTime", "returnTime"]) }
+        // As new declarations (appType 1): a record stored now is the current version of its key.
+        let events = inventories.map { r -> ImportEvent in
+            var fresh = r
+            if let k = fresh.head.fields.firstIndex(where: { $0.name == "appType" }) { fresh.head.fields[k].value = "1" }
+            return .inventory(fresh)
+        } + (receipts + returns).compactMap(ImportEvent.of)
+        return try await backend.write { db in
+            let before = try db.rows("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM import_assessment", [])[0].int("n")
+            try ImportTaxLedger.apply(db, events, assessor: assessor)
+            return Int(try db.rows("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM import_assessment", [])[0].int("n") - before)
+        }
+    }
+}
