@@ -72,6 +72,11 @@ enum RetailImportChecks {
         // The customs refuses the return (CEB626 100): tax and quota come back.
         try await ingest(ledger, ImportGen.refundReceipt(of: t2, copNo: "RT2", status: "100", time: "20250402100000", guid: "g1"), "g1.xml")
         #expect(try await store.importTax.assessments().first { $0.copNo == t2.copNo }?.returnedQuotaFen == 0)
+        // A second return applied in time, then removed by its applicant (appType 3): nothing stays given back.
+        try await ingest(ledger, ImportGen.refund(of: t2, copNo: "RT2B", time: "20250401100000", guid: "f3"), "f3.xml")
+        #expect(try await store.importTax.assessments().first { $0.copNo == t2.copNo }?.returnedQuotaFen == 100_000)
+        try await ingest(ledger, ImportGen.refund(of: t2, copNo: "RT2B", time: "20250402100000", appType: "3", guid: "f4"), "f4.xml")
+        #expect(try await store.importTax.assessments().first { $0.copNo == t2.copNo }?.returnedQuotaFen == 0)
         let v = try await store.importTax.verify()
         #expect(v.differences.isEmpty, "\(v.differences)")
         try await store.close()
@@ -119,9 +124,15 @@ enum RetailImportChecks {
             default:
                 guard let o = known[n], step > 0 else { continue }
                 let back = Int(rng.below(UInt64(step)))
-                try await ingest(ledger, ImportGen.refundReceipt(of: o, copNo: "R\(seed)S\(back)", status: ["100", "399"][Int(rng.below(2))], time: "20250601100000",
-                                                           guid: "rr\(seed)-\(step)"), "rr\(step).xml")
-                op = "return receipt of step \(back)"
+                if rng.below(3) == 0 {
+                    // The applicant removes an earlier return (CEB625 appType 3).
+                    try await ingest(ledger, ImportGen.refund(of: o, copNo: "R\(seed)S\(back)", time: "20250520100000", appType: "3", guid: "rd\(seed)-\(step)"), "rd\(step).xml")
+                    op = "return of step \(back) removed"
+                } else {
+                    try await ingest(ledger, ImportGen.refundReceipt(of: o, copNo: "R\(seed)S\(back)", status: ["100", "399"][Int(rng.below(2))], time: "20250601100000",
+                                                               guid: "rr\(seed)-\(step)"), "rr\(step).xml")
+                    op = "return receipt of step \(back)"
+                }
             }
             history.append(op)
             let v = try await store.importTax.verify()

@@ -78,6 +78,9 @@ enum ImportEvent {
     case returnApplied(CEBRecord)
     case returnReceipt(copNo: String, status: Int, time: String)
 
+    /// The status a removed 退货申请单 (appType 3) is followed as.
+    static let withdrawnByApplicant = -3
+
     /// The events of an accepted record, if it concerns the import side.
     static func of(_ r: CEBRecord) -> ImportEvent? {
         switch r.messageType {
@@ -88,7 +91,11 @@ enum ImportEvent {
         case "CEB624":
             guard r.value("returnStatus") == "399", let invt = r.value("invtNo"), !invt.isEmpty else { return nil }
             return .cancelled(invtNo: invt)
-        case "CEB625" where r.value("returnStatus") == nil: return .returnApplied(r)
+        case "CEB625" where r.value("returnStatus") == nil:
+            // A 退货申请单 removed (appType 3) withdraws its refund; a change (2) is taken as the
+            // application it changes (the first one counts: reading RI-LEDGER-RELEASE).
+            if r.value("appType") == "3", let cop = r.value("copNo") { return .returnReceipt(copNo: cop, status: withdrawnByApplicant, time: r.value("appTime") ?? "") }
+            return .returnApplied(r)
         case "CEB626":
             guard let s = r.value("returnStatus").flatMap({ Int($0) }), let cop = r.value("copNo") else { return nil }
             return .returnReceipt(copNo: cop, status: s, time: r.value("returnTime") ?? "")
@@ -412,6 +419,7 @@ public struct ImportTaxLedger: Sendable {
             guard let o = try db.rows("SELECT released_at, declared_on, buyer, year FROM import_assessment WHERE cop_no = ? AND ebc_code = ?", [.text(invCop), .text(invEbc)]).first else { continue }
             var reason: String?
             if status == 100 { reason = "退货申请被海关退单（回执 100），撤回退税、恢复额度" }
+            if status == ImportEvent.withdrawnByApplicant { reason = "退货申请单已由申报企业删除（appType 3），撤回退税、恢复额度" }
             if status == 399 {
                 let original = OriginalOrder(copNo: invCop, ebcCode: invEbc, buyer: "", regime: "", year: 0, declaredOn: try o.text("declared_on"),
                                              releasedAt: try o.optionalText("released_at"), quota: 0, returnedQuota: 0, tax: 0, returnedTax: 0, lines: [])

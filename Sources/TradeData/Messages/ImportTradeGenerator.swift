@@ -116,9 +116,9 @@ public enum ImportTradeGenerator {
 
     /// A CEB625 退货申请单 of an order, applied at `time` (YYYYMMDDhhmmss); `lines` (gnum, qty)
     /// for a partial return, empty for the whole order's lines.
-    public static func refund(of o: Order, copNo: String, time: String, lines: [(gnum: Int, quantity: Int)] = [], guid seed: String) -> String {
+    public static func refund(of o: Order, copNo: String, time: String, lines: [(gnum: Int, quantity: Int)] = [], appType: String = "1", guid seed: String) -> String {
         let returned = lines.isEmpty ? o.lines.enumerated().map { ($0.offset + 1, $0.element.quantity) } : lines
-        var body = "<ceb:InvtRefund><ceb:InvtRefundHead><ceb:guid>\(guid(seed + copNo))</ceb:guid><ceb:appType>1</ceb:appType><ceb:appTime>\(time)</ceb:appTime>"
+        var body = "<ceb:InvtRefund><ceb:InvtRefundHead><ceb:guid>\(guid(seed + copNo))</ceb:guid><ceb:appType>\(appType)</ceb:appType><ceb:appTime>\(time)</ceb:appTime>"
             + "<ceb:appStatus>2</ceb:appStatus><ceb:customsCode>2921</ceb:customsCode><ceb:orderNo>SIMIMP\(o.copNo)</ceb:orderNo><ceb:ebpCode>\(o.ebpCode)</ceb:ebpCode>"
             + "<ceb:ebpName>模拟数据进口平台</ceb:ebpName><ceb:ebcCode>\(o.ebcCode)</ceb:ebcCode><ceb:ebcName>模拟数据进口企业</ceb:ebcName><ceb:logisticsNo>SIMIMPL\(o.copNo)</ceb:logisticsNo>"
             + "<ceb:logisticsCode>3301960LOG</ceb:logisticsCode><ceb:logisticsName>模拟数据物流</ceb:logisticsName><ceb:copNo>\(copNo)</ceb:copNo><ceb:preNo></ceb:preNo>"
@@ -130,7 +130,7 @@ public enum ImportTradeGenerator {
             body += "<ceb:InvtRefundList><ceb:gnum>\(g)</ceb:gnum><ceb:gcode>\(l.hsCode)</ceb:gcode><ceb:gname>\(l.name)</ceb:gname><ceb:qty>\(q)</ceb:qty><ceb:unit>011</ceb:unit><ceb:note></ceb:note></ceb:InvtRefundList>"
         }
         body += "</ceb:InvtRefund>\n"
-        return envelope("CEB625", guid: guid(seed + "refund" + copNo), body)
+        return envelope("CEB625", guid: guid(seed + "refund" + copNo + appType), body)
     }
 
     /// A CEB626 receipt of a 退货申请单: 399 审结 or 100 退单, at `time` (YYYYMMDDhhmmss).
