@@ -248,6 +248,39 @@ enum RetailImportChecks {
         }
     }
 
+    /// The taxes come from the regime file's formulas (the rule language): checked at load, and what they say is what is computed.
+    @Test(arguments: [
+        (#""price * duty_rate""#, #""price + duty_rate""#, "类型不匹配"),
+        (#""price * duty_rate""#, #""prce * duty_rate""#, "未知的名称"),
+        (#""(price + duty + consumption_tax) * vat_rate""#, #""(price + duty + consumption_tax) * vat_rate + vat""#, "未知的名称"),
+    ]) func aFormulaIsCheckedWhereItIsWritten(original: String, broken: String, message: String) throws {
+        let path = Repository.policies + "/retail-import/retail-import-tax.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(original))
+        let changed = text.replacingOccurrences(of: original, with: broken)
+        do {
+            _ = try RetailImportRegime.parse(changed, file: "changed.yaml")
+            Issue.record("\(broken) was accepted")
+        } catch let e as PolicyFileError {
+            #expect(e.message.contains(message), "\(e)")
+            #expect(e.location.line > 1)
+        }
+    }
+
+    @Test func theFormulasDecideTheFigures() throws {
+        let path = Repository.policies + "/retail-import/retail-import-tax.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        // VAT on the price alone (without consumption tax in its base): T2's VAT becomes 1,000 × 13% × 70% = 91.00.
+        let changed = text.replacingOccurrences(of: #""(price + duty + consumption_tax) * vat_rate""#, with: #""price * vat_rate""#)
+        let regime = try RetailImportRegime.parse(changed, file: "changed.yaml")
+        let order = ImportOrder(id: "T2", date: try #require(Day(year: 2025, month: 3, day: 1)), buyer: "B",
+                                lines: [ImportOrderLine(hsCode: "3304990099", name: "精华液", quantity: .one, value: Fen(100_000), consumptionTaxRate: Rational(15, 100))])
+        let r = try ImportTaxCalculator(regime: regime).assess(order, quotaUsed: .zero)
+        #expect(r.vat == Fen(9_100))
+        #expect(r.consumptionTax == Fen(12_353))
+        #expect(r.explanation.contains("增值税 = 1,000.00 × 13% × 70% = 91.00 元"))
+    }
+
     @Test func ordersOfOneBuyerCountInTheOrderGiven() throws {
         let body = #"{"orders": [{"order_id": "A", "date": "2025-03-01", "buyer_id": "B", "quota_used": "25000.00", "lines": [{"hs_code": "6109100022", "value": "900.00"}]}, {"order_id": "C", "date": "2025-03-02", "buyer_id": "B", "quota_used": "0.00", "lines": [{"hs_code": "6109100022", "value": "200.00", "duty_rate": "10%"}]}]}"#
         let r = try ImportTaxCalculation(testContext()).calculate(json: Array(body.utf8), source: "body")

@@ -116,6 +116,9 @@ public enum TypeChecker {
             case (.money, .money): return .rate
             case (.count, .count): return .count
             case (.rate, .count): return .rate
+            // A tax on a composite base: (price + duty) ÷ (100% − rate) × rate.
+            case (.money, .rate): return .money
+            case (.rate, .rate): return .rate
             default: throw fail()
             }
         }

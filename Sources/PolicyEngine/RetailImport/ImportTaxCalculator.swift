@@ -307,9 +307,13 @@ public struct ImportTaxCalculator: Sendable {
                 }
                 let c = line.consumptionTaxRate
                 let share = full ? Rational.one : regime.withinShare
-                let dutyExact = try p.multiplied(by: dutyRate)
-                let ctStatutory = c == .zero ? Rational.zero : try p.adding(dutyExact).divided(by: Rational.one.subtracting(c)).multiplied(by: c)
-                let vatStatutory = try p.adding(dutyExact).adding(ctStatutory).multiplied(by: vatRate)
+                // The statutory taxes by the regime's formulas (the policy engine's language), exactly.
+                var names: [String: Value] = ["price": .money(p), "duty_rate": .rate(dutyRate), "consumption_tax_rate": .rate(c), "vat_rate": .rate(vatRate)]
+                let dutyExact = try Self.money(regime.duty, names)
+                names["duty"] = .money(dutyExact)
+                let ctStatutory = try Self.money(regime.consumptionTax, names)
+                names["consumption_tax"] = .money(ctStatutory)
+                let vatStatutory = try Self.money(regime.vat, names)
                 let tax = ImportLineTax(price: linePrices[i], duty: Fen(dutyExact.roundedHalfUp()),
                                         consumptionTax: Fen(try ctStatutory.multiplied(by: share).roundedHalfUp()),
                                         vat: Fen(try vatStatutory.multiplied(by: share).roundedHalfUp()))
@@ -319,14 +323,11 @@ public struct ImportTaxCalculator: Sendable {
                 let pText = linePrices[i].grouped
                 var t = "第 \(i + 1) 行 \(line.name)（\(line.hsCode)）：完税价格 \(pText) 元"
                 if order.lines.count > 1 || extras > .zero { t += "（商品 \(line.value.grouped) + 分摊运保费 \((linePrices[i] - line.value).grouped)）" }
-                t += "；关税 = \(pText) × \(ImportTaxText.percent(dutyRate)) = \(tax.duty.grouped) 元" + (full && line.dutyRate == nil ? "（税则税率待核）" : "")
-                let dutyText = dutyExact == .zero ? "" : " + \(ImportTaxText.yuan(dutyExact))"
-                func base(_ parts: String) -> String { parts.contains(" + ") ? "(\(parts))" : parts }
+                t += "；关税 = \(FormulaText.render(regime.duty.expression, names)) = \(tax.duty.grouped) 元" + (full && line.dutyRate == nil ? "（税则税率待核）" : "")
                 if c != .zero {
-                    t += "；消费税 = \(base(pText + dutyText)) ÷ (1 − \(ImportTaxText.percent(c))) × \(ImportTaxText.percent(c))\(shareText) = \(tax.consumptionTax.grouped) 元"
+                    t += "；消费税 = \(FormulaText.render(regime.consumptionTax.expression, names))\(shareText) = \(tax.consumptionTax.grouped) 元"
                 }
-                let ctText = ctStatutory == .zero ? "" : " + \(ImportTaxText.yuan(ctStatutory))"
-                t += "；增值税 = \(base(pText + dutyText + ctText)) × \(ImportTaxText.percent(vatRate))\(shareText) = \(tax.vat.grouped) 元"
+                t += "；增值税 = \(FormulaText.render(regime.vat.expression, names))\(shareText) = \(tax.vat.grouped) 元"
                 lineTexts.append(t)
             }
         } catch let e as ImportTaxProblem {
@@ -343,6 +344,69 @@ public struct ImportTaxCalculator: Sendable {
             + "年度额度 \(quotaUsed.grouped) → \(quotaAfter.grouped) 元。"
         return ImportTaxResult(orderID: order.id, buyer: order.buyer, regime: kind, price: price, duty: duty, consumptionTax: ct, vat: vat,
                                quotaBefore: quotaUsed, quotaAfter: quotaAfter, lines: lines, dutyRateMissing: dutyMissing, explanation: explanation)
+    }
+}
+
+extension ImportTaxCalculator {
+    /// A formula's value in fen, exactly.
+    static func money(_ f: RetailImportRegime.Formula, _ names: [String: Value]) throws -> Rational {
+        guard case let .money(r) = try ScalarEvaluator.value(f.expression, names) else { throw ScalarEvaluator.Failure(message: "公式“\(f.text)”应得出金额") }
+        return r
+    }
+}
+
+/// A formula of the rule language as an explanation shows it, each name replaced by its value:
+/// `(820.00 + 106.6000) × 13%`; a term that is zero money is left out (`820.00 × 13%`, not
+/// `(820.00 + 0.00 + 0.00) × 13%`), brackets only where the order of operations needs them.
+public enum FormulaText {
+    public static func render(_ e: Expression, _ names: [String: Value]) -> String { text(e, names).0 }
+
+    static func precedence(_ op: Expression.BinaryOperator) -> Int {
+        switch op {
+        case .add, .subtract: return 1
+        case .multiply, .divide: return 2
+        default: return 0
+        }
+    }
+
+    static func isZeroMoney(_ e: Expression, _ names: [String: Value]) -> Bool {
+        if case .money(.zero)? = try? ScalarEvaluator.value(e, names) { return true }
+        return false
+    }
+
+    /// The text and the precedence of its outermost operator (3: an atom).
+    static func text(_ e: Expression, _ names: [String: Value]) -> (String, Int) {
+        func show(_ v: Value) -> String {
+            switch v {
+            case let .money(r): return r.isInteger ? Fen(r.numerator).grouped : ImportTaxText.yuan(r)
+            case let .rate(r): return ImportTaxText.percent(r)
+            default: return v.display
+            }
+        }
+        switch e.kind {
+        case let .literal(v): return (show(v), 3)
+        case let .name(n):
+            if case let .parameter(v)? = e.binding { return (show(v), 3) }
+            return (names[n].map(show) ?? n, 3)
+        case let .negate(x): return ("−" + wrap(x, names, below: 3), 3)
+        case let .binary(op, l, r):
+            let p = precedence(op)
+            if op == .add || op == .subtract {
+                if isZeroMoney(r, names) { return text(l, names) }
+                if op == .add, isZeroMoney(l, names) { return text(r, names) }
+            }
+            let left = wrap(l, names, below: p)
+            // The right side of − and ÷ needs brackets at equal precedence too.
+            let right = wrap(r, names, below: op == .subtract || op == .divide ? p + 1 : p)
+            return ("\(left) \(op.symbol) \(right)", p)
+        case let .call(name, args): return ("\(name)(" + args.map { text($0, names).0 }.joined(separator: ", ") + ")", 3)
+        case .not, .membership: return ("…", 3)
+        }
+    }
+
+    static func wrap(_ e: Expression, _ names: [String: Value], below p: Int) -> String {
+        let (t, q) = text(e, names)
+        return q < p ? "(\(t))" : t
     }
 }
 

@@ -37,6 +37,13 @@ public struct RetailImportRegime: Sendable {
         public var quote: QuotedSource
     }
 
+    /// A tax of one line in the rule language, checked at load (its names and that it gives money).
+    public struct Formula: Sendable {
+        public var expression: Expression
+        public var text: String
+        public var quote: QuotedSource
+    }
+
     public struct Reading: Sendable {
         public var id: String
         public var question: String
@@ -51,6 +58,10 @@ public struct RetailImportRegime: Sendable {
     public var withinShare: Rational
     public var withinQuote: QuotedSource
     public var taxableValueQuote: QuotedSource
+    /// Statutory duty, consumption tax and VAT of a line (before the share within the limits).
+    public var duty: Formula
+    public var consumptionTax: Formula
+    public var vat: Formula
     public var vatRates: [DatedRate]
     public var returnApplyDays: Int
     public var returnArriveDays: Int
@@ -96,7 +107,7 @@ public struct RetailImportRegime: Sendable {
 
     public static func parse(_ text: String, file: String) throws -> RetailImportRegime {
         let root = try YAMLNode.parse(text, file: file).map(allowed: [
-            "id", "title", "sources", "limits", "within_limits", "taxable_value", "vat_rates", "returns", "rate_table", "readings", "settings",
+            "id", "title", "sources", "limits", "within_limits", "taxable_value", "formulas", "vat_rates", "returns", "rate_table", "readings", "settings",
         ])
         func quote(_ m: YAMLMap) throws -> QuotedSource { QuotedSource(source: try m.string("source"), text: try m.string("text")) }
         func day(_ n: YAMLNode) throws -> Day {
@@ -123,6 +134,21 @@ public struct RetailImportRegime: Sendable {
         guard !limits.isEmpty else { throw PolicyFileError(root.location, "limits 不能为空") }
         let within = try root.require("within_limits").map(allowed: ["duty_rate", "share", "source", "text"])
         let taxable = try root.require("taxable_value").map(allowed: ["source", "text"])
+        let formulas = try root.require("formulas").map(allowed: ["duty", "consumption_tax", "vat"])
+        // Each formula may use the line's price and rates, and the taxes computed before it.
+        func formula(_ key: String, uses taxes: [String]) throws -> Formula {
+            let m = try formulas.require(key).map(allowed: ["formula", "source", "text"])
+            let node = try m.require("formula")
+            let text = try node.string()
+            let e = try ExpressionParser.parse(text, at: node.textLocation)
+            var inputs: [String: ValueType] = ["price": .money, "duty_rate": .rate, "consumption_tax_rate": .rate, "vat_rate": .rate]
+            for t in taxes { inputs[t] = .money }
+            try TypeChecker.check(e, in: ExpressionScope(inputs: inputs), expecting: .money)
+            return Formula(expression: e, text: text, quote: try quote(m))
+        }
+        let dutyFormula = try formula("duty", uses: [])
+        let ctFormula = try formula("consumption_tax", uses: ["duty"])
+        let vatFormula = try formula("vat", uses: ["duty", "consumption_tax"])
         var vat: [DatedRate] = []
         for n in try root.require("vat_rates").list() {
             let m = try n.map(allowed: ["from", "rate", "source", "text"])
@@ -162,7 +188,7 @@ public struct RetailImportRegime: Sendable {
         return RetailImportRegime(
             id: try root.string("id"), title: try root.string("title"), limits: limits,
             withinDutyRate: try rate(within.require("duty_rate")), withinShare: share, withinQuote: try quote(within),
-            taxableValueQuote: try quote(taxable), vatRates: vat,
+            taxableValueQuote: try quote(taxable), duty: dutyFormula, consumptionTax: ctFormula, vat: vatFormula, vatRates: vat,
             returnApplyDays: try returns.require("apply_within_days").int(), returnArriveDays: try returns.require("arrive_within_days").int(),
             returnQuote: try quote(returns), rateTable: table, readings: readings,
             exceedIsStrict: try settings.require("exceed_is_strict").bool(),
