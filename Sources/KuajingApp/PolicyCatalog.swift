@@ -34,7 +34,20 @@ public struct PolicyCatalog: Sendable {
         let files: [String]
         if let file { files = [file] } else { files = try AppError.wrappingSync { try PolicySet.policyFiles(in: directory) } }
         let seeds = context.configuration.seeds
-        return files.map { f in
+        // The retail-import regime beside them (its texts are national rules, not seeds: loaded and type-checked).
+        var regime: [FileCheck] = []
+        let regimeFile = directory + "/retail-import/retail-import-tax.yaml"
+        if file == nil || file == regimeFile, FileManager.default.fileExists(atPath: regimeFile) {
+            do {
+                let r = try RetailImportRegime.load(path: regimeFile)
+                regime = [FileCheck(file: regimeFile, contents: "限值 \(r.limits.count) 段、税率 \(r.vatRates.count) 段、计税公式 3 条、消费税税目 \(r.rateTable.count) 项、解读 \(r.readings.count) 项",
+                                    quoted: 0, problems: [])]
+            } catch {
+                regime = [FileCheck(file: regimeFile, contents: nil, quoted: 0, problems: [AppError(error).message])]
+            }
+            if file == regimeFile { return regime }
+        }
+        return regime + files.map { f in
             do {
                 let p = try PolicyLoader.load(path: f)
                 var quoted = 0
