@@ -42,3 +42,4 @@ public typealias VoucherBatchRow = Storage.VoucherBatchRow
 public typealias ImportTaxRow = Storage.ImportTaxRow
 public typealias BuyerQuotaSummary = Storage.BuyerQuotaSummary
 public typealias ImportTaxDimension = Storage.ImportTaxLedger.Dimension
+public typealias StoredImportAssessment = Storage.ImportTaxLedger.StoredAssessment

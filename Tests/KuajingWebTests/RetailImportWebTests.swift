@@ -6,6 +6,7 @@ import KuajingApp
 import KuajingTestSupport
 import KuajingWeb
 import NIOCore
+import Storage
 import Testing
 
 /// calculateImportTax and 运行监测 · 零售进口 through the server: the worked figures, refusals that
@@ -77,6 +78,27 @@ import Testing
         for key in ["by_month", "by_code", "by_district", "by_platform"] {
             let rows = admin[key] as? [[String: Any]] ?? []
             #expect(rows.reduce(0) { $0 + ($1["orders"] as? Int ?? 0) } == total["orders"] as? Int, "\(key)")
+        }
+    }
+
+    /// An importing enterprise sees its own 申报清单 as assessed, and no other enterprise's.
+    @Test func anImporterSeesItsOwnOrdersOnly() async throws {
+        let world = try await WebWorld.get()
+        let all = try await world.context.withStore { try await $0.importTax.assessments(limit: 5_000) }
+        let importers = Array(Set(all.map(\.ebcCode))).sorted()
+        try #require(importers.count >= 2, "the demo world has several importers")
+        let own = importers[0]
+        let token = try await Accounts(world.context).issueToken(user: "demo-admin", enterprise: own)
+        try await world.application().test(.router) { client in
+            try await client.execute(uri: "/monitor/imports?year=2025", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+                let html = String(buffer: response.body)
+                #expect(html.contains("id=\"import-orders\""))
+                #expect(!html.contains("订购人年度额度"))
+                let mine = Set(all.filter { $0.ebcCode == own }.map(\.copNo)), others = all.filter { $0.ebcCode != own }.map(\.copNo)
+                #expect(mine.contains { html.contains($0) })
+                #expect(!others.contains { html.contains(">" + $0 + "<") }, "another enterprise's order is on the page")
+            }
         }
     }
 

@@ -93,8 +93,8 @@ public struct ImportMonitor: Sendable {
     /// the platform, not of any text: customs cases of ID misuse show one ID behind many addresses).
     public static let manyConsignees = 3
 
-    /// The taxes of one stored order as the ledger assessed it (an enterprise sees only its own).
-    public func assessments(_ viewer: Viewer, limit: Int = 50) async throws(AppError) -> [ImportTaxLedger.StoredAssessment] {
+    /// An enterprise's own latest assessed 申报清单 (nobody else's: other roles get none here).
+    public func assessments(_ viewer: Viewer, limit: Int = 50) async throws(AppError) -> [StoredImportAssessment] {
         guard viewer.role == .enterprise else { return [] }
         return try await context.withStore { try await $0.importTax.assessments(ebcCode: viewer.enterpriseID ?? "", limit: limit) }
     }

@@ -124,6 +124,10 @@ extension Site {
         var years: [YearLink]
         var monitorLink, calculatorLink, csvLink: String
         var empty: Bool
+        struct Order: Sendable { var copNo, date, regime, price, tax, returned, note: String }
+        /// An enterprise's own latest 申报清单 as assessed.
+        var orders: [Order]
+        var hasOrders: Bool
     }
 
     static func importRow(_ key: String, _ r: ImportTaxRow) -> ImportMonitorView.Row {
@@ -132,7 +136,7 @@ extension Site {
               fullRate: "\(r.fullRateOrders)", dutyMissing: "\(r.dutyRateMissing)", nearSingle: "\(r.nearSingle)")
     }
 
-    static func importMonitorView(_ o: ImportMonitor.Overview, thisYear: Int) -> ImportMonitorView {
+    static func importMonitorView(_ o: ImportMonitor.Overview, thisYear: Int, orders: [StoredImportAssessment] = []) -> ImportMonitorView {
         func table(_ id: String, _ caption: String, _ header: String, _ rows: [ImportTaxRow], _ name: (String) -> String) -> ImportMonitorView.Table {
             .init(id: id, caption: caption, header: header, rows: rows.map { importRow(name($0.keys.first ?? ""), $0) })
         }
@@ -152,7 +156,11 @@ extension Site {
                                               status: t.status.chinese, colour: t.status.colour, basis: t.currentLabel + "；" + t.basis) },
             years: (max(2019, thisYear - 3)...thisYear).map { .init(year: "\($0)", link: Route.importMonitor.link + "?year=\($0)", current: $0 == o.year) },
             monitorLink: Route.monitor.link + "?direction=I", calculatorLink: Route.importTax.link, csvLink: Route.importMonitor.link + "?year=\(o.year)&format=csv",
-            empty: (o.total?.orders ?? 0) == 0)
+            empty: (o.total?.orders ?? 0) == 0,
+            orders: orders.map { a in
+                .init(copNo: a.copNo, date: a.declaredOn, regime: ImportRegimeKind(rawValue: a.regime)?.chinese ?? "未计税", price: Fen(a.priceFen).grouped,
+                      tax: Fen(a.taxFen).grouped, returned: Fen(a.returnedTaxFen).grouped, note: a.dutyRateMissing ? "关税税率待核" : a.note)
+            }, hasOrders: !orders.isEmpty)
     }
 
     func importMonitor(_ request: Request, _ context: WebContext) async throws -> Response {
@@ -167,7 +175,8 @@ extension Site {
         if q.get("format") == "csv" {
             return Reply.download(Array(ImportMonitor.csv(overview).utf8), name: "零售进口-\(overview.year).csv", type: Reply.csvType)
         }
-        return try views.page(Self.importMonitorView(overview, thisYear: app.clock.today().year), title: "运行监测 · 零售进口", current: .monitor, context: context,
+        let orders = try await access.run(request, context) { () async throws(AppError) in try await ImportMonitor(app).assessments(viewer) }
+        return try views.page(Self.importMonitorView(overview, thisYear: app.clock.today().year, orders: orders), title: "运行监测 · 零售进口", current: .monitor, context: context,
                               synthetic: await synthetic())
     }
 }
