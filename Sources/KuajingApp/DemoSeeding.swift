@@ -51,6 +51,7 @@ public struct DemoSeeding: Sendable {
         let today = context.clock.today()
         let through = input.through ?? Month(year: today.year, month: today.components.month).adding(-1)
         let validator = try context.validator()
+        let importTax = try context.importTaxAssessor()
         let plans = try context.plans()
         let ladders = try context.ladders()
         let timestamp = context.clock.timestamp()
@@ -78,7 +79,7 @@ public struct DemoSeeding: Sendable {
                 parts += try ImportTradeGenerator.write(count: Self.importOrders * input.scale, buyers: Self.importOrders * input.scale / 4, seed: input.seed,
                                                         year: through.year, months: through.month, ebcCodes: Array(importers), to: input.directory + "/imports")
             }
-            let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, importTax: RegimeAssessor(regime: try context.importRegime()), progress: nil)
+            let ingest = try await TradeIngest.run(paths: parts, store: store, validator: validator, importTax: importTax, progress: nil)
             // Manual indicators get a synthetic entry each (between 40% and 110% of the target), marked as such.
             var rng = SplitMix64(seed: input.seed &+ 99)
             let asOf = Day(year: through.year, month: through.month, day: Day.daysInMonth(year: through.year, month: through.month))!.iso

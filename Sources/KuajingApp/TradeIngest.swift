@@ -37,7 +37,7 @@ public struct TradeIngest: Sendable {
     /// refuses it whole, each such line named, before anything is stored.
     public func run(paths: [String], shownAs: [String: String] = [:], as sender: Viewer? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws(AppError) -> Report {
         let validator = try context.validator()
-        let assessor = RegimeAssessor(regime: try context.importRegime())
+        let assessor = try context.importTaxAssessor()
         return try await context.withStore { store in
             try await Self.run(paths: paths, shownAs: shownAs, store: store, validator: validator, sender: sender, importTax: assessor, progress: progress)
         }
@@ -271,7 +271,7 @@ public struct QuarantineCases: Sendable {
         let entry: QuarantineEntry
         if let sender { entry = try await self.entry(sender, id) } else { entry = try await self.entry(id) }
         let validator = try context.validator()
-        let assessor = RegimeAssessor(regime: try context.importRegime())
+        let assessor = try context.importTaxAssessor()
         guard FileManager.default.fileExists(atPath: file) else { throw .notFound(message: "找不到更正后的报文 \(file)") }
         return try await context.withStore { store in
             let ledger = TradeLedger(backend: store.backend, clock: store.clock, importTax: assessor)
@@ -327,7 +327,7 @@ public struct Statistics: Sendable {
     /// Assesses the import 申报清单 the ledger holds without an assessment (stored before the import
     /// side existed): in declaration order, with their receipts and returns. How many it assessed.
     public func assessStoredImports() async throws(AppError) -> Int {
-        let assessor = RegimeAssessor(regime: try context.importRegime())
+        let assessor = try context.importTaxAssessor()
         return try await context.withStore { try await $0.importTax.assessStored(assessor: assessor, clock: $0.clock) }
     }
 

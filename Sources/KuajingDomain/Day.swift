@@ -85,4 +85,14 @@ public struct Day: Hashable, Comparable, Sendable {
     }
 
     public static func parse(_ text: String) -> Day? { parse(Array(text.utf8)) }
+
+    /// The day a CEB time or date begins with: `YYYYMMDD`, `YYYYMMDDhhmmss`, `YYYYMMDDhhmmssSSS`
+    /// (its first eight characters, all digits), or `YYYY-MM-DD`; impossible days are refused.
+    public static func parseCompact(_ text: String) -> Day? {
+        let bytes = Array(text.utf8)
+        if bytes.count >= 10, bytes[4] == UInt8(ascii: "-") { return parse(bytes[0..<10]) }
+        guard bytes.count >= 8, bytes[0..<8].allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        func number(_ r: Range<Int>) -> Int { bytes[r].reduce(0) { $0 * 10 + Int($1 - 48) } }
+        return Day(year: number(0..<4), month: number(4..<6), day: number(6..<8))
+    }
 }

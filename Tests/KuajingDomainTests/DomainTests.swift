@@ -74,3 +74,10 @@ import Testing
         #expect(!CreditCode.isValid(String(code.dropLast()) + (code.last == "0" ? "1" : "0")))
     }
 }
+
+@Suite struct CompactDayTests {
+    @Test(arguments: [("20250308", "2025-03-08"), ("20250311120000000", "2025-03-11"), ("2025-03-11", "2025-03-11"), ("20250230", nil), ("2025031", nil), ("2025x308", nil), ("", nil)] as [(String, String?)])
+    func aCEBTimeGivesItsDay(text: String, day: String?) {
+        #expect(Day.parseCompact(text)?.iso == day)
+    }
+}

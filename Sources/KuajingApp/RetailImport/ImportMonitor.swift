@@ -28,7 +28,6 @@ public struct ImportMonitor: Sendable {
         public var nearSingleShare: String
         /// 杭州 二、4: 到2027年跨境电商进口规模超300亿元 (nil in a city without an import target).
         public var target: TargetProgress?
-        public var regimeTitle: String
         public var limits: String
     }
 
@@ -41,8 +40,12 @@ public struct ImportMonitor: Sendable {
         if enterprise == nil {
             let today = context.clock.today()
             let month = Month(year: today.year, month: today.components.month).adding(-1)
-            let plans = try await TargetProgressReport(context).progress(viewer, month: month)
-            target = plans.flatMap(\.targets).first { $0.target.indicator == .importValue && $0.target.scope == viewer.city }
+            // Only the plan that holds the city's import target is computed.
+            func isImportTarget(_ t: PlanTarget) -> Bool { t.indicator == .importValue && t.scope == viewer.city }
+            if let plan = try context.plans().first(where: { $0.targets.contains(where: isImportTarget) }) {
+                let plans = try await TargetProgressReport(context).progress(viewer, month: month, planID: plan.id)
+                target = plans.flatMap(\.targets).first { isImportTarget($0.target) }
+            }
         }
         return try await overview(year: year, reach: enterprise == nil ? viewer.districts : nil, enterprise: enterprise, buyers: cityWide,
                                   scope: enterprise ?? viewer.scopeName, target: target)
@@ -73,7 +76,7 @@ public struct ImportMonitor: Sendable {
         } ?? ""
         return Overview(year: shown, basis: Self.basis, scope: scope, byMonth: rows[0], byCode: rows[1], byDistrict: rows[2], byPlatform: rows[3],
                         total: rows[4].first, buyers: buyers, nearAnnualShare: ImportTaxText.percent(regime.nearAnnualShare),
-                        nearSingleShare: ImportTaxText.percent(regime.nearSingleShare), target: target, regimeTitle: regime.title, limits: limits)
+                        nearSingleShare: ImportTaxText.percent(regime.nearSingleShare), target: target, limits: limits)
     }
 
     /// The overview by month as a spreadsheet reads it (BOM, CRLF, cells made safe), its basis last.

@@ -49,3 +49,8 @@ struct RegimeAssessor: ImportTaxAssessor {
         return Rational(units, d)
     }
 }
+
+extension AppContext {
+    /// The retail-import regime as the ledger's ingest calls it.
+    func importTaxAssessor() throws(AppError) -> RegimeAssessor { RegimeAssessor(regime: try importRegime()) }
+}

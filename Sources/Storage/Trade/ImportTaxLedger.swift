@@ -251,8 +251,7 @@ public struct ImportTaxLedger: Sendable {
             guard let t = text, !t.isEmpty else { return .zero }
             return ExactDecimal(t)?.fenRoundedHalfUp.map(Fen.init)
         }
-        let dateText = r.value("declTime").flatMap { $0.count >= 8 ? String($0.prefix(8)) : nil } ?? r.value("appTime").map { String($0.prefix(8)) } ?? ""
-        guard dateText.count == 8, let day = Day(year: Int(dateText.prefix(4)) ?? 0, month: Int(dateText.dropFirst(4).prefix(2)) ?? 0, day: Int(dateText.suffix(2)) ?? 0) else {
+        guard let day = Day.parseCompact(r.value("declTime").flatMap { $0.count >= 8 ? $0 : nil } ?? r.value("appTime") ?? "") else {
             return .failure(.init("清单没有可读的申报日期（declTime）"))
         }
         if let c = r.value("currency"), c != "142" { return .failure(.init("币制 \(c) 不是人民币（142），无法按元计税")) }
@@ -337,12 +336,7 @@ public struct ImportTaxLedger: Sendable {
     /// Days from the original's release (its first 800 receipt; the declaration date before one is
     /// known) to a message time (YYYYMMDD…).
     static func daysAfterRelease(_ o: OriginalOrder, time: String) -> Int? {
-        func day(_ t: String) -> Day? {
-            let digits = t.filter(\.isNumber)
-            guard digits.count >= 8 else { return Day.parse(String(t.prefix(10))) }
-            return Day(year: Int(digits.prefix(4)) ?? 0, month: Int(digits.dropFirst(4).prefix(2)) ?? 0, day: Int(digits.dropFirst(6).prefix(2)) ?? 0)
-        }
-        guard let start = day(o.releasedAt ?? o.declaredOn), let end = day(time) else { return nil }
+        guard let start = Day.parseCompact(o.releasedAt ?? o.declaredOn), let end = Day.parseCompact(time) else { return nil }
         return Int(end.ordinal - start.ordinal)
     }
 
@@ -391,12 +385,21 @@ public struct ImportTaxLedger: Sendable {
             quota = min(quota, o.quota - o.returnedQuota)
             tax = min(tax, o.tax - o.returnedTax)
         }
-        try rollup.add(db, copNo: o.copNo, ebcCode: o.ebcCode, sign: -1)
-        try db.execute("UPDATE import_assessment SET returned_quota_fen = returned_quota_fen + ?, returned_tax_fen = returned_tax_fen + ? WHERE cop_no = ? AND ebc_code = ?",
-                       [.integer(quota), .integer(tax), .text(o.copNo), .text(o.ebcCode)])
-        try db.execute("UPDATE buyer_quota SET used_fen = used_fen - ? WHERE buyer = ? AND year = ?", [.integer(quota), .text(o.buyer), .integer(o.year)])
-        try rollup.add(db, copNo: o.copNo, ebcCode: o.ebcCode, sign: 1)
+        try giveBack(db, copNo: o.copNo, ebcCode: o.ebcCode, buyer: o.buyer, year: o.year, quota: quota, tax: tax, rollup: rollup)
         try record("refunded", o, quota: quota, tax: tax, "放行后第 \(days) 日申请退货（\(assessor.returnApplyDays) 日内）：退货商品对应的税款不予征收，年度额度扣回")
+    }
+
+    /// Gives back (positive amounts: a refund) or takes back (negative: a refund withdrawn) quota and
+    /// tax of an assessment, its buyer's total and the rollup with it. A withdrawn refund puts the quota
+    /// back even above the limit it was under: the bound follows, the excess shows.
+    static func giveBack(_ db: any SQLExecutor, copNo: String, ebcCode: String, buyer: String, year: Int64, quota: Int64, tax: Int64, rollup: ImportRollupDelta) throws {
+        try rollup.add(db, copNo: copNo, ebcCode: ebcCode, sign: -1)
+        try db.execute("UPDATE import_assessment SET returned_quota_fen = returned_quota_fen + ?, returned_tax_fen = returned_tax_fen + ? WHERE cop_no = ? AND ebc_code = ?",
+                       [.integer(quota), .integer(tax), .text(copNo), .text(ebcCode)])
+        let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
+        try db.execute("UPDATE buyer_quota SET used_fen = used_fen - ?, bound_fen = \(greatest)(bound_fen, used_fen - ?) WHERE buyer = ? AND year = ?",
+                       [.integer(quota), .integer(quota), .text(buyer), .integer(year)])
+        try rollup.add(db, copNo: copNo, ebcCode: ebcCode, sign: 1)
     }
 
     /// returned / declared as a rational no greater than 1.
@@ -429,14 +432,7 @@ public struct ImportTaxLedger: Sendable {
             }
             guard let reason else { continue }
             let quota = try row.int("quota_fen"), tax = try row.int("tax_fen")
-            try rollup.add(db, copNo: invCop, ebcCode: invEbc, sign: -1)
-            try db.execute("UPDATE import_assessment SET returned_quota_fen = returned_quota_fen - ?, returned_tax_fen = returned_tax_fen - ? WHERE cop_no = ? AND ebc_code = ?",
-                           [.integer(quota), .integer(tax), .text(invCop), .text(invEbc)])
-            // The quota comes back even above the limit it was under (the bound follows, the excess is shown).
-            let greatest = db.dialect == .sqlite ? "MAX" : "GREATEST"
-            try db.execute("UPDATE buyer_quota SET used_fen = used_fen + ?, bound_fen = \(greatest)(bound_fen, used_fen + ?) WHERE buyer = ? AND year = ?",
-                           [.integer(quota), .integer(quota), .text(try o.text("buyer")), .integer(try o.int("year"))])
-            try rollup.add(db, copNo: invCop, ebcCode: invEbc, sign: 1)
+            try giveBack(db, copNo: invCop, ebcCode: invEbc, buyer: try o.text("buyer"), year: try o.int("year"), quota: -quota, tax: -tax, rollup: rollup)
             try db.execute("UPDATE import_return SET state = 'withdrawn', reason = ? WHERE cop_no = ? AND ebc_code = ?", [.text(reason), .text(copNo), .text(try row.text("ebc_code"))])
         }
     }
@@ -507,14 +503,8 @@ final class NewOrders {
             let a = added[key] ?? (0, 0, 0)
             added[key] = (a.fen + assessment.quota.value, a.orders + 1, max(a.bound, bound))
         }
-        var f = ImportRollupDelta.Figures()
-        f.orders = 1
-        f.price = assessment.price.value
-        f.duty = assessment.duty.value
-        f.ct = assessment.consumptionTax.value
-        f.vat = assessment.vat.value
-        f.dutyMissing = assessment.dutyRateMissing ? 1 : 0
-        f.nearSingle = near ? 1 : 0
+        let f = ImportRollupDelta.Figures(price: assessment.price.value, duty: assessment.duty.value, consumptionTax: assessment.consumptionTax.value,
+                                          vat: assessment.vat.value, dutyRateMissing: assessment.dutyRateMissing, nearSingle: near)
         rollup.add(ImportRollupDelta.Key(month: String(declared.prefix(7)), code: code, ebc: ebc, ebp: ebp, regime: assessment.regime), f)
     }
 
@@ -545,29 +535,42 @@ final class NewOrders {
 /// Changes to `import_tax_month`, gathered over a transaction and written at its end.
 final class ImportRollupDelta {
     struct Key: Hashable { var month, code, ebc, ebp, regime: String }
-    struct Figures { var orders: Int64 = 0, price: Int64 = 0, duty: Int64 = 0, ct: Int64 = 0, vat: Int64 = 0, returnedQuota: Int64 = 0, returnedTax: Int64 = 0,
-                     returned: Int64 = 0, dutyMissing: Int64 = 0, nearSingle: Int64 = 0 }
+
+    /// The rollup's figures, in this order: its columns, the contribution query's and the recount's.
+    static let figureColumns = ["orders", "price_fen", "duty_fen", "consumption_tax_fen", "vat_fen", "returned_quota_fen", "returned_tax_fen",
+                                "returned_orders", "duty_rate_missing", "near_single"]
+
+    /// One key's figures, in `figureColumns` order.
+    struct Figures {
+        var values = [Int64](repeating: 0, count: ImportRollupDelta.figureColumns.count)
+
+        /// A new assessment's figures (nothing returned yet).
+        init(price: Int64, duty: Int64, consumptionTax: Int64, vat: Int64, dutyRateMissing: Bool, nearSingle: Bool) {
+            values = [1, price, duty, consumptionTax, vat, 0, 0, 0, dutyRateMissing ? 1 : 0, nearSingle ? 1 : 0]
+        }
+
+        init(values: [Int64] = [Int64](repeating: 0, count: ImportRollupDelta.figureColumns.count)) { self.values = values }
+
+        var isZero: Bool { values.allSatisfy { $0 == 0 } }
+
+        static func += (l: inout Figures, r: Figures) {
+            for k in l.values.indices { l.values[k] += r.values[k] }
+        }
+    }
+
     var rows: [Key: Figures] = [:]
 
+    /// Each assessment's contribution to the rollup, under the rollup's column names.
     static let contributionSQL = """
-        SELECT substr(declared_on, 1, 7) AS month, supervision_code, ebc_code, ebp_code, regime, price_fen, duty_fen, consumption_tax_fen, vat_fen,
-               returned_quota_fen, returned_tax_fen, CASE WHEN returned_quota_fen > 0 THEN 1 ELSE 0 END AS returned, duty_rate_missing, near_single
+        SELECT substr(declared_on, 1, 7) AS month, supervision_code, ebc_code, ebp_code, regime, 1 AS orders, price_fen, duty_fen, consumption_tax_fen,
+               vat_fen, returned_quota_fen, returned_tax_fen, CASE WHEN returned_quota_fen > 0 THEN 1 ELSE 0 END AS returned_orders, duty_rate_missing, near_single
         FROM import_assessment
         """
 
     /// Figures added to one key (a new assessment, from the figures being written).
     func add(_ key: Key, _ f: Figures) {
         var g = rows[key] ?? Figures()
-        g.orders += f.orders
-        g.price += f.price
-        g.duty += f.duty
-        g.ct += f.ct
-        g.vat += f.vat
-        g.returnedQuota += f.returnedQuota
-        g.returnedTax += f.returnedTax
-        g.returned += f.returned
-        g.dutyMissing += f.dutyMissing
-        g.nearSingle += f.nearSingle
+        g += f
         rows[key] = g
     }
 
@@ -576,41 +579,22 @@ final class ImportRollupDelta {
         for row in try db.rows(Self.contributionSQL + " WHERE cop_no = ? AND ebc_code = ?", [.text(copNo), .text(ebcCode)]) {
             let key = Key(month: try row.text("month"), code: try row.text("supervision_code"), ebc: try row.text("ebc_code"), ebp: try row.text("ebp_code"),
                           regime: try row.text("regime"))
-            var f = rows[key] ?? Figures()
-            f.orders += sign
-            f.price += sign * (try row.int("price_fen"))
-            f.duty += sign * (try row.int("duty_fen"))
-            f.ct += sign * (try row.int("consumption_tax_fen"))
-            f.vat += sign * (try row.int("vat_fen"))
-            f.returnedQuota += sign * (try row.int("returned_quota_fen"))
-            f.returnedTax += sign * (try row.int("returned_tax_fen"))
-            f.returned += sign * (try row.int("returned"))
-            f.dutyMissing += sign * (try row.int("duty_rate_missing"))
-            f.nearSingle += sign * (try row.int("near_single"))
-            rows[key] = f
+            add(key, Figures(values: try Self.figureColumns.map { sign * (try row.int($0)) }))
         }
     }
 
-    static let columns: [(name: String, type: String)] = [
-        ("month", "text"), ("supervision_code", "text"), ("ebc_code", "text"), ("ebp_code", "text"), ("regime", "text"), ("orders", "bigint"),
-        ("price_fen", "bigint"), ("duty_fen", "bigint"), ("consumption_tax_fen", "bigint"), ("vat_fen", "bigint"), ("returned_quota_fen", "bigint"),
-        ("returned_tax_fen", "bigint"), ("returned_orders", "bigint"), ("duty_rate_missing", "bigint"), ("near_single", "bigint"),
-    ]
+    static var columns: [(name: String, type: String)] {
+        ["month", "supervision_code", "ebc_code", "ebp_code", "regime"].map { ($0, "text") } + figureColumns.map { ($0, "bigint") }
+    }
 
     func apply(_ db: any SQLExecutor) throws {
-        let changed = rows.filter { f in
-            let v = f.value
-            return v.orders != 0 || v.price != 0 || v.duty != 0 || v.ct != 0 || v.vat != 0 || v.returnedQuota != 0 || v.returnedTax != 0 || v.returned != 0
-                || v.dutyMissing != 0 || v.nearSingle != 0
-        }
+        let changed = rows.filter { !$0.value.isZero }
         guard !changed.isEmpty else { return }
-        let sums = Self.columns.dropFirst(5).map { "\($0.name) = import_tax_month.\($0.name) + excluded.\($0.name)" }.joined(separator: ", ")
+        let sums = Self.figureColumns.map { "\($0) = import_tax_month.\($0) + excluded.\($0)" }.joined(separator: ", ")
         try db.insert(BulkInsert(table: "import_tax_month", columns: Self.columns,
                                  suffix: "ON CONFLICT (month, supervision_code, ebc_code, ebp_code, regime) DO UPDATE SET " + sums),
                       rows: changed.sorted { "\($0.key)" < "\($1.key)" }.map { k, v in
-                          [.text(k.month), .text(k.code), .text(k.ebc), .text(k.ebp), .text(k.regime), .integer(v.orders), .integer(v.price), .integer(v.duty),
-                           .integer(v.ct), .integer(v.vat), .integer(v.returnedQuota), .integer(v.returnedTax), .integer(v.returned), .integer(v.dutyMissing),
-                           .integer(v.nearSingle)]
+                          [.text(k.month), .text(k.code), .text(k.ebc), .text(k.ebp), .text(k.regime)] + v.values.map(SQLValue.integer)
                       })
         try db.execute("DELETE FROM import_tax_month WHERE orders = 0", [])
         try TradeRollups.bumpVersion(db)

@@ -139,22 +139,20 @@ extension ImportTaxLedger {
                 if want != got { differences.append("订购人额度 \(k.prefix(12))…：台账 \(got.0) 分 \(got.1) 单，重新计数 \(want.0) 分 \(want.1) 单") }
             }
             for k in recount.keys where !seen.contains(k) { differences.append("订购人额度 \(k.prefix(12))…：明细中有而额度表中没有") }
-            let rollupColumns = "orders, price_fen, duty_fen, consumption_tax_fen, vat_fen, returned_quota_fen, returned_tax_fen, returned_orders, duty_rate_missing, near_single"
-            func figures(_ r: SQLRow) throws -> [Int64] { try rollupColumns.split(separator: ",").map { try r.int($0.trimmingCharacters(in: .whitespaces)) } }
+            let columns = ImportRollupDelta.figureColumns
+            func figures(_ r: SQLRow) throws -> [Int64] { try columns.map { try r.int($0) } }
+            let keys = ["month", "supervision_code", "ebc_code", "ebp_code", "regime"]
             var expected: [String: [Int64]] = [:]
             for r in try db.rows("""
-                SELECT month, supervision_code, ebc_code, ebp_code, regime, CAST(COUNT(*) AS BIGINT) AS orders, CAST(SUM(price_fen) AS BIGINT) AS price_fen,
-                       CAST(SUM(duty_fen) AS BIGINT) AS duty_fen, CAST(SUM(consumption_tax_fen) AS BIGINT) AS consumption_tax_fen, CAST(SUM(vat_fen) AS BIGINT) AS vat_fen,
-                       CAST(SUM(returned_quota_fen) AS BIGINT) AS returned_quota_fen, CAST(SUM(returned_tax_fen) AS BIGINT) AS returned_tax_fen,
-                       CAST(SUM(returned) AS BIGINT) AS returned_orders, CAST(SUM(duty_rate_missing) AS BIGINT) AS duty_rate_missing, CAST(SUM(near_single) AS BIGINT) AS near_single
-                FROM (\(ImportRollupDelta.contributionSQL)) c GROUP BY month, supervision_code, ebc_code, ebp_code, regime
+                SELECT \(keys.joined(separator: ", ")), \(columns.map { "CAST(SUM(\($0)) AS BIGINT) AS \($0)" }.joined(separator: ", "))
+                FROM (\(ImportRollupDelta.contributionSQL)) c GROUP BY \(keys.joined(separator: ", "))
                 """, []) {
-                expected[try ["month", "supervision_code", "ebc_code", "ebp_code", "regime"].map { try r.text($0) }.joined(separator: "|")] = try figures(r)
+                expected[try keys.map { try r.text($0) }.joined(separator: "|")] = try figures(r)
             }
             var rollupSeen: Set<String> = []
-            for r in try db.rows("SELECT month, supervision_code, ebc_code, ebp_code, regime, \(rollupColumns) FROM import_tax_month", []) {
+            for r in try db.rows("SELECT \(keys.joined(separator: ", ")), \(columns.joined(separator: ", ")) FROM import_tax_month", []) {
                 checked += 1
-                let k = try ["month", "supervision_code", "ebc_code", "ebp_code", "regime"].map { try r.text($0) }.joined(separator: "|")
+                let k = try keys.map { try r.text($0) }.joined(separator: "|")
                 rollupSeen.insert(k)
                 let got = try figures(r)
                 if expected[k] != got { differences.append("进口税款汇总 \(k)：汇总 \(got)，重新计数 \(expected[k].map { "\($0)" } ?? "无")") }
